@@ -1,0 +1,54 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AdminModule } from './admin/admin.module';
+import { BOOT_ENV } from './auth/admin-bootstrap.service';
+import { AuthModule } from './auth/auth.module';
+import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { buildDataSourceOptions } from './database/data-source';
+import { LoggingModule } from './logging/logging.module';
+import { RootLogger } from './logging/root-logger';
+import { SystemModule } from './system/system.module';
+import { CONFIG_SOURCE } from './system/system.tokens';
+
+export interface AppModuleOptions {
+  config: AppConfig;
+  rootLogger: RootLogger;
+  /** The config file that was read (null on embedded defaults). */
+  configSource: string | null;
+  /** Environment for first-start bootstrap (OPENGEWE_ADMIN_*); process.env in production. */
+  env: NodeJS.ProcessEnv;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(o: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [
+        ConfigModule.forRoot(o.config),
+        LoggingModule.forRoot(o.rootLogger),
+        TypeOrmModule.forRoot({
+          ...buildDataSourceOptions(o.config),
+          // Pending migrations are applied before anything else touches the database.
+          migrationsRun: true,
+          migrationsTransactionMode: 'each',
+          retryAttempts: 3,
+          retryDelay: 2000,
+        }),
+        AuthModule,
+        SystemModule,
+        ...(o.config.backend.enable_admin ? [AdminModule] : []),
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        { provide: CONFIG_SOURCE, useValue: o.configSource },
+        { provide: BOOT_ENV, useValue: o.env },
+      ],
+      exports: [CONFIG_SOURCE, BOOT_ENV],
+    };
+  }
+}

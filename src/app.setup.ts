@@ -1,0 +1,76 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import { randomUUID } from 'node:crypto';
+import { Logger } from 'nestjs-pino';
+import { AppModule, AppModuleOptions } from './app.module';
+import { PACKAGE } from './common/package-info';
+import { createValidationPipe } from './common/validation';
+import { AppConfig } from './config/app-config';
+
+const REQUEST_ID = /^[\w.-]{1,64}$/;
+
+/** Takes a well-formed X-Request-Id from the caller or makes one, and echoes it on the response. */
+export function requestIdMiddleware(req: Request & { id?: string }, res: Response, next: NextFunction): void {
+  const given = req.headers['x-request-id'];
+  req.id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  res.setHeader('X-Request-Id', req.id);
+  next();
+}
+
+/** Builds the whole HTTP application; used by main.ts and by the e2e tests, so both run the same stack. */
+export async function createApp(options: AppModuleOptions): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), {
+    bufferLogs: true,
+    bodyParser: false,
+    abortOnError: false,
+  });
+  configureApp(app, options.config);
+  return app;
+}
+
+export function configureApp(app: NestExpressApplication, config: AppConfig): void {
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+  app.disable('x-powered-by');
+  if (config.backend.trust_proxy) app.set('trust proxy', true);
+  // The request id comes first, so even a body that fails to parse is answered with one.
+  app.use(requestIdMiddleware);
+  app.use(helmet());
+  const origins = config.backend.cors_origins;
+  app.enableCors({
+    origin: origins.includes('*') ? '*' : [...origins],
+    credentials: !origins.includes('*'),
+    exposedHeaders: ['X-Request-Id', 'Retry-After'],
+  });
+  app.useBodyParser('json', { limit: config.backend.body_limit });
+  app.setGlobalPrefix('api');
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+  if (config.backend.enable_docs) {
+    const path = config.backend.docs_url.replace(/^\/+/, '');
+    SwaggerModule.setup(path, app, () => buildOpenApi(app), {
+      jsonDocumentUrl: `${path}-json`,
+      customSiteTitle: 'OpenGewe Backend API',
+    });
+  }
+}
+
+export function buildOpenApi(app: INestApplication): OpenAPIObject {
+  const doc = new DocumentBuilder()
+    .setTitle('OpenGewe Backend')
+    .setDescription(
+      'Run and manage WeChat bots on the Gewe HTTP API. Authenticate with POST /api/auth/login and send ' +
+        '`Authorization: Bearer <accessToken>`. Errors are `{ statusCode, error, message, requestId, code }`.',
+    )
+    .setVersion(PACKAGE.version)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .build();
+  return SwaggerModule.createDocument(app, doc, {
+    operationIdFactory: (controllerKey: string, methodKey: string) =>
+      `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
+  });
+}

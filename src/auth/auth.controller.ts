@@ -1,0 +1,67 @@
+import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { UserResponseDto } from '../admin/dto/user-response.dto';
+import { ErrorResponseDto } from '../common/dto/error-response.dto';
+import { StatusResponseDto } from '../common/dto/status-response.dto';
+import { AuthUser, CurrentUser, Public } from './auth.decorators';
+import { AuthService } from './auth.service';
+import { ChangePasswordDto, LoginDto, RefreshDto, TokenResponseDto } from './dto/auth.dto';
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Public()
+  @Post('login')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Log in with username and password' })
+  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiUnauthorizedResponse({ type: ErrorResponseDto })
+  @ApiTooManyRequestsResponse({ type: ErrorResponseDto, description: 'Too many attempts (per IP and per username)' })
+  login(@Body() dto: LoginDto, @Req() req: Request): Promise<TokenResponseDto> {
+    return this.auth.login(dto.username, dto.password, {
+      ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+      userAgent: req.get('user-agent') ?? null,
+    });
+  }
+
+  @Public()
+  @Post('refresh')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Exchange a refresh token for new tokens (the old refresh token stops working)' })
+  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiUnauthorizedResponse({ type: ErrorResponseDto })
+  refresh(@Body() dto: RefreshDto): Promise<TokenResponseDto> {
+    return this.auth.refresh(dto.refreshToken);
+  }
+
+  @ApiBearerAuth()
+  @Post('logout')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'End the current session (its access and refresh tokens stop working)' })
+  @ApiOkResponse({ type: StatusResponseDto })
+  async logout(@CurrentUser() user: AuthUser): Promise<StatusResponseDto> {
+    await this.auth.logout(user);
+    return StatusResponseDto.ok('Logged out');
+  }
+
+  @ApiBearerAuth()
+  @Get('me')
+  @ApiOperation({ summary: 'The logged-in user' })
+  @ApiOkResponse({ type: UserResponseDto })
+  me(@CurrentUser() user: AuthUser): Promise<UserResponseDto> {
+    return this.auth.me(user);
+  }
+
+  @ApiBearerAuth()
+  @Post('change-password')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Change your own password; your other sessions are ended' })
+  @ApiOkResponse({ type: StatusResponseDto })
+  async changePassword(@CurrentUser() user: AuthUser, @Body() dto: ChangePasswordDto): Promise<StatusResponseDto> {
+    const ended = await this.auth.changePassword(user, dto);
+    return StatusResponseDto.ok(`Password changed; ${ended} other session(s) ended`);
+  }
+}

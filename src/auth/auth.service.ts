@@ -1,0 +1,121 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { UserResponseDto } from '../admin/dto/user-response.dto';
+import { UserEntity } from '../admin/user.entity';
+import { unauthorized } from '../common/domain-error';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { AuthUser } from './auth.decorators';
+import { ChangePasswordDto, TokenResponseDto } from './dto/auth.dto';
+import { LoginRateLimiter } from './login-rate-limiter';
+import { PasswordHasher } from './password-hasher';
+import { IssuedRefresh, SessionService } from './session.service';
+
+/** Claims of an access token. `typ` keeps any other JWT we might sign from being accepted as one. */
+export interface AccessClaims {
+  sub: number;
+  sid: string;
+  typ: 'access';
+}
+
+export interface ClientInfo {
+  ip: string;
+  userAgent: string | null;
+}
+
+@Injectable()
+export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
+
+  constructor(
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly jwt: JwtService,
+    private readonly sessions: SessionService,
+    private readonly hasher: PasswordHasher,
+    private readonly limiter: LoginRateLimiter,
+  ) {}
+
+  async login(username: string, password: string, client: ClientInfo): Promise<TokenResponseDto> {
+    this.limiter.checkAttempt(client.ip, username);
+    const user = await this.users.findOne({ where: { username } });
+    const valid = await this.hasher.verify(password, user?.passwordHash ?? null);
+    if (!user || !valid || !user.isActive) {
+      this.limiter.recordFailure(username);
+      this.logger.warn({ username, ip: client.ip, reason: !user ? 'unknown user' : !valid ? 'bad password' : 'disabled' }, 'Login failed');
+      // One message for every case: a caller cannot tell which usernames exist.
+      throw unauthorized('INVALID_CREDENTIALS', 'Invalid username or password');
+    }
+    this.limiter.recordSuccess(username);
+    user.lastLoginAt = new Date();
+    await this.users.update({ id: user.id }, { lastLoginAt: user.lastLoginAt });
+    const refresh = await this.sessions.create(user.id, client.ip, client.userAgent);
+    this.logger.log({ userId: user.id, username, ip: client.ip, sessionId: refresh.sessionId }, 'Login succeeded');
+    return this.tokens(user, refresh);
+  }
+
+  async refresh(refreshToken: string): Promise<TokenResponseDto> {
+    const result = await this.sessions.rotate(refreshToken);
+    if (!result.ok) {
+      if (result.reason === 'reused')
+        this.logger.warn({ reason: result.reason }, 'Refresh token reused: session revoked');
+      throw unauthorized(
+        result.reason === 'reused' ? 'REFRESH_TOKEN_REUSED' : 'INVALID_REFRESH_TOKEN',
+        result.reason === 'reused'
+          ? 'Refresh token was already used; the session has been revoked, log in again'
+          : 'Refresh token is invalid, expired or revoked',
+      );
+    }
+    const user = await this.users.findOne({ where: { id: result.session.userId } });
+    if (!user || !user.isActive) {
+      await this.sessions.revoke(result.session.id);
+      throw unauthorized('INVALID_REFRESH_TOKEN', 'Refresh token is invalid, expired or revoked');
+    }
+    return this.tokens(user, result.refresh);
+  }
+
+  async logout(user: AuthUser): Promise<void> {
+    await this.sessions.revoke(user.sessionId);
+    this.logger.log({ userId: user.id, sessionId: user.sessionId }, 'Logged out');
+  }
+
+  async me(user: AuthUser): Promise<UserResponseDto> {
+    const u = await this.users.findOne({ where: { id: user.id } });
+    if (!u) throw unauthorized('UNAUTHORIZED', 'User no longer exists');
+    return UserResponseDto.from(u);
+  }
+
+  /** Changes the caller's password and ends every other session of theirs. */
+  async changePassword(user: AuthUser, dto: ChangePasswordDto): Promise<number> {
+    const u = await this.users.findOne({ where: { id: user.id } });
+    if (!u || !(await this.hasher.verify(dto.currentPassword, u.passwordHash)))
+      throw unauthorized('INVALID_CREDENTIALS', 'currentPassword is wrong');
+    await this.users.update({ id: u.id }, { passwordHash: await this.hasher.hash(dto.newPassword) });
+    const ended = await this.sessions.revokeAllForUser(u.id, user.sessionId);
+    this.logger.log({ userId: u.id, endedSessions: ended }, 'Password changed');
+    return ended;
+  }
+
+  /** Resolves an access token's claims to the live user; null when the session or user is gone. */
+  async validateAccess(claims: AccessClaims): Promise<AuthUser | null> {
+    if (claims?.typ !== 'access' || typeof claims.sid !== 'string' || typeof claims.sub !== 'number') return null;
+    const session = await this.sessions.findLive(claims.sid);
+    const u = session?.user;
+    if (!session || !u || u.id !== claims.sub || !u.isActive) return null;
+    return { id: u.id, username: u.username, isAdmin: u.isAdmin, sessionId: session.id };
+  }
+
+  private async tokens(user: UserEntity, refresh: IssuedRefresh): Promise<TokenResponseDto> {
+    const claims: AccessClaims = { sub: user.id, sid: refresh.sessionId, typ: 'access' };
+    const accessToken = await this.jwt.signAsync(claims);
+    return {
+      accessToken,
+      refreshToken: refresh.refreshToken,
+      tokenType: 'Bearer',
+      expiresIn: Math.floor(this.config.backend.access_token_ttl / 1000),
+      refreshExpiresIn: Math.max(0, Math.floor((refresh.expiresAt.getTime() - Date.now()) / 1000)),
+      user: UserResponseDto.from(user),
+    };
+  }
+}

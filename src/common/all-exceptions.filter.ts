@@ -1,0 +1,77 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
+import type { Request, Response } from 'express';
+import { DomainError } from './domain-error';
+import { ErrorResponseDto } from './dto/error-response.dto';
+
+/**
+ * Maps every error to `{ statusCode, error, message, requestId, code? }`. Unknown errors become a 500 that names the
+ * request id and nothing else; the stack goes to the log.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const req = ctx.getRequest<Request & { id?: string }>();
+    const res = ctx.getResponse<Response>();
+    const requestId = String(req?.id ?? '');
+    const body = toErrorBody(exception, requestId);
+
+    if (body.statusCode >= 500) this.logger.error({ err: exception, requestId }, 'Unhandled error');
+    if (res.headersSent) return;
+    if (exception instanceof DomainError) for (const [k, v] of Object.entries(exception.headers)) res.setHeader(k, v);
+    res.status(body.statusCode).json(body);
+  }
+}
+
+export function toErrorBody(exception: unknown, requestId: string): ErrorResponseDto {
+  const make = (statusCode: number, message: string | string[], code?: string): ErrorResponseDto => ({
+    statusCode,
+    error: STATUS_CODES[statusCode] ?? 'Error',
+    message,
+    requestId,
+    ...(code ? { code } : {}),
+  });
+  if (exception instanceof DomainError) return make(exception.status, exception.message, exception.code);
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    let message: string | string[] = exception.message;
+    let code: string | undefined;
+    if (typeof response === 'object' && response !== null) {
+      const r = response as { message?: unknown; code?: unknown };
+      if (typeof r.message === 'string' || Array.isArray(r.message)) message = r.message as string | string[];
+      if (typeof r.code === 'string') code = r.code;
+    } else if (typeof response === 'string') message = response;
+    return make(status, message, code ?? defaultCode(status));
+  }
+  // body-parser errors (malformed JSON, too large) carry an HTTP status of their own.
+  const e = exception as { status?: unknown; type?: unknown; expose?: unknown } | null;
+  if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500 && e.expose) {
+    if (e.type === 'entity.parse.failed') return make(400, 'Request body is not valid JSON', 'MALFORMED_JSON');
+    if (e.type === 'entity.too.large') return make(413, 'Request body is too large', 'PAYLOAD_TOO_LARGE');
+    return make(e.status, (exception as Error).message, defaultCode(e.status));
+  }
+  return make(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error', 'INTERNAL_ERROR');
+}
+
+function defaultCode(status: number): string | undefined {
+  switch (status) {
+    case 400:
+      return 'BAD_REQUEST';
+    case 401:
+      return 'UNAUTHORIZED';
+    case 403:
+      return 'FORBIDDEN';
+    case 404:
+      return 'NOT_FOUND';
+    case 413:
+      return 'PAYLOAD_TOO_LARGE';
+    case 429:
+      return 'TOO_MANY_REQUESTS';
+    default:
+      return undefined;
+  }
+}

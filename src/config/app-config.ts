@@ -1,0 +1,255 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import {
+  AppConfigShape,
+  CONFIG_SCHEMA,
+  EXAMPLE_SECRET_KEY,
+  Field,
+  parseDuration,
+  parseSize,
+} from './config-schema';
+
+/** The typed, validated, frozen configuration. Injected with `@Inject(APP_CONFIG)`. */
+export type AppConfig = AppConfigShape;
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+export const DEFAULT_CONFIG_PATH = 'config/main_config.toml';
+const ENV_PREFIX = 'OPENGEWE__';
+
+/** Thrown when the configuration cannot be used; `problems` name every bad key. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadConfigOptions {
+  /** Explicit config file path; defaults to $OPENGEWE_CONFIG or config/main_config.toml. */
+  path?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Extra values layered over the file and env (used by tests), as `{ section: { key: value } }`. */
+  overrides?: Record<string, Record<string, unknown>>;
+}
+
+export interface LoadedConfig {
+  config: AppConfig;
+  /** The file that was read, or null when the service runs on embedded defaults. */
+  source: string | null;
+  warnings: string[];
+}
+
+type Raw = Record<string, Record<string, unknown>>;
+
+export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
+  const env = options.env ?? process.env;
+  const explicit = options.path ?? env.OPENGEWE_CONFIG;
+  const path = resolve(explicit ?? DEFAULT_CONFIG_PATH);
+  const problems: string[] = [];
+  const warnings: string[] = [];
+
+  let fileValues: Raw = {};
+  let source: string | null = null;
+  if (existsSync(path)) {
+    source = path;
+    try {
+      fileValues = parseToml(readFileSync(path, 'utf8')) as Raw;
+    } catch (err) {
+      throw new ConfigError([`${path}: not valid TOML: ${(err as Error).message.split('\n')[0]}`]);
+    }
+  } else if (explicit) {
+    throw new ConfigError([`config file ${path} (from ${options.path ? 'options' : 'OPENGEWE_CONFIG'}) does not exist`]);
+  }
+
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [section, value] of Object.entries(fileValues)) {
+    if (!(section in CONFIG_SCHEMA)) problems.push(`[${section}]: unknown section`);
+    else if (typeof value !== 'object' || value === null || Array.isArray(value))
+      problems.push(`[${section}]: must be a table`);
+    else
+      for (const key of Object.keys(value))
+        if (!(key in (CONFIG_SCHEMA as Record<string, object>)[section])) problems.push(`${section}.${key}: unknown key`);
+  }
+
+  const envValues = readEnvOverrides(env, problems);
+
+  for (const [section, fields] of Object.entries(CONFIG_SCHEMA) as [string, Record<string, Field>][]) {
+    out[section] = {};
+    for (const [key, field] of Object.entries(fields)) {
+      const name = `${section}.${key}`;
+      const fromOverride = options.overrides?.[section]?.[key];
+      const fromEnv = envValues[section]?.[key];
+      const fromFile = (fileValues[section] as Record<string, unknown> | undefined)?.[key];
+      let value: unknown = field.default;
+      let origin = 'default';
+      if (fromOverride !== undefined) [value, origin] = [fromOverride, 'override'];
+      else if (fromEnv !== undefined) [value, origin] = [fromEnv, `env ${ENV_PREFIX}${section.toUpperCase()}__${key.toUpperCase()}`];
+      else if (fromFile !== undefined) [value, origin] = [fromFile, 'file'];
+      const result = coerce(field, value, origin.startsWith('env'));
+      if (typeof result === 'string') problems.push(`${name}: ${result}${origin === 'default' ? '' : ` (from ${origin})`}`);
+      else out[section][key] = result.value;
+    }
+  }
+
+  if (problems.length) throw new ConfigError(problems);
+  const config = out as unknown as AppConfig;
+
+  const secret = config.backend.secret_key;
+  const production = (env.NODE_ENV ?? '').toLowerCase() === 'production';
+  if (secret === EXAMPLE_SECRET_KEY) {
+    if (production)
+      throw new ConfigError([
+        'backend.secret_key: still the example value "your-secret-key-here"; set a random key of at least 32 characters (e.g. `openssl rand -hex 32`) before running with NODE_ENV=production',
+      ]);
+    warnings.push('backend.secret_key is the example value: anyone can forge tokens. Never use it in production.');
+  } else if (secret !== '' && secret.length < 32) {
+    throw new ConfigError(['backend.secret_key: must be at least 32 characters (or empty to generate one)']);
+  }
+  if (config.database.type === 'mysql' && config.database.mysql_password === '' && production)
+    warnings.push('database.mysql_password is empty.');
+
+  return { config: deepFreeze(config), source, warnings };
+}
+
+/**
+ * With an empty `secret_key`, use a random key kept in `<data_dir>/secret.key` (created once, mode 0600), so sessions
+ * survive restarts without a secret ever being written into the config file.
+ */
+export function withResolvedSecret(config: AppConfig): AppConfig {
+  if (config.backend.secret_key !== '') return config;
+  const file = resolve(config.backend.data_dir, 'secret.key');
+  let key = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+  if (key.length < 32) {
+    key = randomBytes(48).toString('base64url');
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, key + '\n', { mode: 0o600 });
+  }
+  return deepFreeze({ ...config, backend: { ...config.backend, secret_key: key } });
+}
+
+function readEnvOverrides(env: NodeJS.ProcessEnv, problems: string[]): Raw {
+  const values: Raw = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith(ENV_PREFIX) || value === undefined) continue;
+    const [section, key, ...rest] = name.slice(ENV_PREFIX.length).toLowerCase().split('__');
+    const fields = (CONFIG_SCHEMA as Record<string, Record<string, Field>>)[section];
+    if (!fields || !key || rest.length || !(key in fields)) {
+      problems.push(`${name}: no such config key (expected ${ENV_PREFIX}<SECTION>__<KEY>, e.g. OPENGEWE__BACKEND__PORT)`);
+      continue;
+    }
+    (values[section] ??= {})[key] = value;
+  }
+  return values;
+}
+
+type Coerced = { value: unknown } | string;
+
+/** Checks one value against its field; env values arrive as strings and are converted first. */
+export function coerce(field: Field, value: unknown, fromEnv: boolean): Coerced {
+  switch (field.kind) {
+    case 'string': {
+      if (typeof value !== 'string') return 'must be a string';
+      if (field.minLength && value.length < field.minLength) return 'must not be empty';
+      if (field.pattern && !field.pattern.test(value)) return `must be ${field.patternHint ?? field.pattern.source}`;
+      return { value };
+    }
+    case 'int': {
+      let n: unknown = value;
+      if (typeof value === 'bigint') n = Number(value);
+      if (fromEnv && typeof value === 'string') n = /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
+      if (typeof n !== 'number' || !Number.isInteger(n)) return 'must be an integer';
+      if (n < field.min || n > field.max) return `must be between ${field.min} and ${field.max}`;
+      return { value: n };
+    }
+    case 'bool': {
+      if (typeof value === 'boolean') return { value };
+      if (fromEnv && typeof value === 'string') {
+        const v = value.trim().toLowerCase();
+        if (['true', '1', 'yes', 'on'].includes(v)) return { value: true };
+        if (['false', '0', 'no', 'off'].includes(v)) return { value: false };
+      }
+      return 'must be true or false';
+    }
+    case 'enum': {
+      if (typeof value !== 'string') return `must be one of ${field.values.join(', ')}`;
+      const v = value.trim().toLowerCase();
+      const resolved = field.aliases?.[v] ?? (field.values.includes(v) ? v : undefined);
+      return resolved === undefined ? `must be one of ${field.values.join(', ')} (got "${value}")` : { value: resolved };
+    }
+    case 'string[]': {
+      let v: unknown = value;
+      if (fromEnv && typeof value === 'string') {
+        const t = value.trim();
+        if (t.startsWith('[')) {
+          try {
+            v = JSON.parse(t);
+          } catch {
+            return 'must be a JSON array of strings or a comma-separated list';
+          }
+        } else v = t === '' ? [] : t.split(',').map((s) => s.trim());
+      }
+      if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) return 'must be a list of strings';
+      return { value: [...(v as string[])] };
+    }
+    case 'object': {
+      let v: unknown = value;
+      if (fromEnv && typeof value === 'string') {
+        try {
+          v = JSON.parse(value);
+        } catch {
+          return 'must be a JSON object';
+        }
+      }
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'must be a table/object';
+      return { value: v };
+    }
+    case 'duration': {
+      const ms = typeof value === 'number' ? value : typeof value === 'string' ? parseDuration(value) : NaN;
+      if (!Number.isFinite(ms)) return 'must be a duration such as "15m", "7d" or "10 days"';
+      if (ms < field.min) return `must be at least ${field.min / 1000} s`;
+      return { value: ms };
+    }
+    case 'size': {
+      const bytes = typeof value === 'number' ? value : typeof value === 'string' ? parseSize(value) : NaN;
+      if (!Number.isFinite(bytes)) return 'must be a size such as "500 MB" or "1 MB"';
+      if (bytes < field.min) return `must be at least ${field.min} bytes`;
+      return { value: bytes };
+    }
+  }
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+/** The config with every sensitive value replaced by a mask: safe for logs and API responses. */
+export function maskedConfig(config: AppConfig): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [section, fields] of Object.entries(CONFIG_SCHEMA) as [string, Record<string, Field>][]) {
+    out[section] = {};
+    for (const [key, field] of Object.entries(fields)) {
+      const value = (config as unknown as Raw)[section][key];
+      out[section][key] = field.sensitive ? maskSecret(value) : value;
+    }
+  }
+  return out;
+}
+
+export const SECRET_MASK = '********';
+export function maskSecret(value: unknown): string {
+  return value === '' || value === undefined || value === null ? '' : SECRET_MASK;
+}
+
+export function sqlitePath(config: AppConfig): string {
+  return config.database.sqlite_file === ':memory:' ? ':memory:' : resolve(config.database.sqlite_file);
+}
+
+export function logFilePath(config: AppConfig): string | null {
+  return config.logging.path ? join(resolve(config.logging.path), 'opengewe.log') : null;
+}

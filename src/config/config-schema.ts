@@ -1,0 +1,226 @@
+import { parseDuration, parseSize } from './units';
+
+export { parseDuration, parseSize };
+
+/**
+ * The schema of `main_config.toml`: every section and key, its type, default and whether it is a secret.
+ * Types of the loaded config are inferred from this table, so adding a key here is the whole change.
+ */
+
+export interface FieldBase<T> {
+  readonly kind: string;
+  readonly default: T;
+  readonly sensitive?: boolean;
+  readonly description: string;
+}
+
+export interface StringField extends FieldBase<string> {
+  readonly kind: 'string';
+  readonly minLength?: number;
+  readonly pattern?: RegExp;
+  readonly patternHint?: string;
+}
+export interface IntField extends FieldBase<number> {
+  readonly kind: 'int';
+  readonly min: number;
+  readonly max: number;
+}
+export interface BoolField extends FieldBase<boolean> {
+  readonly kind: 'bool';
+}
+export interface EnumField<E extends string = string> extends FieldBase<E> {
+  readonly kind: 'enum';
+  readonly values: readonly E[];
+  readonly aliases?: Readonly<Record<string, E>>;
+}
+export interface StringListField extends FieldBase<readonly string[]> {
+  readonly kind: 'string[]';
+}
+export interface ObjectField extends FieldBase<Readonly<Record<string, unknown>>> {
+  readonly kind: 'object';
+}
+/** A duration such as "15m", "7d", "30 s". Loaded as milliseconds. */
+export interface DurationField extends FieldBase<number> {
+  readonly kind: 'duration';
+  readonly min: number;
+}
+/** A size such as "500 MB" or "1mb". Loaded as bytes. */
+export interface SizeField extends FieldBase<number> {
+  readonly kind: 'size';
+  readonly min: number;
+}
+
+export type Field =
+  | StringField
+  | IntField
+  | BoolField
+  | EnumField
+  | StringListField
+  | ObjectField
+  | DurationField
+  | SizeField;
+
+type Opt<F extends Field> = Omit<F, 'kind' | 'default' | 'description'>;
+
+const str = (def: string, description: string, o: Opt<StringField> = {}): StringField => ({
+  kind: 'string',
+  default: def,
+  description,
+  ...o,
+});
+const int = (def: number, min: number, max: number, description: string): IntField => ({
+  kind: 'int',
+  default: def,
+  min,
+  max,
+  description,
+});
+const bool = (def: boolean, description: string): BoolField => ({ kind: 'bool', default: def, description });
+const oneOf = <E extends string>(
+  values: readonly E[],
+  def: E,
+  description: string,
+  aliases?: Record<string, E>,
+): EnumField<E> => ({ kind: 'enum', values, default: def, description, aliases });
+const list = (def: readonly string[], description: string): StringListField => ({
+  kind: 'string[]',
+  default: def,
+  description,
+});
+const obj = (description: string): ObjectField => ({ kind: 'object', default: {}, description });
+const duration = (def: string, min: number, description: string): DurationField => ({
+  kind: 'duration',
+  default: parseDuration(def),
+  min,
+  description,
+});
+const size = (def: string, min: number, description: string): SizeField => ({
+  kind: 'size',
+  default: parseSize(def),
+  min,
+  description,
+});
+
+/** The placeholder shipped in the example config and the spec. Refused in production. */
+export const EXAMPLE_SECRET_KEY = 'your-secret-key-here';
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+/** Level names operators bring from Python/loguru configs. */
+export const LOG_LEVEL_ALIASES: Record<string, LogLevel> = {
+  warning: 'warn',
+  critical: 'fatal',
+  success: 'info',
+};
+
+const URL_HINT = 'an http(s) URL';
+const HTTP_URL = /^https?:\/\/[^\s]+$/i;
+const HTTP_URL_OR_EMPTY = /^(|https?:\/\/[^\s]+)$/i;
+const REDIS_URL = /^rediss?:\/\/[^\s]+$/i;
+
+export const CONFIG_SCHEMA = {
+  backend: {
+    host: str('0.0.0.0', 'Address the HTTP server binds to.', { minLength: 1 }),
+    port: int(5433, 1, 65535, 'HTTP port.'),
+    debug: bool(false, 'Debug mode: more detail in logs. Never exposes internals in API errors.'),
+    secret_key: str(
+      '',
+      'Key that signs JWTs (at least 32 characters). Empty: a random key is generated once and kept in data_dir/secret.key. The example value is refused when NODE_ENV=production.',
+      { sensitive: true },
+    ),
+    cors_origins: list(['*'], 'Allowed CORS origins; ["*"] allows any origin (without credentials).'),
+    enable_docs: bool(true, 'Serve Swagger UI at docs_url and the OpenAPI JSON at <docs_url>-json.'),
+    docs_url: str('/docs', 'Path of the Swagger UI.', { pattern: /^\/[\w\-/]*$/, patternHint: 'a path such as /docs' }),
+    enable_redis: bool(false, 'Connect to Redis (section [redis]); required by queue_type = "advanced".'),
+    enable_admin: bool(true, 'Serve the /api/admin endpoints.'),
+    data_dir: str('./data', 'Directory for the SQLite database, the generated secret key and other state.', {
+      minLength: 1,
+    }),
+    access_token_ttl: duration('15m', 60_000, 'Lifetime of an access token (JWT).'),
+    refresh_token_ttl: duration('7d', 60_000, 'Lifetime of a login session; each refresh extends it.'),
+    login_max_attempts_per_ip: int(20, 1, 100_000, 'Login attempts allowed per client IP per login_window.'),
+    login_max_failures_per_user: int(5, 1, 100_000, 'Failed logins allowed per username per login_window.'),
+    login_window: duration('15m', 1_000, 'Window of the login rate limits.'),
+    password_hash_rounds: int(12, 4, 15, 'bcrypt cost factor for password hashes.'),
+    body_limit: size('1 MB', 1024, 'Largest JSON request body accepted.'),
+    trust_proxy: bool(false, 'Trust X-Forwarded-For (set when running behind a reverse proxy).'),
+  },
+  database: {
+    type: oneOf(['sqlite', 'mysql'] as const, 'sqlite', 'Database engine.'),
+    sqlite_file: str('./data/opengewe.db', 'SQLite database file (type = "sqlite").', { minLength: 1 }),
+    mysql_user: str('root', 'MySQL user.'),
+    mysql_password: str('', 'MySQL password.', { sensitive: true }),
+    mysql_host: str('localhost', 'MySQL host.', { minLength: 1 }),
+    mysql_port: int(3306, 1, 65535, 'MySQL port.'),
+    mysql_database: str('opengewe', 'MySQL database name.', {
+      pattern: /^[A-Za-z0-9_$]{1,64}$/,
+      patternHint: 'letters, digits, _ or $',
+    }),
+    connect_args: obj('Extra driver options passed to mysql2 (e.g. { ssl = { rejectUnauthorized = true } }).'),
+  },
+  redis: {
+    host: str('localhost', 'Redis host.', { minLength: 1 }),
+    port: int(6379, 1, 65535, 'Redis port.'),
+    db: int(0, 0, 255, 'Redis database index.'),
+    password: str('', 'Redis password.', { sensitive: true }),
+    prefix: str('opengewe:', 'Prefix of every Redis key this service writes.'),
+  },
+  queue: {
+    queue_type: oneOf(
+      ['simple', 'advanced'] as const,
+      'simple',
+      'simple: in-process queue with a database inbox; advanced: BullMQ on Redis.',
+    ),
+    broker: str('redis://localhost:6379/0', 'Redis URL of the BullMQ queue (queue_type = "advanced").', {
+      pattern: REDIS_URL,
+      patternHint: 'a redis:// or rediss:// URL',
+    }),
+    backend: str('redis://localhost:6379/0', 'Redis URL for job results (kept for OpenGewe compatibility).', {
+      pattern: REDIS_URL,
+      patternHint: 'a redis:// or rediss:// URL',
+    }),
+    name: str('opengewe_messages', 'Queue name.', { pattern: /^[\w.-]{1,64}$/, patternHint: 'letters, digits, _ . -' }),
+    concurrency: int(4, 1, 256, 'Callbacks processed in parallel.'),
+  },
+  gewe: {
+    base_url: str('http://127.0.0.1:2531/v2/api', 'Default Gewe API base URL for new robots.', {
+      pattern: HTTP_URL,
+      patternHint: URL_HINT,
+    }),
+    download_url: str('', 'Default Gewe file download base URL (Gewechat); empty if not used.', {
+      pattern: HTTP_URL_OR_EMPTY,
+      patternHint: 'empty or ' + URL_HINT,
+    }),
+    callback_url: str('', 'Public URL of this service\'s webhook, e.g. "http://your_domain_or_ip:5433/api/webhook".', {
+      pattern: HTTP_URL_OR_EMPTY,
+      patternHint: 'empty or ' + URL_HINT,
+    }),
+    app_id: str('', 'Default appId (a robot created from this file); empty for none.'),
+    token: str('', 'Default Gewe token (X-GEWE-TOKEN).', { sensitive: true }),
+    is_gewe: bool(true, 'true: paid GeWeAPI; false: self-hosted Gewechat.'),
+  },
+  plugins: {
+    plugins_dir: str('plugins', 'Directory scanned for plugins.', { minLength: 1 }),
+    enabled_plugins: list(['ExamplePlugin'], 'Plugins enabled on first discovery.'),
+    disabled_plugins: list([], 'Plugins never loaded.'),
+  },
+  logging: {
+    level: oneOf(LOG_LEVELS, 'info', 'Lowest level logged (changeable at runtime).', LOG_LEVEL_ALIASES),
+    format: oneOf(['color', 'json', 'simple'] as const, 'color', 'Console format. The log file is always JSON lines.'),
+    rotation: size('500 MB', 1024, 'Rotate the log file when it reaches this size.'),
+    retention: duration('10 days', 60_000, 'Delete rotated log files older than this.'),
+    compression: oneOf(['gzip', 'none'] as const, 'gzip', 'Compression of rotated files ("zip" is read as gzip).', {
+      zip: 'gzip',
+      gz: 'gzip',
+      '': 'none',
+    }),
+    path: str('./logs', 'Directory of the log file (opengewe.log); empty disables the file.'),
+    stdout: bool(true, 'Write logs to the console.'),
+  },
+} as const;
+
+export type ConfigSchema = typeof CONFIG_SCHEMA;
+type ValueOf<F> = F extends FieldBase<infer T> ? T : never;
+export type AppConfigShape = {
+  readonly [S in keyof ConfigSchema]: { readonly [K in keyof ConfigSchema[S]]: ValueOf<ConfigSchema[S][K]> };
+};

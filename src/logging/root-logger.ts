@@ -1,0 +1,153 @@
+import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import pino, { DestinationStream, Logger, StreamEntry } from 'pino';
+import pretty from 'pino-pretty';
+import { createStream, RotatingFileStream } from 'rotating-file-stream';
+import { AppConfig, logFilePath } from '../config/app-config';
+import { LogLevel } from '../config/config-schema';
+
+/** Values written under these paths are replaced by "[REDACTED]" in every log line. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-gewe-token"]',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  'password',
+  'token',
+  'secret',
+  'authorization',
+  '*.password',
+  '*.currentPassword',
+  '*.newPassword',
+  '*.passwordHash',
+  '*.password_hash',
+  '*.token',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.secret',
+  '*.secret_key',
+  '*.secretKey',
+  '*.mysql_password',
+  '*.authorization',
+];
+
+/** Query parameters that carry credentials (the webhook key, tokens) are masked in logged URLs. */
+export function redactUrl(url: string | undefined): string | undefined {
+  if (!url) return url;
+  return url.replace(/([?&](?:key|token|access_token|refresh_token|password|secret)=)[^&#]*/gi, '$1[REDACTED]');
+}
+
+export interface RootLogger {
+  logger: Logger;
+  /** Absolute path of the live log file, or null when file logging is off. */
+  file: string | null;
+  close(): Promise<void>;
+}
+
+/**
+ * The process-wide pino logger: console in the configured format, plus a JSON-lines file rotated by size, gzip
+ * compressed, and swept by age. Both streams pass everything; the root logger's level is the one filter, so changing
+ * it at runtime takes effect at once.
+ */
+export function createRootLogger(config: AppConfig, level: LogLevel = config.logging.level): RootLogger {
+  const streams: StreamEntry[] = [];
+  const log = config.logging;
+  if (log.stdout) {
+    let out: DestinationStream;
+    if (log.format === 'json') out = pino.destination({ dest: 1, sync: false });
+    else
+      out = pretty({
+        colorize: log.format === 'color',
+        singleLine: log.format === 'simple',
+        translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l',
+        ignore: 'pid,hostname',
+        sync: false,
+      });
+    streams.push({ level: 'trace', stream: out });
+  }
+  const file = logFilePath(config);
+  let fileStream: RotatingFileStream | undefined;
+  let sweeper: NodeJS.Timeout | undefined;
+  if (file) {
+    mkdirSync(dirname(file), { recursive: true });
+    fileStream = openRotatingFile(file, log.rotation, log.compression === 'gzip');
+    streams.push({ level: 'trace', stream: fileStream });
+    sweepRotatedLogs(file, log.retention);
+    sweeper = setInterval(() => sweepRotatedLogs(file, log.retention), 3_600_000).unref();
+  }
+  const logger = pino(
+    {
+      level,
+      base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    streams.length ? pino.multistream(streams) : { write: () => undefined },
+  );
+  return {
+    logger,
+    file,
+    close: async () => {
+      if (sweeper) clearInterval(sweeper);
+      logger.flush();
+      if (fileStream) await new Promise<void>((done) => fileStream!.end(done));
+    },
+  };
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** Rotated files are named opengewe-YYYYMMDD-HHMMSS-N.log[.gz]; the live file keeps its name. */
+function openRotatingFile(file: string, maxBytes: number, gzip: boolean): RotatingFileStream {
+  const name = basename(file);
+  const stem = name.replace(/\.log$/, '');
+  return createStream(
+    (time: number | Date, index?: number) => {
+      if (!time) return name;
+      const t = typeof time === 'number' ? new Date(time) : time;
+      const stamp = `${t.getFullYear()}${pad(t.getMonth() + 1)}${pad(t.getDate())}-${pad(t.getHours())}${pad(t.getMinutes())}${pad(t.getSeconds())}`;
+      return `${stem}-${stamp}-${index ?? 1}.log${gzip ? '.gz' : ''}`;
+    },
+    { path: dirname(file), size: `${Math.max(1, Math.floor(maxBytes / 1024))}K`, compress: gzip ? 'gzip' : false },
+  );
+}
+
+/** Rotated log files of `file`, oldest first. */
+export function rotatedLogFiles(file: string): string[] {
+  const dir = dirname(file);
+  const stem = basename(file).replace(/\.log$/, '');
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const re = new RegExp(`^${stem}-\\d{8}-\\d{6}-\\d+\\.log(\\.gz)?$`);
+  return names
+    .filter((n) => re.test(n))
+    .sort((a, b) => {
+      const [, ta, ia] = /-(\d{8}-\d{6})-(\d+)/.exec(a)!;
+      const [, tb, ib] = /-(\d{8}-\d{6})-(\d+)/.exec(b)!;
+      return ta === tb ? Number(ia) - Number(ib) : ta < tb ? -1 : 1;
+    })
+    .map((n) => join(dir, n));
+}
+
+export function sweepRotatedLogs(file: string, retentionMs: number, now = Date.now()): string[] {
+  const removed: string[] = [];
+  for (const f of rotatedLogFiles(file)) {
+    try {
+      if (now - statSync(f).mtimeMs > retentionMs) {
+        unlinkSync(f);
+        removed.push(f);
+      }
+    } catch {
+      // a file that vanished or cannot be removed is tried again at the next sweep
+    }
+  }
+  return removed;
+}

@@ -1,0 +1,34 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { TimestampedEntity } from '../database/timestamps';
+
+/** A WeChat account driven through one Gewe endpoint (spec table `robots`). */
+@Entity('robots')
+export class RobotEntity extends TimestampedEntity {
+  @PrimaryGeneratedColumn()
+  id!: number;
+
+  @Column({ type: 'varchar', length: 100 })
+  name!: string;
+
+  @Column({ name: 'app_id', type: 'varchar', length: 100, unique: true, nullable: true })
+  appId!: string | null;
+
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  token!: string | null;
+
+  @Column({ name: 'base_url', type: 'varchar', length: 255 })
+  baseUrl!: string;
+
+  @Column({ name: 'download_url', type: 'varchar', length: 255, nullable: true })
+  downloadUrl!: string | null;
+
+  @Column({ name: 'callback_url', type: 'varchar', length: 255, nullable: true })
+  callbackUrl!: string | null;
+
+  @Column({ type: 'varchar', length: 50, default: 'offline' })
+  status!: string;
+
+  /** JSON text: per-robot settings. */
+  @Column({ type: 'text', nullable: true })
+  config!: string | null;
+}

@@ -1,0 +1,149 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsDate, IsIn, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { LOG_LEVEL_ALIASES, LOG_LEVELS, LogLevel } from '../../config/config-schema';
+import { PaginationQueryDto } from '../../common/dto/pagination.dto';
+
+const ACCEPTED_LEVELS = [...LOG_LEVELS, ...Object.keys(LOG_LEVEL_ALIASES)];
+/** "INFO", "Warning", "critical" → canonical pino level names. */
+const toLevel = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  return LOG_LEVEL_ALIASES[v] ?? v;
+};
+
+export class ComponentHealthDto {
+  @ApiProperty({ enum: ['up', 'down', 'disabled'] })
+  status!: 'up' | 'down' | 'disabled';
+
+  @ApiPropertyOptional()
+  latencyMs?: number;
+
+  @ApiPropertyOptional()
+  error?: string;
+}
+
+export class DatabaseHealthDto extends ComponentHealthDto {
+  @ApiProperty({ enum: ['sqlite', 'mysql'] })
+  type!: 'sqlite' | 'mysql';
+}
+
+export class QueueHealthDto extends ComponentHealthDto {
+  @ApiProperty({ enum: ['simple', 'advanced'] })
+  type!: 'simple' | 'advanced';
+
+  @ApiProperty()
+  name!: string;
+}
+
+export class SystemCountsDto {
+  @ApiProperty() robots!: number;
+  @ApiProperty() robotsOnline!: number;
+  @ApiProperty() plugins!: number;
+  @ApiProperty() pluginsEnabled!: number;
+  @ApiProperty() users!: number;
+}
+
+export class SystemStatusResponseDto {
+  @ApiProperty({ example: '0.1.0' }) version!: string;
+  @ApiProperty({ example: 'v20.20.2' }) nodeVersion!: string;
+  @ApiProperty({ type: String, format: 'date-time' }) startedAt!: string;
+  @ApiProperty() uptimeSeconds!: number;
+  @ApiProperty({ enum: LOG_LEVELS }) logLevel!: LogLevel;
+  @ApiProperty({ type: DatabaseHealthDto }) database!: DatabaseHealthDto;
+  @ApiProperty({ type: ComponentHealthDto }) redis!: ComponentHealthDto;
+  @ApiProperty({ type: QueueHealthDto }) queue!: QueueHealthDto;
+  @ApiProperty({ type: SystemCountsDto }) counts!: SystemCountsDto;
+}
+
+export class HealthResponseDto {
+  @ApiProperty({ enum: ['ok', 'error'] }) status!: 'ok' | 'error';
+  @ApiProperty({ enum: ['up', 'down'] }) database!: 'up' | 'down';
+  @ApiProperty() uptimeSeconds!: number;
+}
+
+export class LogQueryDto extends PaginationQueryDto {
+  @ApiPropertyOptional({ enum: LOG_LEVELS, description: 'Lowest level to show (INFO, warning… accepted)' })
+  @IsOptional()
+  @Transform(toLevel)
+  @IsIn(LOG_LEVELS as unknown as string[], { message: `level must be one of ${ACCEPTED_LEVELS.join(', ')}` })
+  level?: LogLevel;
+
+  @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Only lines at or after this time' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate({ message: 'since must be an ISO 8601 date-time' })
+  since?: Date;
+
+  @ApiPropertyOptional({ description: 'Component that logged the line (e.g. AuthService)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  source?: string;
+
+  @ApiPropertyOptional({ description: 'Only lines of this request (X-Request-Id)' })
+  @IsOptional()
+  @Matches(/^[\w.-]{1,64}$/, { message: 'requestId must be 1-64 letters, digits, or . _ -' })
+  requestId?: string;
+}
+
+export class LogEntryDto {
+  @ApiProperty({ type: String, format: 'date-time' }) time!: string;
+  @ApiProperty({ enum: LOG_LEVELS }) level!: LogLevel;
+  @ApiProperty() message!: string;
+  @ApiProperty({ type: String, nullable: true }) source!: string | null;
+  @ApiProperty({ type: String, nullable: true }) requestId!: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true }) details!: Record<string, unknown>;
+}
+
+export class LogListResponseDto {
+  @ApiProperty({ type: [LogEntryDto] }) items!: LogEntryDto[];
+  @ApiProperty() total!: number;
+  @ApiProperty() page!: number;
+  @ApiProperty() limit!: number;
+}
+
+export class LogLevelUpdateDto {
+  @ApiProperty({ enum: LOG_LEVELS, example: 'info', description: 'Case-insensitive; WARNING and CRITICAL accepted' })
+  @Transform(toLevel)
+  @IsIn(LOG_LEVELS as unknown as string[], { message: `level must be one of ${ACCEPTED_LEVELS.join(', ')}` })
+  level!: LogLevel;
+}
+
+export class LogLevelResponseDto {
+  @ApiProperty({ example: 'success' }) status!: 'success';
+  @ApiProperty() message!: string;
+  @ApiProperty({ enum: LOG_LEVELS }) level!: LogLevel;
+}
+
+export class RuntimeSettingDto {
+  @ApiProperty({ example: 'logging.level' }) name!: string;
+  @ApiProperty({ description: 'Current value (secrets masked as ********)' }) value!: unknown;
+  @ApiProperty({ description: 'Value from the config file or its default (secrets masked)' }) defaultValue!: unknown;
+  @ApiProperty({ enum: ['config', 'runtime'] }) source!: 'config' | 'runtime';
+  @ApiProperty() description!: string;
+  @ApiProperty() category!: string;
+  @ApiProperty({ example: 'enum' }) type!: string;
+  @ApiPropertyOptional({ type: [String] }) allowedValues?: string[];
+  @ApiProperty() sensitive!: boolean;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) updatedAt!: string | null;
+}
+
+export class SystemConfigResponseDto {
+  @ApiProperty({ type: [RuntimeSettingDto] }) settings!: RuntimeSettingDto[];
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'main_config.toml as loaded, secrets masked' })
+  file!: Record<string, Record<string, unknown>>;
+  @ApiProperty({ type: String, nullable: true, description: 'Path of the config file, null on embedded defaults' })
+  configFile!: string | null;
+}
+
+export class SystemConfigUpdateDto {
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    example: { 'logging.level': 'debug', 'gewe.callback_url': 'https://bot.example.com/api/webhook' },
+    description: 'Settings to change by name. null resets one to its config-file value; "********" keeps a secret.',
+  })
+  @IsObject()
+  settings!: Record<string, unknown>;
+}

@@ -1,0 +1,111 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { UserEntity } from '../admin/user.entity';
+import { APP_CONFIG, AppConfig, maskedConfig } from '../config/app-config';
+import { LogLevel } from '../config/config-schema';
+import { PACKAGE } from '../common/package-info';
+import { Page } from '../common/dto/pagination.dto';
+import { LogLevelService } from '../logging/log-level.service';
+import { PluginEntity } from '../plugin/plugin.entity';
+import { RobotEntity } from '../robot/robot.entity';
+import { CONFIG_SOURCE } from './system.tokens';
+import { LogEntry, queryLogs } from './log-reader';
+import { RedisProbe } from './redis-probe';
+import { RuntimeSettingsService } from './runtime-settings.service';
+import {
+  DatabaseHealthDto,
+  LogQueryDto,
+  QueueHealthDto,
+  SystemConfigResponseDto,
+  SystemStatusResponseDto,
+} from './dto/system.dto';
+
+const STARTED_AT = new Date();
+
+@Injectable()
+export class SystemService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CONFIG_SOURCE) private readonly configSource: string | null,
+    private readonly dataSource: DataSource,
+    private readonly redisProbe: RedisProbe,
+    private readonly logLevel: LogLevelService,
+    private readonly settings: RuntimeSettingsService,
+  ) {}
+
+  async status(): Promise<SystemStatusResponseDto> {
+    const [database, redis, queue, counts] = await Promise.all([
+      this.databaseHealth(),
+      this.redisProbe.redis(),
+      this.queueHealth(),
+      this.counts(),
+    ]);
+    return {
+      version: PACKAGE.version,
+      nodeVersion: process.version,
+      startedAt: STARTED_AT.toISOString(),
+      uptimeSeconds: Math.floor(process.uptime()),
+      logLevel: this.logLevel.level,
+      database,
+      redis,
+      queue,
+      counts,
+    };
+  }
+
+  async databaseHealth(): Promise<DatabaseHealthDto> {
+    const started = performance.now();
+    try {
+      await this.dataSource.query('SELECT 1');
+      return { type: this.config.database.type, status: 'up', latencyMs: round(performance.now() - started) };
+    } catch (err) {
+      return { type: this.config.database.type, status: 'down', error: (err as Error).message };
+    }
+  }
+
+  private async queueHealth(): Promise<QueueHealthDto> {
+    const q = this.config.queue;
+    // The simple queue lives in this process: it is up whenever the service answers.
+    if (q.queue_type === 'simple') return { type: 'simple', name: q.name, status: 'up' };
+    return { type: 'advanced', name: q.name, ...(await this.redisProbe.broker()) };
+  }
+
+  private async counts() {
+    const zero = { robots: 0, robotsOnline: 0, plugins: 0, pluginsEnabled: 0, users: 0 };
+    try {
+      const [robots, robotsOnline, plugins, pluginsEnabled, users] = await Promise.all([
+        this.dataSource.getRepository(RobotEntity).count(),
+        this.dataSource.getRepository(RobotEntity).count({ where: { status: 'online' } }),
+        this.dataSource.getRepository(PluginEntity).count(),
+        this.dataSource.getRepository(PluginEntity).count({ where: { enabled: true } }),
+        this.dataSource.getRepository(UserEntity).count(),
+      ]);
+      return { robots, robotsOnline, plugins, pluginsEnabled, users };
+    } catch {
+      return zero; // the database section of the status says why
+    }
+  }
+
+  async logs(q: LogQueryDto): Promise<Page<LogEntry>> {
+    const { items, total } = await queryLogs(this.logLevel.file, q);
+    return { items, total, page: q.page, limit: q.limit };
+  }
+
+  async setLogLevel(level: LogLevel, actor: string): Promise<LogLevel> {
+    await this.settings.update({ 'logging.level': level }, actor);
+    return this.logLevel.level;
+  }
+
+  getConfig(): SystemConfigResponseDto {
+    return { settings: this.settings.list(), file: maskedConfig(this.config), configFile: this.configSource };
+  }
+
+  async updateConfig(changes: Record<string, unknown>, actor: string): Promise<SystemConfigResponseDto> {
+    await this.settings.update(changes, actor);
+    return this.getConfig();
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
