@@ -2,7 +2,7 @@
 const shared = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true }],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
     '^.+\\.m?js$': '<rootDir>/test/jest/esm-to-cjs.cjs',
   },
   transformIgnorePatterns: [],

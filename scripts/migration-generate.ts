@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config/app-config';
-import { buildDataSourceOptions } from '../src/database/data-source';
+import { buildDataSourceOptions, detectMysqlFlavor } from '../src/database/data-source';
 
 async function main(): Promise<void> {
   const name = process.argv[2];
@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     const scratch = `og_migration_gen_${stamp}`;
     const env = process.env;
     const cfg = loadConfig({
+      path: null,
       env: {},
       overrides: {
         database: {
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
       });
       await admin.query(`CREATE DATABASE \`${scratch}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
     }
-    const ds = new DataSource(buildDataSourceOptions(cfg));
+    const ds = new DataSource(buildDataSourceOptions(cfg, await detectMysqlFlavor(cfg)));
     try {
       await ds.initialize();
       await ds.runMigrations();

@@ -7,7 +7,7 @@ import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
-import { buildDataSourceOptions } from './database/data-source';
+import { buildDataSourceOptions, detectMysqlFlavor } from './database/data-source';
 import { LoggingModule } from './logging/logging.module';
 import { RootLogger } from './logging/root-logger';
 import { SystemModule } from './system/system.module';
@@ -31,13 +31,15 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(o.config),
         LoggingModule.forRoot(o.rootLogger),
-        TypeOrmModule.forRoot({
-          ...buildDataSourceOptions(o.config),
-          // Pending migrations are applied before anything else touches the database.
-          migrationsRun: true,
-          migrationsTransactionMode: 'each',
-          retryAttempts: 3,
-          retryDelay: 2000,
+        TypeOrmModule.forRootAsync({
+          useFactory: async () => ({
+            ...buildDataSourceOptions(o.config, await detectMysqlFlavor(o.config)),
+            // Pending migrations are applied before anything else touches the database.
+            migrationsRun: true,
+            migrationsTransactionMode: 'each' as const,
+            retryAttempts: 3,
+            retryDelay: 2000,
+          }),
         }),
         AuthModule,
         SystemModule,

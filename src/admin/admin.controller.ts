@@ -9,7 +9,8 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { AdminOnly, AuthUser, CurrentUser } from '../auth/auth.decorators';
+import { AdminOnly, CurrentUser } from '../auth/auth.decorators';
+import type { AuthUser } from '../auth/auth.decorators';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { IdParamPipe } from '../common/id-param.pipe';
 import { StatusResponseDto } from '../common/dto/status-response.dto';

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, Like, QueryFailedError, Repository } from 'typeorm';
+import { DataSource, EntityManager, QueryFailedError, Repository } from 'typeorm';
 import { AuthUser } from '../auth/auth.decorators';
 import { PasswordHasher } from '../auth/password-hasher';
 import { SessionService } from '../auth/session.service';
@@ -37,16 +37,15 @@ export class AdminService {
   }
 
   async list(q: UserListQueryDto): Promise<Page<UserResponseDto>> {
+    const qb = this.users.createQueryBuilder('u').orderBy('u.id', 'ASC').skip((q.page - 1) * q.limit).take(q.limit);
     const term = q.search?.trim();
-    const where = term
-      ? [{ username: Like(`%${escapeLike(term)}%`) }, { email: Like(`%${escapeLike(term.toLowerCase())}%`) }]
-      : {};
-    const [rows, total] = await this.users.findAndCount({
-      where,
-      order: { id: 'ASC' },
-      skip: (q.page - 1) * q.limit,
-      take: q.limit,
-    });
+    // Wildcards typed by the caller are literal: escaped, with an explicit ESCAPE (SQLite has no default escape; '!' means the same in MySQL and SQLite, unlike a backslash).
+    if (term)
+      qb.where("(u.username LIKE :term ESCAPE '!' OR u.email LIKE :email ESCAPE '!')", {
+        term: `%${escapeLike(term)}%`,
+        email: `%${escapeLike(term.toLowerCase())}%`,
+      });
+    const [rows, total] = await qb.getManyAndCount();
     return { items: rows.map((u) => UserResponseDto.from(u)), total, page: q.page, limit: q.limit };
   }
 
@@ -138,5 +137,5 @@ export class AdminService {
 }
 
 function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => '\\' + c);
+  return s.replace(/[!%_]/g, (c) => '!' + c);
 }

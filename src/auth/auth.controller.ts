@@ -4,7 +4,8 @@ import type { Request } from 'express';
 import { UserResponseDto } from '../admin/dto/user-response.dto';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { StatusResponseDto } from '../common/dto/status-response.dto';
-import { AuthUser, CurrentUser, Public } from './auth.decorators';
+import { CurrentUser, Public } from './auth.decorators';
+import type { AuthUser } from './auth.decorators';
 import { AuthService } from './auth.service';
 import { ChangePasswordDto, LoginDto, RefreshDto, TokenResponseDto } from './dto/auth.dto';
 

@@ -35,6 +35,9 @@ export function toErrorBody(exception: unknown, requestId: string): ErrorRespons
     ...(code ? { code } : {}),
   });
   if (exception instanceof DomainError) return make(exception.status, exception.message, exception.code);
+  // body-parser errors arrive raw, or wrapped by the Express adapter with the original as `cause`.
+  const parserError = bodyParserError(exception instanceof HttpException ? exception.cause : exception);
+  if (parserError) return make(parserError.status, parserError.message, parserError.code);
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const response = exception.getResponse();
@@ -47,14 +50,23 @@ export function toErrorBody(exception: unknown, requestId: string): ErrorRespons
     } else if (typeof response === 'string') message = response;
     return make(status, message, code ?? defaultCode(status));
   }
-  // body-parser errors (malformed JSON, too large) carry an HTTP status of their own.
-  const e = exception as { status?: unknown; type?: unknown; expose?: unknown } | null;
-  if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500 && e.expose) {
-    if (e.type === 'entity.parse.failed') return make(400, 'Request body is not valid JSON', 'MALFORMED_JSON');
-    if (e.type === 'entity.too.large') return make(413, 'Request body is too large', 'PAYLOAD_TOO_LARGE');
-    return make(e.status, (exception as Error).message, defaultCode(e.status));
-  }
   return make(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error', 'INTERNAL_ERROR');
+}
+
+function bodyParserError(e: unknown): { status: number; message: string; code: string } | null {
+  const err = e as { status?: unknown; type?: unknown } | null | undefined;
+  if (!err || typeof err !== 'object') return null;
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return { status: 400, message: 'Request body is not valid JSON', code: 'MALFORMED_JSON' };
+    case 'entity.too.large':
+      return { status: 413, message: 'Request body is too large', code: 'PAYLOAD_TOO_LARGE' };
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return { status: 415, message: 'Unsupported request body encoding', code: 'UNSUPPORTED_ENCODING' };
+    default:
+      return null;
+  }
 }
 
 function defaultCode(status: number): string | undefined {

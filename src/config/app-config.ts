@@ -27,8 +27,8 @@ export class ConfigError extends Error {
 }
 
 export interface LoadConfigOptions {
-  /** Explicit config file path; defaults to $OPENGEWE_CONFIG or config/main_config.toml. */
-  path?: string;
+  /** Explicit config file path; defaults to $OPENGEWE_CONFIG or config/main_config.toml. null: read no file. */
+  path?: string | null;
   env?: NodeJS.ProcessEnv;
   /** Extra values layered over the file and env (used by tests), as `{ section: { key: value } }`. */
   overrides?: Record<string, Record<string, unknown>>;
@@ -45,21 +45,22 @@ type Raw = Record<string, Record<string, unknown>>;
 
 export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const env = options.env ?? process.env;
-  const explicit = options.path ?? env.OPENGEWE_CONFIG;
-  const path = resolve(explicit ?? DEFAULT_CONFIG_PATH);
+  // An empty OPENGEWE_CONFIG (e.g. `OPENGEWE_CONFIG=` in a compose file) means "not set", not the current directory.
+  const explicit = options.path === null ? null : options.path || env.OPENGEWE_CONFIG || undefined;
+  const path = explicit === null ? null : resolve(explicit ?? DEFAULT_CONFIG_PATH);
   const problems: string[] = [];
   const warnings: string[] = [];
 
   let fileValues: Raw = {};
   let source: string | null = null;
-  if (existsSync(path)) {
+  if (path !== null && existsSync(path)) {
     source = path;
     try {
       fileValues = parseToml(readFileSync(path, 'utf8')) as Raw;
     } catch (err) {
       throw new ConfigError([`${path}: not valid TOML: ${(err as Error).message.split('\n')[0]}`]);
     }
-  } else if (explicit) {
+  } else if (path !== null && explicit) {
     throw new ConfigError([`config file ${path} (from ${options.path ? 'options' : 'OPENGEWE_CONFIG'}) does not exist`]);
   }
 

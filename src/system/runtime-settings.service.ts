@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
-import { APP_CONFIG, AppConfig, coerce, maskSecret, SECRET_MASK } from '../config/app-config';
+import { APP_CONFIG, coerce, maskSecret, SECRET_MASK } from '../config/app-config';
+import type { AppConfig } from '../config/app-config';
 import { LogLevel } from '../config/config-schema';
 import { DomainError } from '../common/domain-error';
 import { LogLevelService } from '../logging/log-level.service';

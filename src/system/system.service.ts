@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { UserEntity } from '../admin/user.entity';
-import { APP_CONFIG, AppConfig, maskedConfig } from '../config/app-config';
+import { APP_CONFIG, maskedConfig } from '../config/app-config';
+import type { AppConfig } from '../config/app-config';
 import { LogLevel } from '../config/config-schema';
 import { PACKAGE } from '../common/package-info';
 import { Page } from '../common/dto/pagination.dto';

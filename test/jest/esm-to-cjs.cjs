@@ -12,6 +12,7 @@ const babel = babelJest.createTransformer({
   configFile: false,
   plugins: [
     require.resolve('babel-plugin-transform-import-meta'),
+    require.resolve('@babel/plugin-transform-dynamic-import'),
     require.resolve('@babel/plugin-transform-modules-commonjs'),
   ],
 });
@@ -19,10 +20,12 @@ const babel = babelJest.createTransformer({
 module.exports = {
   canInstrument: false,
   getCacheKey(source, filename, options) {
-    return babel.getCacheKey(source, filename, options) + (ESM_SYNTAX.test(source) ? ':esm' : ':cjs');
+    return babel.getCacheKey(source, filename, options) + (ESM_SYNTAX.test(source) ? ':esm3' : ':cjs');
   },
   process(source, filename, options) {
     if (!ESM_SYNTAX.test(source)) return { code: source };
-    return babel.process(source, filename, options);
+    // ESM code that rebuilds `require` would shadow CommonJS's own once compiled (and hit its TDZ): use the real one.
+    const code = source.replace(/^\s*const require = createRequire\(import\.meta\.url\);?\s*$/m, '');
+    return babel.process(code, filename, options);
   },
 };

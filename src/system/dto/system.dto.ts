@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsDate, IsIn, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { LOG_LEVEL_ALIASES, LOG_LEVELS, LogLevel } from '../../config/config-schema';
+import { LOG_LEVEL_ALIASES, LOG_LEVELS } from '../../config/config-schema';
+import type { LogLevel } from '../../config/config-schema';
 import { PaginationQueryDto } from '../../common/dto/pagination.dto';
 
 const ACCEPTED_LEVELS = [...LOG_LEVELS, ...Object.keys(LOG_LEVEL_ALIASES)];
