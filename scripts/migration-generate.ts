@@ -16,7 +16,8 @@ import { buildDataSourceOptions, detectMysqlFlavor } from '../src/database/data-
 
 async function main(): Promise<void> {
   const name = process.argv[2];
-  if (!name || !/^[A-Z][A-Za-z0-9]+$/.test(name)) throw new Error('usage: npm run migration:generate -- PascalCaseName');
+  if (!name || !/^[A-Z][A-Za-z0-9]+$/.test(name))
+    throw new Error('usage: npm run migration:generate -- PascalCaseName');
   const stamp = Date.now();
   for (const engine of ['sqlite', 'mysql'] as const) {
     const scratch = `og_migration_gen_${stamp}`;

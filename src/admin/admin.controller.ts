@@ -18,7 +18,6 @@ import { AdminService } from './admin.service';
 import { UserListResponseDto, UserResponseDto } from './dto/user-response.dto';
 import { UserCreateDto, UserListQueryDto, UserUpdateDto } from './dto/user.dto';
 
-
 @ApiTags('admin')
 @ApiBearerAuth()
 @AdminOnly()
@@ -68,7 +67,10 @@ export class AdminController {
   @ApiOkResponse({ type: StatusResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'The last active admin, or yourself' })
-  async remove(@Param('user_id', new IdParamPipe('user_id')) id: number, @CurrentUser() actor: AuthUser): Promise<StatusResponseDto> {
+  async remove(
+    @Param('user_id', new IdParamPipe('user_id')) id: number,
+    @CurrentUser() actor: AuthUser,
+  ): Promise<StatusResponseDto> {
     await this.admin.remove(id, actor);
     return StatusResponseDto.ok('User deleted');
   }

@@ -37,7 +37,11 @@ export class AdminService {
   }
 
   async list(q: UserListQueryDto): Promise<Page<UserResponseDto>> {
-    const qb = this.users.createQueryBuilder('u').orderBy('u.id', 'ASC').skip((q.page - 1) * q.limit).take(q.limit);
+    const qb = this.users
+      .createQueryBuilder('u')
+      .orderBy('u.id', 'ASC')
+      .skip((q.page - 1) * q.limit)
+      .take(q.limit);
     const term = q.search?.trim();
     // Wildcards typed by the caller are literal: escaped, with an explicit ESCAPE (SQLite has no default escape; '!' means the same in MySQL and SQLite, unlike a backslash).
     if (term)
@@ -64,8 +68,7 @@ export class AdminService {
       const username = dto.username ?? user.username;
       const email = dto.email !== undefined ? dto.email : user.email;
       await this.assertUnique(m, username !== user.username ? username : null, email !== user.email ? email : null, id);
-      const losesAdmin =
-        user.isAdmin && user.isActive && (dto.isAdmin === false || dto.isActive === false);
+      const losesAdmin = user.isAdmin && user.isActive && (dto.isAdmin === false || dto.isActive === false);
       if (losesAdmin) await this.assertAnotherActiveAdmin(m, id, dto.isActive === false ? 'disable' : 'demote');
       const endSessions = newHash !== undefined || (dto.isActive === false && user.isActive);
       Object.assign(user, {

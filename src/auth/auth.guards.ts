@@ -22,7 +22,9 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       const missing = info instanceof Error && /no auth token/i.test(info.message);
       throw unauthorized(
         missing ? 'MISSING_TOKEN' : 'INVALID_TOKEN',
-        missing ? 'Authentication required: send Authorization: Bearer <accessToken>' : 'Access token is invalid, expired or revoked',
+        missing
+          ? 'Authentication required: send Authorization: Bearer <accessToken>'
+          : 'Access token is invalid, expired or revoked',
       );
     }
     return user;

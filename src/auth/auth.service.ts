@@ -44,7 +44,10 @@ export class AuthService {
     const valid = await this.hasher.verify(password, user?.passwordHash ?? null);
     if (!user || !valid || !user.isActive) {
       this.limiter.recordFailure(username);
-      this.logger.warn({ username, ip: client.ip, reason: !user ? 'unknown user' : !valid ? 'bad password' : 'disabled' }, 'Login failed');
+      this.logger.warn(
+        { username, ip: client.ip, reason: !user ? 'unknown user' : !valid ? 'bad password' : 'disabled' },
+        'Login failed',
+      );
       // One message for every case: a caller cannot tell which usernames exist.
       throw unauthorized('INVALID_CREDENTIALS', 'Invalid username or password');
     }

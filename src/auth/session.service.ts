@@ -87,9 +87,7 @@ export class SessionService {
 
   /** Ends every session of a user, except `keep` (the caller's own, when changing one's password). */
   async revokeAllForUser(userId: number, keep?: string): Promise<number> {
-    const where = keep
-      ? { userId, revokedAt: IsNull(), id: Not(keep) }
-      : { userId, revokedAt: IsNull() };
+    const where = keep ? { userId, revokedAt: IsNull(), id: Not(keep) } : { userId, revokedAt: IsNull() };
     const res = await this.sessions.update(where, { revokedAt: new Date() });
     return res.affected ?? 0;
   }

@@ -18,8 +18,7 @@ export class DomainError extends Error {
 
 export const notFound = (code: string, message: string) => new DomainError(code, message, HttpStatus.NOT_FOUND);
 export const conflict = (code: string, message: string) => new DomainError(code, message, HttpStatus.CONFLICT);
-export const unauthorized = (code: string, message: string) =>
-  new DomainError(code, message, HttpStatus.UNAUTHORIZED);
+export const unauthorized = (code: string, message: string) => new DomainError(code, message, HttpStatus.UNAUTHORIZED);
 export const forbidden = (code: string, message: string) => new DomainError(code, message, HttpStatus.FORBIDDEN);
 export const badRequest = (code: string, message: string) => new DomainError(code, message, HttpStatus.BAD_REQUEST);
 export const tooManyRequests = (code: string, message: string, retryAfterSeconds: number) =>

@@ -1,5 +1,13 @@
 import { applyDecorators } from '@nestjs/common';
-import { IsString, MaxLength, MinLength, Validate, ValidationArguments, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
+import {
+  IsString,
+  MaxLength,
+  MinLength,
+  Validate,
+  ValidationArguments,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+} from 'class-validator';
 
 /** bcrypt ignores everything after 72 bytes; longer passwords are refused rather than silently truncated. */
 @ValidatorConstraint({ name: 'maxBytes72' })

@@ -2,14 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import {
-  AppConfigShape,
-  CONFIG_SCHEMA,
-  EXAMPLE_SECRET_KEY,
-  Field,
-  parseDuration,
-  parseSize,
-} from './config-schema';
+import { AppConfigShape, CONFIG_SCHEMA, EXAMPLE_SECRET_KEY, Field, parseDuration, parseSize } from './config-schema';
 
 /** The typed, validated, frozen configuration. Injected with `@Inject(APP_CONFIG)`. */
 export type AppConfig = AppConfigShape;
@@ -61,7 +54,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       throw new ConfigError([`${path}: not valid TOML: ${(err as Error).message.split('\n')[0]}`]);
     }
   } else if (path !== null && explicit) {
-    throw new ConfigError([`config file ${path} (from ${options.path ? 'options' : 'OPENGEWE_CONFIG'}) does not exist`]);
+    throw new ConfigError([
+      `config file ${path} (from ${options.path ? 'options' : 'OPENGEWE_CONFIG'}) does not exist`,
+    ]);
   }
 
   const out: Record<string, Record<string, unknown>> = {};
@@ -71,7 +66,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       problems.push(`[${section}]: must be a table`);
     else
       for (const key of Object.keys(value))
-        if (!(key in (CONFIG_SCHEMA as Record<string, object>)[section])) problems.push(`${section}.${key}: unknown key`);
+        if (!(key in (CONFIG_SCHEMA as Record<string, object>)[section]))
+          problems.push(`${section}.${key}: unknown key`);
   }
 
   const envValues = readEnvOverrides(env, problems);
@@ -86,10 +82,12 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       let value: unknown = field.default;
       let origin = 'default';
       if (fromOverride !== undefined) [value, origin] = [fromOverride, 'override'];
-      else if (fromEnv !== undefined) [value, origin] = [fromEnv, `env ${ENV_PREFIX}${section.toUpperCase()}__${key.toUpperCase()}`];
+      else if (fromEnv !== undefined)
+        [value, origin] = [fromEnv, `env ${ENV_PREFIX}${section.toUpperCase()}__${key.toUpperCase()}`];
       else if (fromFile !== undefined) [value, origin] = [fromFile, 'file'];
       const result = coerce(field, value, origin.startsWith('env'));
-      if (typeof result === 'string') problems.push(`${name}: ${result}${origin === 'default' ? '' : ` (from ${origin})`}`);
+      if (typeof result === 'string')
+        problems.push(`${name}: ${result}${origin === 'default' ? '' : ` (from ${origin})`}`);
       else out[section][key] = result.value;
     }
   }
@@ -137,7 +135,9 @@ function readEnvOverrides(env: NodeJS.ProcessEnv, problems: string[]): Raw {
     const [section, key, ...rest] = name.slice(ENV_PREFIX.length).toLowerCase().split('__');
     const fields = (CONFIG_SCHEMA as Record<string, Record<string, Field>>)[section];
     if (!fields || !key || rest.length || !(key in fields)) {
-      problems.push(`${name}: no such config key (expected ${ENV_PREFIX}<SECTION>__<KEY>, e.g. OPENGEWE__BACKEND__PORT)`);
+      problems.push(
+        `${name}: no such config key (expected ${ENV_PREFIX}<SECTION>__<KEY>, e.g. OPENGEWE__BACKEND__PORT)`,
+      );
       continue;
     }
     (values[section] ??= {})[key] = value;
@@ -177,7 +177,9 @@ export function coerce(field: Field, value: unknown, fromEnv: boolean): Coerced 
       if (typeof value !== 'string') return `must be one of ${field.values.join(', ')}`;
       const v = value.trim().toLowerCase();
       const resolved = field.aliases?.[v] ?? (field.values.includes(v) ? v : undefined);
-      return resolved === undefined ? `must be one of ${field.values.join(', ')} (got "${value}")` : { value: resolved };
+      return resolved === undefined
+        ? `must be one of ${field.values.join(', ')} (got "${value}")`
+        : { value: resolved };
     }
     case 'string[]': {
       let v: unknown = value;

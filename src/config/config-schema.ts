@@ -51,14 +51,7 @@ export interface SizeField extends FieldBase<number> {
 }
 
 export type Field =
-  | StringField
-  | IntField
-  | BoolField
-  | EnumField
-  | StringListField
-  | ObjectField
-  | DurationField
-  | SizeField;
+  StringField | IntField | BoolField | EnumField | StringListField | ObjectField | DurationField | SizeField;
 
 type Opt<F extends Field> = Omit<F, 'kind' | 'default' | 'description'>;
 

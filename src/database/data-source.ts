@@ -82,14 +82,14 @@ export async function detectMysqlFlavor(config: AppConfig): Promise<MysqlFlavor>
 }
 
 /** Opens the database and applies pending migrations. Used by `npm run migration:run`, init-db and tests. */
-export async function openDatabase(config: AppConfig): Promise<DataSource> {
+export async function openDatabase(config: AppConfig): Promise<{ dataSource: DataSource; applied: string[] }> {
   const ds = new DataSource(buildDataSourceOptions(config, await detectMysqlFlavor(config)));
   await ds.initialize();
   try {
-    await ds.runMigrations({ transaction: 'each' });
+    const applied = await ds.runMigrations({ transaction: 'each' });
+    return { dataSource: ds, applied: applied.map((m) => m.name) };
   } catch (err) {
     await ds.destroy();
     throw err;
   }
-  return ds;
 }

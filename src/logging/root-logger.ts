@@ -92,7 +92,7 @@ export function createRootLogger(config: AppConfig, level: LogLevel = config.log
     close: async () => {
       if (sweeper) clearInterval(sweeper);
       logger.flush();
-      if (fileStream) await new Promise<void>((done) => fileStream!.end(done));
+      if (fileStream) await new Promise<void>((done) => fileStream.end(done));
     },
   };
 }

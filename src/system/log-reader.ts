@@ -38,10 +38,14 @@ export function parseLogLine(line: string): LogEntry | null {
   if (!level || !(level in LEVEL_RANK) || typeof o.time !== 'string') return null;
   const { time, level: _l, msg, context, requestId, req, pid: _p, hostname: _h, ...details } = o;
   const reqId =
-    typeof requestId === 'string' ? requestId : typeof (req as { id?: unknown })?.id === 'string' ? (req as { id: string }).id : null;
+    typeof requestId === 'string'
+      ? requestId
+      : typeof (req as { id?: unknown })?.id === 'string'
+        ? (req as { id: string }).id
+        : null;
   if (req) details.req = req;
   return {
-    time: time as string,
+    time: time,
     level: level as LogLevel,
     message: typeof msg === 'string' ? msg : '',
     source: typeof context === 'string' ? context : null,

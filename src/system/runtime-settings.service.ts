@@ -70,7 +70,7 @@ export class RuntimeSettingsService implements OnModuleInit {
    */
   async update(changes: Record<string, unknown>, actor: string): Promise<string[]> {
     const problems: string[] = [];
-    const writes: { name: RuntimeSettingName; value: unknown | null }[] = [];
+    const writes: { name: RuntimeSettingName; value: unknown }[] = []; // value null: reset to the file value
     for (const [name, raw] of Object.entries(changes)) {
       const field = settingField(name);
       if (!field) {
@@ -92,7 +92,8 @@ export class RuntimeSettingsService implements OnModuleInit {
         if (w.value === null) await m.delete(ConfigEntity, { name: w.name });
         else {
           const existing = await m.findOne(ConfigEntity, { where: { name: w.name } });
-          const row = existing ?? m.create(ConfigEntity, { name: w.name, description: settingField(w.name)!.description });
+          const row =
+            existing ?? m.create(ConfigEntity, { name: w.name, description: settingField(w.name)!.description });
           row.value = JSON.stringify(w.value);
           row.category = w.name.split('.')[0];
           await m.save(ConfigEntity, row);

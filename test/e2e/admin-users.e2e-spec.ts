@@ -19,27 +19,44 @@ describeE2E('admin users API', () => {
     );
     const list = await t.http().get('/api/admin/users').set(bearer(admin)).expect(200);
     const one = await t.http().get(`/api/admin/users/${res.body.id}`).set(bearer(admin)).expect(200);
-    for (const body of [res.body, list.body, one.body]) expect(JSON.stringify(body)).not.toMatch(/password|\$2[aby]\$/i);
+    for (const body of [res.body, list.body, one.body])
+      expect(JSON.stringify(body)).not.toMatch(/password|\$2[aby]\$/i);
   });
 
   it('answers a duplicate username or email with 409', async () => {
     await create({ username: 'bob', email: 'bob@example.com', password: 'bob-pass-12' }).expect(201);
     expect((await create({ username: 'bob', password: 'another-pass' }).expect(409)).body.code).toBe('USERNAME_TAKEN');
-    expect((await create({ username: 'bob2', email: 'BOB@example.com', password: 'another-pass' }).expect(409)).body.code).toBe('EMAIL_TAKEN');
+    expect(
+      (await create({ username: 'bob2', email: 'BOB@example.com', password: 'another-pass' }).expect(409)).body.code,
+    ).toBe('EMAIL_TAKEN');
     const carol = (await create({ username: 'carol', password: 'carol-pass-1' }).expect(201)).body;
     await t.http().put(`/api/admin/users/${carol.id}`).set(bearer(admin)).send({ username: 'bob' }).expect(409);
-    await t.http().put(`/api/admin/users/${carol.id}`).set(bearer(admin)).send({ email: 'bob@example.com' }).expect(409);
+    await t
+      .http()
+      .put(`/api/admin/users/${carol.id}`)
+      .set(bearer(admin))
+      .send({ email: 'bob@example.com' })
+      .expect(409);
   });
 
   it('validates fields and names each bad one', async () => {
-    const res = await create({ username: 'a', email: 'not-an-email', password: 'short', isAdmin: 'yes', role: 'x' }).expect(400);
+    const res = await create({
+      username: 'a',
+      email: 'not-an-email',
+      password: 'short',
+      isAdmin: 'yes',
+      role: 'x',
+    }).expect(400);
     const msg = res.body.message as string[];
-    for (const field of ['username', 'email', 'password', 'isAdmin']) expect(msg.some((m) => m.startsWith(field))).toBe(true);
+    for (const field of ['username', 'email', 'password', 'isAdmin'])
+      expect(msg.some((m) => m.startsWith(field))).toBe(true);
     expect(msg).toContain('property role should not exist');
   });
 
   it('answers 404 for an unknown user and 400 for an id that is not a number', async () => {
-    expect((await t.http().get('/api/admin/users/999999').set(bearer(admin)).expect(404)).body.code).toBe('USER_NOT_FOUND');
+    expect((await t.http().get('/api/admin/users/999999').set(bearer(admin)).expect(404)).body.code).toBe(
+      'USER_NOT_FOUND',
+    );
     const bad = await t.http().get('/api/admin/users/abc').set(bearer(admin)).expect(400);
     expect(bad.body.message).toBe('user_id must be a positive integer');
     await t.http().put('/api/admin/users/999999').set(bearer(admin)).send({ isActive: false }).expect(404);
@@ -103,19 +120,32 @@ describeE2E('admin users API', () => {
 
   it('cannot delete, demote or disable the last active admin, nor delete yourself', async () => {
     const me = (await t.http().get('/api/auth/me').set(bearer(admin)).expect(200)).body;
-    expect((await t.http().delete(`/api/admin/users/${me.id}`).set(bearer(admin)).expect(409)).body.code).toBe('CANNOT_DELETE_SELF');
-    expect((await t.http().put(`/api/admin/users/${me.id}`).set(bearer(admin)).send({ isAdmin: false }).expect(409)).body.code).toBe('LAST_ADMIN');
-    expect((await t.http().put(`/api/admin/users/${me.id}`).set(bearer(admin)).send({ isActive: false }).expect(409)).body.code).toBe('LAST_ADMIN');
+    expect((await t.http().delete(`/api/admin/users/${me.id}`).set(bearer(admin)).expect(409)).body.code).toBe(
+      'CANNOT_DELETE_SELF',
+    );
+    expect(
+      (await t.http().put(`/api/admin/users/${me.id}`).set(bearer(admin)).send({ isAdmin: false }).expect(409)).body
+        .code,
+    ).toBe('LAST_ADMIN');
+    expect(
+      (await t.http().put(`/api/admin/users/${me.id}`).set(bearer(admin)).send({ isActive: false }).expect(409)).body
+        .code,
+    ).toBe('LAST_ADMIN');
 
     // a second admin who is disabled does not count
-    const other = (await create({ username: 'grace', password: 'grace-pass-1', isAdmin: true, isActive: false }).expect(201)).body;
+    const other = (
+      await create({ username: 'grace', password: 'grace-pass-1', isAdmin: true, isActive: false }).expect(201)
+    ).body;
     await t.http().put(`/api/admin/users/${me.id}`).set(bearer(admin)).send({ isAdmin: false }).expect(409);
 
     // once another admin is active, the first may step down, and the other can no longer be removed
     await t.http().put(`/api/admin/users/${other.id}`).set(bearer(admin)).send({ isActive: true }).expect(200);
     const g = (await login(t, 'grace', 'grace-pass-1')).accessToken;
     await t.http().put(`/api/admin/users/${me.id}`).set(bearer(g)).send({ isAdmin: false }).expect(200);
-    expect((await t.http().put(`/api/admin/users/${other.id}`).set(bearer(g)).send({ isAdmin: false }).expect(409)).body.code).toBe('LAST_ADMIN');
+    expect(
+      (await t.http().put(`/api/admin/users/${other.id}`).set(bearer(g)).send({ isAdmin: false }).expect(409)).body
+        .code,
+    ).toBe('LAST_ADMIN');
     await t.http().put(`/api/admin/users/${me.id}`).set(bearer(g)).send({ isAdmin: true }).expect(200);
   });
 

@@ -1,5 +1,14 @@
 import { createHmac } from 'node:crypto';
-import { ADMIN, bearer, createTestApp, describeE2E, destroyTestApp, login, TestApp, TestDatabase } from '../support/test-app';
+import {
+  ADMIN,
+  bearer,
+  createTestApp,
+  describeE2E,
+  destroyTestApp,
+  login,
+  TestApp,
+  TestDatabase,
+} from '../support/test-app';
 
 type App = TestApp & { database: TestDatabase };
 
@@ -16,7 +25,9 @@ describeE2E('auth', () => {
   let t: App;
   beforeAll(async () => {
     t = await createTestApp({
-      overrides: { backend: { login_max_failures_per_user: 3, login_max_attempts_per_ip: 1000, access_token_ttl: '2m' } },
+      overrides: {
+        backend: { login_max_failures_per_user: 3, login_max_attempts_per_ip: 1000, access_token_ttl: '2m' },
+      },
     });
   });
   afterAll(() => destroyTestApp(t));
@@ -33,8 +44,16 @@ describeE2E('auth', () => {
   });
 
   it('answers a wrong password and an unknown user with the same 401', async () => {
-    const a = await t.http().post('/api/auth/login').send({ username: 'admin', password: 'wrong-password' }).expect(401);
-    const b = await t.http().post('/api/auth/login').send({ username: 'nobody', password: 'wrong-password' }).expect(401);
+    const a = await t
+      .http()
+      .post('/api/auth/login')
+      .send({ username: 'admin', password: 'wrong-password' })
+      .expect(401);
+    const b = await t
+      .http()
+      .post('/api/auth/login')
+      .send({ username: 'nobody', password: 'wrong-password' })
+      .expect(401);
     expect(a.body.message).toBe(b.body.message);
     expect(a.body).toMatchObject({ statusCode: 401, error: 'Unauthorized', code: 'INVALID_CREDENTIALS' });
     expect(a.body.requestId).toBe(a.headers['x-request-id']);
@@ -43,11 +62,18 @@ describeE2E('auth', () => {
   it('rejects a login body with missing or extra fields, naming them', async () => {
     const res = await t.http().post('/api/auth/login').send({ username: 'admin', isAdmin: true }).expect(400);
     expect(res.body.code).toBe('VALIDATION_FAILED');
-    expect(res.body.message).toEqual(expect.arrayContaining([expect.stringMatching(/^password /), 'property isAdmin should not exist']));
+    expect(res.body.message).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^password /), 'property isAdmin should not exist']),
+    );
   });
 
   it('answers malformed JSON with 400 and a request id', async () => {
-    const res = await t.http().post('/api/auth/login').set('Content-Type', 'application/json').send('{"username":').expect(400);
+    const res = await t
+      .http()
+      .post('/api/auth/login')
+      .set('Content-Type', 'application/json')
+      .send('{"username":')
+      .expect(400);
     expect(res.body).toMatchObject({ statusCode: 400, code: 'MALFORMED_JSON' });
     expect(res.body.requestId).toBeTruthy();
   });
@@ -67,7 +93,8 @@ describeE2E('auth', () => {
 
   it('rotates refresh tokens and rejects a reused one, revoking the whole session', async () => {
     const first = await login(t);
-    const second = (await t.http().post('/api/auth/refresh').send({ refreshToken: first.refreshToken }).expect(200)).body;
+    const second = (await t.http().post('/api/auth/refresh').send({ refreshToken: first.refreshToken }).expect(200))
+      .body;
     expect(second.refreshToken).not.toBe(first.refreshToken);
     await t.http().get('/api/auth/me').set(bearer(second.accessToken)).expect(200);
 
@@ -90,7 +117,9 @@ describeE2E('auth', () => {
 
   it('rejects garbage refresh tokens', async () => {
     for (const refreshToken of ['nope', 'a.b', '00000000-0000-0000-0000-000000000000.xyz'])
-      expect((await t.http().post('/api/auth/refresh').send({ refreshToken }).expect(401)).body.code).toBe('INVALID_REFRESH_TOKEN');
+      expect((await t.http().post('/api/auth/refresh').send({ refreshToken }).expect(401)).body.code).toBe(
+        'INVALID_REFRESH_TOKEN',
+      );
   });
 
   it('really revokes the session on logout: access and refresh tokens stop working', async () => {
@@ -121,16 +150,32 @@ describeE2E('auth', () => {
   });
 
   it('changes the password, refuses a wrong current password, and ends the other sessions only', async () => {
-    await t.http().post('/api/admin/users').set(bearer((await login(t)).accessToken))
-      .send({ username: 'changer', password: 'first-pass-1' }).expect(201);
+    await t
+      .http()
+      .post('/api/admin/users')
+      .set(bearer((await login(t)).accessToken))
+      .send({ username: 'changer', password: 'first-pass-1' })
+      .expect(201);
     const mine = await login(t, 'changer', 'first-pass-1');
     const other = await login(t, 'changer', 'first-pass-1');
-    await t.http().post('/api/auth/change-password').set(bearer(mine.accessToken))
-      .send({ currentPassword: 'nope-nope', newPassword: 'second-pass-2' }).expect(401);
-    await t.http().post('/api/auth/change-password').set(bearer(mine.accessToken))
-      .send({ currentPassword: 'first-pass-1', newPassword: 'short' }).expect(400);
-    const ok = await t.http().post('/api/auth/change-password').set(bearer(mine.accessToken))
-      .send({ currentPassword: 'first-pass-1', newPassword: 'second-pass-2' }).expect(200);
+    await t
+      .http()
+      .post('/api/auth/change-password')
+      .set(bearer(mine.accessToken))
+      .send({ currentPassword: 'nope-nope', newPassword: 'second-pass-2' })
+      .expect(401);
+    await t
+      .http()
+      .post('/api/auth/change-password')
+      .set(bearer(mine.accessToken))
+      .send({ currentPassword: 'first-pass-1', newPassword: 'short' })
+      .expect(400);
+    const ok = await t
+      .http()
+      .post('/api/auth/change-password')
+      .set(bearer(mine.accessToken))
+      .send({ currentPassword: 'first-pass-1', newPassword: 'second-pass-2' })
+      .expect(200);
     expect(ok.body.message).toMatch(/1 other session/);
     await t.http().get('/api/auth/me').set(bearer(mine.accessToken)).expect(200);
     await t.http().get('/api/auth/me').set(bearer(other.accessToken)).expect(401);
@@ -140,17 +185,34 @@ describeE2E('auth', () => {
 
   it('refuses a password longer than 72 bytes instead of truncating it', async () => {
     const { accessToken } = await login(t);
-    const res = await t.http().post('/api/auth/change-password').set(bearer(accessToken))
-      .send({ currentPassword: ADMIN.password, newPassword: '密'.repeat(30) }).expect(400);
+    const res = await t
+      .http()
+      .post('/api/auth/change-password')
+      .set(bearer(accessToken))
+      .send({ currentPassword: ADMIN.password, newPassword: '密'.repeat(30) })
+      .expect(400);
     expect(JSON.stringify(res.body.message)).toMatch(/newPassword must be at most 72 bytes/);
   });
 
   it('locks a username after repeated failures, even with the right password, and says when to retry', async () => {
     const { accessToken } = await login(t);
-    await t.http().post('/api/admin/users').set(bearer(accessToken)).send({ username: 'victim', password: 'victim-pass-1' }).expect(201);
+    await t
+      .http()
+      .post('/api/admin/users')
+      .set(bearer(accessToken))
+      .send({ username: 'victim', password: 'victim-pass-1' })
+      .expect(201);
     for (let i = 0; i < 3; i++)
-      await t.http().post('/api/auth/login').send({ username: 'victim', password: `guess-${i}-xx` }).expect(401);
-    const locked = await t.http().post('/api/auth/login').send({ username: 'victim', password: 'victim-pass-1' }).expect(429);
+      await t
+        .http()
+        .post('/api/auth/login')
+        .send({ username: 'victim', password: `guess-${i}-xx` })
+        .expect(401);
+    const locked = await t
+      .http()
+      .post('/api/auth/login')
+      .send({ username: 'victim', password: 'victim-pass-1' })
+      .expect(429);
     expect(locked.body.code).toBe('LOGIN_LOCKED');
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
     // other accounts are unaffected
@@ -167,7 +229,11 @@ describeE2E('auth rate limit per IP', () => {
 
   it('throttles many logins from one address across usernames', async () => {
     for (let i = 0; i < 4; i++)
-      await t.http().post('/api/auth/login').send({ username: `user${i}`, password: 'whatever-1' }).expect(401);
+      await t
+        .http()
+        .post('/api/auth/login')
+        .send({ username: `user${i}`, password: 'whatever-1' })
+        .expect(401);
     const res = await t.http().post('/api/auth/login').send(ADMIN).expect(429);
     expect(res.body.code).toBe('LOGIN_RATE_LIMITED');
   });
@@ -181,7 +247,11 @@ describeE2E('request body limits', () => {
   afterAll(() => destroyTestApp(t));
 
   it('answers a body over backend.body_limit with 413 in the one error body', async () => {
-    const res = await t.http().post('/api/auth/login').send({ username: 'admin', password: 'x'.repeat(5000) }).expect(413);
+    const res = await t
+      .http()
+      .post('/api/auth/login')
+      .send({ username: 'admin', password: 'x'.repeat(5000) })
+      .expect(413);
     expect(res.body).toMatchObject({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE' });
     expect(res.body.requestId).toBe(res.headers['x-request-id']);
   });

@@ -23,7 +23,7 @@ describeE2E('migrations', () => {
   const config = () => loadConfig({ path: null, env: {}, overrides: { database: db.overrides } }).config;
 
   it('produce exactly the schema the entities describe (no drift)', async () => {
-    ds = await openDatabase(config());
+    ds = (await openDatabase(config())).dataSource;
     const pending = await ds.driver.createSchemaBuilder().log();
     expect(pending.upQueries.map((q) => q.query)).toEqual([]);
   });
@@ -46,7 +46,8 @@ describeE2E('migrations', () => {
       expect(uniques('robots')).toEqual(['app_id']);
       expect(uniques('plugins')).toEqual(['name']);
       expect(uniques('configs')).toEqual(['name']);
-      for (const t of tables) expect(t.columns.map((c) => c.name)).toEqual(expect.arrayContaining(['created_at', 'updated_at']));
+      for (const t of tables)
+        expect(t.columns.map((c) => c.name)).toEqual(expect.arrayContaining(['created_at', 'updated_at']));
     } finally {
       await qr.release();
     }
@@ -57,7 +58,9 @@ describeE2E('migrations', () => {
   });
 
   it('can be reverted completely', async () => {
-    while ((await ds!.query(`SELECT COUNT(*) AS n FROM ${dbKind() === 'mysql' ? '`migrations`' : '"migrations"'}`))[0].n > 0)
+    while (
+      (await ds!.query(`SELECT COUNT(*) AS n FROM ${dbKind() === 'mysql' ? '`migrations`' : '"migrations"'}`))[0].n > 0
+    )
       await ds!.undoLastMigration();
     const qr = ds!.createQueryRunner();
     try {

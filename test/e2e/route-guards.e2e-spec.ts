@@ -37,7 +37,9 @@ describeE2E('every route is guarded (deny by default)', () => {
 
   it('documents the routes of every module', () => {
     const paths = ops.map((o) => `${o.method} ${o.path}`);
-    expect(paths).toEqual(expect.arrayContaining(['POST /api/auth/login', 'GET /api/admin/users', 'GET /api/system/status']));
+    expect(paths).toEqual(
+      expect.arrayContaining(['POST /api/auth/login', 'GET /api/admin/users', 'GET /api/system/status']),
+    );
     for (const p of PUBLIC) expect(paths).toContain(p);
   });
 
@@ -53,7 +55,12 @@ describeE2E('every route is guarded (deny by default)', () => {
 
   it('answers 403 to a non-admin on every operation documented as admin-only', async () => {
     const { accessToken: admin } = await login(t);
-    await t.http().post('/api/admin/users').set(bearer(admin)).send({ username: 'nonadmin', password: 'nonadmin-pass' }).expect(201);
+    await t
+      .http()
+      .post('/api/admin/users')
+      .set(bearer(admin))
+      .send({ username: 'nonadmin', password: 'nonadmin-pass' })
+      .expect(201);
     const { accessToken } = await login(t, 'nonadmin', 'nonadmin-pass');
     const adminOps = ops.filter((o) => o.adminOnly);
     expect(adminOps.length).toBeGreaterThanOrEqual(9);

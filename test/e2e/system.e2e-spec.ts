@@ -1,7 +1,16 @@
 import { Logger } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ADMIN, bearer, createTestApp, describeE2E, destroyTestApp, login, TestApp, TestDatabase } from '../support/test-app';
+import {
+  ADMIN,
+  bearer,
+  createTestApp,
+  describeE2E,
+  destroyTestApp,
+  login,
+  TestApp,
+  TestDatabase,
+} from '../support/test-app';
 
 type App = TestApp & { database: TestDatabase };
 
@@ -12,7 +21,12 @@ describeE2E('system API', () => {
   beforeAll(async () => {
     t = await createTestApp();
     admin = (await login(t)).accessToken;
-    await t.http().post('/api/admin/users').set(bearer(admin)).send({ username: 'viewer', password: 'viewer-pass-1' }).expect(201);
+    await t
+      .http()
+      .post('/api/admin/users')
+      .set(bearer(admin))
+      .send({ username: 'viewer', password: 'viewer-pass-1' })
+      .expect(201);
     plain = (await login(t, 'viewer', 'viewer-pass-1')).accessToken;
   });
   afterAll(() => destroyTestApp(t));
@@ -60,13 +74,22 @@ describeE2E('system API', () => {
   });
 
   it('finds the log lines of one request by its id, with level and source filters', async () => {
-    await t.http().post('/api/auth/login').set('X-Request-Id', 'req-trace-42').send({ username: 'admin', password: 'wrong-pass-x' }).expect(401);
+    await t
+      .http()
+      .post('/api/auth/login')
+      .set('X-Request-Id', 'req-trace-42')
+      .send({ username: 'admin', password: 'wrong-pass-x' })
+      .expect(401);
     const res = await t.http().get('/api/system/logs?requestId=req-trace-42').set(bearer(admin)).expect(200);
     expect(res.body.total).toBeGreaterThanOrEqual(2);
     const messages = res.body.items.map((e: { message: string }) => e.message);
     expect(messages).toEqual(expect.arrayContaining(['Login failed', 'request completed']));
     for (const e of res.body.items) expect(e.requestId).toBe('req-trace-42');
-    const warn = await t.http().get('/api/system/logs?requestId=req-trace-42&level=warn&source=AuthService').set(bearer(admin)).expect(200);
+    const warn = await t
+      .http()
+      .get('/api/system/logs?requestId=req-trace-42&level=warn&source=AuthService')
+      .set(bearer(admin))
+      .expect(200);
     expect(warn.body.items.map((e: { message: string }) => e.message)).toEqual(['Login failed']);
     expect(warn.body.items[0].details).toMatchObject({ username: 'admin', reason: 'bad password' });
     const future = new Date(Date.now() + 3600_000).toISOString();
@@ -83,7 +106,11 @@ describeE2E('system API', () => {
   });
 
   it('validates log filters, naming the field', async () => {
-    const res = await t.http().get('/api/system/logs?since=yesterday&level=nope&requestId=a%20b').set(bearer(admin)).expect(400);
+    const res = await t
+      .http()
+      .get('/api/system/logs?since=yesterday&level=nope&requestId=a%20b')
+      .set(bearer(admin))
+      .expect(400);
     const msg = res.body.message.join('\n');
     expect(msg).toMatch(/since must be/);
     expect(msg).toMatch(/level must be/);
@@ -95,7 +122,14 @@ describeE2E('system API', () => {
     await t.http().get(`/api/health?key=super-secret-webhook-key&token=abc123tok`).expect(200);
     await t.http().get('/api/auth/me').set(bearer(s.accessToken)).expect(200);
     const file = readFileSync(join(t.dir, 'logs', 'opengewe.log'), 'utf8');
-    for (const secret of [ADMIN.password, s.accessToken, s.refreshToken, 'super-secret-webhook-key', 'abc123tok', t.config.backend.secret_key])
+    for (const secret of [
+      ADMIN.password,
+      s.accessToken,
+      s.refreshToken,
+      'super-secret-webhook-key',
+      'abc123tok',
+      t.config.backend.secret_key,
+    ])
       expect(file).not.toContain(secret);
     expect(file).toContain('key=[REDACTED]');
   });
@@ -112,16 +146,25 @@ describeE2E('system API', () => {
     expect(res.body.file.backend.secret_key).toBe('********');
     expect(res.body.file.database.type).toBe(t.config.database.type);
     const names = res.body.settings.map((s: { name: string }) => s.name);
-    expect(names).toEqual(expect.arrayContaining(['logging.level', 'gewe.base_url', 'gewe.token', 'gewe.callback_url']));
+    expect(names).toEqual(
+      expect.arrayContaining(['logging.level', 'gewe.base_url', 'gewe.token', 'gewe.callback_url']),
+    );
     expect(JSON.stringify(res.body)).not.toContain(t.config.backend.secret_key);
   });
 
   it('updates runtime settings, masks secrets, keeps a secret sent back masked, and resets with null', async () => {
     const put = (settings: object) => t.http().put('/api/system/config').set(bearer(admin)).send({ settings });
-    const res = await put({ 'gewe.token': 'tok-very-secret-1', 'gewe.callback_url': 'https://bot.example.com/api/webhook' }).expect(200);
-    const byName = (body: { settings: { name: string }[] }, n: string) => body.settings.find((s) => s.name === n) as Record<string, unknown>;
+    const res = await put({
+      'gewe.token': 'tok-very-secret-1',
+      'gewe.callback_url': 'https://bot.example.com/api/webhook',
+    }).expect(200);
+    const byName = (body: { settings: { name: string }[] }, n: string) =>
+      body.settings.find((s) => s.name === n) as Record<string, unknown>;
     expect(byName(res.body, 'gewe.token')).toMatchObject({ value: '********', source: 'runtime', sensitive: true });
-    expect(byName(res.body, 'gewe.callback_url')).toMatchObject({ value: 'https://bot.example.com/api/webhook', source: 'runtime' });
+    expect(byName(res.body, 'gewe.callback_url')).toMatchObject({
+      value: 'https://bot.example.com/api/webhook',
+      source: 'runtime',
+    });
     expect(JSON.stringify(res.body)).not.toContain('tok-very-secret-1');
 
     // a form that sends back what it read does not wipe the secret
@@ -133,8 +176,12 @@ describeE2E('system API', () => {
   });
 
   it('rejects unknown settings and bad values, all or nothing, naming each', async () => {
-    const res = await t.http().put('/api/system/config').set(bearer(admin))
-      .send({ settings: { 'gewe.base_url': 'ftp://nope', 'backend.port': 1, 'logging.level': 'debug' } }).expect(400);
+    const res = await t
+      .http()
+      .put('/api/system/config')
+      .set(bearer(admin))
+      .send({ settings: { 'gewe.base_url': 'ftp://nope', 'backend.port': 1, 'logging.level': 'debug' } })
+      .expect(400);
     expect(res.body.message).toMatch(/settings\.gewe\.base_url: must be an http\(s\) URL/);
     expect(res.body.message).toMatch(/settings\.backend\.port: unknown setting/);
     const cfg = await t.http().get('/api/system/config').set(bearer(admin)).expect(200);
@@ -152,7 +199,12 @@ describeE2E('system state across a restart', () => {
       const admin = (await login(first)).accessToken;
       await first.http().put('/api/system/log-level').set(bearer(admin)).send({ level: 'warn' }).expect(200);
       await first.http().get('/api/health').set('X-Request-Id', 'before-restart').expect(200);
-      await first.http().post('/api/auth/login').set('X-Request-Id', 'before-restart').send({ username: 'x', password: 'wrong-pass-1' }).expect(401);
+      await first
+        .http()
+        .post('/api/auth/login')
+        .set('X-Request-Id', 'before-restart')
+        .send({ username: 'x', password: 'wrong-pass-1' })
+        .expect(401);
       await first.close();
 
       second = await createTestApp({ dir: first.dir, database: first.database });

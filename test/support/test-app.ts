@@ -39,7 +39,8 @@ const mysqlServer = () => ({
 });
 
 export async function createTestDatabase(dir: string): Promise<TestDatabase> {
-  if (dbKind() === 'sqlite') return { overrides: { type: 'sqlite', sqlite_file: join(dir, 'test.db') }, drop: async () => undefined };
+  if (dbKind() === 'sqlite')
+    return { overrides: { type: 'sqlite', sqlite_file: join(dir, 'test.db') }, drop: () => Promise.resolve() };
   const s = mysqlServer();
   const name = `og_test_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = await createConnection(s);

@@ -67,7 +67,7 @@ export class LogQueryDto extends PaginationQueryDto {
   @ApiPropertyOptional({ enum: LOG_LEVELS, description: 'Lowest level to show (INFO, warning… accepted)' })
   @IsOptional()
   @Transform(toLevel)
-  @IsIn(LOG_LEVELS as unknown as string[], { message: `level must be one of ${ACCEPTED_LEVELS.join(', ')}` })
+  @IsIn(LOG_LEVELS, { message: `level must be one of ${ACCEPTED_LEVELS.join(', ')}` })
   level?: LogLevel;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Only lines at or after this time' })
@@ -107,7 +107,7 @@ export class LogListResponseDto {
 export class LogLevelUpdateDto {
   @ApiProperty({ enum: LOG_LEVELS, example: 'info', description: 'Case-insensitive; WARNING and CRITICAL accepted' })
   @Transform(toLevel)
-  @IsIn(LOG_LEVELS as unknown as string[], { message: `level must be one of ${ACCEPTED_LEVELS.join(', ')}` })
+  @IsIn(LOG_LEVELS, { message: `level must be one of ${ACCEPTED_LEVELS.join(', ')}` })
   level!: LogLevel;
 }
 
@@ -132,7 +132,11 @@ export class RuntimeSettingDto {
 
 export class SystemConfigResponseDto {
   @ApiProperty({ type: [RuntimeSettingDto] }) settings!: RuntimeSettingDto[];
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'main_config.toml as loaded, secrets masked' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'main_config.toml as loaded, secrets masked',
+  })
   file!: Record<string, Record<string, unknown>>;
   @ApiProperty({ type: String, nullable: true, description: 'Path of the config file, null on embedded defaults' })
   configFile!: string | null;
