@@ -15,7 +15,8 @@ export interface ProbeResult {
  */
 @Injectable()
 export class RedisProbe implements OnModuleDestroy {
-  private readonly clients = new Map<string, Redis>();
+  /** One connection per target; `ready` settles once the first connection attempt is over (either way). */
+  private readonly clients = new Map<string, { client: Redis; ready: Promise<void> }>();
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -30,9 +31,9 @@ export class RedisProbe implements OnModuleDestroy {
   }
 
   private async ping(url: string, password?: string, timeoutMs = 2000): Promise<ProbeResult> {
-    let client = this.clients.get(url);
-    if (!client) {
-      client = new Redis(url, {
+    let entry = this.clients.get(url);
+    if (!entry) {
+      const client = new Redis(url, {
         password,
         lazyConnect: true,
         enableOfflineQueue: false,
@@ -41,15 +42,18 @@ export class RedisProbe implements OnModuleDestroy {
         retryStrategy: (times) => Math.min(times * 500, 5000),
       });
       client.on('error', () => undefined); // reported through ping(); avoid unhandled 'error' events
-      this.clients.set(url, client);
-      client.connect().catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 0));
-      if (client.status === 'connecting' || client.status === 'connect')
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, timeoutMs);
-          client!.once('ready', () => (clearTimeout(t), resolve()));
-        });
+      const ready = new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, timeoutMs);
+        client.connect().then(
+          () => (clearTimeout(t), resolve()),
+          () => (clearTimeout(t), resolve()),
+        );
+      });
+      entry = { client, ready };
+      this.clients.set(url, entry);
     }
+    await entry.ready;
+    const client = entry.client;
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -66,7 +70,7 @@ export class RedisProbe implements OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
-    for (const c of this.clients.values()) c.disconnect();
+    for (const { client } of this.clients.values()) client.disconnect();
     this.clients.clear();
   }
 }

@@ -24,7 +24,10 @@ describeE2E('command-line scripts', () => {
   });
 
   it('migration:run creates the schema, then finds nothing to do', async () => {
-    expect(await migrationRun(config)).toEqual({ code: 0, out: expect.stringMatching(/^Applied \d+ migration\(s\): Init/) });
+    expect(await migrationRun(config)).toEqual({
+      code: 0,
+      out: expect.stringMatching(/^Applied \d+ migration\(s\): Init/),
+    });
     expect(await migrationRun(config)).toEqual({ code: 0, out: 'Database schema is up to date.' });
   });
 

@@ -1,3 +1,4 @@
+import { describeWithRedis, REDIS } from '../support/services';
 import { Logger } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -216,6 +217,47 @@ describeE2E('system state across a restart', () => {
     } finally {
       if (second) await destroyTestApp(second);
       else await destroyTestApp(first).catch(() => undefined);
+    }
+  });
+});
+
+describeE2E('system status with Redis', () => {
+  describeWithRedis('against the real Redis server', () => {
+    let t: App;
+    beforeAll(async () => {
+      t = await createTestApp({
+        overrides: {
+          backend: { enable_redis: true },
+          redis: { host: REDIS.host, port: REDIS.port },
+          queue: { queue_type: 'advanced', broker: `redis://${REDIS.host}:${REDIS.port}/0` },
+        },
+      });
+    });
+    afterAll(() => destroyTestApp(t));
+
+    it('reports Redis and the BullMQ broker as up with their latency', async () => {
+      const { accessToken } = await login(t);
+      const res = await t.http().get('/api/system/status').set(bearer(accessToken)).expect(200);
+      expect(res.body.redis).toMatchObject({ status: 'up' });
+      expect(res.body.queue).toMatchObject({ type: 'advanced', status: 'up' });
+      expect(typeof res.body.redis.latencyMs).toBe('number');
+    });
+  });
+
+  it('reports an unreachable Redis as down quickly, naming the error, while the API keeps working', async () => {
+    const t = await createTestApp({
+      overrides: { backend: { enable_redis: true }, redis: { host: '127.0.0.1', port: 1 } },
+    });
+    try {
+      const { accessToken } = await login(t);
+      const started = Date.now();
+      const res = await t.http().get('/api/system/status').set(bearer(accessToken)).expect(200);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(res.body.redis.status).toBe('down');
+      expect(res.body.redis.error).toBeTruthy();
+      expect(res.body.database.status).toBe('up');
+    } finally {
+      await destroyTestApp(t);
     }
   });
 });

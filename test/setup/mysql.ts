@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { reachable } from '../support/services';
 
 /**
  * The MySQL e2e project runs the same suite against the real MariaDB/MySQL server (127.0.0.1:3306, root, no password
@@ -9,16 +9,7 @@ process.env.TEST_DB = 'mysql';
 if (process.env.TEST_MYSQL_AVAILABLE === undefined) {
   const host = process.env.TEST_MYSQL_HOST ?? '127.0.0.1';
   const port = process.env.TEST_MYSQL_PORT ?? '3306';
-  const probe = spawnSync(
-    process.execPath,
-    [
-      '-e',
-      `const s=require('net').connect(${Number(port)},${JSON.stringify(host)});s.setTimeout(2000);` +
-        `s.on('connect',()=>process.exit(0));s.on('error',()=>process.exit(1));s.on('timeout',()=>process.exit(1));`,
-    ],
-    { timeout: 5000 },
-  );
-  process.env.TEST_MYSQL_AVAILABLE = probe.status === 0 ? '1' : '0';
+  process.env.TEST_MYSQL_AVAILABLE = reachable(host, Number(port)) ? '1' : '0';
 }
 if (process.env.TEST_MYSQL_AVAILABLE !== '1') {
   const msg = `MySQL/MariaDB is not reachable at ${process.env.TEST_MYSQL_HOST ?? '127.0.0.1'}:${process.env.TEST_MYSQL_PORT ?? '3306'}`;

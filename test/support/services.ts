@@ -1,0 +1,39 @@
+import { spawnSync } from 'node:child_process';
+
+/** Synchronous TCP probe (jest needs to know while collecting tests whether a suite can run). */
+export function reachable(host: string, port: number): boolean {
+  const probe = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `const s=require('net').connect(${port},${JSON.stringify(host)});s.setTimeout(2000);` +
+        `s.on('connect',()=>process.exit(0));s.on('error',()=>process.exit(1));s.on('timeout',()=>process.exit(1));`,
+    ],
+    { timeout: 5000 },
+  );
+  return probe.status === 0;
+}
+
+export const REDIS = {
+  host: process.env.TEST_REDIS_HOST ?? '127.0.0.1',
+  port: Number(process.env.TEST_REDIS_PORT ?? 6379),
+};
+
+/**
+ * describe() for suites that need the real Redis server. Under CI=true a missing server fails the suite; on a laptop
+ * without one the suite is skipped with a loud warning.
+ */
+export function describeWithRedis(name: string, fn: () => void): void {
+  if (process.env.TEST_REDIS_AVAILABLE === undefined)
+    process.env.TEST_REDIS_AVAILABLE = reachable(REDIS.host, REDIS.port) ? '1' : '0';
+  if (process.env.TEST_REDIS_AVAILABLE === '1') return describe(name, fn);
+  const msg = `Redis is not reachable at ${REDIS.host}:${REDIS.port}`;
+  if (process.env.CI === 'true')
+    return describe(name, () => {
+      it('needs Redis (CI=true)', () => {
+        throw new Error(`${msg}: this suite cannot run`);
+      });
+    });
+  console.warn(`\n!!! ${msg}: SKIPPING "${name}". Start redis-server to run it. !!!\n`);
+  describe.skip(name, fn);
+}
