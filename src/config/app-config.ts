@@ -94,6 +94,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
 
   if (problems.length) throw new ConfigError(problems);
   const config = out as unknown as AppConfig;
+  if (config.backend.debug && !['trace', 'debug'].includes(config.logging.level))
+    (out.logging as { level: string }).level = 'debug';
 
   const secret = config.backend.secret_key;
   const production = (env.NODE_ENV ?? '').toLowerCase() === 'production';

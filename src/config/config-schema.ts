@@ -115,7 +115,10 @@ export const CONFIG_SCHEMA = {
   backend: {
     host: str('0.0.0.0', 'Address the HTTP server binds to.', { minLength: 1 }),
     port: int(5433, 1, 65535, 'HTTP port.'),
-    debug: bool(false, 'Debug mode: more detail in logs. Never exposes internals in API errors.'),
+    debug: bool(
+      false,
+      'Debug mode: logs at debug level (when logging.level is less verbose). API errors never expose internals either way.',
+    ),
     secret_key: str(
       '',
       'Key that signs JWTs (at least 32 characters). Empty: a random key is generated once and kept in data_dir/secret.key. The example value is refused when NODE_ENV=production.',
@@ -124,7 +127,7 @@ export const CONFIG_SCHEMA = {
     cors_origins: list(['*'], 'Allowed CORS origins; ["*"] allows any origin (without credentials).'),
     enable_docs: bool(true, 'Serve Swagger UI at docs_url and the OpenAPI JSON at <docs_url>-json.'),
     docs_url: str('/docs', 'Path of the Swagger UI.', { pattern: /^\/[\w\-/]*$/, patternHint: 'a path such as /docs' }),
-    enable_redis: bool(false, 'Connect to Redis (section [redis]); required by queue_type = "advanced".'),
+    enable_redis: bool(false, 'Connect to Redis (section [redis]) for health checks and multi-instance features.'),
     enable_admin: bool(true, 'Serve the /api/admin endpoints.'),
     data_dir: str('./data', 'Directory for the SQLite database, the generated secret key and other state.', {
       minLength: 1,

@@ -1,3 +1,4 @@
+import { loadConfig } from '../../src/config/app-config';
 import { parseDuration, parseSize } from '../../src/config/units';
 
 describe('config units', () => {
@@ -12,5 +13,15 @@ describe('config units', () => {
     expect(parseSize('1kb')).toBe(1024);
     expect(parseSize('2048')).toBe(2048);
     expect(parseSize('big')).toBeNaN();
+  });
+});
+
+describe('backend.debug', () => {
+  it('lowers the log level to debug, but not below an explicit trace', () => {
+    const load = (level: string, debug: boolean) =>
+      loadConfig({ path: null, env: {}, overrides: { backend: { debug }, logging: { level } } }).config.logging.level;
+    expect(load('info', true)).toBe('debug');
+    expect(load('trace', true)).toBe('trace');
+    expect(load('info', false)).toBe('info');
   });
 });
