@@ -1,4 +1,4 @@
-/** Three projects: fast unit tests, and the same e2e suite against SQLite and against the real MariaDB. */
+/** Fast unit tests, integration tests of adapters against real servers, and the e2e suite on SQLite and on MariaDB. */
 const shared = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: {
@@ -14,6 +14,8 @@ module.exports = {
   testTimeout: 30000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'] },
+    // Adapters against the real servers on this machine (Redis), each run under its own key prefix.
+    { ...shared, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'] },
     {
       ...shared,
       displayName: 'e2e-sqlite',

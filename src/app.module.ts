@@ -5,11 +5,14 @@ import { AdminModule } from './admin/admin.module';
 import { BOOT_ENV } from './auth/admin-bootstrap.service';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { INSTANCE_ID, makeInstanceId } from './common/instance-id';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { buildDataSourceOptions, detectMysqlFlavor } from './database/data-source';
 import { LoggingModule } from './logging/logging.module';
 import { RootLogger } from './logging/root-logger';
+import { RedisModule } from './redis/redis.module';
+import { RobotModule } from './robot/robot.module';
 import { SystemModule } from './system/system.module';
 import { CONFIG_SOURCE } from './system/system.tokens';
 
@@ -41,16 +44,19 @@ export class AppModule {
             retryDelay: 2000,
           }),
         }),
+        RedisModule,
         AuthModule,
         SystemModule,
+        RobotModule,
         ...(o.config.backend.enable_admin ? [AdminModule] : []),
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: CONFIG_SOURCE, useValue: o.configSource },
         { provide: BOOT_ENV, useValue: o.env },
+        { provide: INSTANCE_ID, useValue: makeInstanceId() },
       ],
-      exports: [CONFIG_SOURCE, BOOT_ENV],
+      exports: [CONFIG_SOURCE, BOOT_ENV, INSTANCE_ID],
     };
   }
 }

@@ -194,6 +194,17 @@ export const CONFIG_SCHEMA = {
     app_id: str('', 'Default appId (a robot created from this file); empty for none.'),
     token: str('', 'Default Gewe token (X-GEWE-TOKEN).', { sensitive: true }),
     is_gewe: bool(true, 'true: paid GeWeAPI; false: self-hosted Gewechat.'),
+    request_timeout: duration('15s', 100, 'Timeout of one Gewe API call.'),
+    max_response_size: size('10 MB', 1024, 'Largest Gewe API response accepted.'),
+    health_check_interval: duration('60s', 100, 'How often online robots are checked with checkOnline.'),
+    login_poll_interval: duration('5s', 50, 'How often a pending QR login is polled with checkLogin.'),
+    login_timeout: duration('5m', 1000, 'A QR login that is not completed within this time ends as expired.'),
+    reconnect_attempts: int(5, 0, 100, 'Reconnection attempts when Gewe reports an online robot offline.'),
+    reconnect_backoff: duration(
+      '5s',
+      10,
+      'Wait after a failed reconnection attempt; doubles after each failure (max 5 min).',
+    ),
   },
   plugins: {
     plugins_dir: str('plugins', 'Directory scanned for plugins.', { minLength: 1 }),

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { TimestampedEntity } from '../database/timestamps';
 
 /** A WeChat account driven through one Gewe endpoint (spec table `robots`). */
@@ -27,6 +27,21 @@ export class RobotEntity extends TimestampedEntity {
 
   @Column({ type: 'varchar', length: 50, default: 'offline' })
   status!: string;
+
+  /** true: paid GeWeAPI; false: self-hosted Gewechat (token from getTokenId, callback set by API). */
+  @Column({ name: 'is_gewe', type: 'boolean', default: true })
+  isGewe!: boolean;
+
+  /** The WeChat account once logged in. */
+  @Index()
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  wxid!: string | null;
+
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  nickname!: string | null;
+
+  @Column({ name: 'avatar_url', type: 'varchar', length: 500, nullable: true })
+  avatarUrl!: string | null;
 
   /** JSON text: per-robot settings. */
   @Column({ type: 'text', nullable: true })

@@ -1,4 +1,5 @@
 import { describeWithRedis, REDIS } from '../support/services';
+import { waitFor } from '../support/wait';
 import { Logger } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -59,11 +60,18 @@ describeE2E('system API', () => {
     const res = await t.http().put('/api/system/log-level').set(bearer(admin)).send({ level: 'DEBUG' }).expect(200);
     expect(res.body).toEqual({ status: 'success', message: 'Log level updated', level: 'debug' });
     logger.debug('probe-after-switch');
-    const logs = await t.http().get('/api/system/logs?source=LevelProbe&limit=50').set(bearer(admin)).expect(200);
-    expect(logs.body.items.map((e: { message: string }) => e.message)).toEqual(['probe-after-switch']);
+    // the file is written asynchronously: wait for the line to land
+    const messages = async () =>
+      (await t.http().get('/api/system/logs?source=LevelProbe&limit=50').set(bearer(admin)).expect(200)).body.items.map(
+        (e: { message: string }) => e.message,
+      ) as string[];
+    await waitFor(async () => (await messages()).includes('probe-after-switch'), 3000, 'the debug line');
+    expect(await messages()).toEqual(['probe-after-switch']);
     expect((await t.http().get('/api/system/status').set(bearer(admin))).body.logLevel).toBe('debug');
     await t.http().put('/api/system/log-level').set(bearer(admin)).send({ level: 'warning' }).expect(200);
     logger.log('probe-info-suppressed');
+    logger.warn('probe-warn-kept');
+    await waitFor(async () => (await messages()).includes('probe-warn-kept'), 3000, 'the warn line');
     const after = await t.http().get('/api/system/logs?source=LevelProbe&limit=50').set(bearer(admin)).expect(200);
     expect(after.body.items.map((e: { message: string }) => e.message)).not.toContain('probe-info-suppressed');
     await t.http().put('/api/system/log-level').set(bearer(admin)).send({ level: 'info' }).expect(200);
@@ -81,8 +89,14 @@ describeE2E('system API', () => {
       .set('X-Request-Id', 'req-trace-42')
       .send({ username: 'admin', password: 'wrong-pass-x' })
       .expect(401);
-    const res = await t.http().get('/api/system/logs?requestId=req-trace-42').set(bearer(admin)).expect(200);
-    expect(res.body.total).toBeGreaterThanOrEqual(2);
+    const res = await waitFor(
+      async () => {
+        const r = await t.http().get('/api/system/logs?requestId=req-trace-42').set(bearer(admin)).expect(200);
+        return r.body.total >= 2 ? r : null;
+      },
+      3000,
+      'both lines of the request',
+    );
     const messages = res.body.items.map((e: { message: string }) => e.message);
     expect(messages).toEqual(expect.arrayContaining(['Login failed', 'request completed']));
     for (const e of res.body.items) expect(e.requestId).toBe('req-trace-42');

@@ -96,7 +96,8 @@ export async function createTestApp(o: TestAppOptions = {}): Promise<TestApp & {
     ),
   });
   const root = createRootLogger(config);
-  resetNestjsPinoSingleton();
+  if (liveApps === 0) resetNestjsPinoSingleton();
+  liveApps++;
   const app = await createApp({
     config,
     rootLogger: root,
@@ -115,6 +116,7 @@ export async function createTestApp(o: TestAppOptions = {}): Promise<TestApp & {
     close: async () => {
       await app.close();
       await root.close();
+      liveApps--;
     },
   };
 }
@@ -144,9 +146,13 @@ export function describeE2E(name: string, fn: () => void): void {
   (runnable ? describe : describe.skip)(`${name} [${dbKind()}]`, fn);
 }
 
+/** Test apps alive in this process. */
+let liveApps = 0;
+
 /**
  * nestjs-pino keeps its pino-http middleware (and so the logger) in a module-level singleton: one per process, which
- * is right for the service but would make every later test app log into the first app's file.
+ * is right for the service but would make every later test app log into the first app's file. It is reset when no
+ * app is alive; apps alive at the same time (two "instances" of the service) share the first one's logger.
  */
 function resetNestjsPinoSingleton(): void {
   const path = require.resolve('nestjs-pino').replace(/index\.js$/, 'rootLogger.js');

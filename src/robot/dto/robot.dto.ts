@@ -1,0 +1,248 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import { PaginationQueryDto } from '../../common/dto/pagination.dto';
+import { IsGeweUrl } from '../../common/gewe-url.validator';
+import { ROBOT_STATUSES } from '../state/robot-state.store';
+import type { RobotStatus } from '../state/robot-state.store';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+const APP_ID = /^[\w-]{1,100}$/;
+
+/** Per-robot settings kept in the `config` column (JSON). */
+export class RobotConfigDto {
+  @ApiPropertyOptional({ description: 'Paid GeWeAPI: province code of the login region, e.g. "320000"' })
+  @IsOptional()
+  @Matches(/^\d{6}$/, { message: 'config.regionId must be a 6-digit province code' })
+  regionId?: string;
+
+  @ApiPropertyOptional({ enum: ['ipad', 'mac'], description: 'Paid GeWeAPI: device type to log in as' })
+  @IsOptional()
+  @IsIn(['ipad', 'mac'], { message: 'config.loginType must be ipad or mac' })
+  loginType?: 'ipad' | 'mac';
+
+  @ApiPropertyOptional({
+    description: "Paid GeWeAPI: socks5 proxy in the phone's province, e.g. socks5://user:pw@host:port",
+  })
+  @IsOptional()
+  @Matches(/^socks5h?:\/\/\S+$/, { message: 'config.proxyIp must be a socks5:// URL' })
+  proxyIp?: string;
+}
+
+export class RobotCreateDto {
+  @ApiProperty({ example: '客服机器人', maxLength: 100 })
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  name!: string;
+
+  @ApiPropertyOptional({
+    example: 'http://192.168.1.10:2531/v2/api',
+    description: 'Gewe API base URL; defaults to the gewe.base_url setting',
+  })
+  @IsOptional()
+  @Transform(trim)
+  @IsGeweUrl()
+  baseUrl?: string;
+
+  @ApiPropertyOptional({
+    description: 'X-GEWE-TOKEN (write-only); defaults to the gewe.token setting',
+    writeOnly: true,
+  })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  token?: string;
+
+  @ApiPropertyOptional({ description: 'An existing Gewe device (appId); omit for a new device created at first login' })
+  @IsOptional()
+  @Transform(trim)
+  @Matches(APP_ID, { message: 'appId must be 1-100 letters, digits, _ or -' })
+  appId?: string;
+
+  @ApiPropertyOptional({ example: 'http://192.168.1.10:2532/download', description: 'Gewechat file download base URL' })
+  @IsOptional()
+  @Transform(trim)
+  @IsGeweUrl({ allowEmpty: true })
+  downloadUrl?: string;
+
+  @ApiPropertyOptional({ description: 'true: paid GeWeAPI; false: self-hosted Gewechat. Defaults to gewe.is_gewe' })
+  @IsOptional()
+  @IsBoolean()
+  isGewe?: boolean;
+
+  @ApiPropertyOptional({ type: RobotConfigDto })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => RobotConfigDto)
+  config?: RobotConfigDto;
+}
+
+export class RobotUpdateDto {
+  @ApiPropertyOptional({ maxLength: 100 })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  name?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Transform(trim)
+  @IsGeweUrl()
+  baseUrl?: string;
+
+  @ApiPropertyOptional({ writeOnly: true, description: 'A new token (the client is rebuilt)' })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  token?: string;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'null forgets the device (next login creates one)',
+  })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @Transform(trim)
+  @Matches(APP_ID, { message: 'appId must be 1-100 letters, digits, _ or -' })
+  appId?: string | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @Transform(trim)
+  @IsGeweUrl({ allowEmpty: true })
+  downloadUrl?: string | null;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  isGewe?: boolean;
+
+  @ApiPropertyOptional({ type: RobotConfigDto, description: 'Replaces the whole config object' })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => RobotConfigDto)
+  config?: RobotConfigDto;
+}
+
+export class RobotVerifyQueryDto {
+  @ApiPropertyOptional({ default: true, description: 'Check the token with Gewe before saving' })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) =>
+    value === 'false' || value === '0' ? false : value === 'true' || value === '1' ? true : value,
+  )
+  @IsBoolean({ message: 'verify must be true or false' })
+  verify: boolean = true;
+}
+
+export class RobotListQueryDto extends PaginationQueryDto {
+  @ApiPropertyOptional({ enum: ROBOT_STATUSES })
+  @IsOptional()
+  @IsIn(ROBOT_STATUSES, { message: `status must be one of ${ROBOT_STATUSES.join(', ')}` })
+  status?: RobotStatus;
+
+  @ApiPropertyOptional({ description: 'Part of the name, appId, wxid or nickname' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  search?: string;
+}
+
+export class CaptchaDto {
+  @ApiProperty({ example: '123456', description: 'The security code shown on the phone' })
+  @Transform(trim)
+  @Matches(/^[A-Za-z0-9]{4,12}$/, { message: 'code must be 4-12 letters or digits' })
+  code!: string;
+}
+
+export class RobotStatusResponseDto {
+  @ApiProperty() robotId!: number;
+  @ApiProperty({ enum: ROBOT_STATUSES }) status!: RobotStatus;
+  @ApiProperty({ type: String, nullable: true, description: 'Why the robot is in error/expired/offline' })
+  reason!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'QR content (http://weixin.qq.com/x/…) while a login waits',
+  })
+  qrcodeUrl!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'QR image as a data URI' }) qrImageBase64!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) expiresAt!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Who scanned, before confirming' })
+  scannedNickname!: string | null;
+  @ApiProperty({ type: String, nullable: true }) scannedAvatarUrl!: string | null;
+  @ApiProperty({ type: String, nullable: true }) wxid!: string | null;
+  @ApiProperty({ type: String, nullable: true }) nickname!: string | null;
+  @ApiProperty({ type: String, nullable: true }) avatarUrl!: string | null;
+  @ApiProperty({ type: String, nullable: true }) appId!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastSeenAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastCallbackAt!: string | null;
+  @ApiProperty({
+    type: Boolean,
+    nullable: true,
+    description: 'Callback URL registered with Gewe (null: paid GeWeAPI — paste it in the console)',
+  })
+  callbackRegistered!: boolean | null;
+  @ApiProperty({ type: String, nullable: true }) callbackError!: string | null;
+  @ApiProperty({ type: String, format: 'date-time' }) updatedAt!: string;
+}
+
+export class RobotResponseDto {
+  @ApiProperty() id!: number;
+  @ApiProperty() name!: string;
+  @ApiProperty({ type: String, nullable: true }) appId!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: '********', description: 'Always masked' })
+  token!: string | null;
+  @ApiProperty() baseUrl!: string;
+  @ApiProperty({ type: String, nullable: true }) downloadUrl!: string | null;
+  @ApiProperty({ description: 'The full URL Gewe must POST callbacks to, including its key' }) callbackUrl!: string;
+  @ApiPropertyOptional({ description: 'Present when the callback URL is unlikely to be reachable by Gewe' })
+  callbackUrlWarning?: string;
+  @ApiProperty() isGewe!: boolean;
+  @ApiProperty({ enum: ROBOT_STATUSES }) status!: RobotStatus;
+  @ApiProperty({ type: String, nullable: true }) wxid!: string | null;
+  @ApiProperty({ type: String, nullable: true }) nickname!: string | null;
+  @ApiProperty({ type: String, nullable: true }) avatarUrl!: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true }) config!: Record<string, unknown>;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ type: String, format: 'date-time' }) updatedAt!: string;
+}
+
+export class RobotListResponseDto {
+  @ApiProperty({ type: [RobotResponseDto] }) items!: RobotResponseDto[];
+  @ApiProperty() total!: number;
+  @ApiProperty() page!: number;
+  @ApiProperty() limit!: number;
+}
+
+export class RobotProfileResponseDto {
+  @ApiProperty({ type: String, nullable: true }) wxid!: string | null;
+  @ApiProperty({ type: String, nullable: true }) nickname!: string | null;
+  @ApiProperty({ type: String, nullable: true }) alias!: string | null;
+  @ApiProperty({ type: String, nullable: true }) avatarUrl!: string | null;
+  @ApiProperty({ type: String, nullable: true }) signature!: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Everything Gewe returned' })
+  raw!: Record<string, unknown>;
+}

@@ -1,0 +1,144 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import {
+  ApiBadGatewayResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { CurrentUser } from '../auth/auth.decorators';
+import type { AuthUser } from '../auth/auth.decorators';
+import { ErrorResponseDto } from '../common/dto/error-response.dto';
+import { StatusResponseDto } from '../common/dto/status-response.dto';
+import { IdParamPipe } from '../common/id-param.pipe';
+import {
+  CaptchaDto,
+  RobotCreateDto,
+  RobotListQueryDto,
+  RobotListResponseDto,
+  RobotProfileResponseDto,
+  RobotResponseDto,
+  RobotStatusResponseDto,
+  RobotUpdateDto,
+  RobotVerifyQueryDto,
+} from './dto/robot.dto';
+import { RobotLoginService } from './robot-login.service';
+import { RobotProfileService } from './robot-profile.service';
+import { RobotService } from './robot.service';
+
+const robotId = new IdParamPipe('robot_id');
+
+@ApiTags('robots')
+@ApiBearerAuth()
+@ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such robot' })
+@Controller('robots')
+export class RobotController {
+  constructor(
+    private readonly robots: RobotService,
+    private readonly login: RobotLoginService,
+    private readonly profiles: RobotProfileService,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List robots' })
+  @ApiOkResponse({ type: RobotListResponseDto })
+  list(@Query() q: RobotListQueryDto): Promise<RobotListResponseDto> {
+    return this.robots.list(q);
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Create a robot (the token is checked with Gewe unless ?verify=false)' })
+  @ApiCreatedResponse({ type: RobotResponseDto })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'appId already used by another robot' })
+  @ApiBadGatewayResponse({ type: ErrorResponseDto, description: 'Gewe unreachable or failing' })
+  create(
+    @Body() dto: RobotCreateDto,
+    @Query() q: RobotVerifyQueryDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<RobotResponseDto> {
+    return this.robots.create(dto, q.verify, user.username);
+  }
+
+  @Get(':robot_id')
+  @ApiOperation({ summary: 'One robot, with the callback URL Gewe must POST to' })
+  @ApiOkResponse({ type: RobotResponseDto })
+  get(@Param('robot_id', robotId) id: number): Promise<RobotResponseDto> {
+    return this.robots.get(id);
+  }
+
+  @Patch(':robot_id')
+  @ApiOperation({ summary: 'Edit a robot (a new base URL or token is checked with Gewe unless ?verify=false)' })
+  @ApiOkResponse({ type: RobotResponseDto })
+  @ApiConflictResponse({ type: ErrorResponseDto })
+  update(
+    @Param('robot_id', robotId) id: number,
+    @Body() dto: RobotUpdateDto,
+    @Query() q: RobotVerifyQueryDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<RobotResponseDto> {
+    return this.robots.update(id, dto, q.verify, user.username);
+  }
+
+  @Delete(':robot_id')
+  @ApiOperation({ summary: 'Delete a robot (the WeChat account stays logged in on Gewe; log it out first if needed)' })
+  @ApiOkResponse({ type: StatusResponseDto })
+  async remove(@Param('robot_id', robotId) id: number, @CurrentUser() user: AuthUser): Promise<StatusResponseDto> {
+    await this.robots.remove(id, user.username);
+    return StatusResponseDto.ok('Robot deleted');
+  }
+
+  @Get(':robot_id/status')
+  @ApiOperation({ summary: 'Live state: login progress (QR), online/offline with the reason, account' })
+  @ApiOkResponse({ type: RobotStatusResponseDto })
+  status(@Param('robot_id', robotId) id: number): Promise<RobotStatusResponseDto> {
+    return this.robots.status(id);
+  }
+
+  @Post(':robot_id/login')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Start a QR login (or return the one waiting); the service polls Gewe until it ends' })
+  @ApiOkResponse({ type: RobotStatusResponseDto })
+  @ApiBadGatewayResponse({ type: ErrorResponseDto, description: "Gewe refused, with Gewe's reason" })
+  startLogin(@Param('robot_id', robotId) id: number): Promise<RobotStatusResponseDto> {
+    return this.login.start(id);
+  }
+
+  @Post(':robot_id/login/captcha')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Submit the security code a login asks for' })
+  @ApiOkResponse({ type: RobotStatusResponseDto })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'No login waiting' })
+  captcha(@Param('robot_id', robotId) id: number, @Body() dto: CaptchaDto): Promise<RobotStatusResponseDto> {
+    return this.login.submitCaptcha(id, dto.code);
+  }
+
+  @Post(':robot_id/logout')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Log the account out of Gewe' })
+  @ApiOkResponse({ type: RobotStatusResponseDto })
+  @ApiBadGatewayResponse({ type: ErrorResponseDto })
+  logout(@Param('robot_id', robotId) id: number): Promise<RobotStatusResponseDto> {
+    return this.login.logout(id);
+  }
+
+  @Post(':robot_id/callback')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Register the callback URL with Gewe again (self-hosted Gewechat)' })
+  @ApiOkResponse({ type: RobotStatusResponseDto })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'Paid GeWeAPI: paste the URL in its console' })
+  @ApiBadGatewayResponse({ type: ErrorResponseDto })
+  registerCallback(@Param('robot_id', robotId) id: number): Promise<RobotStatusResponseDto> {
+    return this.login.registerCallback(id);
+  }
+
+  @Get(':robot_id/profile')
+  @ApiOperation({ summary: "The account's profile, live from Gewe" })
+  @ApiOkResponse({ type: RobotProfileResponseDto })
+  @ApiBadGatewayResponse({ type: ErrorResponseDto })
+  profile(@Param('robot_id', robotId) id: number): Promise<RobotProfileResponseDto> {
+    return this.profiles.profile(id);
+  }
+}

@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { GeweModule } from '../gewe/gewe.module';
+import { SystemModule } from '../system/system.module';
+import { RobotHealthService } from './robot-health.service';
+import { RobotLoginService } from './robot-login.service';
+import { RobotProfileService } from './robot-profile.service';
+import { robotStateStoreProvider } from './robot-state.provider';
+import { RobotController } from './robot.controller';
+import { RobotEntity } from './robot.entity';
+import { RobotService } from './robot.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([RobotEntity]), GeweModule, SystemModule],
+  controllers: [RobotController],
+  providers: [RobotService, RobotLoginService, RobotHealthService, RobotProfileService, robotStateStoreProvider],
+  exports: [RobotService, RobotHealthService],
+})
+export class RobotModule {}

@@ -1,0 +1,282 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { QueryFailedError, Repository } from 'typeorm';
+import { badRequest, conflict, notFound } from '../common/domain-error';
+import { Page } from '../common/dto/pagination.dto';
+import { APP_CONFIG } from '../config/app-config';
+import type { AppConfig } from '../config/app-config';
+import { GeweClientManager } from '../gewe/client-manager';
+import { GeweApiError } from '../gewe/gewe.errors';
+import { RuntimeSettingsService } from '../system/runtime-settings.service';
+import { guessWebhookBase, isLoopbackUrl, webhookKey, withKey } from './callback-url';
+import {
+  RobotCreateDto,
+  RobotListQueryDto,
+  RobotResponseDto,
+  RobotStatusResponseDto,
+  RobotUpdateDto,
+} from './dto/robot.dto';
+import { RobotEntity } from './robot.entity';
+import { emptyState, RobotLiveState, RobotStatePatch, RobotStateStore, RobotStatus } from './state/robot-state.store';
+
+/** Robots: the table, their callback URLs, and the one place their status changes (live store + database). */
+@Injectable()
+export class RobotService {
+  private readonly logger = new Logger(RobotService.name);
+
+  constructor(
+    @InjectRepository(RobotEntity) private readonly robots: Repository<RobotEntity>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly settings: RuntimeSettingsService,
+    private readonly clients: GeweClientManager,
+    private readonly store: RobotStateStore,
+  ) {}
+
+  async list(q: RobotListQueryDto): Promise<Page<RobotResponseDto>> {
+    const qb = this.robots
+      .createQueryBuilder('r')
+      .orderBy('r.id', 'ASC')
+      .skip((q.page - 1) * q.limit)
+      .take(q.limit);
+    if (q.status) qb.andWhere('r.status = :status', { status: q.status });
+    const term = q.search?.trim();
+    if (term)
+      qb.andWhere(
+        "(r.name LIKE :t ESCAPE '!' OR r.app_id LIKE :t ESCAPE '!' OR r.wxid LIKE :t ESCAPE '!' OR r.nickname LIKE :t ESCAPE '!')",
+        { t: `%${term.replace(/[!%_]/g, (c) => '!' + c)}%` },
+      );
+    const [rows, total] = await qb.getManyAndCount();
+    return { items: rows.map((r) => this.toResponse(r)), total, page: q.page, limit: q.limit };
+  }
+
+  async get(id: number): Promise<RobotResponseDto> {
+    return this.toResponse(await this.entity(id));
+  }
+
+  async entity(id: number): Promise<RobotEntity> {
+    const robot = await this.robots.findOne({ where: { id } });
+    if (!robot) throw notFound('ROBOT_NOT_FOUND', `Robot ${id} does not exist`);
+    return robot;
+  }
+
+  async create(dto: RobotCreateDto, verify: boolean, actor: string): Promise<RobotResponseDto> {
+    const baseUrl = dto.baseUrl ?? (this.settings.get('gewe.base_url') as string);
+    const token = dto.token ?? ((this.settings.get('gewe.token') as string) || null);
+    const isGewe = dto.isGewe ?? (this.settings.get('gewe.is_gewe') as boolean);
+    if (!token) throw badRequest('TOKEN_REQUIRED', 'token must be given (or set the gewe.token setting)');
+    if (dto.appId) await this.assertAppIdFree(dto.appId);
+    if (verify) await this.verifyToken(baseUrl, token, isGewe);
+    const downloadUrl = dto.downloadUrl ?? ((this.settings.get('gewe.download_url') as string) || null);
+    const saved = await this.robots
+      .save(
+        this.robots.create({
+          name: dto.name,
+          baseUrl,
+          token,
+          appId: dto.appId ?? null,
+          downloadUrl: downloadUrl || null,
+          callbackUrl: null,
+          isGewe,
+          status: 'offline',
+          config: dto.config ? JSON.stringify(dto.config) : null,
+          wxid: null,
+          nickname: null,
+          avatarUrl: null,
+        }),
+      )
+      .catch((err) => this.rethrowUnique(err));
+    this.logger.log({ actor, robotId: saved.id, name: saved.name, baseUrl, verified: verify }, 'Robot created');
+    return this.toResponse(saved);
+  }
+
+  async update(id: number, dto: RobotUpdateDto, verify: boolean, actor: string): Promise<RobotResponseDto> {
+    const robot = await this.entity(id);
+    const connectionChanged =
+      (dto.baseUrl !== undefined && dto.baseUrl !== robot.baseUrl) ||
+      (dto.token !== undefined && dto.token !== robot.token) ||
+      (dto.isGewe !== undefined && dto.isGewe !== robot.isGewe);
+    if (dto.appId !== undefined && dto.appId !== robot.appId) {
+      if (['online', 'reconnecting', 'awaiting_scan', 'scanned', 'need_captcha'].includes(robot.status))
+        throw conflict('ROBOT_BUSY', 'appId can only change while the robot is logged out; log it out first');
+      if (dto.appId) await this.assertAppIdFree(dto.appId, id);
+    }
+    if (connectionChanged && verify)
+      await this.verifyToken(dto.baseUrl ?? robot.baseUrl, dto.token ?? robot.token ?? '', dto.isGewe ?? robot.isGewe);
+    Object.assign(robot, {
+      ...(dto.name !== undefined ? { name: dto.name } : {}),
+      ...(dto.baseUrl !== undefined ? { baseUrl: dto.baseUrl } : {}),
+      ...(dto.token !== undefined ? { token: dto.token } : {}),
+      ...(dto.appId !== undefined ? { appId: dto.appId } : {}),
+      ...(dto.downloadUrl !== undefined ? { downloadUrl: dto.downloadUrl || null } : {}),
+      ...(dto.isGewe !== undefined ? { isGewe: dto.isGewe } : {}),
+      ...(dto.config !== undefined ? { config: JSON.stringify(dto.config) } : {}),
+    });
+    const saved = await this.robots.save(robot).catch((err) => this.rethrowUnique(err));
+    if (connectionChanged) this.clients.forget(id);
+    this.logger.log({ actor, robotId: id, fields: Object.keys(dto), connectionChanged }, 'Robot updated');
+    return this.toResponse(saved);
+  }
+
+  async remove(id: number, actor: string): Promise<void> {
+    await this.entity(id);
+    await this.robots.delete({ id });
+    await this.store.remove(id);
+    this.clients.forget(id);
+    this.logger.log({ actor, robotId: id }, 'Robot deleted');
+  }
+
+  /** Live state merged with what the database knows of the account. */
+  async status(id: number): Promise<RobotStatusResponseDto> {
+    const robot = await this.entity(id);
+    const live = (await this.store.get(id)) ?? emptyState(id, robot.status as RobotStatus);
+    return toStatusDto(robot, live);
+  }
+
+  /** Changes a robot's live state; a status change is also written to the robots table. */
+  async applyState(robotId: number, patch: RobotStatePatch): Promise<RobotLiveState> {
+    const state = await this.store.update(robotId, patch);
+    if (patch.status !== undefined) await this.robots.update({ id: robotId }, { status: patch.status });
+    return state;
+  }
+
+  /**
+   * Changes the status only if the robot is still in one of `from` (a compare-and-set in the database), so a late
+   * health check result cannot undo a logout that happened meanwhile. Returns whether the change was made.
+   */
+  async transition(
+    robotId: number,
+    from: RobotStatus[],
+    patch: RobotStatePatch & { status: RobotStatus },
+  ): Promise<boolean> {
+    const res = await this.robots
+      .createQueryBuilder()
+      .update(RobotEntity)
+      .set({ status: patch.status })
+      .where('id = :id AND status IN (:...from)', { id: robotId, from })
+      .execute();
+    if (!res.affected) return false;
+    await this.store.update(robotId, patch);
+    return true;
+  }
+
+  /** Saves what a login told us about the account. */
+  async saveAccount(
+    robotId: number,
+    account: {
+      appId?: string;
+      wxid?: string | null;
+      nickname?: string | null;
+      avatarUrl?: string | null;
+      callbackUrl?: string | null;
+    },
+  ): Promise<void> {
+    const patch: Partial<RobotEntity> = {};
+    for (const [k, v] of Object.entries(account)) if (v !== undefined) (patch as Record<string, unknown>)[k] = v;
+    if (Object.keys(patch).length)
+      await this.robots.update({ id: robotId }, patch).catch((err) => this.rethrowUnique(err));
+  }
+
+  /** The robots whose status says Gewe should be checked on (health checks). */
+  findByStatus(statuses: RobotStatus[]): Promise<RobotEntity[]> {
+    return this.robots.find({ where: statuses.map((status) => ({ status })) });
+  }
+
+  async assertAppIdFree(appId: string, exceptId?: number): Promise<void> {
+    const other = await this.robots.findOne({ where: { appId }, select: { id: true } });
+    if (other && other.id !== exceptId)
+      throw conflict('APP_ID_TAKEN', `appId "${appId}" already belongs to robot ${other.id}`);
+  }
+
+  webhookBase(): string {
+    return (this.settings.get('gewe.callback_url') as string) || guessWebhookBase(this.config.backend.port);
+  }
+
+  /** The URL Gewe must POST callbacks to for this robot (one per token). */
+  callbackUrl(robot: Pick<RobotEntity, 'token'>): string {
+    return withKey(this.webhookBase(), webhookKey(this.config.backend.secret_key, robot.token ?? ''));
+  }
+
+  toResponse(r: RobotEntity): RobotResponseDto {
+    const callbackUrl = this.callbackUrl(r);
+    const warning = isLoopbackUrl(callbackUrl)
+      ? 'This callback URL points at loopback: Gewe (another host or container) cannot reach it. Set the gewe.callback_url setting to an address Gewe can reach.'
+      : undefined;
+    return {
+      id: r.id,
+      name: r.name,
+      appId: r.appId,
+      token: r.token ? '********' : null,
+      baseUrl: r.baseUrl,
+      downloadUrl: r.downloadUrl,
+      callbackUrl,
+      ...(warning ? { callbackUrlWarning: warning } : {}),
+      isGewe: r.isGewe,
+      status: r.status as RobotStatus,
+      wxid: r.wxid,
+      nickname: r.nickname,
+      avatarUrl: r.avatarUrl,
+      config: parseConfig(r.config),
+      createdAt: r.createdAt.toISOString(),
+      updatedAt: r.updatedAt.toISOString(),
+    };
+  }
+
+  /**
+   * Asks Gewe whether the token works (deviceList, which needs no appId). A token Gewe calls invalid is a 400; an
+   * unreachable Gewe is a 502/504 (save anyway with ?verify=false); any other Gewe answer counts as accepted, since
+   * not every deployment serves deviceList.
+   */
+  private async verifyToken(baseUrl: string, token: string, isGewe: boolean): Promise<void> {
+    try {
+      await this.clients.probe({ baseUrl, token, appId: null, isGewe }).login.deviceList();
+    } catch (err) {
+      if (err instanceof GeweApiError) {
+        if (err.isTokenInvalid) throw badRequest('GEWE_TOKEN_INVALID', `token was rejected by Gewe: ${err.reason}`);
+        this.logger.warn(
+          { baseUrl, reason: err.reason },
+          'Token probe answered an error that does not concern the token; accepted',
+        );
+        return;
+      }
+      throw err;
+    }
+  }
+
+  private rethrowUnique(err: unknown): never {
+    if (err instanceof QueryFailedError && /unique|duplicate/i.test(err.message))
+      throw conflict('APP_ID_TAKEN', 'appId already belongs to another robot');
+    throw err;
+  }
+}
+
+export function parseConfig(raw: string | null): Record<string, unknown> {
+  if (!raw) return {};
+  try {
+    const v = JSON.parse(raw) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+export function toStatusDto(robot: RobotEntity, live: RobotLiveState): RobotStatusResponseDto {
+  return {
+    robotId: robot.id,
+    status: live.status,
+    reason: live.reason,
+    qrcodeUrl: live.qrcodeUrl,
+    qrImageBase64: live.qrImageBase64,
+    expiresAt: live.expiresAt,
+    scannedNickname: live.scannedNickname,
+    scannedAvatarUrl: live.scannedAvatarUrl,
+    wxid: robot.wxid,
+    nickname: robot.nickname,
+    avatarUrl: robot.avatarUrl,
+    appId: robot.appId,
+    lastSeenAt: live.lastSeenAt,
+    lastCallbackAt: live.lastCallbackAt,
+    callbackRegistered: live.callbackRegistered,
+    callbackError: live.callbackError,
+    updatedAt: live.updatedAt,
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * `npm run fake-gewe`: a fake Gewe server for local trials.
+ *
+ *   FAKE_GEWE_PORT   (default 2531)      FAKE_GEWE_HOST (default 0.0.0.0)
+ *   FAKE_GEWE_TOKEN  (default: random)   FAKE_GEWE_MODE (free | paid, default free)
+ *   FAKE_GEWE_QR_TTL_MS (default 240000) FAKE_GEWE_QUIET=1 hides the per-call log
+ */
+import { randomUUID } from 'node:crypto';
+import { FakeGewe, type FakeGeweMode } from './fake-gewe';
+
+async function main(): Promise<void> {
+  const port = Number(process.env.FAKE_GEWE_PORT ?? 2531);
+  const host = process.env.FAKE_GEWE_HOST || '0.0.0.0';
+  const token = process.env.FAKE_GEWE_TOKEN || randomUUID();
+  const mode: FakeGeweMode = process.env.FAKE_GEWE_MODE === 'paid' ? 'paid' : 'free';
+  const qrTtlMs = process.env.FAKE_GEWE_QR_TTL_MS ? Number(process.env.FAKE_GEWE_QR_TTL_MS) : undefined;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`FAKE_GEWE_PORT is not a port: ${port}`);
+
+  const quiet = process.env.FAKE_GEWE_QUIET === '1';
+  const fake = new FakeGewe({
+    mode,
+    qrTtlMs,
+    tokens: [token],
+    log: quiet ? undefined : (line) => console.log(`${new Date().toISOString()} ${line}`),
+  });
+  const { baseUrl, downloadUrl, controlUrl } = await fake.start(port, host);
+  const c = controlUrl;
+  const json = "-H 'content-type: application/json'";
+
+  console.log(`Fake Gewe (${mode} mode) listening on ${host}:${new URL(baseUrl).port}
+
+  base URL      ${baseUrl}
+  download URL  ${downloadUrl}
+  control URL   ${controlUrl}
+  token         ${token}
+${host === '0.0.0.0' || host === '::' ? "\n  (listening on every interface: from a container use this host's LAN or bridge IP)\n" : ''}
+Log in: have the backend call /login/getLoginQrCode, then
+  curl -s ${c}/state                                    # find the appId
+  curl -s ${json} -d '{"appId":"wx_…"}' ${c}/scan
+  curl -s ${json} -d '{"appId":"wx_…","account":{"nickName":"My Bot"}}' ${c}/confirm
+  curl -s ${json} -d '{"appId":"wx_…","code":"123456"}' ${c}/captcha
+Drop it offline (reconnectable or not) / back online:
+  curl -s ${json} -d '{"appId":"wx_…","reconnectable":false}' ${c}/offline
+  curl -s ${json} -d '{"appId":"wx_…"}' ${c}/online
+Send a webhook (an official sample, or your own payload) to the URL registered by /tools/setCallback:
+  curl -s ${c}/samples
+  curl -s ${json} -d '{"token":"${token}","label":"文本消息","appid":"wx_…"}' ${c}/callback
+  curl -s ${json} -d '{"url":"http://127.0.0.1:3000/webhook","payload":{"TypeName":"Offline","Appid":"wx_…"}}' ${c}/callback
+Faults and logs:
+  curl -s ${json} -d '{"path":"/login/checkOnline","mode":"ret500","times":1}' ${c}/fault
+  curl -s -X DELETE ${c}/fault
+  curl -s '${c}/sends?path=/message/'
+  curl -s -X POST ${c}/reset
+
+Ctrl-C stops it.
+`);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    console.log(`\n${signal}: stopping`);
+    fake.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
