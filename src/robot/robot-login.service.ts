@@ -269,6 +269,8 @@ export class RobotLoginService implements OnApplicationBootstrap, OnModuleDestro
       qrcodeUrl: null,
       qrImageBase64: null,
       expiresAt: null,
+      scannedNickname: null,
+      scannedAvatarUrl: null,
       captchaCode: null,
       lastSeenAt: new Date().toISOString(),
       reconnectAttempts: 0,
