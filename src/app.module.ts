@@ -11,8 +11,12 @@ import { ConfigModule } from './config/config.module';
 import { buildDataSourceOptions, detectMysqlFlavor } from './database/data-source';
 import { LoggingModule } from './logging/logging.module';
 import { RootLogger } from './logging/root-logger';
+import { PluginModule } from './plugin/plugin.module';
 import { RedisModule } from './redis/redis.module';
+import { MessageModule } from './message/message.module';
+import { QueueModule } from './queue/queue.module';
 import { RobotModule } from './robot/robot.module';
+import { WebhookModule } from './webhook/webhook.module';
 import { SystemModule } from './system/system.module';
 import { CONFIG_SOURCE } from './system/system.tokens';
 
@@ -48,6 +52,10 @@ export class AppModule {
         AuthModule,
         SystemModule,
         RobotModule,
+        PluginModule,
+        QueueModule,
+        MessageModule,
+        ...(o.config.backend.role !== 'worker' ? [WebhookModule] : []),
         ...(o.config.backend.enable_admin ? [AdminModule] : []),
       ],
       providers: [

@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { text } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
@@ -46,6 +47,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
     credentials: !origins.includes('*'),
     exposedHeaders: ['X-Request-Id', 'Retry-After'],
   });
+  // The webhook reads its body as text: JSON.parse would corrupt 64-bit NewMsgIds, so the service parses it itself.
+  app.use('/api/webhook', text({ type: () => true, limit: config.backend.webhook_body_limit }));
   app.useBodyParser('json', { limit: config.backend.body_limit });
   app.setGlobalPrefix('api');
   app.useGlobalPipes(createValidationPipe());

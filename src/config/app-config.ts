@@ -97,6 +97,11 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   if (config.backend.debug && !['trace', 'debug'].includes(config.logging.level))
     (out.logging as { level: string }).level = 'debug';
 
+  if (config.backend.role !== 'all' && config.queue.queue_type !== 'advanced')
+    throw new ConfigError([
+      `backend.role: "${config.backend.role}" splits accepting and processing across instances, which needs queue.queue_type = "advanced" (a shared Redis queue)`,
+    ]);
+
   const secret = config.backend.secret_key;
   const production = (env.NODE_ENV ?? '').toLowerCase() === 'production';
   if (secret === EXAMPLE_SECRET_KEY) {

@@ -140,6 +140,12 @@ export const CONFIG_SCHEMA = {
     password_hash_rounds: int(12, 4, 15, 'bcrypt cost factor for password hashes.'),
     body_limit: size('1 MB', 1024, 'Largest JSON request body accepted.'),
     trust_proxy: bool(false, 'Trust X-Forwarded-For (set when running behind a reverse proxy).'),
+    role: oneOf(
+      ['all', 'webhook', 'worker'] as const,
+      'all',
+      'all: accept and process callbacks; webhook: only accept (enqueue); worker: only process. Split roles need queue_type = "advanced".',
+    ),
+    webhook_body_limit: size('2 MB', 1024, 'Largest callback body accepted by the webhook (larger → 413).'),
   },
   database: {
     type: oneOf(['sqlite', 'mysql'] as const, 'sqlite', 'Database engine.'),
@@ -177,6 +183,20 @@ export const CONFIG_SCHEMA = {
     }),
     name: str('opengewe_messages', 'Queue name.', { pattern: /^[\w.-]{1,64}$/, patternHint: 'letters, digits, _ . -' }),
     concurrency: int(4, 1, 256, 'Callbacks processed in parallel.'),
+    attempts: int(5, 1, 100, 'Attempts to process a callback before it becomes a failed job (dead letter).'),
+    backoff: duration('2s', 10, 'Wait before the second attempt; doubles with each further attempt.'),
+    max_pending: int(
+      10_000,
+      10,
+      10_000_000,
+      'Simple queue: callbacks held in memory at most (the rest wait in the database inbox).',
+    ),
+    dedup_window: duration(
+      '48h',
+      60_000,
+      'Advanced queue: how long a processed callback id is remembered (Gewe resends hours later).',
+    ),
+    message_retention: duration('30d', 3_600_000, 'Message log rows older than this are deleted.'),
   },
   gewe: {
     base_url: str('http://127.0.0.1:2531/v2/api', 'Default Gewe API base URL for new robots.', {
@@ -205,11 +225,22 @@ export const CONFIG_SCHEMA = {
       10,
       'Wait after a failed reconnection attempt; doubles after each failure (max 5 min).',
     ),
+    send_min_interval: duration('1s', 0, 'Least time between two sends of one robot (against bans).'),
+    send_jitter: duration('500ms', 0, 'Random extra wait added to send_min_interval.'),
+    send_max_per_minute: int(30, 1, 10_000, 'Most sends of one robot in any 60 seconds.'),
   },
   plugins: {
     plugins_dir: str('plugins', 'Directory scanned for plugins.', { minLength: 1 }),
     enabled_plugins: list(['ExamplePlugin'], 'Plugins enabled on first discovery.'),
     disabled_plugins: list([], 'Plugins never loaded.'),
+    handler_timeout: duration('10s', 10, 'A plugin handler still running after this is abandoned (the others go on).'),
+    max_consecutive_failures: int(
+      5,
+      1,
+      1000,
+      'A plugin whose handlers fail this many times in a row is disabled automatically.',
+    ),
+    timezone: str('Asia/Shanghai', 'Timezone of plugin cron schedules.', { minLength: 1 }),
   },
   logging: {
     level: oneOf(LOG_LEVELS, 'info', 'Lowest level logged (changeable at runtime).', LOG_LEVEL_ALIASES),

@@ -1,8 +1,22 @@
 import { UserEntity } from '../admin/user.entity';
 import { AuthSessionEntity } from '../auth/auth-session.entity';
+import { MessageEntity } from '../message/message.entity';
+import { PluginKvEntity } from '../plugin/plugin-kv.entity';
+import { PluginRobotSettingEntity } from '../plugin/plugin-robot-setting.entity';
 import { PluginEntity } from '../plugin/plugin.entity';
+import { InboxEntity } from '../queue/inbox.entity';
 import { RobotEntity } from '../robot/robot.entity';
 import { ConfigEntity } from '../system/config.entity';
 
 /** Every entity, listed explicitly (no globs: the same list works from src/ under jest and from dist/). */
-export const ENTITIES = [UserEntity, AuthSessionEntity, RobotEntity, PluginEntity, ConfigEntity];
+export const ENTITIES = [
+  UserEntity,
+  AuthSessionEntity,
+  RobotEntity,
+  PluginEntity,
+  ConfigEntity,
+  MessageEntity,
+  InboxEntity,
+  PluginRobotSettingEntity,
+  PluginKvEntity,
+];

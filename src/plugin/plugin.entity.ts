@@ -25,6 +25,10 @@ export class PluginEntity extends TimestampedEntity {
   @Column({ type: 'boolean', default: false })
   enabled!: boolean;
 
+  /** Why the plugin was disabled automatically (it kept failing); null when an operator disabled it or it is on. */
+  @Column({ name: 'disabled_reason', type: 'varchar', length: 500, nullable: true })
+  disabledReason!: string | null;
+
   /** JSON text: the plugin's config, validated against its manifest schema. */
   @Column({ type: 'text', nullable: true })
   config!: string | null;

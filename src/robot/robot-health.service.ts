@@ -25,6 +25,7 @@ export class RobotHealthService implements OnApplicationBootstrap, OnModuleDestr
   private round?: Promise<void>;
   private destroyed = false;
   private readonly reconnecting = new Map<number, NodeJS.Timeout | null>();
+  private readonly attemptsInFlight = new Set<Promise<void>>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -45,7 +46,7 @@ export class RobotHealthService implements OnApplicationBootstrap, OnModuleDestr
     if (this.timer) clearInterval(this.timer);
     for (const t of this.reconnecting.values()) if (t) clearTimeout(t);
     this.reconnecting.clear();
-    await this.round;
+    await Promise.allSettled([this.round, ...this.attemptsInFlight]);
   }
 
   /** One round of checks; rounds never overlap. */
@@ -95,7 +96,12 @@ export class RobotHealthService implements OnApplicationBootstrap, OnModuleDestr
   reconnect(robotId: number, reason: string): void {
     if (this.reconnecting.has(robotId) || this.destroyed) return;
     this.reconnecting.set(robotId, null);
-    void this.attempt(robotId, 1, reason);
+    this.track(this.attempt(robotId, 1, reason));
+  }
+
+  private track(p: Promise<void>): void {
+    this.attemptsInFlight.add(p);
+    void p.finally(() => this.attemptsInFlight.delete(p));
   }
 
   private async attempt(robotId: number, n: number, reason: string): Promise<void> {
@@ -133,10 +139,12 @@ export class RobotHealthService implements OnApplicationBootstrap, OnModuleDestr
           return;
         }
       } catch (err) {
-        this.logger.warn({ robotId, attempt: n, error: (err as Error).message }, 'Reconnection attempt failed');
+        if (!this.destroyed)
+          this.logger.warn({ robotId, attempt: n, error: (err as Error).message }, 'Reconnection attempt failed');
       }
       const delay = Math.min(this.config.gewe.reconnect_backoff * 2 ** (n - 1), MAX_BACKOFF_MS);
-      const t = setTimeout(() => void this.attempt(robotId, n + 1, reason), delay);
+      if (this.destroyed) return;
+      const t = setTimeout(() => this.track(this.attempt(robotId, n + 1, reason)), delay);
       t.unref();
       this.reconnecting.set(robotId, t);
     } catch (err) {

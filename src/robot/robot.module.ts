@@ -9,11 +9,12 @@ import { robotStateStoreProvider } from './robot-state.provider';
 import { RobotController } from './robot.controller';
 import { RobotEntity } from './robot.entity';
 import { RobotService } from './robot.service';
+import { RobotStateStore } from './state/robot-state.store';
 
 @Module({
   imports: [TypeOrmModule.forFeature([RobotEntity]), GeweModule, SystemModule],
   controllers: [RobotController],
   providers: [RobotService, RobotLoginService, RobotHealthService, RobotProfileService, robotStateStoreProvider],
-  exports: [RobotService, RobotHealthService],
+  exports: [RobotService, RobotHealthService, RobotStateStore],
 })
 export class RobotModule {}

@@ -176,6 +176,24 @@ export class RobotService {
       await this.robots.update({ id: robotId }, patch).catch((err) => this.rethrowUnique(err));
   }
 
+  findById(id: number): Promise<RobotEntity | null> {
+    return this.robots.findOne({ where: { id } });
+  }
+
+  findByAppId(appId: string): Promise<RobotEntity | null> {
+    return this.robots.findOne({ where: { appId } });
+  }
+
+  findByToken(token: string): Promise<RobotEntity[]> {
+    return this.robots.find({ where: { token } });
+  }
+
+  /** A callback arrived for the robot: note when, and learn its wxid if the login did not tell. */
+  async noteCallback(robot: RobotEntity, robotWxid: string | null): Promise<void> {
+    await this.store.update(robot.id, { lastCallbackAt: new Date().toISOString() });
+    if (!robot.wxid && robotWxid) await this.saveAccount(robot.id, { wxid: robotWxid });
+  }
+
   /** The robots whose status says Gewe should be checked on (health checks). */
   findByStatus(statuses: RobotStatus[]): Promise<RobotEntity[]> {
     return this.robots.find({ where: statuses.map((status) => ({ status })) });

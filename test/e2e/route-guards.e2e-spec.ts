@@ -2,7 +2,7 @@ import { buildOpenApi } from '../../src/app.setup';
 import { bearer, createTestApp, describeE2E, destroyTestApp, login, TestApp, TestDatabase } from '../support/test-app';
 
 /** The only operations anyone may call without a token. Adding one here is a security decision. */
-const PUBLIC = new Set(['POST /api/auth/login', 'POST /api/auth/refresh', 'GET /api/health']);
+const PUBLIC = new Set(['POST /api/auth/login', 'POST /api/auth/refresh', 'GET /api/health', 'POST /api/webhook']);
 
 interface Operation {
   method: string;

@@ -91,6 +91,8 @@ export async function createTestApp(o: TestAppOptions = {}): Promise<TestApp & {
         },
         database: database.overrides,
         logging: { path: join(dir, 'logs'), stdout: false, level: 'info' },
+        // no plugins unless a suite brings its own (the repo's plugins/ holds ExamplePlugin)
+        plugins: { plugins_dir: join(dir, 'plugins') },
       },
       o.overrides ?? {},
     ),

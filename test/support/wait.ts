@@ -1,5 +1,9 @@
 /** Polls `probe` until it returns a truthy value (returned), or fails after `timeoutMs` with the last value seen. */
-export async function waitFor<T>(probe: () => Promise<T> | T, timeoutMs = 5000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T> | T,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   for (;;) {

@@ -1,0 +1,96 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsDate, IsIn, IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { EVENT_KINDS } from '../../callback/events';
+import { PaginationQueryDto } from '../../common/dto/pagination.dto';
+
+export class MessageListQueryDto extends PaginationQueryDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'robotId must be an integer' })
+  @Min(1)
+  robotId?: number;
+
+  @ApiPropertyOptional({ enum: EVENT_KINDS })
+  @IsOptional()
+  @IsIn(EVENT_KINDS, { message: 'kind must be one of the event kinds' })
+  kind?: string;
+
+  @ApiPropertyOptional({ description: 'Group id or peer wxid' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  chatId?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  senderWxid?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'isGroup must be true or false' })
+  isGroup?: boolean;
+
+  @ApiPropertyOptional({ type: String, format: 'date-time' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate({ message: 'since must be an ISO 8601 date-time' })
+  since?: Date;
+}
+
+export class MessageResponseDto {
+  @ApiProperty() id!: number;
+  @ApiProperty() robotId!: number;
+  @ApiProperty({ type: String, nullable: true, description: '64-bit id, as a string' }) newMsgId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) msgId!: string | null;
+  @ApiProperty({ enum: EVENT_KINDS }) kind!: string;
+  @ApiProperty() typeName!: string;
+  @ApiProperty({ type: String, nullable: true }) chatId!: string | null;
+  @ApiProperty() isGroup!: boolean;
+  @ApiProperty({ type: String, nullable: true }) senderWxid!: string | null;
+  @ApiProperty() isSelf!: boolean;
+  @ApiProperty() mentionsSelf!: boolean;
+  @ApiProperty({ type: String, nullable: true }) text!: string | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Unix seconds' }) createTime!: number | null;
+  @ApiProperty({ type: String, format: 'date-time' }) receivedAt!: string;
+  @ApiProperty({ description: 'Plugins have run for it' }) handled!: boolean;
+}
+
+export class HandlerOutcomeDto {
+  @ApiProperty() plugin!: string;
+  @ApiProperty() handler!: string;
+  @ApiProperty({ enum: ['ok', 'stopped', 'error', 'timeout'] }) status!: string;
+  @ApiProperty() durationMs!: number;
+  @ApiPropertyOptional() error?: string;
+}
+
+export class MessageDetailResponseDto extends MessageResponseDto {
+  @ApiProperty({ description: 'The callback as received (inline media omitted)' }) raw!: unknown;
+  @ApiProperty({ type: 'object', additionalProperties: true }) details!: Record<string, unknown>;
+  @ApiProperty({ type: [HandlerOutcomeDto], nullable: true }) results!: unknown[] | null;
+  @ApiProperty({ type: String, nullable: true }) requestId!: string | null;
+}
+
+export class MessageListResponseDto {
+  @ApiProperty({ type: [MessageResponseDto] }) items!: MessageResponseDto[];
+  @ApiProperty() total!: number;
+  @ApiProperty() page!: number;
+  @ApiProperty() limit!: number;
+}
+
+export class ReplayDto {
+  @ApiPropertyOptional({ description: 'Only this plugin' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  plugin?: string;
+}
+
+export class ReplayResponseDto {
+  @ApiProperty() messageId!: number;
+  @ApiProperty({ type: [HandlerOutcomeDto] }) results!: HandlerOutcomeDto[];
+}

@@ -1,0 +1,172 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { LessThan, QueryFailedError, Repository } from 'typeorm';
+import type { GeweEvent } from '../callback/events';
+import { notFound } from '../common/domain-error';
+import type { Page } from '../common/dto/pagination.dto';
+import { APP_CONFIG } from '../config/app-config';
+import type { AppConfig } from '../config/app-config';
+import { MessageDetailResponseDto, MessageListQueryDto, MessageResponseDto } from './dto/message.dto';
+import { MessageEntity } from './message.entity';
+
+/** Largest raw payload kept in the log (a TEXT column holds 64 KB on MySQL). */
+const MAX_RAW = 60_000;
+
+export interface Recorded {
+  id: number;
+  /** The message was already logged and its plugins ran: a repeated callback, to be dropped. */
+  duplicate: boolean;
+}
+
+@Injectable()
+export class MessageLogService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(MessageLogService.name);
+  private sweeper?: NodeJS.Timeout;
+
+  constructor(
+    @InjectRepository(MessageEntity) private readonly messages: Repository<MessageEntity>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Logs an event. The unique (robot, NewMsgId) index makes a repeated callback a duplicate — unless the first one
+   * never finished dispatching (the process stopped in between), in which case it is handled again: at-least-once.
+   */
+  async record(event: GeweEvent, requestId: string | null, receivedAt: Date): Promise<Recorded> {
+    if (event.newMsgId === null && requestId) {
+      // No NewMsgId to key on (contacts, Offline): a retried job finds its own row by request id.
+      const mine = await this.messages.findOne({
+        where: { robotId: event.robotId, requestId, kind: event.kind },
+        select: { id: true, results: true },
+      });
+      if (mine) return { id: mine.id, duplicate: mine.results !== null };
+    }
+    const row = this.messages.create({
+      robotId: event.robotId,
+      newMsgId: event.newMsgId,
+      msgId: event.msgId,
+      kind: event.kind,
+      typeName: event.typeName.slice(0, 32),
+      msgType: event.msgType,
+      chatId: event.chatId?.slice(0, 100) ?? null,
+      isGroup: event.isGroup,
+      senderWxid: event.senderWxid?.slice(0, 100) ?? null,
+      isSelf: event.isSelf,
+      mentionsSelf: event.mentionsSelf,
+      text: event.text?.slice(0, 20_000) ?? null,
+      createTime: event.createTime === null ? null : String(event.createTime),
+      receivedAt,
+      raw: rawForLog(event.raw),
+      details: JSON.stringify(event.details ?? {}).slice(0, 60_000),
+      results: null,
+      requestId,
+    });
+    try {
+      const saved = await this.messages.save(row);
+      return { id: saved.id, duplicate: false };
+    } catch (err) {
+      if (!(err instanceof QueryFailedError && /unique|duplicate/i.test(err.message)) || event.newMsgId === null)
+        throw err;
+      const existing = await this.messages.findOne({
+        where: { robotId: event.robotId, newMsgId: event.newMsgId },
+        select: { id: true, results: true },
+      });
+      if (!existing) throw err;
+      return { id: existing.id, duplicate: existing.results !== null };
+    }
+  }
+
+  async saveResults(id: number, results: unknown): Promise<void> {
+    await this.messages.update({ id }, { results: JSON.stringify(results) });
+  }
+
+  async list(q: MessageListQueryDto): Promise<Page<MessageResponseDto>> {
+    const qb = this.messages
+      .createQueryBuilder('m')
+      .orderBy('m.id', 'DESC')
+      .skip((q.page - 1) * q.limit)
+      .take(q.limit);
+    if (q.robotId) qb.andWhere('m.robot_id = :robotId', { robotId: q.robotId });
+    if (q.kind) qb.andWhere('m.kind = :kind', { kind: q.kind });
+    if (q.chatId) qb.andWhere('m.chat_id = :chatId', { chatId: q.chatId });
+    if (q.senderWxid) qb.andWhere('m.sender_wxid = :sender', { sender: q.senderWxid });
+    if (q.isGroup !== undefined) qb.andWhere('m.is_group = :isGroup', { isGroup: q.isGroup });
+    if (q.since) qb.andWhere('m.received_at >= :since', { since: q.since });
+    const [rows, total] = await qb.getManyAndCount();
+    return { items: rows.map(toDto), total, page: q.page, limit: q.limit };
+  }
+
+  async entity(id: number): Promise<MessageEntity> {
+    const m = await this.messages.findOne({ where: { id } });
+    if (!m) throw notFound('MESSAGE_NOT_FOUND', `Message ${id} does not exist`);
+    return m;
+  }
+
+  async get(id: number): Promise<MessageDetailResponseDto> {
+    const m = await this.entity(id);
+    return {
+      ...toDto(m),
+      raw: parse(m.raw),
+      details: (parse(m.details) as Record<string, unknown> | null) ?? {},
+      results: (parse(m.results) as unknown[] | null) ?? null,
+      requestId: m.requestId,
+    };
+  }
+
+  /** Deletes log rows older than `queue.message_retention`, hourly. */
+  onApplicationBootstrap(): void {
+    const sweep = () =>
+      void this.messages
+        .delete({ receivedAt: LessThan(new Date(Date.now() - this.config.queue.message_retention)) })
+        .then((r) => r.affected && this.logger.log({ deleted: r.affected }, 'Old messages deleted'))
+        .catch((err: Error) => this.logger.warn({ error: err.message }, 'Message retention sweep failed'));
+    this.sweeper = setInterval(sweep, 3_600_000);
+    this.sweeper.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+  }
+}
+
+function toDto(m: MessageEntity): MessageResponseDto {
+  return {
+    id: m.id,
+    robotId: m.robotId,
+    newMsgId: m.newMsgId,
+    msgId: m.msgId,
+    kind: m.kind,
+    typeName: m.typeName,
+    chatId: m.chatId,
+    isGroup: m.isGroup,
+    senderWxid: m.senderWxid,
+    isSelf: m.isSelf,
+    mentionsSelf: m.mentionsSelf,
+    text: m.text,
+    createTime: m.createTime === null ? null : Number(m.createTime),
+    receivedAt: m.receivedAt.toISOString(),
+    handled: m.results !== null,
+  };
+}
+
+function parse(s: string | null): unknown {
+  if (s === null) return null;
+  try {
+    return JSON.parse(s) as unknown;
+  } catch {
+    return s;
+  }
+}
+
+/**
+ * The raw callback for the log: inline media (ImgBuf.buffer, base64 thumbnails and voice) is dropped — it can be
+ * hundreds of KB and is fetched by the file module — and the rest is cut at MAX_RAW.
+ */
+export function rawForLog(raw: unknown): string {
+  const text = JSON.stringify(raw, (key, value: unknown) =>
+    key === 'buffer' && typeof value === 'string' && value.length > 64
+      ? `[${value.length} base64 chars omitted]`
+      : value,
+  );
+  return text.length > MAX_RAW ? JSON.stringify({ truncated: true, head: text.slice(0, MAX_RAW - 100) }) : text;
+}

@@ -1,0 +1,60 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { AdminOnly } from '../auth/auth.decorators';
+import { ErrorResponseDto } from '../common/dto/error-response.dto';
+import { IdParamPipe } from '../common/id-param.pipe';
+import {
+  MessageDetailResponseDto,
+  MessageListQueryDto,
+  MessageListResponseDto,
+  ReplayDto,
+  ReplayResponseDto,
+} from './dto/message.dto';
+import { MessageLogService } from './message-log.service';
+import { MessageReplayService } from './message-replay.service';
+
+@ApiTags('messages')
+@ApiBearerAuth()
+@Controller('messages')
+export class MessageController {
+  constructor(
+    private readonly messages: MessageLogService,
+    private readonly replays: MessageReplayService,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'The message log, newest first' })
+  @ApiOkResponse({ type: MessageListResponseDto })
+  list(@Query() q: MessageListQueryDto): Promise<MessageListResponseDto> {
+    return this.messages.list(q);
+  }
+
+  @Get(':message_id')
+  @ApiOperation({ summary: 'One message with its raw callback and what each plugin did' })
+  @ApiOkResponse({ type: MessageDetailResponseDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  get(@Param('message_id', new IdParamPipe('message_id')) id: number): Promise<MessageDetailResponseDto> {
+    return this.messages.get(id);
+  }
+
+  @AdminOnly()
+  @Post(':message_id/replay')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Hand a logged message to the plugins again (optionally one plugin)' })
+  @ApiOkResponse({ type: ReplayResponseDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiForbiddenResponse({ type: ErrorResponseDto })
+  replay(
+    @Param('message_id', new IdParamPipe('message_id')) id: number,
+    @Body() dto: ReplayDto,
+  ): Promise<ReplayResponseDto> {
+    return this.replays.replay(id, dto.plugin);
+  }
+}

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { PluginModule } from '../plugin/plugin.module';
+import { RobotModule } from '../robot/robot.module';
+import { MessageReplayService } from './message-replay.service';
+import { MessageController } from './message.controller';
+import { MessageEntity } from './message.entity';
+import { MessageLogService } from './message-log.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([MessageEntity]), RobotModule, PluginModule],
+  controllers: [MessageController],
+  providers: [MessageLogService, MessageReplayService],
+  exports: [MessageLogService],
+})
+export class MessageModule {}

@@ -1,0 +1,178 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsBoolean, ValidateIf } from 'class-validator';
+
+export class PluginStatsDto {
+  @ApiProperty({ description: 'Handler calls since this instance started' })
+  calls!: number;
+
+  @ApiProperty({ description: 'Calls that threw' })
+  failures!: number;
+
+  @ApiProperty({ description: 'Calls abandoned after plugins.handler_timeout' })
+  timeouts!: number;
+
+  @ApiProperty({ description: 'Average duration of a call, ms' })
+  avgMs!: number;
+
+  @ApiProperty({ type: String, nullable: true })
+  lastError!: string | null;
+}
+
+export class PluginResponseDto {
+  @ApiProperty({ example: 'ExamplePlugin' })
+  name!: string;
+
+  @ApiProperty({ type: String, nullable: true, example: '1.0.0' })
+  version!: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  author!: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  description!: string | null;
+
+  @ApiProperty({ description: 'Global flag; a robot may override it (GET /api/robots/{robot_id}/plugins)' })
+  enabled!: boolean;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Set when the plugin was disabled automatically after consecutive failures',
+  })
+  disabledReason!: string | null;
+
+  @ApiProperty({ description: 'Its code loaded: handlers and jobs can run' })
+  loaded!: boolean;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Why it did not load (manifest, duplicate name, code, onLoad, or listed in disabled_plugins)',
+  })
+  loadError!: string | null;
+
+  @ApiProperty({ example: 'plugins/ExamplePlugin' })
+  directory!: string;
+
+  @ApiProperty({ description: 'Number of handlers' })
+  handlers!: number;
+
+  @ApiProperty({ description: 'Number of scheduled jobs' })
+  jobs!: number;
+
+  @ApiProperty({ type: PluginStatsDto })
+  stats!: PluginStatsDto;
+}
+
+export class PluginListResponseDto {
+  @ApiProperty({ type: [PluginResponseDto] })
+  items!: PluginResponseDto[];
+
+  @ApiProperty()
+  total!: number;
+
+  @ApiProperty()
+  page!: number;
+
+  @ApiProperty()
+  limit!: number;
+}
+
+export class PluginRobotOverrideDto {
+  @ApiProperty()
+  robotId!: number;
+
+  @ApiProperty()
+  enabled!: boolean;
+}
+
+export class PluginDetailResponseDto extends PluginResponseDto {
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'JSON Schema of the config, from plugin.json',
+  })
+  configSchema!: Record<string, unknown> | null;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Effective config: stored over defaults' })
+  config!: Record<string, unknown>;
+
+  @ApiProperty({ type: [PluginRobotOverrideDto], description: 'Robots overriding the global flag' })
+  robots!: PluginRobotOverrideDto[];
+}
+
+export class PluginLoadFailureDto {
+  @ApiProperty()
+  name!: string;
+
+  @ApiProperty()
+  directory!: string;
+
+  @ApiProperty()
+  error!: string;
+}
+
+export class PluginReloadResponseDto {
+  @ApiProperty({ example: 'success' })
+  status!: 'success';
+
+  @ApiProperty({ example: 'Plugins reloaded' })
+  message!: string;
+
+  @ApiProperty({ type: [String], description: 'Plugins loaded' })
+  loaded!: string[];
+
+  @ApiProperty({ type: [PluginLoadFailureDto], description: 'Plugins that failed to load' })
+  failed!: PluginLoadFailureDto[];
+}
+
+export class RobotPluginUpdateDto {
+  @ApiProperty({
+    type: Boolean,
+    nullable: true,
+    description: 'true/false overrides the global flag for this robot; null removes the override',
+  })
+  @ValidateIf((_, v) => v !== null)
+  @IsBoolean()
+  enabled!: boolean | null;
+}
+
+export class RobotPluginResponseDto {
+  @ApiProperty()
+  name!: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  version!: string | null;
+
+  @ApiProperty()
+  loaded!: boolean;
+
+  @ApiProperty({
+    description: 'Effective flag for this robot: its override, else the global flag; off while disabledReason is set',
+  })
+  enabled!: boolean;
+
+  @ApiProperty({ description: 'The global flag' })
+  globalEnabled!: boolean;
+
+  @ApiProperty({ type: Boolean, nullable: true, description: "This robot's override; null follows the global flag" })
+  override!: boolean | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  disabledReason!: string | null;
+}
+
+export class RobotPluginListResponseDto {
+  @ApiProperty({ type: [RobotPluginResponseDto] })
+  items!: RobotPluginResponseDto[];
+
+  @ApiProperty()
+  total!: number;
+
+  @ApiProperty()
+  page!: number;
+
+  @ApiProperty()
+  limit!: number;
+}

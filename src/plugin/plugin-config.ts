@@ -1,0 +1,86 @@
+import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+
+export interface ConfigCheck {
+  /** The input with the schema's defaults filled in (a copy: the input is left alone). */
+  config: Record<string, unknown>;
+  /** One message per problem, naming the field (`config.greeting must be string`); empty when valid. */
+  errors: string[];
+}
+
+/**
+ * A plugin's config schema (the manifest's `configSchema`), compiled once per load with ajv. Defaults fill missing
+ * keys, so the effective config is the stored one over the schema's defaults. A plugin without a schema accepts any
+ * JSON object.
+ */
+export class PluginConfigSchema {
+  private constructor(
+    readonly schema: Record<string, unknown> | null,
+    private readonly validateFn: ValidateFunction | null,
+  ) {}
+
+  static readonly none = new PluginConfigSchema(null, null);
+
+  /** Compiles `schema`; throws an Error saying what is wrong with it. */
+  static compile(schema: Record<string, unknown>): PluginConfigSchema {
+    if (schema.type !== undefined && schema.type !== 'object')
+      throw new Error('configSchema must describe an object (type "object")');
+    const is2020 = typeof schema.$schema === 'string' && schema.$schema.includes('2020-12');
+    // A fresh instance per plugin and load: schemas with an $id can be compiled again on reload.
+    const options = { useDefaults: true, allErrors: true, strictTypes: false, strictTuples: false } as const;
+    const ajv = is2020 ? new Ajv2020(options) : new Ajv(options);
+    addFormats(ajv);
+    return new PluginConfigSchema(schema, ajv.compile(schema));
+  }
+
+  /** Validates `input` (after filling defaults). */
+  check(input: unknown): ConfigCheck {
+    if (!isPlainObject(input)) return { config: {}, errors: ['config must be an object'] };
+    const config = structuredClone(input);
+    if (!this.validateFn || this.validateFn(config)) return { config, errors: [] };
+    return { config, errors: describeErrors(this.validateFn.errors ?? []) };
+  }
+
+  /** The stored config (JSON text, possibly null or unreadable) over the defaults. Never throws. */
+  effective(stored: string | null): ConfigCheck {
+    return this.check(parseStored(stored));
+  }
+}
+
+export function parseStored(stored: string | null): Record<string, unknown> {
+  if (!stored) return {};
+  try {
+    const v = JSON.parse(stored) as unknown;
+    return isPlainObject(v) ? v : {};
+  } catch {
+    return {};
+  }
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** ajv errors as field messages: `config.a.b must be string`, `config.name is required`. */
+export function describeErrors(errors: ErrorObject[]): string[] {
+  const out = new Set<string>();
+  for (const e of errors) {
+    const at = fieldPath(e.instancePath);
+    const params = e.params as Record<string, unknown>;
+    if (e.keyword === 'required') out.add(`${at}.${String(params.missingProperty)} is required`);
+    else if (e.keyword === 'additionalProperties') out.add(`${at}.${String(params.additionalProperty)} is not allowed`);
+    else out.add(`${at} ${e.message ?? 'is invalid'}`);
+  }
+  return [...out];
+}
+
+/** JSON pointer ("/list/0/name") → "config.list[0].name". */
+function fieldPath(pointer: string): string {
+  let path = 'config';
+  for (const raw of pointer.split('/').slice(1)) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    path += /^\d+$/.test(seg) ? `[${seg}]` : `.${seg}`;
+  }
+  return path;
+}

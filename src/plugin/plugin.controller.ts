@@ -1,0 +1,143 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiConflictResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { AdminOnly, CurrentUser } from '../auth/auth.decorators';
+import type { AuthUser } from '../auth/auth.decorators';
+import { ErrorResponseDto } from '../common/dto/error-response.dto';
+import { PaginationQueryDto } from '../common/dto/pagination.dto';
+import { StatusResponseDto } from '../common/dto/status-response.dto';
+import { IdParamPipe } from '../common/id-param.pipe';
+import {
+  PluginDetailResponseDto,
+  PluginListResponseDto,
+  PluginReloadResponseDto,
+  RobotPluginListResponseDto,
+  RobotPluginResponseDto,
+  RobotPluginUpdateDto,
+} from './dto/plugin.dto';
+import { PluginService } from './plugin.service';
+
+const CONFIG_OBJECT = { type: 'object', additionalProperties: true } as const;
+
+@ApiTags('plugins')
+@ApiBearerAuth()
+@Controller('plugins')
+export class PluginController {
+  constructor(private readonly plugins: PluginService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List the plugins found in plugins_dir, loaded or not' })
+  @ApiOkResponse({ type: PluginListResponseDto })
+  list(@Query() q: PaginationQueryDto): Promise<PluginListResponseDto> {
+    return this.plugins.list(q);
+  }
+
+  @Post('reload')
+  @HttpCode(200)
+  @AdminOnly()
+  @ApiOperation({ summary: 'Unload every plugin, scan plugins_dir again and load what is there' })
+  @ApiOkResponse({ type: PluginReloadResponseDto })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'Not an admin' })
+  reload(@CurrentUser() user: AuthUser): Promise<PluginReloadResponseDto> {
+    return this.plugins.reload(user.username);
+  }
+
+  @Get(':plugin_name')
+  @ApiOperation({ summary: 'One plugin, with its config schema, effective config and per-robot overrides' })
+  @ApiOkResponse({ type: PluginDetailResponseDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  get(@Param('plugin_name') name: string): Promise<PluginDetailResponseDto> {
+    return this.plugins.get(name);
+  }
+
+  @Post(':plugin_name/enable')
+  @HttpCode(200)
+  @AdminOnly()
+  @ApiOperation({ summary: 'Enable a plugin (clears an automatic disable)' })
+  @ApiOkResponse({ type: StatusResponseDto })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'Not an admin' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'The plugin did not load (its load error)' })
+  async enable(@Param('plugin_name') name: string, @CurrentUser() user: AuthUser): Promise<StatusResponseDto> {
+    await this.plugins.enable(name, user.username);
+    return StatusResponseDto.ok('Plugin enabled');
+  }
+
+  @Post(':plugin_name/disable')
+  @HttpCode(200)
+  @AdminOnly()
+  @ApiOperation({ summary: 'Disable a plugin' })
+  @ApiOkResponse({ type: StatusResponseDto })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'Not an admin' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  async disable(@Param('plugin_name') name: string, @CurrentUser() user: AuthUser): Promise<StatusResponseDto> {
+    await this.plugins.disable(name, user.username);
+    return StatusResponseDto.ok('Plugin disabled');
+  }
+
+  @Get(':plugin_name/config')
+  @ApiOperation({ summary: "A plugin's effective config (stored values over the schema's defaults)" })
+  @ApiOkResponse({ schema: CONFIG_OBJECT })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  getConfig(@Param('plugin_name') name: string): Promise<Record<string, unknown>> {
+    return this.plugins.getConfig(name);
+  }
+
+  @Put(':plugin_name/config')
+  @AdminOnly()
+  @ApiOperation({ summary: "Replace a plugin's config; validated by its schema; answers the effective config" })
+  @ApiBody({ schema: CONFIG_OBJECT })
+  @ApiOkResponse({ schema: CONFIG_OBJECT })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Invalid config: one message per field' })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'Not an admin' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'The manifest is invalid or the name duplicated' })
+  setConfig(
+    @Param('plugin_name') name: string,
+    @Body() body: Record<string, unknown>,
+    @CurrentUser() user: AuthUser,
+  ): Promise<Record<string, unknown>> {
+    return this.plugins.setConfig(name, body, user.username);
+  }
+}
+
+const robotId = new IdParamPipe('robot_id');
+
+@ApiTags('plugins')
+@ApiBearerAuth()
+@ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such robot or plugin' })
+@Controller('robots/:robot_id/plugins')
+export class RobotPluginController {
+  constructor(private readonly plugins: PluginService) {}
+
+  @Get()
+  @ApiOperation({ summary: "Each plugin's state for this robot (its override, else the global flag)" })
+  @ApiOkResponse({ type: RobotPluginListResponseDto })
+  list(@Param('robot_id', robotId) id: number, @Query() q: PaginationQueryDto): Promise<RobotPluginListResponseDto> {
+    return this.plugins.robotPlugins(id, q);
+  }
+
+  @Put(':plugin_name')
+  @AdminOnly()
+  @ApiOperation({ summary: 'Enable or disable a plugin for this robot; null follows the global flag again' })
+  @ApiOkResponse({ type: RobotPluginResponseDto })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'Not an admin' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'The manifest is invalid or the name duplicated' })
+  set(
+    @Param('robot_id', robotId) id: number,
+    @Param('plugin_name') name: string,
+    @Body() dto: RobotPluginUpdateDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<RobotPluginResponseDto> {
+    return this.plugins.setRobotPlugin(id, name, dto.enabled, user.username);
+  }
+}

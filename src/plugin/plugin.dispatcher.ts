@@ -1,0 +1,234 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { GeweEvent } from '../callback/events';
+import { DomainError } from '../common/domain-error';
+import { APP_CONFIG } from '../config/app-config';
+import type { AppConfig } from '../config/app-config';
+import { MessengerFactory } from '../messaging/messenger.factory';
+import type { RobotEntity } from '../robot/robot.entity';
+import { RobotService } from '../robot/robot.service';
+import { PluginKvStore } from './plugin-kv.store';
+import { pluginLogger } from './plugin-logger';
+import { PluginSettingsStore, SettingsSnapshot } from './plugin-settings.store';
+import { describeError, PreparedHandler } from './plugin.loader';
+import { PluginRegistry, RegisteredPlugin } from './plugin.registry';
+import type { HandlerContext, RobotInfo, Subscription } from './plugin.types';
+
+export interface HandlerOutcome {
+  plugin: string;
+  handler: string;
+  status: 'ok' | 'stopped' | 'error' | 'timeout';
+  durationMs: number;
+  error?: string;
+}
+
+export interface DispatchOptions {
+  requestId: string | null;
+  /** Run only this plugin's handlers (a replay for one plugin). */
+  onlyPlugin?: string;
+}
+
+/** What one plugin's handlers did since the process started. */
+export interface PluginStats {
+  calls: number;
+  /** Calls that threw. */
+  failures: number;
+  /** Calls abandoned after handler_timeout. */
+  timeouts: number;
+  avgMs: number;
+  lastError: string | null;
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+/** Whether a handler subscribed with `on` receives `event` (self-sent events aside). */
+export function subscribes(on: readonly Subscription[], event: GeweEvent): boolean {
+  return on.some((s) => s === 'any' || s === event.kind || (s === 'at' && event.kind === 'text' && event.mentionsSelf));
+}
+
+export function robotInfo(r: RobotEntity): RobotInfo {
+  return { id: r.id, name: r.name, appId: r.appId, wxid: r.wxid, nickname: r.nickname };
+}
+
+/**
+ * Hands one event to the handlers of the plugins enabled for its robot, lowest priority number first (ties: plugin
+ * name, then declaration order), one at a time. A handler returning false stops the chain; one that throws or runs
+ * past handler_timeout is recorded and the chain goes on. A plugin failing max_consecutive_failures times in a row is
+ * disabled, with the reason kept.
+ */
+@Injectable()
+export class PluginDispatcher {
+  private readonly logger = new Logger(PluginDispatcher.name);
+  private readonly stats = new Map<string, PluginStats & { totalMs: number }>();
+  private readonly consecutiveFailures = new Map<string, number>();
+  private readonly configs = new WeakMap<RegisteredPlugin, { raw: string | null; config: Record<string, unknown> }>();
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly registry: PluginRegistry,
+    private readonly settings: PluginSettingsStore,
+    private readonly kv: PluginKvStore,
+    private readonly robots: RobotService,
+    private readonly messengers: MessengerFactory,
+  ) {}
+
+  async dispatch(event: GeweEvent, opts: DispatchOptions): Promise<HandlerOutcome[]> {
+    await this.registry.ready();
+    const snapshot = await this.settings.snapshot();
+    const handlers = this.registry
+      .handlers()
+      .filter(
+        (h) =>
+          (opts.onlyPlugin === undefined || h.plugin === opts.onlyPlugin) &&
+          (h.includeSelf || !event.isSelf) &&
+          subscribes(h.on, event) &&
+          snapshot.enabledFor(h.plugin, event.robotId),
+      )
+      .sort((a, b) => a.priority - b.priority || compare(a.plugin, b.plugin) || a.index - b.index);
+    if (!handlers.length) return [];
+
+    let robot: RobotEntity;
+    try {
+      robot = await this.robots.entity(event.robotId);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      this.logger.warn(
+        { robotId: event.robotId, requestId: opts.requestId },
+        'Event of a deleted robot not dispatched',
+      );
+      return [];
+    }
+    const { send, gewe } = this.messengers.forRobot(robot);
+    const info = robotInfo(robot);
+
+    const outcomes: HandlerOutcome[] = [];
+    const disabledNow = new Set<string>();
+    for (const h of handlers) {
+      if (disabledNow.has(h.plugin)) continue;
+      const plugin = this.registry.get(h.plugin);
+      if (!plugin) continue;
+      const ctx: HandlerContext = {
+        // each handler gets its own copy: one cannot change what the next one sees
+        event: copy(event),
+        robot: { ...info },
+        send,
+        gewe,
+        reply: (text, ats) => {
+          if (!event.chatId) return Promise.reject(new Error(`a ${event.kind} event has no conversation to reply to`));
+          return send.sendText(event.chatId, text, ats);
+        },
+        config: structuredClone(this.effectiveConfig(plugin, snapshot)),
+        log: pluginLogger(h.plugin, { handler: h.name, requestId: opts.requestId, robotId: event.robotId }),
+        store: this.kv.forPlugin(h.plugin),
+        requestId: opts.requestId,
+      };
+      const outcome = await this.run(h, ctx);
+      outcomes.push(outcome);
+      if (await this.account(h, outcome, opts.requestId, event.robotId)) disabledNow.add(h.plugin);
+      if (outcome.status === 'stopped') break;
+    }
+    return outcomes;
+  }
+
+  /** In-memory statistics of a plugin's handlers (this instance, since start-up). */
+  statsOf(plugin: string): PluginStats {
+    const s = this.stats.get(plugin);
+    if (!s) return { calls: 0, failures: 0, timeouts: 0, avgMs: 0, lastError: null };
+    const { totalMs: _total, ...rest } = s;
+    return { ...rest };
+  }
+
+  /** Forgets a plugin's run of failures (it was enabled again). */
+  resetFailures(plugin: string): void {
+    this.consecutiveFailures.delete(plugin);
+  }
+
+  private async run(h: PreparedHandler, ctx: HandlerContext): Promise<HandlerOutcome> {
+    const ms = this.config.plugins.handler_timeout;
+    const started = performance.now();
+    const base = { plugin: h.plugin, handler: h.name };
+    let timer: NodeJS.Timeout | undefined;
+    const call = Promise.resolve().then(() => h.handle(ctx));
+    const timeout = new Promise<typeof TIMED_OUT>((r) => (timer = setTimeout(() => r(TIMED_OUT), ms)));
+    try {
+      const result = await Promise.race([call, timeout]);
+      const durationMs = Math.round(performance.now() - started);
+      if (result === TIMED_OUT) {
+        // the handler cannot be cancelled: it is left to finish on its own, and a late failure only logged
+        call.catch((err: unknown) =>
+          ctx.log.warn('Abandoned handler failed after its timeout', { error: describeError(err) }),
+        );
+        return { ...base, status: 'timeout', durationMs, error: `timed out after ${ms} ms` };
+      }
+      return { ...base, status: result === false ? 'stopped' : 'ok', durationMs };
+    } catch (err) {
+      return {
+        ...base,
+        status: 'error',
+        durationMs: Math.round(performance.now() - started),
+        error: describeError(err),
+      };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Records the outcome; true when it made the plugin reach max_consecutive_failures (it is now disabled). */
+  private async account(
+    h: PreparedHandler,
+    o: HandlerOutcome,
+    requestId: string | null,
+    robotId: number,
+  ): Promise<boolean> {
+    const s = this.stats.get(h.plugin) ?? { calls: 0, failures: 0, timeouts: 0, avgMs: 0, lastError: null, totalMs: 0 };
+    this.stats.set(h.plugin, s);
+    s.calls++;
+    s.totalMs += o.durationMs;
+    s.avgMs = Math.round((s.totalMs / s.calls) * 10) / 10;
+    if (o.status === 'ok' || o.status === 'stopped') {
+      this.consecutiveFailures.delete(h.plugin);
+      return false;
+    }
+    if (o.status === 'error') s.failures++;
+    else s.timeouts++;
+    s.lastError = o.error ?? null;
+    const line = { plugin: h.plugin, handler: h.name, requestId, robotId, error: o.error };
+    this.logger.warn(line, o.status === 'timeout' ? 'Plugin handler timed out' : 'Plugin handler failed');
+
+    const count = (this.consecutiveFailures.get(h.plugin) ?? 0) + 1;
+    const max = this.config.plugins.max_consecutive_failures;
+    if (count < max) {
+      this.consecutiveFailures.set(h.plugin, count);
+      return false;
+    }
+    this.consecutiveFailures.delete(h.plugin);
+    const reason = `disabled automatically after ${max} consecutive failures: ${o.error ?? o.status}`.slice(0, 500);
+    try {
+      await this.settings.setEnabled(h.plugin, false, reason);
+      this.logger.error({ plugin: h.plugin, requestId, reason }, 'Plugin disabled automatically');
+    } catch (err) {
+      this.logger.error({ err, plugin: h.plugin }, 'Could not disable a failing plugin');
+    }
+    return true;
+  }
+
+  private effectiveConfig(p: RegisteredPlugin, snapshot: SettingsSnapshot): Record<string, unknown> {
+    const raw = snapshot.plugins.get(p.name)?.config ?? null;
+    const memo = this.configs.get(p);
+    if (memo && memo.raw === raw) return memo.config;
+    const config = this.registry.effectiveConfig(p, snapshot);
+    this.configs.set(p, { raw, config });
+    return config;
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function copy(event: GeweEvent): GeweEvent {
+  try {
+    return structuredClone(event);
+  } catch {
+    return { ...event, mentions: [...event.mentions], details: { ...event.details } };
+  }
+}

@@ -1,0 +1,36 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { MessagingModule } from '../messaging/messaging.module';
+import { RobotModule } from '../robot/robot.module';
+import { PluginKvEntity } from './plugin-kv.entity';
+import { PluginKvStore } from './plugin-kv.store';
+import { PluginRobotSettingEntity } from './plugin-robot-setting.entity';
+import { PluginSettingsStore } from './plugin-settings.store';
+import { PluginController, RobotPluginController } from './plugin.controller';
+import { PluginDispatcher } from './plugin.dispatcher';
+import { PluginEntity } from './plugin.entity';
+import { PluginLoader } from './plugin.loader';
+import { PluginRegistry } from './plugin.registry';
+import { PluginScheduler } from './plugin.scheduler';
+import { PluginService } from './plugin.service';
+
+/** Plugins: discovery and loading, dispatch of events to handlers, scheduled jobs, and the plugin API. */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([PluginEntity, PluginRobotSettingEntity, PluginKvEntity]),
+    RobotModule,
+    MessagingModule,
+  ],
+  controllers: [PluginController, RobotPluginController],
+  providers: [
+    PluginLoader,
+    PluginSettingsStore,
+    PluginKvStore,
+    PluginRegistry,
+    PluginDispatcher,
+    PluginScheduler,
+    PluginService,
+  ],
+  exports: [PluginDispatcher, PluginRegistry],
+})
+export class PluginModule {}

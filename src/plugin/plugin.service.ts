@@ -1,0 +1,180 @@
+import { BadRequestException, Injectable, Logger } from '@nestjs/common';
+import { conflict, notFound } from '../common/domain-error';
+import { Page, PaginationQueryDto } from '../common/dto/pagination.dto';
+import { RobotService } from '../robot/robot.service';
+import { isPlainObject } from './plugin-config';
+import { PluginSettingsStore, SettingsSnapshot } from './plugin-settings.store';
+import { PluginDispatcher } from './plugin.dispatcher';
+import { PluginRegistry, RegisteredPlugin, rowInfo } from './plugin.registry';
+import {
+  PluginDetailResponseDto,
+  PluginReloadResponseDto,
+  PluginResponseDto,
+  RobotPluginResponseDto,
+} from './dto/plugin.dto';
+
+/** The plugin API: what the registry found, what the database says of it, and changes to both. */
+@Injectable()
+export class PluginService {
+  private readonly logger = new Logger(PluginService.name);
+
+  constructor(
+    private readonly registry: PluginRegistry,
+    private readonly settings: PluginSettingsStore,
+    private readonly dispatcher: PluginDispatcher,
+    private readonly robots: RobotService,
+  ) {}
+
+  async list(q: PaginationQueryDto): Promise<Page<PluginResponseDto>> {
+    const { plugins, snapshot } = await this.current();
+    const items = plugins.slice((q.page - 1) * q.limit, q.page * q.limit).map((p) => this.toResponse(p, snapshot));
+    return { items, total: plugins.length, page: q.page, limit: q.limit };
+  }
+
+  async get(name: string): Promise<PluginDetailResponseDto> {
+    const { snapshot } = await this.current();
+    const p = this.find(name);
+    const overrides = [...(snapshot.overrides.get(p.name) ?? new Map<number, boolean>())]
+      .map(([robotId, enabled]) => ({ robotId, enabled }))
+      .sort((a, b) => a.robotId - b.robotId);
+    return {
+      ...this.toResponse(p, snapshot),
+      configSchema: p.manifest?.configSchema ?? null,
+      config: this.registry.effectiveConfig(p, snapshot),
+      robots: overrides,
+    };
+  }
+
+  async enable(name: string, actor: string): Promise<void> {
+    await this.registry.ready();
+    const p = this.find(name);
+    if (!p.loaded) throw conflict('PLUGIN_LOAD_FAILED', `Plugin ${p.name} is not loaded: ${loadError(p)}`);
+    await this.ensureRow(p);
+    await this.settings.setEnabled(p.name, true);
+    this.dispatcher.resetFailures(p.name);
+    this.logger.log({ actor, plugin: p.name }, 'Plugin enabled');
+  }
+
+  async disable(name: string, actor: string): Promise<void> {
+    await this.registry.ready();
+    const p = this.find(name);
+    if (p.manageable) {
+      await this.ensureRow(p);
+      await this.settings.setEnabled(p.name, false);
+    }
+    this.logger.log({ actor, plugin: p.name }, 'Plugin disabled');
+  }
+
+  async getConfig(name: string): Promise<Record<string, unknown>> {
+    const { snapshot } = await this.current();
+    return this.registry.effectiveConfig(this.manageable(name), snapshot);
+  }
+
+  /**
+   * Validates `body` against the plugin's schema and stores it as given, so the schema's defaults keep applying to
+   * what it leaves out (a new plugin version may change them); answers the effective config.
+   */
+  async setConfig(name: string, body: unknown, actor: string): Promise<Record<string, unknown>> {
+    await this.registry.ready();
+    const p = this.manageable(name);
+    const { config, errors } = p.configSchema.check(body);
+    if (errors.length || !isPlainObject(body))
+      throw new BadRequestException({ message: errors, code: 'PLUGIN_CONFIG_INVALID' });
+    await this.ensureRow(p);
+    await this.settings.setConfig(p.name, body);
+    this.logger.log({ actor, plugin: p.name, keys: Object.keys(config) }, 'Plugin config updated');
+    return config;
+  }
+
+  async reload(actor: string): Promise<PluginReloadResponseDto> {
+    const summary = await this.registry.reload();
+    this.logger.log({ actor, loaded: summary.loaded.length, failed: summary.failed.length }, 'Plugins reloaded');
+    return { status: 'success', message: 'Plugins reloaded', ...summary };
+  }
+
+  async robotPlugins(robotId: number, q: PaginationQueryDto): Promise<Page<RobotPluginResponseDto>> {
+    await this.robots.entity(robotId);
+    const { plugins, snapshot } = await this.current();
+    const items = plugins
+      .slice((q.page - 1) * q.limit, q.page * q.limit)
+      .map((p) => this.toRobotResponse(p, robotId, snapshot));
+    return { items, total: plugins.length, page: q.page, limit: q.limit };
+  }
+
+  async setRobotPlugin(
+    robotId: number,
+    name: string,
+    enabled: boolean | null,
+    actor: string,
+  ): Promise<RobotPluginResponseDto> {
+    await this.robots.entity(robotId);
+    const p = this.manageable(name);
+    await this.settings.setOverride(p.name, robotId, enabled);
+    this.logger.log({ actor, plugin: p.name, robotId, enabled }, 'Plugin override for a robot set');
+    return this.toRobotResponse(p, robotId, await this.settings.snapshot());
+  }
+
+  private async current(): Promise<{ plugins: RegisteredPlugin[]; snapshot: SettingsSnapshot }> {
+    await this.registry.ready();
+    const plugins = [...this.registry.list()].sort((a, b) =>
+      a.name === b.name ? (a.directory < b.directory ? -1 : 1) : a.name < b.name ? -1 : 1,
+    );
+    return { plugins, snapshot: await this.settings.snapshot() };
+  }
+
+  private find(name: string): RegisteredPlugin {
+    const p = this.registry.get(name);
+    if (!p) throw notFound('PLUGIN_NOT_FOUND', `Plugin ${name} does not exist`);
+    return p;
+  }
+
+  /** A plugin whose settings can be changed: a valid manifest and a name no other folder claims. */
+  private manageable(name: string): RegisteredPlugin {
+    const p = this.find(name);
+    if (!p.manageable) throw conflict('PLUGIN_LOAD_FAILED', `Plugin ${p.name} is not loaded: ${loadError(p)}`);
+    return p;
+  }
+
+  /** Start-up may have failed to write the row (database down): write it now. */
+  private async ensureRow(p: RegisteredPlugin): Promise<void> {
+    const snapshot = await this.settings.snapshot();
+    if (!snapshot.plugins.has(p.name)) await this.settings.seed(rowInfo(p), false);
+  }
+
+  private toResponse(p: RegisteredPlugin, snapshot: SettingsSnapshot): PluginResponseDto {
+    const row = snapshot.plugins.get(p.name);
+    return {
+      name: p.name,
+      version: p.manifest?.version ?? null,
+      author: p.manifest?.author ?? null,
+      description: p.manifest?.description ?? null,
+      enabled: p.manageable && !!row?.enabled,
+      disabledReason: p.manageable ? (row?.disabledReason ?? null) : null,
+      loaded: p.loaded,
+      loadError: p.loaded ? null : loadError(p),
+      directory: p.displayDirectory,
+      handlers: p.handlers.length,
+      jobs: p.jobs.length,
+      stats: this.dispatcher.statsOf(p.name),
+    };
+  }
+
+  private toRobotResponse(p: RegisteredPlugin, robotId: number, snapshot: SettingsSnapshot): RobotPluginResponseDto {
+    const row = p.manageable ? snapshot.plugins.get(p.name) : undefined;
+    return {
+      name: p.name,
+      version: p.manifest?.version ?? null,
+      loaded: p.loaded,
+      enabled: p.manageable && snapshot.enabledFor(p.name, robotId),
+      globalEnabled: !!row?.enabled,
+      override: p.manageable ? snapshot.override(p.name, robotId) : null,
+      disabledReason: row?.disabledReason ?? null,
+    };
+  }
+}
+
+function loadError(p: RegisteredPlugin): string {
+  if (p.error) return p.error;
+  if (p.skipped) return 'listed in [plugins].disabled_plugins, so not loaded';
+  return 'not loaded';
+}

@@ -1,0 +1,52 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { classify } from '../callback/classify';
+import { parseJsonBigSafe } from '../common/bigint-json';
+import { MessageLogService } from '../message/message-log.service';
+import { PluginDispatcher } from '../plugin/plugin.dispatcher';
+import { RobotHealthService } from '../robot/robot-health.service';
+import { RobotService } from '../robot/robot.service';
+import type { CallbackJob } from './callback-queue';
+
+/**
+ * Turns one queued callback into effects: classify (pure), note the robot's last callback (an Offline callback
+ * starts a reconnection), log the message (a repeat is dropped here for good), then hand it to the plugins and keep
+ * what each handler did. A thrown error makes the queue retry the job with backoff.
+ */
+@Injectable()
+export class CallbackProcessor {
+  private readonly logger = new Logger(CallbackProcessor.name);
+
+  constructor(
+    private readonly robots: RobotService,
+    private readonly health: RobotHealthService,
+    private readonly messages: MessageLogService,
+    private readonly dispatcher: PluginDispatcher,
+  ) {}
+
+  async process(job: CallbackJob): Promise<void> {
+    const robot = await this.robots.findById(job.robotId);
+    if (!robot) {
+      this.logger.warn({ robotId: job.robotId, requestId: job.requestId }, 'Callback for a deleted robot dropped');
+      return;
+    }
+    const raw = parseJsonBigSafe(job.payload);
+    const event = classify(raw, { id: robot.id, appId: robot.appId ?? '', wxid: robot.wxid });
+    await this.robots.noteCallback(robot, event.robotWxid);
+    if (event.kind === 'offline') this.health.reconnect(robot.id, 'Gewe sent an Offline callback');
+
+    const logged = await this.messages.record(event, job.requestId, new Date(job.receivedAt));
+    if (logged.duplicate) {
+      this.logger.debug(
+        { robotId: robot.id, newMsgId: event.newMsgId, requestId: job.requestId },
+        'Repeated callback dropped',
+      );
+      return;
+    }
+    const results = await this.dispatcher.dispatch(event, { requestId: job.requestId });
+    await this.messages.saveResults(logged.id, results);
+    this.logger.debug(
+      { robotId: robot.id, kind: event.kind, messageId: logged.id, handlers: results.length, requestId: job.requestId },
+      'Callback handled',
+    );
+  }
+}

@@ -1,0 +1,60 @@
+import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { AdminOnly } from '../auth/auth.decorators';
+import { notFound } from '../common/domain-error';
+import { ErrorResponseDto } from '../common/dto/error-response.dto';
+import { PaginationQueryDto } from '../common/dto/pagination.dto';
+import { StatusResponseDto } from '../common/dto/status-response.dto';
+import { CallbackQueue } from './callback-queue';
+import { FailedJobListResponseDto, QueueDepthResponseDto } from './dto/queue.dto';
+
+@ApiTags('queue')
+@ApiBearerAuth()
+@Controller('queue')
+export class QueueController {
+  constructor(private readonly queue: CallbackQueue) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Queue depth: waiting, active, retrying and failed callbacks' })
+  @ApiOkResponse({ type: QueueDepthResponseDto })
+  async depth(): Promise<QueueDepthResponseDto> {
+    return { type: this.queue.type, ...(await this.queue.depth()) };
+  }
+
+  @Get('failed')
+  @ApiOperation({ summary: 'Callbacks that failed every attempt (dead letters), newest first' })
+  @ApiOkResponse({ type: FailedJobListResponseDto })
+  failed(@Query() q: PaginationQueryDto): Promise<FailedJobListResponseDto> {
+    return this.queue.failed(q.page, q.limit);
+  }
+
+  @AdminOnly()
+  @Post('failed/:job_id/retry')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Process a failed callback again' })
+  @ApiOkResponse({ type: StatusResponseDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiForbiddenResponse({ type: ErrorResponseDto })
+  async retry(@Param('job_id') id: string): Promise<StatusResponseDto> {
+    if (!(await this.queue.retry(id))) throw notFound('JOB_NOT_FOUND', `No failed job ${id}`);
+    return StatusResponseDto.ok('Job queued again');
+  }
+
+  @AdminOnly()
+  @Delete('failed/:job_id')
+  @ApiOperation({ summary: 'Discard a failed callback' })
+  @ApiOkResponse({ type: StatusResponseDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiForbiddenResponse({ type: ErrorResponseDto })
+  async discard(@Param('job_id') id: string): Promise<StatusResponseDto> {
+    if (!(await this.queue.discard(id))) throw notFound('JOB_NOT_FOUND', `No failed job ${id}`);
+    return StatusResponseDto.ok('Job discarded');
+  }
+}

@@ -1,0 +1,128 @@
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { parseJsonBigSafe } from '../common/bigint-json';
+import { badRequest, DomainError, notFound, unauthorized } from '../common/domain-error';
+import { APP_CONFIG } from '../config/app-config';
+import type { AppConfig } from '../config/app-config';
+import { CallbackQueue, QueueUnavailableError } from '../queue/callback-queue';
+import { webhookKey } from '../robot/callback-url';
+import { RobotService } from '../robot/robot.service';
+
+/** Deeper JSON than this is refused before parsing (a real callback is about 4 levels deep). */
+const MAX_DEPTH = 32;
+
+export interface WebhookAnswer {
+  status: 'success' | 'ok';
+  message: string;
+  duplicate?: boolean;
+}
+
+/**
+ * The webhook's work, in order and all cheap: parse (bigint-safe), find the robot (by Appid; by token for Gewe's
+ * probe), check the URL's key in constant time, store the callback durably. No Gewe call and no plugin runs here.
+ */
+@Injectable()
+export class WebhookService {
+  private readonly logger = new Logger(WebhookService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly robots: RobotService,
+    private readonly queue: CallbackQueue,
+  ) {}
+
+  async accept(body: unknown, key: string | undefined, requestId: string | null): Promise<WebhookAnswer> {
+    if (!key)
+      throw unauthorized('WEBHOOK_KEY_MISSING', 'The callback URL has no key: use the callbackUrl shown for the robot');
+    if (typeof body !== 'string' || body.trim() === '') throw badRequest('EMPTY_BODY', 'The callback body is empty');
+    if (nestingDepth(body) > MAX_DEPTH)
+      throw badRequest('MALFORMED_JSON', `The callback body is nested deeper than ${MAX_DEPTH} levels`);
+    let parsed: unknown;
+    try {
+      parsed = parseJsonBigSafe(body);
+    } catch {
+      throw badRequest('MALFORMED_JSON', 'The callback body is not valid JSON');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw badRequest('MALFORMED_CALLBACK', 'The callback body must be a JSON object');
+    const payload = parsed as Record<string, unknown>;
+
+    // Gewe's connectivity probe when the callback URL is registered: {testMsg, token}.
+    if ('testMsg' in payload && typeof payload.token === 'string') {
+      const owners = await this.robots.findByToken(payload.token);
+      if (owners.length === 0) throw notFound('UNKNOWN_TOKEN', 'No robot uses this token');
+      this.checkKey(key, payload.token);
+      this.logger.log({ robots: owners.map((r) => r.id), requestId }, 'Gewe callback probe answered');
+      return { status: 'ok', message: 'Callback URL verified' };
+    }
+
+    const appId = pick(payload, 'Appid', 'appid', 'AppId', 'appId');
+    if (typeof appId !== 'string' || !appId) throw badRequest('APPID_MISSING', 'The callback has no Appid');
+    const robot = await this.robots.findByAppId(appId);
+    if (!robot) throw notFound('UNKNOWN_APPID', `No robot has appId ${appId}`);
+    this.checkKey(key, robot.token ?? '');
+
+    const data = pick(payload, 'Data', 'data');
+    const newMsgId =
+      data && typeof data === 'object'
+        ? pick(data as Record<string, unknown>, 'NewMsgId', 'newMsgId', 'new_msg_id')
+        : undefined;
+    const dedupKey =
+      typeof newMsgId === 'string' || typeof newMsgId === 'number'
+        ? `${robot.id}-${String(newMsgId)}`
+        : // No message id (contacts, Offline): the same body within the same minute is one callback.
+          `${robot.id}-h-${createHash('sha256').update(body).digest('hex').slice(0, 40)}-${Math.floor(Date.now() / 60_000)}`;
+    let outcome: 'queued' | 'duplicate';
+    try {
+      outcome = await this.queue.enqueue({
+        robotId: robot.id,
+        payload: body,
+        dedupKey,
+        requestId,
+        receivedAt: new Date().toISOString(),
+      });
+    } catch (err) {
+      const reason = err instanceof QueueUnavailableError ? err.message : String(err);
+      this.logger.error({ robotId: robot.id, requestId, reason }, 'Callback could not be stored: answered 503');
+      throw new DomainError(
+        'QUEUE_UNAVAILABLE',
+        'The callback could not be stored; Gewe should send it again',
+        HttpStatus.SERVICE_UNAVAILABLE,
+        { 'Retry-After': '5' },
+      );
+    }
+    return outcome === 'duplicate'
+      ? { status: 'success', message: 'Already received', duplicate: true }
+      : { status: 'success', message: 'Accepted' };
+  }
+
+  private checkKey(given: string, token: string): void {
+    const expected = Buffer.from(webhookKey(this.config.backend.secret_key, token));
+    const actual = Buffer.from(given);
+    if (actual.length !== expected.length || !timingSafeEqual(actual, expected))
+      throw unauthorized('WEBHOOK_KEY_INVALID', 'The callback URL key does not match this robot');
+  }
+}
+
+function pick(o: Record<string, unknown>, ...keys: string[]): unknown {
+  for (const k of keys) if (o[k] !== undefined) return o[k];
+  return undefined;
+}
+
+/** Deepest nesting of objects/arrays in a JSON text, without parsing it (strings are skipped). */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > max) max = depth;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return max;
+}
