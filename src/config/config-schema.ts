@@ -185,12 +185,6 @@ export const CONFIG_SCHEMA = {
     concurrency: int(4, 1, 256, 'Callbacks processed in parallel.'),
     attempts: int(5, 1, 100, 'Attempts to process a callback before it becomes a failed job (dead letter).'),
     backoff: duration('2s', 10, 'Wait before the second attempt; doubles with each further attempt.'),
-    max_pending: int(
-      10_000,
-      10,
-      10_000_000,
-      'Simple queue: callbacks held in memory at most (the rest wait in the database inbox).',
-    ),
     dedup_window: duration(
       '48h',
       60_000,
