@@ -3,6 +3,7 @@ import type { GeweEvent } from '../callback/events';
 import { DomainError } from '../common/domain-error';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
+import { isGeweError } from '../gewe/gewe.errors';
 import { MessengerFactory } from '../messaging/messenger.factory';
 import type { RobotEntity } from '../robot/robot.entity';
 import { RobotService } from '../robot/robot.service';
@@ -19,6 +20,8 @@ export interface HandlerOutcome {
   status: 'ok' | 'stopped' | 'error' | 'timeout';
   durationMs: number;
   error?: string;
+  /** The failure came from Gewe (unreachable, refusing a send), not from the plugin: it does not count toward auto-disable. */
+  gewe?: boolean;
 }
 
 export interface DispatchOptions {
@@ -166,6 +169,7 @@ export class PluginDispatcher {
         status: 'error',
         durationMs: Math.round(performance.now() - started),
         error: describeError(err),
+        ...(isGeweError(err) ? { gewe: true } : {}),
       };
     } finally {
       clearTimeout(timer);
@@ -194,6 +198,8 @@ export class PluginDispatcher {
     const line = { plugin: h.plugin, handler: h.name, requestId, robotId, error: o.error };
     this.logger.warn(line, o.status === 'timeout' ? 'Plugin handler timed out' : 'Plugin handler failed');
 
+    // A Gewe outage makes every replying handler fail; that must not switch healthy plugins off.
+    if (o.gewe) return false;
     const count = (this.consecutiveFailures.get(h.plugin) ?? 0) + 1;
     const max = this.config.plugins.max_consecutive_failures;
     if (count < max) {

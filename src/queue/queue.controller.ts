@@ -12,6 +12,7 @@ import { notFound } from '../common/domain-error';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { PaginationQueryDto } from '../common/dto/pagination.dto';
 import { StatusResponseDto } from '../common/dto/status-response.dto';
+import { SendGovernor } from '../messaging/send-governor';
 import { CallbackQueue } from './callback-queue';
 import { FailedJobListResponseDto, QueueDepthResponseDto } from './dto/queue.dto';
 
@@ -19,13 +20,18 @@ import { FailedJobListResponseDto, QueueDepthResponseDto } from './dto/queue.dto
 @ApiBearerAuth()
 @Controller('queue')
 export class QueueController {
-  constructor(private readonly queue: CallbackQueue) {}
+  constructor(
+    private readonly queue: CallbackQueue,
+    private readonly governor: SendGovernor,
+  ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Queue depth: waiting, active, retrying and failed callbacks' })
+  @ApiOperation({
+    summary: 'Queue depth (waiting, active, retrying, failed callbacks) and what the send governor delayed',
+  })
   @ApiOkResponse({ type: QueueDepthResponseDto })
   async depth(): Promise<QueueDepthResponseDto> {
-    return { type: this.queue.type, ...(await this.queue.depth()) };
+    return { type: this.queue.type, ...(await this.queue.depth()), sends: this.governor.report() };
   }
 
   @Get('failed')

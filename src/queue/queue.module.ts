@@ -4,6 +4,7 @@ import { Repository } from 'typeorm';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { MessageModule } from '../message/message.module';
+import { MessagingModule } from '../messaging/messaging.module';
 import { PluginModule } from '../plugin/plugin.module';
 import { RobotModule } from '../robot/robot.module';
 import { BullMqQueue } from './bullmq.queue';
@@ -36,7 +37,7 @@ export class QueueConsumer implements OnApplicationBootstrap, OnApplicationShutd
 }
 
 @Module({
-  imports: [TypeOrmModule.forFeature([InboxEntity]), RobotModule, MessageModule, PluginModule],
+  imports: [TypeOrmModule.forFeature([InboxEntity]), RobotModule, MessageModule, PluginModule, MessagingModule],
   controllers: [QueueController],
   providers: [
     {

@@ -255,6 +255,8 @@ function pipelineSuite(mode: Mode) {
   it('reports queue depth and an empty dead-letter list', async () => {
     const depth = (await t.http().get('/api/queue').set(bearer(admin)).expect(200)).body;
     expect(depth).toMatchObject({ type: mode, failed: 0 });
+    // the pongs went through the send governor
+    expect(depth.sends.find((x: { robotId: number }) => x.robotId === robot.id)?.sent).toBeGreaterThanOrEqual(2);
     expect((await t.http().get('/api/queue/failed').set(bearer(admin)).expect(200)).body.total).toBe(0);
     await t.http().post('/api/queue/failed/12345/retry').set(bearer(admin)).expect(404);
   });

@@ -10,6 +10,7 @@ import { DataSource } from 'typeorm';
 import type { GeweEvent } from '../../src/callback/events';
 import { notFound } from '../../src/common/domain-error';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { GeweTransportError } from '../../src/gewe/gewe.errors';
 import type { MessengerFactory } from '../../src/messaging/messenger.factory';
 import { PluginKvEntity } from '../../src/plugin/plugin-kv.entity';
 import { PluginKvStore } from '../../src/plugin/plugin-kv.store';
@@ -181,6 +182,11 @@ export async function createPluginRuntime(
     forRobot: (r: RobotEntity) => ({
       send: {
         sendText: (to: string, content: string, ats?: string | readonly string[]) => {
+          // a reply to "gewe-down" fails the way an unreachable Gewe does
+          if (content === 'gewe-down')
+            return Promise.reject(
+              new GeweTransportError('/message/postText', 'unreachable', 'cannot reach Gewe (ECONNREFUSED)'),
+            );
           sent.push({ robotId: r.id, to, content, ats });
           return Promise.resolve({ toWxid: to, msgId: '1', newMsgId: '2', createTime: 0 });
         },

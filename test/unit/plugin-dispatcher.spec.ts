@@ -154,6 +154,23 @@ describe('PluginDispatcher', () => {
     expect(rt.dispatcher.statsOf('Flaky')).toMatchObject({ calls: 6, failures: 5 });
   });
 
+  it('does not disable a plugin whose replies fail because Gewe is down', async () => {
+    await start(
+      {
+        Replier: `module.exports = { handlers: [{ on: 'text', handle(ctx) { return ctx.reply('gewe-down').then(() => undefined); } }] };`,
+      },
+      { max_consecutive_failures: 2 },
+    );
+    for (let i = 0; i < 4; i++) {
+      const [o] = await rt.dispatcher.dispatch(event(), { requestId: null });
+      expect(o).toMatchObject({ plugin: 'Replier', status: 'error', gewe: true });
+    }
+    expect((await rt.plugins()).find((p) => p.name === 'Replier')).toMatchObject({
+      enabled: true,
+      disabledReason: null,
+    });
+  });
+
   it('keeps a disabled-automatically plugin off for every robot, even one with an override', async () => {
     await start(
       { Flaky: `module.exports = { handlers: [{ on: 'text', handle() { throw new Error('no'); } }] };` },

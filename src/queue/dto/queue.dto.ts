@@ -1,11 +1,21 @@
 import { ApiProperty } from '@nestjs/swagger';
 
+export class SendGovernorStatsDto {
+  @ApiProperty() robotId!: number;
+  @ApiProperty({ description: 'Sends waiting for their turn now' }) queued!: number;
+  @ApiProperty() sent!: number;
+  @ApiProperty({ description: 'Sends the governor held back' }) delayed!: number;
+  @ApiProperty({ description: 'Total time sends were held back' }) totalDelayMs!: number;
+}
+
 export class QueueDepthResponseDto {
   @ApiProperty({ enum: ['simple', 'advanced'] }) type!: 'simple' | 'advanced';
   @ApiProperty() waiting!: number;
   @ApiProperty() active!: number;
   @ApiProperty({ description: 'Waiting for a retry' }) delayed!: number;
   @ApiProperty({ description: 'Dead letters: GET /api/queue/failed' }) failed!: number;
+  @ApiProperty({ type: [SendGovernorStatsDto], description: 'What the send governor did per robot (this instance)' })
+  sends!: SendGovernorStatsDto[];
 }
 
 export class FailedJobDto {
