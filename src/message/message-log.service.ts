@@ -12,10 +12,17 @@ import { MessageEntity } from './message.entity';
 /** Largest raw payload kept in the log (a TEXT column holds 64 KB on MySQL). */
 const MAX_RAW = 60_000;
 
+/** `results` while the plugins run: a job retried after a crash finds it and does not run them a second time. */
+const DISPATCHING = '"dispatching"';
+
 export interface Recorded {
   id: number;
-  /** The message was already logged and its plugins ran: a repeated callback, to be dropped. */
-  duplicate: boolean;
+  /**
+   * dispatch: run the plugins (new, or logged before a crash that happened before they started);
+   * duplicate: already handled (a repeated callback); interrupted: the process stopped while the plugins ran —
+   * they are not run again, so no plugin ever sees a message twice.
+   */
+  next: 'dispatch' | 'duplicate' | 'interrupted';
 }
 
 @Injectable()
@@ -39,7 +46,7 @@ export class MessageLogService implements OnApplicationBootstrap, OnModuleDestro
         where: { robotId: event.robotId, requestId, kind: event.kind },
         select: { id: true, results: true },
       });
-      if (mine) return { id: mine.id, duplicate: mine.results !== null };
+      if (mine) return { id: mine.id, next: nextStep(mine.results) };
     }
     const row = this.messages.create({
       robotId: event.robotId,
@@ -63,7 +70,7 @@ export class MessageLogService implements OnApplicationBootstrap, OnModuleDestro
     });
     try {
       const saved = await this.messages.save(row);
-      return { id: saved.id, duplicate: false };
+      return { id: saved.id, next: 'dispatch' };
     } catch (err) {
       if (!(err instanceof QueryFailedError && /unique|duplicate/i.test(err.message)) || event.newMsgId === null)
         throw err;
@@ -72,8 +79,13 @@ export class MessageLogService implements OnApplicationBootstrap, OnModuleDestro
         select: { id: true, results: true },
       });
       if (!existing) throw err;
-      return { id: existing.id, duplicate: existing.results !== null };
+      return { id: existing.id, next: nextStep(existing.results) };
     }
+  }
+
+  /** Marks the message as being dispatched, just before its plugins run. */
+  async markDispatching(id: number): Promise<void> {
+    await this.messages.update({ id }, { results: DISPATCHING });
   }
 
   async saveResults(id: number, results: unknown): Promise<void> {
@@ -129,6 +141,10 @@ export class MessageLogService implements OnApplicationBootstrap, OnModuleDestro
   }
 }
 
+function nextStep(results: string | null): Recorded['next'] {
+  return results === null ? 'dispatch' : results === DISPATCHING ? 'interrupted' : 'duplicate';
+}
+
 function toDto(m: MessageEntity): MessageResponseDto {
   return {
     id: m.id,
@@ -145,7 +161,7 @@ function toDto(m: MessageEntity): MessageResponseDto {
     text: m.text,
     createTime: m.createTime === null ? null : Number(m.createTime),
     receivedAt: m.receivedAt.toISOString(),
-    handled: m.results !== null,
+    handled: m.results !== null && m.results !== DISPATCHING,
   };
 }
 

@@ -10,7 +10,8 @@ import type { CallbackJob } from './callback-queue';
 /**
  * Turns one queued callback into effects: classify (pure), note the robot's last callback (an Offline callback
  * starts a reconnection), log the message (a repeat is dropped here for good), then hand it to the plugins and keep
- * what each handler did. A thrown error makes the queue retry the job with backoff.
+ * what each handler did. A thrown error makes the queue retry the job with backoff. Plugins see a message at most
+ * once: a job retried after a crash in the middle of dispatching is logged as interrupted, not dispatched again.
  */
 @Injectable()
 export class CallbackProcessor {
@@ -35,13 +36,25 @@ export class CallbackProcessor {
     if (event.kind === 'offline') this.health.reconnect(robot.id, 'Gewe sent an Offline callback');
 
     const logged = await this.messages.record(event, job.requestId, new Date(job.receivedAt));
-    if (logged.duplicate) {
+    if (logged.next === 'duplicate') {
       this.logger.debug(
         { robotId: robot.id, newMsgId: event.newMsgId, requestId: job.requestId },
         'Repeated callback dropped',
       );
       return;
     }
+    if (logged.next === 'interrupted') {
+      // The process stopped while the plugins ran: running them again could answer twice.
+      await this.messages.saveResults(logged.id, [
+        { status: 'interrupted', error: 'the service stopped while plugins ran' },
+      ]);
+      this.logger.warn(
+        { robotId: robot.id, messageId: logged.id, requestId: job.requestId },
+        'Dispatch was interrupted; not repeated',
+      );
+      return;
+    }
+    await this.messages.markDispatching(logged.id);
     const results = await this.dispatcher.dispatch(event, { requestId: job.requestId });
     await this.messages.saveResults(logged.id, results);
     this.logger.debug(
