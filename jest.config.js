@@ -14,6 +14,13 @@ module.exports = {
   testTimeout: 30000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'] },
+    // Attacks on the running app: every operation of the OpenAPI document, tokens, webhook, files, secrets.
+    {
+      ...shared,
+      displayName: 'security',
+      testMatch: ['<rootDir>/test/security/**/*.security-spec.ts'],
+      setupFiles: ['<rootDir>/test/setup/sqlite.ts'],
+    },
     // Adapters against the real servers on this machine (Redis), each run under its own key prefix.
     { ...shared, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'] },
     {

@@ -62,18 +62,44 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   }
 }
 
+const TAGS: [string, string][] = [
+  ['auth', 'Log in, refresh and revoke sessions, change your password'],
+  ['admin', 'User management (admins only)'],
+  ['system', 'Status, health, logs, log level and runtime settings'],
+  ['robots', 'WeChat accounts on Gewe: create, QR login, status, profile'],
+  ['webhook', 'Where Gewe delivers callbacks (authenticated by the key in the callback URL)'],
+  ['messages', 'The message log and replays'],
+  ['queue', 'Callback queue depth and failed jobs'],
+  ['plugins', 'Plugins: state, config, per-robot switches'],
+  ['files', 'Media downloaded from callbacks'],
+];
+
 export function buildOpenApi(app: INestApplication): OpenAPIObject {
-  const doc = new DocumentBuilder()
+  const builder = new DocumentBuilder()
     .setTitle('OpenGewe Backend')
     .setDescription(
       'Run and manage WeChat bots on the Gewe HTTP API. Authenticate with POST /api/auth/login and send ' +
         '`Authorization: Bearer <accessToken>`. Errors are `{ statusCode, error, message, requestId, code }`.',
     )
     .setVersion(PACKAGE.version)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-    .build();
-  return SwaggerModule.createDocument(app, doc, {
+    .addServer('/', 'This service')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  for (const [name, description] of TAGS) builder.addTag(name, description);
+  const doc = SwaggerModule.createDocument(app, builder.build(), {
     operationIdFactory: (controllerKey: string, methodKey: string) =>
       `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
+  doc.info.contact = { name: 'OpenGewe Backend', url: 'https://github.com/Wangnov/OpenGewe' };
+  // Every operation gets a description: its summary plus who may call it (read from the documented responses).
+  for (const item of Object.values(doc.paths))
+    for (const op of Object.values(item as Record<string, { summary?: string; description?: string; responses?: object; security?: unknown[] }>)) {
+      if (!op || typeof op !== 'object' || !('responses' in op) || op.description) continue;
+      const who = !op.security?.length
+        ? 'Public (no token).'
+        : '403' in (op.responses ?? {})
+          ? 'Needs an admin access token.'
+          : 'Needs an access token.';
+      op.description = `${op.summary ?? ''}. ${who}`.replace(/^\. /, '');
+    }
+  return doc;
 }

@@ -179,6 +179,7 @@ export class InboxQueue extends CallbackQueue {
   }
 
   async retry(id: string): Promise<boolean> {
+    if (!/^\d{1,10}$/.test(id)) return false;
     this.recentlyDone.delete(Number(id));
     const res = await this.inbox.update(
       { id: Number(id), status: 'failed' },
@@ -189,6 +190,7 @@ export class InboxQueue extends CallbackQueue {
   }
 
   async discard(id: string): Promise<boolean> {
+    if (!/^\d{1,10}$/.test(id)) return false;
     const res = await this.inbox.delete({ id: Number(id), status: 'failed' });
     return !!res.affected;
   }

@@ -8,13 +8,19 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { AdminOnly } from '../auth/auth.decorators';
-import { notFound } from '../common/domain-error';
+import { badRequest, notFound } from '../common/domain-error';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { PaginationQueryDto } from '../common/dto/pagination.dto';
 import { StatusResponseDto } from '../common/dto/status-response.dto';
 import { SendGovernor } from '../messaging/send-governor';
 import { CallbackQueue } from './callback-queue';
 import { FailedJobListResponseDto, QueueDepthResponseDto } from './dto/queue.dto';
+
+/** Failed-job ids: a database id (simple queue) or a BullMQ job id, which is a dedup key (`<robot>-<id or hash>`). */
+function jobId(id: string): string {
+  if (!/^[\w-]{1,120}$/.test(id)) throw badRequest('INVALID_ID', 'job_id must be 1-120 letters, digits, _ or -');
+  return id;
+}
 
 @ApiTags('queue')
 @ApiBearerAuth()
@@ -49,7 +55,7 @@ export class QueueController {
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiForbiddenResponse({ type: ErrorResponseDto })
   async retry(@Param('job_id') id: string): Promise<StatusResponseDto> {
-    if (!(await this.queue.retry(id))) throw notFound('JOB_NOT_FOUND', `No failed job ${id}`);
+    if (!(await this.queue.retry(jobId(id)))) throw notFound('JOB_NOT_FOUND', `No failed job ${id}`);
     return StatusResponseDto.ok('Job queued again');
   }
 
@@ -60,7 +66,7 @@ export class QueueController {
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiForbiddenResponse({ type: ErrorResponseDto })
   async discard(@Param('job_id') id: string): Promise<StatusResponseDto> {
-    if (!(await this.queue.discard(id))) throw notFound('JOB_NOT_FOUND', `No failed job ${id}`);
+    if (!(await this.queue.discard(jobId(id)))) throw notFound('JOB_NOT_FOUND', `No failed job ${id}`);
     return StatusResponseDto.ok('Job discarded');
   }
 }
