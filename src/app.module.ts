@@ -9,6 +9,7 @@ import { INSTANCE_ID, makeInstanceId } from './common/instance-id';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { buildDataSourceOptions, detectMysqlFlavor } from './database/data-source';
+import { EventsModule } from './events/events.module';
 import { LoggingModule } from './logging/logging.module';
 import { RootLogger } from './logging/root-logger';
 import { PluginModule } from './plugin/plugin.module';
@@ -50,6 +51,7 @@ export class AppModule {
         }),
         RedisModule,
         AuthModule,
+        EventsModule,
         SystemModule,
         RobotModule,
         PluginModule,

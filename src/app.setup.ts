@@ -72,6 +72,7 @@ const TAGS: [string, string][] = [
   ['queue', 'Callback queue depth and failed jobs'],
   ['plugins', 'Plugins: state, config, per-robot switches'],
   ['files', 'Media downloaded from callbacks'],
+  ['events', 'Live events for the admin console (Server-Sent Events)'],
 ];
 
 export function buildOpenApi(app: INestApplication): OpenAPIObject {
@@ -92,7 +93,9 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
   doc.info.contact = { name: 'OpenGewe Backend', url: 'https://github.com/Wangnov/OpenGewe' };
   // Every operation gets a description: its summary plus who may call it (read from the documented responses).
   for (const item of Object.values(doc.paths))
-    for (const op of Object.values(item as Record<string, { summary?: string; description?: string; responses?: object; security?: unknown[] }>)) {
+    for (const op of Object.values(
+      item as Record<string, { summary?: string; description?: string; responses?: object; security?: unknown[] }>,
+    )) {
       if (!op || typeof op !== 'object' || !('responses' in op) || op.description) continue;
       const who = !op.security?.length
         ? 'Public (no token).'

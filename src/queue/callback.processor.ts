@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { classify } from '../callback/classify';
 import { parseJsonBigSafe } from '../common/bigint-json';
+import { EventBus, TEXT_PREVIEW } from '../events/event-bus';
 import { MessageLogService } from '../message/message-log.service';
 import { PluginDispatcher } from '../plugin/plugin.dispatcher';
 import { RobotHealthService } from '../robot/robot-health.service';
@@ -22,6 +23,7 @@ export class CallbackProcessor {
     private readonly health: RobotHealthService,
     private readonly messages: MessageLogService,
     private readonly dispatcher: PluginDispatcher,
+    private readonly events: EventBus,
   ) {}
 
   async process(job: CallbackJob): Promise<void> {
@@ -43,6 +45,19 @@ export class CallbackProcessor {
       );
       return;
     }
+    if (logged.next === 'dispatch')
+      this.events.publish('message', {
+        id: logged.id,
+        robotId: robot.id,
+        kind: event.kind,
+        chatId: event.chatId,
+        isGroup: event.isGroup,
+        senderWxid: event.senderWxid,
+        isSelf: event.isSelf,
+        text: event.text === null ? null : event.text.slice(0, TEXT_PREVIEW),
+        newMsgId: event.newMsgId,
+        receivedAt: new Date(job.receivedAt).toISOString(),
+      });
     if (logged.next === 'interrupted') {
       // The process stopped while the plugins ran: running them again could answer twice.
       await this.messages.saveResults(logged.id, [

@@ -77,7 +77,8 @@ describe('every operation under malformed input', () => {
   it.each([['get'], ['post'], ['put'], ['patch'], ['delete']])(
     'never answers 500 to a %s operation',
     async (method) => {
-      for (const op of ops.filter((o) => o.method === method)) {
+      // an accepted call to a stream (GET /api/events) never completes; its malformed input is tested in its e2e suite
+      for (const op of ops.filter((o) => o.method === method && !o.streaming)) {
         // a fresh session per operation: some of them (logout, change-password) end the caller's sessions
         const token = (await login(t)).accessToken;
         await fc.assert(
@@ -92,11 +93,9 @@ describe('every operation under malformed input', () => {
             async (params, query, body) => {
               let url = op.path;
               op.params.forEach((name, i) => (url = url.replace(`{${name}}`, encodeURIComponent(params[i]))));
-              const qs = new URLSearchParams(query as Record<string, string>).toString();
-              const req = t
-                .http()
-                [op.method](`${url}${qs ? `?${qs}` : ''}`)
-                .set(bearer(token));
+              const qs = new URLSearchParams(query).toString();
+              const http = t.http();
+              const req = http[op.method](`${url}${qs ? `?${qs}` : ''}`).set(bearer(token));
               const res =
                 body === undefined
                   ? await req

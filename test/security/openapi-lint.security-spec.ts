@@ -16,7 +16,7 @@ describe('the OpenAPI document', () => {
     spectral.setRuleset({ extends: [[oas as never, 'recommended']] });
     const results = await spectral.run(new Document(JSON.stringify(buildOpenApi(t.app)), Parsers.Json));
     const problems = results
-      .filter((r) => r.severity <= 1)
+      .filter((r) => Number(r.severity) <= 1)
       .map((r) => `${r.code} at ${r.path.join('.')}: ${r.message}`);
     expect(problems).toEqual([]);
   });

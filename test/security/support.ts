@@ -11,12 +11,14 @@ export interface Operation {
   adminOnly: boolean;
   isPublic: boolean;
   statuses: number[];
+  /** Answers an endless stream (text/event-stream): a request to it never completes by itself. */
+  streaming: boolean;
 }
 
 type Op = {
   parameters?: { name: string; in: string }[];
   requestBody?: { content?: Record<string, { schema?: { $ref?: string; properties?: Record<string, unknown> } }> };
-  responses?: Record<string, unknown>;
+  responses?: Record<string, { content?: Record<string, unknown> } | undefined>;
   security?: unknown[];
 };
 
@@ -41,6 +43,7 @@ export function operations(doc: OpenAPIObject): Operation[] {
         adminOnly: '403' in (op.responses ?? {}),
         isPublic: !op.security?.length,
         statuses: Object.keys(op.responses ?? {}).map(Number),
+        streaming: Object.values(op.responses ?? {}).some((r) => !!r?.content?.['text/event-stream']),
       });
     }
   return out;

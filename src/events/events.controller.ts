@@ -1,0 +1,83 @@
+import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { CurrentUser } from '../auth/auth.decorators';
+import type { AuthUser } from '../auth/auth.decorators';
+import {
+  EventsQueryDto,
+  MessageEventDto,
+  ReadyEventDto,
+  RobotStatusEventDto,
+  StreamNoticeEventDto,
+} from './dto/events.dto';
+import { EventsService } from './events.service';
+
+@ApiTags('events')
+@ApiBearerAuth()
+@ApiExtraModels(RobotStatusEventDto, MessageEventDto, ReadyEventDto, StreamNoticeEventDto)
+@Controller('events')
+export class EventsController {
+  constructor(private readonly events: EventsService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'Live events (Server-Sent Events)',
+    description:
+      'A text/event-stream of `robot.status` (RobotStatusEventDto) and `message` (MessageEventDto) events, each ' +
+      'with an id. Starts with `ready` (ReadyEventDto); reconnect with the Last-Event-ID header (or ?lastEventId=) ' +
+      'to get what was missed, or `resync` when that is no longer possible. A comment line every 15 s keeps it ' +
+      'alive; `end` closes it when the session ends or the access token expires (reconnect with a fresh token). ' +
+      'EventSource cannot send headers: pass the token as ?access_token= (this route only). Needs an access token.',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({
+    description:
+      'The event stream (it does not end by itself). Each event is `id:`, `event:` (its name) and `data:` (JSON): ' +
+      'robot.status → RobotStatusEventDto, message → MessageEventDto, ready → ReadyEventDto, resync and end → ' +
+      'StreamNoticeEventDto.',
+    content: {
+      'text/event-stream': {
+        schema: {
+          oneOf: [RobotStatusEventDto, MessageEventDto, ReadyEventDto, StreamNoticeEventDto].map((m) => ({
+            $ref: getSchemaPath(m),
+          })),
+        },
+      },
+    },
+  })
+  stream(
+    @Req() req: Request,
+    @Res() res: Response,
+    @CurrentUser() user: AuthUser,
+    @Query() q: EventsQueryDto,
+    @Headers('last-event-id') lastEventIdHeader?: string,
+  ): void {
+    this.events.open(res, {
+      user,
+      lastEventId: lastEventIdHeader ?? q.lastEventId,
+      expiresAt: tokenExpiry(req, q.access_token),
+    });
+  }
+}
+
+/** `exp` of the (already verified) access token that opened the stream, in ms. */
+function tokenExpiry(req: Request, queryToken: string | undefined): number | null {
+  const header = req.headers.authorization;
+  const token = header?.toLowerCase().startsWith('bearer ') ? header.slice(7).trim() : queryToken;
+  try {
+    const claims = JSON.parse(Buffer.from(token?.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+      exp?: unknown;
+    };
+    return typeof claims.exp === 'number' ? claims.exp * 1000 : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,160 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
+import type { Response } from 'express';
+import type { AuthUser } from '../auth/auth.decorators';
+import { SessionService } from '../auth/session.service';
+import { RobotStateStore } from '../robot/state/robot-state.store';
+import { EventBus, LiveEvent } from './event-bus';
+import { BufferedEvent, EventRing } from './event-ring';
+
+export interface EventsOptions {
+  /** Events kept for resuming with Last-Event-ID. */
+  bufferSize: number;
+  /** A comment line this often keeps proxies from closing an idle stream; the session is checked at the same time. */
+  heartbeatMs: number;
+  /** What EventSource waits before reconnecting (the SSE `retry:` field). */
+  retryMs: number;
+  /** A client this far behind (bytes not yet sent) is disconnected rather than buffered without end. */
+  maxBacklogBytes: number;
+}
+export const EVENTS_OPTIONS = Symbol('EVENTS_OPTIONS');
+export const DEFAULT_EVENTS_OPTIONS: EventsOptions = {
+  bufferSize: 1000,
+  heartbeatMs: 15_000,
+  retryMs: 3_000,
+  maxBacklogBytes: 1 << 20,
+};
+
+export interface StreamRequest {
+  user: AuthUser;
+  /** From the Last-Event-ID header (EventSource reconnecting) or ?lastEventId= (a new EventSource resuming). */
+  lastEventId?: string;
+  /** When the access token that opened the stream expires (ms since the epoch). */
+  expiresAt: number | null;
+}
+
+interface Client {
+  res: Response;
+  user: AuthUser;
+  expiresAt: number | null;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * Live events as Server-Sent Events: robot status changes (from the robot state store, which reaches every
+ * instance through Redis) and whatever is published on the EventBus (new messages). Every event gets an id from one
+ * ring buffer, so a reconnecting client resumes where it stopped; when that is impossible it is told to `resync`
+ * (reload what it shows). A stream ends when its session is revoked or its access token expires (`end` event): the
+ * client reconnects with a fresh token.
+ */
+@Injectable()
+export class EventsService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(EventsService.name);
+  private readonly options: EventsOptions;
+  private readonly ring: EventRing;
+  private readonly clients = new Set<Client>();
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly store: RobotStateStore,
+    private readonly sessions: SessionService,
+    @Optional() @Inject(EVENTS_OPTIONS) options?: Partial<EventsOptions>,
+  ) {
+    this.options = { ...DEFAULT_EVENTS_OPTIONS, ...options };
+    this.ring = new EventRing(this.options.bufferSize);
+  }
+
+  onModuleInit(): void {
+    this.unsubscribe.push(this.bus.subscribe((e) => this.emit(e)));
+    this.unsubscribe.push(this.store.onStatus((data) => this.emit({ type: 'robot.status', data })));
+  }
+
+  /** Streams open on this instance. */
+  get streams(): number {
+    return this.clients.size;
+  }
+
+  private emit(event: LiveEvent): void {
+    const stored = this.ring.push(event);
+    for (const c of this.clients) this.send(c, stored);
+  }
+
+  /** Takes over the response: headers, resume or resync, then live events until the client or the session goes. */
+  open(res: Response, req: StreamRequest): void {
+    res.status(200);
+    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-cache, no-transform');
+    res.setHeader('Connection', 'keep-alive');
+    res.setHeader('X-Accel-Buffering', 'no'); // nginx: do not buffer the stream
+    res.flushHeaders();
+    res.socket?.setNoDelay(true);
+    res.write(`retry: ${this.options.retryMs}\n\n`);
+
+    const client: Client = {
+      res,
+      user: req.user,
+      expiresAt: req.expiresAt,
+      timer: setInterval(() => void this.heartbeat(client), this.options.heartbeatMs),
+    };
+    client.timer.unref();
+    this.clients.add(client);
+    res.on('close', () => this.drop(client));
+
+    let backlog: BufferedEvent[] = [];
+    let resync: string | null = null;
+    if (req.lastEventId !== undefined && req.lastEventId !== '') {
+      const missed = /^\d{1,16}$/.test(req.lastEventId) ? this.ring.since(Number(req.lastEventId)) : null;
+      if (missed) backlog = missed;
+      else resync = 'The events since Last-Event-ID are no longer known; reload the current state';
+    }
+    // `ready` has no id: it must not move the client's Last-Event-ID.
+    this.write(
+      client,
+      `event: ready\ndata: ${JSON.stringify({ lastEventId: String(this.ring.lastId), replayed: backlog.length })}\n\n`,
+    );
+    if (resync) this.write(client, `event: resync\ndata: ${JSON.stringify({ reason: resync })}\n\n`);
+    for (const e of backlog) this.send(client, e);
+  }
+
+  private send(c: Client, e: BufferedEvent): void {
+    this.write(c, `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`);
+  }
+
+  private write(c: Client, text: string): void {
+    if (c.res.writableEnded || c.res.destroyed) return this.drop(c);
+    if (c.res.writableLength > this.options.maxBacklogBytes) {
+      this.logger.warn({ userId: c.user.id }, 'Live events: client too slow, disconnected');
+      c.res.destroy();
+      return this.drop(c);
+    }
+    c.res.write(text);
+  }
+
+  private async heartbeat(c: Client): Promise<void> {
+    if (c.expiresAt !== null && Date.now() >= c.expiresAt) return this.end(c, 'token_expired');
+    try {
+      const session = await this.sessions.findLive(c.user.sessionId);
+      if (!session?.user?.isActive) return this.end(c, 'session_ended');
+    } catch (err) {
+      this.logger.warn({ error: (err as Error).message }, 'Live events: session check failed; stream kept');
+    }
+    this.write(c, `: heartbeat ${new Date().toISOString()}\n\n`);
+  }
+
+  private end(c: Client, reason: 'token_expired' | 'session_ended' | 'shutdown'): void {
+    this.write(c, `event: end\ndata: ${JSON.stringify({ reason })}\n\n`);
+    c.res.end();
+    this.drop(c);
+  }
+
+  private drop(c: Client): void {
+    clearInterval(c.timer);
+    this.clients.delete(c);
+  }
+
+  /** Open streams would keep the HTTP server from closing: end them. */
+  onModuleDestroy(): void {
+    for (const u of this.unsubscribe.splice(0)) u();
+    for (const c of [...this.clients]) this.end(c, 'shutdown');
+  }
+}
