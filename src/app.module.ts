@@ -10,6 +10,7 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { buildDataSourceOptions, detectMysqlFlavor } from './database/data-source';
 import { EventsModule } from './events/events.module';
+import { FileModule } from './file/file.module';
 import { LoggingModule } from './logging/logging.module';
 import { RootLogger } from './logging/root-logger';
 import { PluginModule } from './plugin/plugin.module';
@@ -57,6 +58,7 @@ export class AppModule {
         PluginModule,
         QueueModule,
         MessageModule,
+        FileModule,
         ...(o.config.backend.role !== 'worker' ? [WebhookModule] : []),
         ...(o.config.backend.enable_admin ? [AdminModule] : []),
       ],

@@ -2,6 +2,12 @@
 import { Init1795648973215 } from './1795648973215-Init';
 import { RobotAccount1795650174324 } from './1795650174324-RobotAccount';
 import { Pipeline1795651640149 } from './1795651640149-Pipeline';
+import { Files1795653305681 } from './1795653305681-Files';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const MYSQL_MIGRATIONS: Function[] = [Init1795648973215, RobotAccount1795650174324, Pipeline1795651640149];
+export const MYSQL_MIGRATIONS: Function[] = [
+  Init1795648973215,
+  RobotAccount1795650174324,
+  Pipeline1795651640149,
+  Files1795653305681,
+];

@@ -201,6 +201,12 @@ export function coerce(field: Field, value: unknown, fromEnv: boolean): Coerced 
         } else v = t === '' ? [] : t.split(',').map((s) => s.trim());
       }
       if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) return 'must be a list of strings';
+      const allowed = field.values;
+      if (allowed) {
+        const bad = (v as string[]).filter((s) => !allowed.includes(s));
+        if (bad.length)
+          return `every entry must be one of ${allowed.join(', ')} (got ${bad.map((b) => `"${b}"`).join(', ')})`;
+      }
       return { value: [...(v as string[])] };
     }
     case 'object': {

@@ -24,7 +24,7 @@ function kind(field: Field): string {
     case 'int':
       return `integer ${field.min}–${field.max}`;
     case 'string[]':
-      return 'list of strings';
+      return field.values ? `list of ${field.values.map((v) => `\`${v}\``).join(' \\| ')}` : 'list of strings';
     default:
       return field.kind;
   }

@@ -1,3 +1,4 @@
+import { MEDIA_KINDS } from '../file/media-kinds';
 import { parseDuration, parseSize } from './units';
 
 export { parseDuration, parseSize };
@@ -35,6 +36,8 @@ export interface EnumField<E extends string = string> extends FieldBase<E> {
 }
 export interface StringListField extends FieldBase<readonly string[]> {
   readonly kind: 'string[]';
+  /** When given, every entry must be one of these. */
+  readonly values?: readonly string[];
 }
 export interface ObjectField extends FieldBase<Readonly<Record<string, unknown>>> {
   readonly kind: 'object';
@@ -75,10 +78,11 @@ const oneOf = <E extends string>(
   description: string,
   aliases?: Record<string, E>,
 ): EnumField<E> => ({ kind: 'enum', values, default: def, description, aliases });
-const list = (def: readonly string[], description: string): StringListField => ({
+const list = (def: readonly string[], description: string, values?: readonly string[]): StringListField => ({
   kind: 'string[]',
   default: def,
   description,
+  ...(values ? { values } : {}),
 });
 const obj = (description: string): ObjectField => ({ kind: 'object', default: {}, description });
 const duration = (def: string, min: number, description: string): DurationField => ({
@@ -235,6 +239,25 @@ export const CONFIG_SCHEMA = {
       'A plugin whose handlers fail this many times in a row is disabled automatically.',
     ),
     timezone: str('Asia/Shanghai', 'Timezone of plugin cron schedules.', { minLength: 1 }),
+  },
+  files: {
+    root: str(
+      './data/files',
+      'Directory of downloaded media (content-addressed: <root>/<sha256[0:2]>/<sha256>.<ext>).',
+      { minLength: 1 },
+    ),
+    max_size: size('100 MB', 1024, 'Largest file downloaded; a larger one is aborted and recorded as failed.'),
+    max_total_size: size('10 GB', 1024, 'The store is trimmed to this size, oldest files first (hourly).'),
+    retention: duration('30d', 60_000, 'Files older than this are deleted (hourly).'),
+    auto_download: list(
+      MEDIA_KINDS,
+      'Media kinds downloaded automatically when a message arrives (a robot can override it with config.autoDownload); plugins can still ask for the others.',
+      MEDIA_KINDS,
+    ),
+    attempts: int(5, 1, 100, 'Tries per download before it is recorded as failed.'),
+    backoff: duration('5s', 10, 'Wait before the second try; doubles with each further try.'),
+    concurrency: int(2, 1, 64, 'Downloads run in parallel by one instance.'),
+    download_timeout: duration('120s', 1000, 'Longest time one file may take to download.'),
   },
   logging: {
     level: oneOf(LOG_LEVELS, 'info', 'Lowest level logged (changeable at runtime).', LOG_LEVEL_ALIASES),

@@ -1,5 +1,6 @@
 import { UserEntity } from '../admin/user.entity';
 import { AuthSessionEntity } from '../auth/auth-session.entity';
+import { FileEntity } from '../file/file.entity';
 import { MessageEntity } from '../message/message.entity';
 import { PluginKvEntity } from '../plugin/plugin-kv.entity';
 import { PluginRobotSettingEntity } from '../plugin/plugin-robot-setting.entity';
@@ -19,4 +20,5 @@ export const ENTITIES = [
   InboxEntity,
   PluginRobotSettingEntity,
   PluginKvEntity,
+  FileEntity,
 ];

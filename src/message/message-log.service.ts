@@ -6,6 +6,7 @@ import { notFound } from '../common/domain-error';
 import type { Page } from '../common/dto/pagination.dto';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
+import { FileService } from '../file/file.service';
 import { MessageDetailResponseDto, MessageListQueryDto, MessageResponseDto } from './dto/message.dto';
 import { MessageEntity } from './message.entity';
 
@@ -33,6 +34,7 @@ export class MessageLogService implements OnApplicationBootstrap, OnModuleDestro
   constructor(
     @InjectRepository(MessageEntity) private readonly messages: Repository<MessageEntity>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly files: FileService,
   ) {}
 
   /**
@@ -122,6 +124,7 @@ export class MessageLogService implements OnApplicationBootstrap, OnModuleDestro
       details: (parse(m.details) as Record<string, unknown> | null) ?? {},
       results: (parse(m.results) as unknown[] | null) ?? null,
       requestId: m.requestId,
+      files: await this.files.forMessage(m.id),
     };
   }
 

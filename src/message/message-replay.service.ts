@@ -30,7 +30,11 @@ export class MessageReplayService {
     if (raw && typeof raw === 'object' && 'truncated' in raw)
       throw badRequest('NOT_REPLAYABLE', 'The stored payload of this message was truncated');
     const event = classify(raw, { id: robot.id, appId: robot.appId ?? '', wxid: robot.wxid });
-    const results = await this.dispatcher.dispatch(event, { requestId: m.requestId, onlyPlugin: plugin });
+    const results = await this.dispatcher.dispatch(event, {
+      requestId: m.requestId,
+      onlyPlugin: plugin,
+      messageId: m.id,
+    });
     this.logger.log({ messageId: id, plugin, handlers: results.length }, 'Message replayed');
     return { messageId: id, results };
   }

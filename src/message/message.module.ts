@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { FileModule } from '../file/file.module';
 import { PluginModule } from '../plugin/plugin.module';
 import { RobotModule } from '../robot/robot.module';
 import { MessageReplayService } from './message-replay.service';
@@ -8,7 +9,7 @@ import { MessageEntity } from './message.entity';
 import { MessageLogService } from './message-log.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([MessageEntity]), RobotModule, PluginModule],
+  imports: [TypeOrmModule.forFeature([MessageEntity]), RobotModule, PluginModule, FileModule],
   controllers: [MessageController],
   providers: [MessageLogService, MessageReplayService],
   exports: [MessageLogService],

@@ -1,8 +1,10 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { GeweEvent } from '../callback/events';
 import { DomainError } from '../common/domain-error';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
+import { FileService } from '../file/file.service';
+import { MediaDownloadError } from '../file/stored-file';
 import { isGeweError } from '../gewe/gewe.errors';
 import { MessengerFactory } from '../messaging/messenger.factory';
 import type { RobotEntity } from '../robot/robot.entity';
@@ -28,6 +30,8 @@ export interface DispatchOptions {
   requestId: string | null;
   /** Run only this plugin's handlers (a replay for one plugin). */
   onlyPlugin?: string;
+  /** The message log row of the event: `ctx.downloadMedia()` links the file to it. */
+  messageId?: number;
 }
 
 /** What one plugin's handlers did since the process started. */
@@ -72,6 +76,7 @@ export class PluginDispatcher {
     private readonly kv: PluginKvStore,
     private readonly robots: RobotService,
     private readonly messengers: MessengerFactory,
+    @Optional() private readonly files?: FileService,
   ) {}
 
   async dispatch(event: GeweEvent, opts: DispatchOptions): Promise<HandlerOutcome[]> {
@@ -123,6 +128,12 @@ export class PluginDispatcher {
         log: pluginLogger(h.plugin, { handler: h.name, requestId: opts.requestId, robotId: event.robotId }),
         store: this.kv.forPlugin(h.plugin),
         requestId: opts.requestId,
+        downloadMedia: (o) => {
+          if (!this.files)
+            return Promise.reject(new MediaDownloadError('media downloads are not available here', null, 'no_media'));
+          const timeout = o?.timeoutMs ?? this.config.files.download_timeout;
+          return this.files.downloadForPlugin(event, opts.messageId, timeout);
+        },
       };
       const outcome = await this.run(h, ctx);
       outcomes.push(outcome);

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { FileModule } from '../file/file.module';
 import { MessagingModule } from '../messaging/messaging.module';
 import { RobotModule } from '../robot/robot.module';
 import { PluginKvEntity } from './plugin-kv.entity';
@@ -20,6 +21,7 @@ import { PluginService } from './plugin.service';
     TypeOrmModule.forFeature([PluginEntity, PluginRobotSettingEntity, PluginKvEntity]),
     RobotModule,
     MessagingModule,
+    FileModule,
   ],
   controllers: [PluginController, RobotPluginController],
   providers: [

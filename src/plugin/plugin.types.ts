@@ -5,9 +5,10 @@
  * `/** @type {import('../../src/plugin/plugin.types').PluginDefinition} *\/` (see plugins/ExamplePlugin/index.js).
  */
 import type { EventKind, GeweEvent, Subscription } from '../callback/events';
+import type { StoredFile } from '../file/stored-file';
 import type { SentMessage } from '../gewe/modules/message.api';
 
-export type { EventKind, GeweEvent, Subscription, SentMessage };
+export type { EventKind, GeweEvent, Subscription, SentMessage, StoredFile };
 
 /** plugin.json */
 export interface PluginManifest {
@@ -77,6 +78,13 @@ export interface HandlerContext extends BaseContext {
   /** Replies in the event's conversation (group or private). */
   reply(text: string, ats?: string | readonly string[]): Promise<SentMessage>;
   requestId: string | null;
+  /**
+   * The media of an image, voice, video, file or emoji event, stored: downloaded now if it was not downloaded
+   * automatically (or failed before), then resolved once done. Rejects (a MediaDownloadError, `status` 'failed' with
+   * the reason, 'timeout', or 'no_media' for other kinds) when it cannot deliver. Waits at most `timeoutMs` (default
+   * [files].download_timeout) — but a handler itself is abandoned after [plugins].handler_timeout.
+   */
+  downloadMedia(options?: { timeoutMs?: number }): Promise<StoredFile>;
 }
 
 /** Return false to stop handlers with a higher priority number from seeing the event. */

@@ -2,17 +2,19 @@ import { Injectable, Logger } from '@nestjs/common';
 import { classify } from '../callback/classify';
 import { parseJsonBigSafe } from '../common/bigint-json';
 import { EventBus, TEXT_PREVIEW } from '../events/event-bus';
+import { FileService } from '../file/file.service';
 import { MessageLogService } from '../message/message-log.service';
 import { PluginDispatcher } from '../plugin/plugin.dispatcher';
 import { RobotHealthService } from '../robot/robot-health.service';
-import { RobotService } from '../robot/robot.service';
+import { parseConfig, RobotService } from '../robot/robot.service';
 import type { CallbackJob } from './callback-queue';
 
 /**
  * Turns one queued callback into effects: classify (pure), note the robot's last callback (an Offline callback
- * starts a reconnection), log the message (a repeat is dropped here for good), then hand it to the plugins and keep
- * what each handler did. A thrown error makes the queue retry the job with backoff. Plugins see a message at most
- * once: a job retried after a crash in the middle of dispatching is logged as interrupted, not dispatched again.
+ * starts a reconnection), log the message (a repeat is dropped here for good), queue the download of its media (a
+ * files row: FileWorker downloads it, never this job), then hand it to the plugins and keep what each handler did. A
+ * thrown error makes the queue retry the job with backoff. Plugins see a message at most once: a job retried after a
+ * crash in the middle of dispatching is logged as interrupted, not dispatched again.
  */
 @Injectable()
 export class CallbackProcessor {
@@ -23,6 +25,7 @@ export class CallbackProcessor {
     private readonly health: RobotHealthService,
     private readonly messages: MessageLogService,
     private readonly dispatcher: PluginDispatcher,
+    private readonly files: FileService,
     private readonly events: EventBus,
   ) {}
 
@@ -45,6 +48,8 @@ export class CallbackProcessor {
       );
       return;
     }
+    // Idempotent (one files row per message and kind), and before the dispatch bookkeeping: a crash cannot skip it.
+    await this.files.onMessage(event, logged.id, parseConfig(robot.config));
     if (logged.next === 'dispatch')
       this.events.publish('message', {
         id: logged.id,
@@ -70,7 +75,7 @@ export class CallbackProcessor {
       return;
     }
     await this.messages.markDispatching(logged.id);
-    const results = await this.dispatcher.dispatch(event, { requestId: job.requestId });
+    const results = await this.dispatcher.dispatch(event, { requestId: job.requestId, messageId: logged.id });
     await this.messages.saveResults(logged.id, results);
     this.logger.debug(
       { robotId: robot.id, kind: event.kind, messageId: logged.id, handlers: results.length, requestId: job.requestId },

@@ -3,6 +3,7 @@ import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
+import { FileModule } from '../file/file.module';
 import { MessageModule } from '../message/message.module';
 import { MessagingModule } from '../messaging/messaging.module';
 import { PluginModule } from '../plugin/plugin.module';
@@ -37,7 +38,14 @@ export class QueueConsumer implements OnApplicationBootstrap, OnApplicationShutd
 }
 
 @Module({
-  imports: [TypeOrmModule.forFeature([InboxEntity]), RobotModule, MessageModule, PluginModule, MessagingModule],
+  imports: [
+    TypeOrmModule.forFeature([InboxEntity]),
+    RobotModule,
+    MessageModule,
+    PluginModule,
+    MessagingModule,
+    FileModule,
+  ],
   controllers: [QueueController],
   providers: [
     {

@@ -93,6 +93,8 @@ export async function createTestApp(o: TestAppOptions = {}): Promise<TestApp & {
         logging: { path: join(dir, 'logs'), stdout: false, level: 'info' },
         // no plugins unless a suite brings its own (the repo's plugins/ holds ExamplePlugin)
         plugins: { plugins_dir: join(dir, 'plugins') },
+        // downloaded media stays in the app's own directory, never in the repo's ./data
+        files: { root: join(dir, 'files') },
       },
       o.overrides ?? {},
     ),

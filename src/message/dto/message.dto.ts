@@ -3,6 +3,7 @@ import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsDate, IsIn, IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
 import { EVENT_KINDS } from '../../callback/events';
 import { PaginationQueryDto } from '../../common/dto/pagination.dto';
+import { FileResponseDto } from '../../file/dto/file.dto';
 
 export class MessageListQueryDto extends PaginationQueryDto {
   @ApiPropertyOptional()
@@ -73,6 +74,11 @@ export class MessageDetailResponseDto extends MessageResponseDto {
   @ApiProperty({ type: 'object', additionalProperties: true }) details!: Record<string, unknown>;
   @ApiProperty({ type: [HandlerOutcomeDto], nullable: true }) results!: unknown[] | null;
   @ApiProperty({ type: String, nullable: true }) requestId!: string | null;
+  @ApiProperty({
+    type: [FileResponseDto],
+    description: 'The media of the message and its download state (pending, downloading, done, failed with reason)',
+  })
+  files!: FileResponseDto[];
 }
 
 export class MessageListResponseDto {

@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  IsArray,
   IsBoolean,
   IsIn,
   IsNotEmpty,
@@ -13,6 +15,8 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { PaginationQueryDto } from '../../common/dto/pagination.dto';
+import { MEDIA_KINDS } from '../../file/media-kinds';
+import type { MediaKind } from '../../file/media-kinds';
 import { IsGeweUrl } from '../../common/gewe-url.validator';
 import { ROBOT_STATUSES } from '../state/robot-state.store';
 import type { RobotStatus } from '../state/robot-state.store';
@@ -38,6 +42,18 @@ export class RobotConfigDto {
   @IsOptional()
   @Matches(/^socks5h?:\/\/\S+$/, { message: 'config.proxyIp must be a socks5:// URL' })
   proxyIp?: string;
+
+  @ApiPropertyOptional({
+    enum: MEDIA_KINDS,
+    isArray: true,
+    description:
+      'Media kinds downloaded automatically for this robot, instead of [files].auto_download ([] = none; plugins can still ask)',
+  })
+  @IsOptional()
+  @IsArray({ message: 'config.autoDownload must be a list of media kinds' })
+  @ArrayMaxSize(MEDIA_KINDS.length)
+  @IsIn(MEDIA_KINDS, { each: true, message: `config.autoDownload may only list ${MEDIA_KINDS.join(', ')}` })
+  autoDownload?: MediaKind[];
 }
 
 export class RobotCreateDto {

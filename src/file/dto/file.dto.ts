@@ -1,0 +1,95 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsDate, IsIn, IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { PaginationQueryDto } from '../../common/dto/pagination.dto';
+import { FILE_STATUSES } from '../file.entity';
+import type { FileStatus } from '../file.entity';
+import { MEDIA_KINDS } from '../media-kinds';
+import type { MediaKind } from '../media-kinds';
+
+export class FileListQueryDto extends PaginationQueryDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'robotId must be an integer' })
+  @Min(1)
+  robotId?: number;
+
+  @ApiPropertyOptional({ enum: MEDIA_KINDS })
+  @IsOptional()
+  @IsIn(MEDIA_KINDS, { message: `kind must be one of ${MEDIA_KINDS.join(', ')}` })
+  kind?: MediaKind;
+
+  @ApiPropertyOptional({ description: 'Group id or peer wxid' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  chatId?: string;
+
+  @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Created at or after' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate({ message: 'since must be an ISO 8601 date-time' })
+  since?: Date;
+
+  @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Created before' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate({ message: 'until must be an ISO 8601 date-time' })
+  until?: Date;
+
+  @ApiPropertyOptional({ description: 'Part of the original file name (case-insensitive on most collations)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  name?: string;
+
+  @ApiPropertyOptional({ enum: FILE_STATUSES })
+  @IsOptional()
+  @IsIn(FILE_STATUSES, { message: `status must be one of ${FILE_STATUSES.join(', ')}` })
+  status?: FileStatus;
+}
+
+export class FileResponseDto {
+  @ApiProperty() id!: number;
+  @ApiProperty() robotId!: number;
+  @ApiProperty({ description: 'The message it came with (GET /api/messages/{id})' }) messageId!: number;
+  @ApiProperty({ type: String, nullable: true, description: '64-bit id, as a string' }) newMsgId!: string | null;
+  @ApiProperty({ enum: MEDIA_KINDS }) kind!: MediaKind;
+  @ApiProperty({ type: String, nullable: true }) chatId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) senderWxid!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The name the sender gave (file messages)' })
+  originalName!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The stored name, <sha256>.<ext>, once downloaded: GET /api/files/{filename}',
+  })
+  filename!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The download path, once downloaded' })
+  url!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Sniffed from the content' })
+  contentType!: string | null;
+  @ApiProperty({ type: Number, nullable: true }) size!: number | null;
+  @ApiProperty({ type: String, nullable: true }) md5!: string | null;
+  @ApiProperty({ type: String, nullable: true }) sha256!: string | null;
+  @ApiProperty({ enum: FILE_STATUSES }) status!: FileStatus;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Why it failed (or why a done image is only the inline thumbnail)',
+  })
+  error!: string | null;
+  @ApiProperty({ description: 'Download tries so far' }) attempts!: number;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When a pending retry is due' })
+  nextAttemptAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ type: String, format: 'date-time' }) updatedAt!: string;
+}
+
+export class FileListResponseDto {
+  @ApiProperty({ type: [FileResponseDto] }) items!: FileResponseDto[];
+  @ApiProperty() total!: number;
+  @ApiProperty() page!: number;
+  @ApiProperty() limit!: number;
+}
