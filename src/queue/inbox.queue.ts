@@ -1,9 +1,42 @@
-import { Logger } from '@nestjs/common';
+import { HttpStatus, Logger } from '@nestjs/common';
+import { parse, stringify } from 'lossless-json';
+import { DomainError } from '../common/domain-error';
 import { LessThanOrEqual, QueryFailedError, Repository } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import type { Page } from '../common/dto/pagination.dto';
 import { CallbackJob, CallbackQueue, FailedJob, JobHandler, QueueDepth, QueueUnavailableError } from './callback-queue';
 import { InboxEntity } from './inbox.entity';
+
+/** A TEXT column holds 64 KB on MySQL; callbacks are stored as UTF-8, so stay well below in characters. */
+const MAX_PAYLOAD_CHARS = 20_000;
+
+/**
+ * Callbacks carrying inline media (a voice message's audio in Data.ImgBuf.buffer) can exceed what a TEXT column
+ * holds. The inline copy is dropped (the media is downloaded from Gewe instead), keeping every id exact.
+ */
+export function fitPayload(payload: string): string {
+  if (payload.length <= MAX_PAYLOAD_CHARS) return payload;
+  let parsed: unknown;
+  try {
+    parsed = parse(payload);
+  } catch {
+    throw new PayloadTooLargeError();
+  }
+  const data = (parsed as { Data?: { ImgBuf?: Record<string, unknown> } } | null)?.Data;
+  if (data?.ImgBuf && typeof data.ImgBuf.buffer === 'string') {
+    delete data.ImgBuf.buffer;
+    data.ImgBuf.bufferDropped = true;
+  }
+  const fitted = stringify(parsed) ?? '';
+  if (fitted.length > MAX_PAYLOAD_CHARS) throw new PayloadTooLargeError();
+  return fitted;
+}
+
+export class PayloadTooLargeError extends DomainError {
+  constructor() {
+    super('CALLBACK_TOO_LARGE', 'The callback is too large to store in the simple queue', HttpStatus.PAYLOAD_TOO_LARGE);
+  }
+}
 
 /**
  * Simple mode: the database is the queue. The webhook inserts a row (unique dedup key) before answering; an
@@ -34,11 +67,12 @@ export class InboxQueue extends CallbackQueue {
   }
 
   async enqueue(job: CallbackJob): Promise<'queued' | 'duplicate'> {
+    const payload = fitPayload(job.payload);
     try {
       await this.inbox.insert({
         dedupKey: job.dedupKey,
         robotId: job.robotId,
-        payload: job.payload,
+        payload,
         requestId: job.requestId,
         status: 'pending',
         attempts: 0,

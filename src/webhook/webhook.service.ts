@@ -82,6 +82,7 @@ export class WebhookService {
         receivedAt: new Date().toISOString(),
       });
     } catch (err) {
+      if (err instanceof DomainError) throw err; // e.g. too large for the simple queue: 413
       const reason = err instanceof QueueUnavailableError ? err.message : String(err);
       this.logger.error({ robotId: robot.id, requestId, reason }, 'Callback could not be stored: answered 503');
       throw new DomainError(

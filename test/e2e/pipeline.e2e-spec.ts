@@ -1,5 +1,6 @@
 import { AddressInfo } from 'node:net';
 import Redis from 'ioredis';
+import { LosslessNumber, stringify } from 'lossless-json';
 import { FakeGewe } from '../fake-gewe/fake-gewe';
 import { loadSamples, newMsgIdOf, sampleBody, textCallback } from '../support/samples';
 import { describeWithRedis, REDIS } from '../support/services';
@@ -173,6 +174,24 @@ function pipelineSuite(mode: Mode) {
     ).toEqual(withoutId);
     // exact: the ids are the decimal strings of the file, beyond 2^53
     expect(rows.some((r) => r.newMsgId !== null && BigInt(r.newMsgId) > 2n ** 53n)).toBe(true);
+  });
+
+  it('accepts a callback carrying a large inline voice buffer', async () => {
+    const voice = loadSamples().find((x) => x.kind === 'voice')!;
+    const payload: Record<string, unknown> = { ...voice.payload, Appid: robot.appId };
+    const data: Record<string, unknown> = {
+      ...(payload.Data as Record<string, unknown>),
+      NewMsgId: new LosslessNumber('7456789012345678901'),
+    };
+    data.ImgBuf = { iLen: 150_000, buffer: Buffer.alloc(112_500, 7).toString('base64') };
+    const body = stringify({ ...payload, Data: data })!;
+    await post(body).expect(200);
+    const row = await waitFor(
+      async () => (await messages()).items.find((m) => m.newMsgId === '7456789012345678901'),
+      5000,
+      'the voice logged',
+    );
+    expect(row.kind).toBe('voice');
   });
 
   it('handles a callback sent twice only once', async () => {

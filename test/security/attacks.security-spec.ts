@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { textCallback } from '../support/samples';
+import { waitFor } from '../support/wait';
 import { ADMIN, bearer, createTestApp, destroyTestApp, login, TestApp, TestDatabase } from '../support/test-app';
 
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -132,8 +133,19 @@ describe('attacks on the running service', () => {
       .expect(401);
   });
 
-  it('never shows secrets in responses or in the log file', () => {
-    const log = readFileSync(join(t.dir, 'logs', 'opengewe.log'), 'utf8');
+  it('never shows secrets in responses or in the log file', async () => {
+    // the log file is written asynchronously: wait until the suite's last requests have landed in it
+    const marker = (await t.http().get('/api/health').set('X-Request-Id', 'secrets-scan-marker')).headers[
+      'x-request-id'
+    ];
+    const log = await waitFor(
+      () => {
+        const text = readFileSync(join(t.dir, 'logs', 'opengewe.log'), 'utf8');
+        return text.includes(marker as string) ? text : null;
+      },
+      5000,
+      'the log to catch up',
+    );
     const body = responses.join('\n');
     for (const secret of [ADMIN.password, t.config.backend.secret_key, ...robots.map((r) => r.token), '$2b$'])
       expect(body).not.toContain(secret);
