@@ -141,7 +141,7 @@ describe('attacks on the running service', () => {
     const log = await waitFor(
       () => {
         const text = readFileSync(join(t.dir, 'logs', 'opengewe.log'), 'utf8');
-        return text.includes(marker as string) ? text : null;
+        return text.includes(marker) ? text : null;
       },
       5000,
       'the log to catch up',
