@@ -195,6 +195,16 @@ export const CONFIG_SCHEMA = {
       'Advanced queue: how long a processed callback id is remembered (Gewe resends hours later).',
     ),
     message_retention: duration('30d', 3_600_000, 'Message log rows older than this are deleted.'),
+    lock_duration: duration(
+      '30s',
+      1000,
+      'Advanced queue: how long a worker holds a job without renewing its lock (renewed every half of it). The jobs of a worker that died are taken over once their lock has expired.',
+    ),
+    stalled_interval: duration(
+      '30s',
+      100,
+      'Advanced queue: how often workers look for jobs whose lock expired (their worker died) and queue them again.',
+    ),
   },
   gewe: {
     base_url: str('http://127.0.0.1:2531/v2/api', 'Default Gewe API base URL for new robots.', {

@@ -84,7 +84,15 @@ export class BullMqQueue extends CallbackQueue {
       async (job: Job<CallbackJob>) => {
         await handler(job.data);
       },
-      { connection, prefix: this.prefix, concurrency: this.config.queue.concurrency },
+      {
+        connection,
+        prefix: this.prefix,
+        concurrency: this.config.queue.concurrency,
+        // A worker that dies (kill -9, OOM) keeps its jobs active until their lock expires; then a stalled check of
+        // any worker queues them again.
+        lockDuration: this.config.queue.lock_duration,
+        stalledInterval: this.config.queue.stalled_interval,
+      },
     );
     this.worker.on('failed', (job, err) =>
       this.logger.warn(
