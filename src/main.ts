@@ -19,6 +19,14 @@ async function bootstrap(): Promise<void> {
   const log = root.logger.child({ context: 'Bootstrap' });
   log.info({ configFile: loaded.source ?? '(none: embedded defaults)' }, 'Configuration loaded');
   for (const w of loaded.warnings) log.warn(w);
+  // A plugin can leave a promise rejected with nobody listening (work it started and never awaited). Node would end
+  // the process for it, and every handler in flight with it: log it and go on. An uncaught exception still ends it.
+  process.on('unhandledRejection', (reason) => {
+    log.error(
+      reason instanceof Error ? { err: reason } : { reason: String(reason) },
+      'Unhandled promise rejection (ignored)',
+    );
+  });
 
   const app = await createApp({ config, rootLogger: root, configSource: loaded.source, env: process.env });
   await app.listen(config.backend.port, config.backend.host);
@@ -32,6 +40,25 @@ async function bootstrap(): Promise<void> {
   );
   const close = () => void root.close();
   process.once('beforeExit', close);
+
+  // On SIGTERM/SIGINT Nest runs the shutdown hooks (enabled in app.setup.ts: the queue drains the jobs in flight),
+  // then re-raises the signal, which would end the process by the signal. With this listener in place the re-raised
+  // signal is ignored: the process ends with code 0 once everything is closed and the log flushed.
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'Shutting down: finishing the work in flight');
+    app.close().then(
+      () => root.close().finally(() => process.exit(0)),
+      (err: unknown) => {
+        log.error({ err }, 'Shutdown failed');
+        return root.close().finally(() => process.exit(1));
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
 
 bootstrap().catch((err: unknown) => {
