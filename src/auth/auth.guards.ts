@@ -18,7 +18,10 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 
   override handleRequest<T>(err: unknown, user: T, info: unknown): T {
-    if (err || !user) {
+    // An error is not a refusal: the session could not be checked (the database failed). Answer that (5xx), not
+    // "invalid token", which would make a client throw away a good token.
+    if (err) throw err instanceof Error ? err : new Error('the access token could not be checked');
+    if (!user) {
       const missing = info instanceof Error && /no auth token/i.test(info.message);
       throw unauthorized(
         missing ? 'MISSING_TOKEN' : 'INVALID_TOKEN',

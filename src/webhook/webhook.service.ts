@@ -49,7 +49,8 @@ export class WebhookService {
 
     // Gewe's connectivity probe when the callback URL is registered: {testMsg, token}.
     if ('testMsg' in payload && typeof payload.token === 'string') {
-      const owners = await this.robots.findByToken(payload.token);
+      const token = payload.token;
+      const owners = await this.lookup(() => this.robots.findByToken(token), requestId);
       if (owners.length === 0) throw notFound('UNKNOWN_TOKEN', 'No robot uses this token');
       this.checkKey(key, payload.token);
       this.logger.log({ robots: owners.map((r) => r.id), requestId }, 'Gewe callback probe answered');
@@ -58,7 +59,7 @@ export class WebhookService {
 
     const appId = pick(payload, 'Appid', 'appid', 'AppId', 'appId');
     if (typeof appId !== 'string' || !appId) throw badRequest('APPID_MISSING', 'The callback has no Appid');
-    const robot = await this.robots.findByAppId(appId);
+    const robot = await this.lookup(() => this.robots.findByAppId(appId), requestId);
     if (!robot) throw notFound('UNKNOWN_APPID', `No robot has appId ${appId}`);
     this.checkKey(key, robot.token ?? '');
 
@@ -85,16 +86,24 @@ export class WebhookService {
       if (err instanceof DomainError) throw err; // e.g. too large for the simple queue: 413
       const reason = err instanceof QueueUnavailableError ? err.message : String(err);
       this.logger.error({ robotId: robot.id, requestId, reason }, 'Callback could not be stored: answered 503');
-      throw new DomainError(
-        'QUEUE_UNAVAILABLE',
-        'The callback could not be stored; Gewe should send it again',
-        HttpStatus.SERVICE_UNAVAILABLE,
-        { 'Retry-After': '5' },
-      );
+      throw notStored();
     }
     return outcome === 'duplicate'
       ? { status: 'success', message: 'Already received', duplicate: true }
       : { status: 'success', message: 'Accepted' };
+  }
+
+  /**
+   * Finds the robot of a callback. When the database fails, the callback cannot be taken now either: 503 (Gewe sends
+   * it again), as when it cannot be stored — not a 500.
+   */
+  private async lookup<T>(find: () => Promise<T>, requestId: string | null): Promise<T> {
+    try {
+      return await find();
+    } catch (err) {
+      this.logger.error({ requestId, reason: (err as Error).message }, 'Robot lookup failed: answered 503');
+      throw notStored();
+    }
   }
 
   private checkKey(given: string, token: string): void {
@@ -103,6 +112,15 @@ export class WebhookService {
     if (actual.length !== expected.length || !timingSafeEqual(actual, expected))
       throw unauthorized('WEBHOOK_KEY_INVALID', 'The callback URL key does not match this robot');
   }
+}
+
+function notStored(): DomainError {
+  return new DomainError(
+    'QUEUE_UNAVAILABLE',
+    'The callback could not be stored; Gewe should send it again',
+    HttpStatus.SERVICE_UNAVAILABLE,
+    { 'Retry-After': '5' },
+  );
 }
 
 function pick(o: Record<string, unknown>, ...keys: string[]): unknown {
