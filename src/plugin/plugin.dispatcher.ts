@@ -80,6 +80,15 @@ export class PluginDispatcher {
   ) {}
 
   async dispatch(event: GeweEvent, opts: DispatchOptions): Promise<HandlerOutcome[]> {
+    return (await this.prepare(event, opts))();
+  }
+
+  /**
+   * Does the reads a dispatch needs (plugin settings, the robot) and resolves with the function that runs the
+   * handlers. Only reads happen here, so a caller can mark the event as being dispatched in between: a database
+   * failure then happens before the mark (the job is retried and dispatched), never after it with no handler run.
+   */
+  async prepare(event: GeweEvent, opts: DispatchOptions): Promise<() => Promise<HandlerOutcome[]>> {
     await this.registry.ready();
     const snapshot = await this.settings.snapshot();
     const handlers = this.registry
@@ -92,7 +101,7 @@ export class PluginDispatcher {
           snapshot.enabledFor(h.plugin, event.robotId),
       )
       .sort((a, b) => a.priority - b.priority || compare(a.plugin, b.plugin) || a.index - b.index);
-    if (!handlers.length) return [];
+    if (!handlers.length) return () => Promise.resolve([]);
 
     let robot: RobotEntity;
     try {
@@ -103,8 +112,19 @@ export class PluginDispatcher {
         { robotId: event.robotId, requestId: opts.requestId },
         'Event of a deleted robot not dispatched',
       );
-      return [];
+      return () => Promise.resolve([]);
     }
+    return () => this.runHandlers(event, opts, handlers, snapshot, robot);
+  }
+
+  /** Runs `handlers` one at a time: a handler's failure is its outcome, not an error. */
+  private async runHandlers(
+    event: GeweEvent,
+    opts: DispatchOptions,
+    handlers: PreparedHandler[],
+    snapshot: SettingsSnapshot,
+    robot: RobotEntity,
+  ): Promise<HandlerOutcome[]> {
     const { send, gewe } = this.messengers.forRobot(robot);
     const info = robotInfo(robot);
 

@@ -19,6 +19,11 @@ import type { CallbackJob } from './callback-queue';
 @Injectable()
 export class CallbackProcessor {
   private readonly logger = new Logger(CallbackProcessor.name);
+  /**
+   * Messages whose "dispatching" mark failed to be written here — or was written but its answer lost with the
+   * connection: their handlers never ran, so a retry in this process dispatches them instead of writing them off.
+   */
+  private readonly markFailed = new Set<number>();
 
   constructor(
     private readonly robots: RobotService,
@@ -63,7 +68,7 @@ export class CallbackProcessor {
         newMsgId: event.newMsgId,
         receivedAt: new Date(job.receivedAt).toISOString(),
       });
-    if (logged.next === 'interrupted') {
+    if (logged.next === 'interrupted' && !this.markFailed.has(logged.id)) {
       // The process stopped while the plugins ran: running them again could answer twice.
       await this.messages.saveResults(logged.id, [
         { status: 'interrupted', error: 'the service stopped while plugins ran' },
@@ -74,8 +79,16 @@ export class CallbackProcessor {
       );
       return;
     }
-    await this.messages.markDispatching(logged.id);
-    const results = await this.dispatcher.dispatch(event, { requestId: job.requestId, messageId: logged.id });
+    // The reads come first: a database failure there (or while marking) is retried, not written off as interrupted.
+    const run = await this.dispatcher.prepare(event, { requestId: job.requestId, messageId: logged.id });
+    try {
+      await this.messages.markDispatching(logged.id);
+    } catch (err) {
+      this.markFailed.add(logged.id);
+      throw err;
+    }
+    this.markFailed.delete(logged.id);
+    const results = await run();
     await this.messages.saveResults(logged.id, results);
     this.logger.debug(
       { robotId: robot.id, kind: event.kind, messageId: logged.id, handlers: results.length, requestId: job.requestId },
