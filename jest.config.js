@@ -1,4 +1,7 @@
-/** Fast unit tests, integration tests of adapters against real servers, and the e2e suite on SQLite and on MariaDB. */
+/**
+ * Fast unit tests, integration tests of adapters against real servers, the e2e suite on SQLite and on MariaDB, and the
+ * fault drills.
+ */
 const shared = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: {
@@ -34,6 +37,14 @@ module.exports = {
       displayName: 'e2e-mysql',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       setupFiles: ['<rootDir>/test/setup/mysql.ts'],
+    },
+    // Fault drills: the built service (dist/, compiled once by the global setup) in child processes under load, with
+    // its Redis, MariaDB, plugins or Gewe failing on purpose.
+    {
+      ...shared,
+      displayName: 'fault',
+      testMatch: ['<rootDir>/test/fault/**/*.fault-spec.ts'],
+      globalSetup: '<rootDir>/test/fault/support/global-setup.ts',
     },
   ],
 };
