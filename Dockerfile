@@ -4,12 +4,16 @@ FROM node:20-bookworm-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
+# the postinstall step installs the admin console's dependencies (web/) too
+COPY scripts/web-install.cjs ./scripts/
+COPY web/package.json web/package-lock.json ./web/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
 COPY migrations ./migrations
 COPY scripts ./scripts
-RUN npm run build && npm prune --omit=dev
+COPY web ./web
+RUN npm run build && npm run build:web && npm prune --omit=dev
 
 # Run: only production dependencies and the compiled service, as an unprivileged user.
 FROM node:20-bookworm-slim
@@ -22,6 +26,7 @@ WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
+COPY --from=build --chown=node:node /app/web/dist ./web/dist
 COPY --chown=node:node scripts/ensure-build.cjs ./scripts/ensure-build.cjs
 COPY --chown=node:node config/main_config.example.toml ./config/main_config.example.toml
 RUN mkdir -p data logs plugins && chown node:node data logs plugins

@@ -2,10 +2,12 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { text } from 'express';
+import { static as serveStatic, text } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from './app.module';
 import { PACKAGE } from './common/package-info';
@@ -22,25 +24,44 @@ export function requestIdMiddleware(req: Request & { id?: string }, res: Respons
   next();
 }
 
+export interface AppOptions extends AppModuleOptions {
+  /** The admin console's build (default: web/dist of this package); null serves no console. */
+  webDist?: string | null;
+}
+
+/** Where `npm run build --prefix web` writes the admin console. */
+export const DEFAULT_WEB_DIST = join(PACKAGE.root, 'web', 'dist');
+
 /** Builds the whole HTTP application; used by main.ts and by the e2e tests, so both run the same stack. */
-export async function createApp(options: AppModuleOptions): Promise<NestExpressApplication> {
+export async function createApp(options: AppOptions): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), {
     bufferLogs: true,
     bodyParser: false,
     abortOnError: false,
   });
-  configureApp(app, options.config);
+  configureApp(app, options.config, options.webDist === undefined ? DEFAULT_WEB_DIST : options.webDist);
   return app;
 }
 
-export function configureApp(app: NestExpressApplication, config: AppConfig): void {
+export function configureApp(app: NestExpressApplication, config: AppConfig, webDist: string | null = null): void {
   app.useLogger(app.get(Logger));
   app.flushLogs();
   app.disable('x-powered-by');
   if (config.backend.trust_proxy) app.set('trust proxy', true);
   // The request id comes first, so even a body that fails to parse is answered with one.
   app.use(requestIdMiddleware);
-  app.use(helmet());
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // robot avatars come from WeChat's image hosts; QR codes are data: URIs
+          imgSrc: ["'self'", 'data:', 'https:', 'http:'],
+          // the service is usually reached over plain http on a LAN: upgrading would break every asset
+          upgradeInsecureRequests: null,
+        },
+      },
+    }),
+  );
   const origins = config.backend.cors_origins;
   app.enableCors({
     origin: origins.includes('*') ? '*' : [...origins],
@@ -60,6 +81,50 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
       customSiteTitle: 'OpenGewe Backend API',
     });
   }
+  if (webDist !== null) serveConsole(app, webDist, config.backend.enable_docs ? config.backend.docs_url : null);
+}
+
+/**
+ * The admin console at `/`: its files from `dist`, and index.html for every other GET outside /api and the docs
+ * (the console routes with the History API, so /robots reloaded must still load it). Hashed assets are cached for
+ * good, index.html never. Without a build, `/` says how to make one.
+ */
+function serveConsole(app: NestExpressApplication, dist: string, docsUrl: string | null): void {
+  const index = join(dist, 'index.html');
+  const docs = docsUrl ? `/${docsUrl.replace(/^\/+|\/+$/g, '')}` : null;
+  const files = serveStatic(dist, {
+    index: false,
+    setHeaders: (res, path) =>
+      res.setHeader(
+        'Cache-Control',
+        /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache',
+      ),
+  });
+  const isApi = (path: string) => path === '/api' || path.startsWith('/api/');
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (isApi(req.path)) next();
+    else void files(req, res, next);
+  });
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const path = req.path;
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    if (isApi(path)) return next();
+    if (docs && (path === docs || path.startsWith(`${docs}/`) || path.startsWith(`${docs}-json`))) return next();
+    if (!existsSync(index)) {
+      res
+        .status(404)
+        .type('text/plain; charset=utf-8')
+        .send(
+          'The admin console is not built.\n\nBuild it with `npm run build:web` (or `npm start`, which builds it when ' +
+            'its sources changed), then reload. The API is under /api' +
+            (docs ? `, its documentation at ${docs}` : '') +
+            '.\n',
+        );
+      return;
+    }
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(index);
+  });
 }
 
 const TAGS: [string, string][] = [

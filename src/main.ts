@@ -35,6 +35,7 @@ async function bootstrap(): Promise<void> {
   log.info({ url: base, database: config.database.type, queue: config.queue.queue_type }, 'OpenGewe Backend is up');
   process.stdout.write(
     `\nOpenGewe Backend is listening on ${base}\n` +
+      `  Console:   ${base}/\n` +
       (config.backend.enable_docs ? `  API docs:  ${base}${config.backend.docs_url}\n` : '') +
       `  Health:    ${base}/api/health\n\n`,
   );

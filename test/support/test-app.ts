@@ -69,6 +69,8 @@ export interface TestAppOptions {
   /** Reuse a directory (and so its SQLite file and logs) from an earlier app: a restart. */
   dir?: string;
   database?: TestDatabase;
+  /** The admin console build to serve at / (default: none, so no test depends on web/dist being built). */
+  webDist?: string | null;
 }
 
 /**
@@ -107,6 +109,7 @@ export async function createTestApp(o: TestAppOptions = {}): Promise<TestApp & {
     rootLogger: root,
     configSource: null,
     env: { OPENGEWE_ADMIN_USERNAME: ADMIN.username, OPENGEWE_ADMIN_PASSWORD: ADMIN.password, ...o.env },
+    webDist: o.webDist ?? null,
   });
   await app.init();
   const server = app.getHttpServer();

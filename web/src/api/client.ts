@@ -1,0 +1,111 @@
+import createClient from 'openapi-fetch';
+import type { components, paths } from './schema';
+
+/** Types of the service's API, generated from its OpenAPI document (npm run web:api in the repository root). */
+export type Schemas = components['schemas'];
+export type Robot = Schemas['RobotResponseDto'];
+export type RobotStatus = Schemas['RobotStatusResponseDto'];
+export type RobotStatusName = RobotStatus['status'];
+export type User = Schemas['UserResponseDto'];
+export type ApiError = Schemas['ErrorResponseDto'];
+export type RobotStatusEvent = Schemas['RobotStatusEventDto'];
+export type MessageEvent = Schemas['MessageEventDto'];
+
+/**
+ * The tokens live in localStorage, and nothing else secret does: the access token (short-lived JWT) and the refresh
+ * token (single use, rotated at each refresh).
+ */
+const ACCESS = 'og.accessToken';
+const REFRESH = 'og.refreshToken';
+
+export const tokens = {
+  get access(): string | null {
+    return localStorage.getItem(ACCESS);
+  },
+  get refresh(): string | null {
+    return localStorage.getItem(REFRESH);
+  },
+  set(access: string, refresh: string): void {
+    localStorage.setItem(ACCESS, access);
+    localStorage.setItem(REFRESH, refresh);
+    notify();
+  },
+  clear(): void {
+    localStorage.removeItem(ACCESS);
+    localStorage.removeItem(REFRESH);
+    notify();
+  },
+};
+
+const listeners = new Set<() => void>();
+function notify(): void {
+  for (const l of listeners) l();
+}
+/** Called whenever the tokens change (login, refresh, logout, or a refresh that failed). */
+export function onTokensChange(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+let refreshing: Promise<boolean> | null = null;
+
+/** Trades the refresh token for new tokens, once at a time however many requests got a 401. */
+export function refreshTokens(): Promise<boolean> {
+  refreshing ??= (async () => {
+    const refreshToken = tokens.refresh;
+    if (!refreshToken) return false;
+    try {
+      const res = await fetch('/api/auth/refresh', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ refreshToken }),
+      });
+      if (!res.ok) {
+        // another tab may have rotated it meanwhile: only give up if the stored one is still ours
+        if (tokens.refresh === refreshToken) tokens.clear();
+        return tokens.refresh !== null;
+      }
+      const body = (await res.json()) as Schemas['TokenResponseDto'];
+      tokens.set(body.accessToken, body.refreshToken);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
+
+const NO_RETRY = ['/api/auth/login', '/api/auth/refresh'];
+
+/** fetch with the access token; a 401 triggers one refresh and one retry. */
+async function authFetch(input: Request): Promise<Response> {
+  const retry = input.clone();
+  const send = (req: Request) => {
+    const token = tokens.access;
+    if (token) req.headers.set('Authorization', `Bearer ${token}`);
+    return fetch(req);
+  };
+  const res = await send(input);
+  if (res.status !== 401 || NO_RETRY.includes(new URL(input.url).pathname)) return res;
+  if (!(await refreshTokens())) return res;
+  return send(retry);
+}
+
+export const api = createClient<paths>({ baseUrl: window.location.origin, fetch: authFetch });
+
+/** The message of an error body (a list of field errors is joined), or a fallback. */
+export function errorMessage(error: unknown, fallback: string): string {
+  const e = error as Partial<ApiError> | undefined;
+  if (e && Array.isArray(e.message)) return e.message.join('; ');
+  if (e && typeof e.message === 'string' && e.message) return e.message;
+  return fallback;
+}
+
+/** Unwraps an openapi-fetch result: the data, or throws an Error with the API's message. */
+export async function call<T>(p: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  const { data, error, response } = await p;
+  if (error !== undefined || !response.ok) throw new Error(errorMessage(error, `HTTP ${response.status}`));
+  return data as T;
+}

@@ -1,0 +1,134 @@
+import { useState } from 'react';
+import { api, call, type Robot } from '../api/client';
+import { LoadState, useLoad } from '../components/Async';
+import { CopyField } from '../components/CopyButton';
+import { StatusBadge } from '../components/StatusBadge';
+import { useI18n } from '../i18n';
+import { useLiveEvents } from '../live';
+import { CreateRobotDialog, QrLoginDialog } from './RobotDialogs';
+
+export function RobotsPage() {
+  const { t } = useI18n();
+  const list = useLoad(() => call(api.GET('/api/robots', { params: { query: { limit: 200 } } })));
+  const [creating, setCreating] = useState(false);
+  const [qrFor, setQrFor] = useState<Robot | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useLiveEvents((e) => {
+    if (e.type === 'robot.status' || e.type === 'resync') list.reload();
+  });
+
+  const act = async (fn: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await fn();
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+    list.reload();
+  };
+  const remove = (r: Robot) =>
+    window.confirm(t('robots.confirmDelete', { name: r.name })) &&
+    void act(() => call(api.DELETE('/api/robots/{robot_id}', { params: { path: { robot_id: r.id } } })));
+  const logout = (r: Robot) =>
+    window.confirm(t('robots.confirmLogout', { name: r.name })) &&
+    void act(() => call(api.POST('/api/robots/{robot_id}/logout', { params: { path: { robot_id: r.id } } })));
+
+  const robots = list.data?.items ?? [];
+  return (
+    <main id="main" className="page" aria-labelledby="robots-title">
+      <div className="page-head">
+        <h1 id="robots-title">{t('robots.title')}</h1>
+        <button type="button" className="button primary" onClick={() => setCreating(true)}>
+          + {t('robots.add')}
+        </button>
+      </div>
+      <LoadState {...list} loading={list.loading && !list.data} />
+      {error && (
+        <p className="alert alert-error" role="alert">
+          {error}
+        </p>
+      )}
+      {list.data && robots.length === 0 && <p className="card muted">{t('robots.empty')}</p>}
+      {robots.length > 0 && (
+        <table className="table robots">
+          <thead>
+            <tr>
+              <th scope="col">{t('robots.name')}</th>
+              <th scope="col">{t('robots.status')}</th>
+              <th scope="col">{t('robots.account')}</th>
+              <th scope="col">{t('robots.callbackUrl')}</th>
+              <th scope="col">{t('robots.actions')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {robots.map((r) => (
+              <tr key={r.id} data-testid={`robot-${r.id}`}>
+                <th scope="row" data-label={t('robots.name')}>
+                  {r.avatarUrl && <img className="avatar" src={r.avatarUrl} alt="" width={28} height={28} />}
+                  {r.name}
+                  <div className="muted small">
+                    {t('robots.appId')}: <code>{r.appId ?? t('common.none')}</code>
+                  </div>
+                </th>
+                <td data-label={t('robots.status')}>
+                  <StatusBadge status={r.status} />
+                </td>
+                <td data-label={t('robots.account')}>
+                  {r.nickname ?? '—'}
+                  {r.wxid && <div className="muted small">{r.wxid}</div>}
+                </td>
+                <td data-label={t('robots.callbackUrl')} className="callback">
+                  <CopyField value={r.callbackUrl} label={`${t('robots.callbackUrl')} ${r.name}`} />
+                  {r.callbackUrlWarning && (
+                    <p className="warn small" title={t('robots.callbackWarning')}>
+                      ⚠ {r.callbackUrlWarning}
+                    </p>
+                  )}
+                </td>
+                <td data-label={t('robots.actions')} className="row-actions">
+                  {r.status !== 'online' && (
+                    <button type="button" className="button small primary" onClick={() => setQrFor(r)}>
+                      {t('robots.login')}
+                    </button>
+                  )}
+                  {r.status === 'online' && (
+                    <button type="button" className="button small" onClick={() => logout(r)}>
+                      {t('robots.logout')}
+                    </button>
+                  )}
+                  <button
+                    type="button"
+                    className="button small danger"
+                    onClick={() => remove(r)}
+                    aria-label={`${t('common.delete')} ${r.name}`}
+                  >
+                    {t('common.delete')}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {creating && (
+        <CreateRobotDialog
+          onClose={() => setCreating(false)}
+          onCreated={() => {
+            setCreating(false);
+            list.reload();
+          }}
+        />
+      )}
+      {qrFor && (
+        <QrLoginDialog
+          robot={qrFor}
+          onClose={() => {
+            setQrFor(null);
+            list.reload();
+          }}
+        />
+      )}
+    </main>
+  );
+}
