@@ -32,6 +32,13 @@ module.exports = {
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       setupFiles: ['<rootDir>/test/setup/sqlite.ts'],
     },
+    // The admin console in Debian's chromium (playwright-core), against the real service on SQLite and the fake Gewe.
+    {
+      ...shared,
+      displayName: 'browser',
+      testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'],
+      setupFiles: ['<rootDir>/test/setup/sqlite.ts'],
+    },
     {
       ...shared,
       displayName: 'e2e-mysql',
