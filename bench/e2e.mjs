@@ -1,0 +1,385 @@
+// End to end and footprint: callbacks/s from POST to plugin handler completion at fixed offered rates, accept→handled
+// latency, backlog after the load, and RSS — in both queue modes, with 100 robots logged in on the fake Gewe server
+// and 10 plugins loaded.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ROOT,
+  cpuMs,
+  deleteRedisPrefix,
+  freePort,
+  http,
+  login,
+  nextIdBase,
+  now,
+  percentile,
+  pidsOf,
+  r0,
+  r1,
+  rssMB,
+  runLoad,
+  sleep,
+  startProcess,
+  startService,
+  stopProcess,
+  tempDir,
+  textTemplate,
+  waitFor,
+  waitHealthy,
+} from './lib.mjs';
+import { FILLERS, writePlugins } from './plugins.mjs';
+
+const ROBOTS = 100;
+const CONNECTIONS = 64;
+const MAX_CALLBACKS = 20_000;
+
+async function startFakeGewe(dir) {
+  const port = await freePort();
+  const fake = startProcess(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'test', 'fake-gewe', 'main.ts')],
+    {
+      env: { FAKE_GEWE_PORT: String(port), FAKE_GEWE_HOST: '127.0.0.1', FAKE_GEWE_QUIET: '1' },
+      logFile: join(dir, 'fake-gewe.out'),
+    },
+  );
+  const origin = `http://127.0.0.1:${port}`;
+  await waitFor('the fake Gewe server', async () => (await fetch(`${origin}/__control/state`)).ok, 30_000, 50);
+  return { fake, baseUrl: `${origin}/v2/api`, control: `${origin}/__control` };
+}
+
+/** Creates `n` robots through the API and logs each in on the fake Gewe (QR login, confirmed by the "phone"). */
+async function createRobots(base, token, gewe, n) {
+  const robots = [];
+  for (let start = 0; start < n; start += 10) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(10, n - start) }, async (_, k) => {
+        const i = start + k;
+        const { token: geweToken } = await http('POST', `${gewe.control}/token`, { body: {} });
+        const created = await http('POST', `${base}/api/robots?verify=false`, {
+          token,
+          body: { name: `bench-${i}`, baseUrl: gewe.baseUrl, token: geweToken, isGewe: false },
+        });
+        await http('POST', `${base}/api/robots/${created.id}/login`, { token });
+        const { appId } = await http('GET', `${base}/api/robots/${created.id}`, { token });
+        await http('POST', `${gewe.control}/confirm`, { body: { appId, account: { wxid: `wxid_bench_robot_${i}` } } });
+        return { id: created.id, appId, key: new URL(created.callbackUrl).searchParams.get('key') };
+      }),
+    );
+    robots.push(...batch);
+  }
+  await waitFor(
+    `${n} robots online`,
+    async () => (await http('GET', `${base}/api/robots?status=online&limit=200`, { token })).total === n,
+    60_000,
+    200,
+  );
+  return robots;
+}
+
+function readProbe(file) {
+  const handled = new Map();
+  if (!existsSync(file)) return handled;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line) continue;
+    const sp = line.indexOf(' ');
+    handled.set(line.slice(0, sp), Number(line.slice(sp + 1)));
+  }
+  return handled;
+}
+
+function probeLines(file) {
+  if (!existsSync(file)) return 0;
+  const size = statSync(file).size;
+  if (!size) return 0;
+  return readFileSync(file, 'utf8').split('\n').length - 1;
+}
+
+async function queueDepth(base, token) {
+  const q = await http('GET', `${base}/api/queue`, { token });
+  return { backlog: q.waiting + q.active + q.delayed, failed: q.failed, q };
+}
+
+async function loadPoint({ base, token, svc, robots, rate, durationS, ping, dir, probeFile, log, watch }) {
+  const templates = robots.map((r) => {
+    const [head, tail] = textTemplate(r.appId, { ping });
+    return { path: `/api/webhook?key=${encodeURIComponent(r.key)}`, head, tail };
+  });
+  const timingsFile = join(dir, `timings-${ping ? 'ping' : 'noop'}-${rate}.txt`);
+  const handledBefore = probeLines(probeFile);
+  const svcCpu0 = cpuMs(svc.pid);
+  const rss = [];
+  const sampler = setInterval(() => rss.push(rssMB(svc.pid)), 250);
+  const load = await runLoad(
+    {
+      mode: 'paced',
+      url: base,
+      targets: templates,
+      idBase: nextIdBase(),
+      connections: CONNECTIONS,
+      durationS,
+      rate,
+      timingsFile,
+    },
+    watch,
+  );
+  const loadEnd = load.loadEnd;
+  // the backlog right after the load stopped, then how long until the queue is empty and every accepted callback
+  // reached the probe
+  const atEnd = await queueDepth(base, token);
+  const afterLoadMs = now() - loadEnd;
+  let queueEmptyMs = null;
+  const deadline = now() + 150_000;
+  for (;;) {
+    const d = await queueDepth(base, token);
+    if (d.backlog === 0 && queueEmptyMs === null) queueEmptyMs = now() - loadEnd;
+    if (queueEmptyMs !== null && probeLines(probeFile) - handledBefore >= load.ok) break;
+    if (now() > deadline) break;
+    await sleep(100);
+  }
+  await sleep(150); // the probe's last flush
+  clearInterval(sampler);
+  const svcCpuMs = cpuMs(svc.pid) - svcCpu0;
+  const handled = readProbe(probeFile);
+  const accepted = readFileSync(timingsFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split(' '))
+    .filter((f) => f[3] === '200');
+  const fromAck = [];
+  const fromPost = [];
+  let lastHandled = 0;
+  let missing = 0;
+  for (const [id, due, ack] of accepted) {
+    const h = handled.get(id);
+    if (h === undefined) {
+      missing++;
+      continue;
+    }
+    fromAck.push(h - Number(ack));
+    fromPost.push(h - Number(due));
+    if (h > lastHandled) lastHandled = h;
+  }
+  fromAck.sort((a, b) => a - b);
+  fromPost.sort((a, b) => a - b);
+  const handledCount = fromAck.length;
+  const drainMs = Math.max(0, lastHandled - loadEnd);
+  const handledPerSec = handledCount / ((lastHandled - load.loadStart) / 1000);
+  const inWindow = accepted.filter(([id]) => (handled.get(id) ?? Infinity) <= loadEnd).length;
+  const point = {
+    scenario: ping ? 'example' : 'noop',
+    offered: rate,
+    durationS,
+    sent: load.sent,
+    accepted: load.ok,
+    rejected: load.non2xx + load.errors + (load.unanswered ?? 0),
+    non2xx: load.non2xx,
+    errorCodes: load.errorCodes,
+    unanswered: load.unanswered,
+    handled: handledCount,
+    missing,
+    handledPerSec,
+    handledDuringLoadPerSec: inWindow / load.durationS,
+    acceptP50: load.latencyMs.p50,
+    acceptP99: load.latencyMs.p99,
+    e2eP50: percentile(fromAck, 50),
+    e2eP99: percentile(fromAck, 99),
+    postP50: percentile(fromPost, 50),
+    postP99: percentile(fromPost, 99),
+    backlogAtEnd: atEnd.backlog,
+    backlogAtEndAfterMs: afterLoadMs,
+    queueEmptyMs,
+    drainMs,
+    failed: atEnd.failed,
+    rssMaxMB: Math.max(...rss.filter(Boolean)),
+    // CPU the service used from the first request until the last callback was handled, per callback: what the
+    // throughput would be with a whole core to itself is about 1 000 000 / this
+    serviceCpuUsPerCallback: (svcCpuMs * 1000) / Math.max(1, handledCount),
+    cpu: load.cpu,
+    othersCores: load.othersCoreShare,
+  };
+  log(
+    `${point.scenario} ${rate}/s: accepted ${point.accepted}/${point.sent}, handled ${handledCount} (${r0(handledPerSec)}/s), ` +
+      `accept→handled p50 ${r1(point.e2eP50)} p99 ${r1(point.e2eP99)} ms, POST→handled p99 ${r1(point.postP99)} ms, ` +
+      `HTTP p99 ${r1(point.acceptP99)} ms, backlog at end ${point.backlogAtEnd}, drained ${r0(drainMs)} ms after, ` +
+      `RSS max ${point.rssMaxMB} MB, service CPU ${r0(point.serviceCpuUsPerCallback)} µs/callback, ` +
+      `other processes ${r1(point.othersCores)} cores`,
+  );
+  return point;
+}
+
+async function runMode({ mode, log, quick, work }) {
+  const dir = tempDir(`e2e-${mode}`);
+  const gewe = await startFakeGewe(dir);
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const prefix = `og-bench-e2e:${process.pid}-${Date.now().toString(36)}:`;
+  const pluginsDir = join(dir, 'plugins');
+  const plugins = writePlugins(pluginsDir);
+  const probeFile = join(dir, 'probe.txt');
+  const svc = startService({
+    port,
+    dir,
+    extra: {
+      BENCH_PROBE_FILE: probeFile,
+      OPENGEWE__GEWE__CALLBACK_URL: `${base}/api/webhook`,
+      OPENGEWE__GEWE__LOGIN_POLL_INTERVAL: '100ms',
+      OPENGEWE__GEWE__SEND_MIN_INTERVAL: '0ms',
+      OPENGEWE__GEWE__SEND_JITTER: '0ms',
+      OPENGEWE__GEWE__SEND_MAX_PER_MINUTE: '10000',
+      OPENGEWE__PLUGINS__PLUGINS_DIR: pluginsDir,
+      ...(process.env.BENCH_CONCURRENCY ? { OPENGEWE__QUEUE__CONCURRENCY: process.env.BENCH_CONCURRENCY } : {}),
+      OPENGEWE__PLUGINS__ENABLED_PLUGINS: JSON.stringify(['BenchProbe', ...FILLERS]),
+      ...(mode === 'advanced'
+        ? {
+            OPENGEWE__BACKEND__ENABLE_REDIS: 'true',
+            OPENGEWE__REDIS__HOST: '127.0.0.1',
+            OPENGEWE__REDIS__PREFIX: prefix,
+            OPENGEWE__QUEUE__QUEUE_TYPE: 'advanced',
+            OPENGEWE__QUEUE__BROKER: 'redis://127.0.0.1:6379/0',
+          }
+        : { OPENGEWE__QUEUE__QUEUE_TYPE: 'simple' }),
+    },
+  });
+  const redisPid = pidsOf('redis-server')[0];
+  const watch = {
+    service: svc.pid,
+    fakeGewe: gewe.fake.pid,
+    ...(redisPid && mode === 'advanced' ? { redis: redisPid } : {}),
+  };
+  try {
+    await waitHealthy(base, svc);
+    const token = await login(base);
+    const t0 = now();
+    const robots = await createRobots(base, token, gewe, ROBOTS);
+    log(`${mode}: ${ROBOTS} robots created and online in ${r0(now() - t0)} ms`);
+    const loaded = (await http('GET', `${base}/api/plugins?limit=50`, { token })).items.filter((p) => p.loaded);
+    if (loaded.length !== plugins.length)
+      throw new Error(`${loaded.length} plugins loaded, expected ${plugins.length}`);
+    await sleep(3000);
+    const idleRss = rssMB(svc.pid);
+    log(`${mode}: idle RSS ${idleRss} MB (${ROBOTS} robots online, ${loaded.length} plugins loaded)`);
+
+    const durationS = quick ? 5 : 10;
+    const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+    const list = (v) => (v ? v.split(',').filter(Boolean).map(Number) : []);
+    const rates = arg('rates') !== undefined ? list(arg('rates')) : quick ? [1000, 4000] : [500, 1000, 2000, 4000];
+    const points = [];
+    // at most MAX_CALLBACKS per point: past the service's capacity the backlog has to drain before the next point
+    const secondsAt = (rate) => Math.min(durationS, MAX_CALLBACKS / rate);
+    for (const rate of rates) {
+      const p = { base, token, svc, robots, rate, durationS: secondsAt(rate), ping: false, dir, probeFile, log, watch };
+      points.push(await loadPoint(p));
+    }
+    // ExamplePlugin on: every callback is a "ping" from a contact, answered with "pong" through the fake Gewe
+    const exRates = arg('example-rates') !== undefined ? list(arg('example-rates')) : quick ? [1000] : [500, 1000];
+    if (exRates.length) await http('POST', `${base}/api/plugins/ExamplePlugin/enable`, { token });
+    for (const rate of exRates) {
+      const p = { base, token, svc, robots, rate, durationS: secondsAt(rate), ping: true, dir, probeFile, log, watch };
+      points.push(await loadPoint(p));
+    }
+    const pongs = (await http('GET', `${gewe.control}/sends?path=/message/postText`)).length;
+    const exHandled = points.filter((p) => p.scenario === 'example').reduce((a, p) => a + p.handled, 0);
+    log(`${mode}: the fake Gewe received ${pongs} pongs for ${exHandled} pings`);
+    await sleep(2000);
+    const afterRss = rssMB(svc.pid);
+    const plug = (await http('GET', `${base}/api/plugins?limit=50`, { token })).items.map((p) => ({
+      name: p.name,
+      enabled: p.enabled,
+      stats: p.stats,
+    }));
+    return {
+      mode,
+      robots: ROBOTS,
+      plugins: loaded.length,
+      idleRss,
+      afterRss,
+      points,
+      pongs,
+      exHandled,
+      pluginStats: plug,
+    };
+  } finally {
+    await stopProcess(svc);
+    await stopProcess(gewe.fake);
+    if (mode === 'advanced') await deleteRedisPrefix(prefix);
+  }
+}
+
+export async function runEndToEnd({ log, quick, work }) {
+  const modes = [];
+  const only = process.argv.find((a) => a.startsWith('--modes='));
+  const wanted = only ? only.slice(8).split(',') : ['simple', 'advanced'];
+  for (const mode of wanted) modes.push(await runMode({ mode, log, quick, work }));
+  const md = [
+    '## End to end (POST → plugin handler completion)',
+    '',
+    `${ROBOTS} robots logged in on the fake Gewe server (test/fake-gewe, its own process), 10 plugins loaded ` +
+      '(BenchProbe, 8 fillers, ExamplePlugin), SQLite, NODE_ENV=production, logs to a file only, role `all`, ' +
+      '`queue.concurrency` 4 (default). **Throughput runs set `gewe.send_min_interval = 0ms`, `gewe.send_jitter = 0ms` ' +
+      "and `gewe.send_max_per_minute = 10000`** (the defaults would hold ExamplePlugin's replies back on purpose). " +
+      `Load: bench/load.mjs paced mode, the offered rate spread evenly (1 ms ticks) over ${CONNECTIONS} keep-alive ` +
+      'connections, the text sample with a unique NewMsgId, robots in turn. *noop*: only BenchProbe and the fillers ' +
+      'run (ExamplePlugin loaded, disabled); the text sample as is. *example*: ExamplePlugin enabled and every ' +
+      'callback is the text sample changed to a "ping" from a contact, so each one is answered with "pong" through ' +
+      'the fake Gewe (plugin store read + write, a send).',
+    '',
+    'accept→handled: BenchProbe (priority 99, after every other handler) timestamps each event; minus the time the ' +
+      '200 reached the load generator (both are wall-clock readings with µs precision on this machine). ' +
+      'POST→handled: from when the request was due to be sent. handled/s: handled callbacks / (last handled − ' +
+      'load start). backlog at end: GET /api/queue (waiting + active + delayed) right after the last request; ' +
+      'drained: last handled − end of the load.',
+    '',
+    '| mode | scenario | offered/s × s | accepted/sent | handled/s | HTTP p99 ms | accept→handled p50 / p99 ms | POST→handled p99 ms | backlog at end | drained after ms | service CPU µs/callback | RSS max MB | other processes (cores) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const m of modes)
+    for (const p of m.points)
+      md.push(
+        `| ${m.mode} | ${p.scenario} | ${p.offered} × ${r1(p.durationS)} | ${p.accepted}/${p.sent} | ${r0(p.handledPerSec)} | ${r1(p.acceptP99)} | ` +
+          `${r1(p.e2eP50)} / ${r1(p.e2eP99)} | ${r1(p.postP99)} | ${p.backlogAtEnd} | ${r0(p.drainMs)} | ${r0(p.serviceCpuUsPerCallback)} | ${p.rssMaxMB} | ${r1(p.othersCores)} |`,
+      );
+  md.push('');
+  for (const m of modes) {
+    const noop = m.points.filter((p) => p.scenario === 'noop');
+    const kept = noop.filter((p) => p.drainMs <= 2000 && p.rejected === 0);
+    const best = kept.length ? Math.max(...kept.map((p) => p.offered)) : 0;
+    const peak = Math.max(...noop.map((p) => p.handledPerSec));
+    const at1k = noop.find((p) => p.offered === 1000);
+    const cpu = Math.min(...noop.map((p) => p.serviceCpuUsPerCallback));
+    md.push(
+      `- ${m.mode}: highest offered rate sustained (all accepted, drained within 2 s) **${best || 'none'}**/s, peak ` +
+        `${r0(peak)} handled/s (target ≥ 3000/s) — ${best >= 3000 ? 'met' : 'MISSED'}; ` +
+        (at1k
+          ? `at 1000/s accept→handled p99 ${r1(at1k.e2eP99)} ms and POST→handled p99 ${r1(at1k.postP99)} ms ` +
+            `(target ≤ 50 ms) — ${Math.max(at1k.e2eP99, at1k.postP99) <= 50 ? 'met' : 'MISSED'}, ` +
+            `drained ${r0(at1k.drainMs)} ms after the load (target ≤ 2000 ms) — ${at1k.drainMs <= 2000 ? 'met' : 'MISSED'}; `
+          : '') +
+        `service CPU ≥ ${r0(cpu)} µs per callback (≈ ${r0(1e6 / cpu)} callbacks/s on a whole core).`,
+    );
+  }
+  md.push(
+    '',
+    '## Footprint',
+    '',
+    '| mode | robots | plugins loaded | RSS idle MB | RSS max under load MB | RSS after load MB |',
+    '|---|---|---|---|---|---|',
+  );
+  for (const m of modes) {
+    const max = Math.max(...m.points.map((p) => p.rssMaxMB));
+    md.push(`| ${m.mode} | ${m.robots} | ${m.plugins} | ${m.idleRss} | ${max} | ${m.afterRss} |`);
+  }
+  const worst = Math.max(...modes.flatMap((m) => m.points.map((p) => p.rssMaxMB)));
+  const idle = Math.max(...modes.map((m) => m.idleRss));
+  md.push(
+    '',
+    `RSS idle ≤ ${idle} MB, under load ≤ ${worst} MB (target ≤ 250 MB) — idle ${idle <= 250 ? 'met' : 'MISSED'}, under load ${worst <= 250 ? 'met' : 'MISSED'}.`,
+  );
+  md.push(
+    '',
+    'ExamplePlugin replies: ' +
+      modes.map((m) => `${m.mode}: ${m.pongs} pongs for ${m.exHandled} pings`).join('; ') +
+      '.',
+  );
+  return { data: modes, markdown: md };
+}
