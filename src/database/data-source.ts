@@ -43,8 +43,13 @@ export function buildDataSourceOptions(config: AppConfig, flavor: MysqlFlavor = 
     type: 'better-sqlite3',
     database: file,
     // WAL lets the API read while a worker writes; busy_timeout waits instead of failing with SQLITE_BUSY.
+    // synchronous = NORMAL (SQLite's advice for WAL): a commit is written to the WAL but not fsynced, so it survives
+    // the process stopping or crashing; only an OS crash or power loss can undo the last commits. FULL fsyncs every
+    // commit, and better-sqlite3 runs on the event loop: each callback's 4-5 writes blocked the whole process for
+    // ~3 ms apiece on a VM disk, capping the simple queue at ~350 callbacks/s (bench/RESULTS.md).
     prepareDatabase: (db: { pragma(s: string): unknown }) => {
       db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
       db.pragma('busy_timeout = 5000');
       db.pragma('foreign_keys = ON');
     },
