@@ -32,6 +32,8 @@ export interface DispatchOptions {
   onlyPlugin?: string;
   /** The message log row of the event: `ctx.downloadMedia()` links the file to it. */
   messageId?: number;
+  /** The event's robot when the caller has just read it (the processor); read here otherwise. */
+  robot?: RobotEntity;
 }
 
 /** What one plugin's handlers did since the process started. */
@@ -105,7 +107,7 @@ export class PluginDispatcher {
 
     let robot: RobotEntity;
     try {
-      robot = await this.robots.entity(event.robotId);
+      robot = opts.robot?.id === event.robotId ? opts.robot : await this.robots.entity(event.robotId);
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       this.logger.warn(

@@ -80,7 +80,7 @@ export class CallbackProcessor {
       return;
     }
     // The reads come first: a database failure there (or while marking) is retried, not written off as interrupted.
-    const run = await this.dispatcher.prepare(event, { requestId: job.requestId, messageId: logged.id });
+    const run = await this.dispatcher.prepare(event, { requestId: job.requestId, messageId: logged.id, robot });
     try {
       await this.messages.markDispatching(logged.id);
     } catch (err) {

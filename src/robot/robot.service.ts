@@ -19,10 +19,24 @@ import {
 import { RobotEntity } from './robot.entity';
 import { emptyState, RobotLiveState, RobotStatePatch, RobotStateStore, RobotStatus } from './state/robot-state.store';
 
+/** How long the callback hot path may use a robot it read (see RobotService.hot). */
+const HOT_TTL_MS = 1000;
+const HOT_MAX = 10_000;
+/** lastCallbackAt is written at most this often per robot. */
+const NOTE_EVERY_MS = 1000;
+
 /** Robots: the table, their callback URLs, and the one place their status changes (live store + database). */
 @Injectable()
 export class RobotService {
   private readonly logger = new Logger(RobotService.name);
+  /**
+   * Robots found by the callback hot path (webhook by appId, processor by id), kept for HOT_TTL_MS: every callback
+   * needs its robot, and a database round trip per lookup was a fifth of the webhook's CPU. Any write through this
+   * service clears it at once; other instances see a change within HOT_TTL_MS.
+   */
+  private readonly hot = new Map<string, { until: number; robot: Promise<RobotEntity | null> }>();
+  /** When each robot's lastCallbackAt was last written (at most once per NOTE_EVERY_MS). */
+  private readonly noted = new Map<number, number>();
 
   constructor(
     @InjectRepository(RobotEntity) private readonly robots: Repository<RobotEntity>,
@@ -112,6 +126,7 @@ export class RobotService {
       ...(dto.config !== undefined ? { config: JSON.stringify(dto.config) } : {}),
     });
     const saved = await this.robots.save(robot).catch((err) => this.rethrowUnique(err));
+    this.changed();
     if (connectionChanged) this.clients.forget(id);
     this.logger.log({ actor, robotId: id, fields: Object.keys(dto), connectionChanged }, 'Robot updated');
     return this.toResponse(saved);
@@ -120,6 +135,8 @@ export class RobotService {
   async remove(id: number, actor: string): Promise<void> {
     await this.entity(id);
     await this.robots.delete({ id });
+    this.changed();
+    this.noted.delete(id);
     await this.store.remove(id);
     this.clients.forget(id);
     this.logger.log({ actor, robotId: id }, 'Robot deleted');
@@ -135,7 +152,10 @@ export class RobotService {
   /** Changes a robot's live state; a status change is also written to the robots table. */
   async applyState(robotId: number, patch: RobotStatePatch): Promise<RobotLiveState> {
     const state = await this.store.update(robotId, patch);
-    if (patch.status !== undefined) await this.robots.update({ id: robotId }, { status: patch.status });
+    if (patch.status !== undefined) {
+      await this.robots.update({ id: robotId }, { status: patch.status });
+      this.changed();
+    }
     return state;
   }
 
@@ -155,6 +175,7 @@ export class RobotService {
       .where('id = :id AND status IN (:...from)', { id: robotId, from })
       .execute();
     if (!res.affected) return false;
+    this.changed();
     await this.store.update(robotId, patch);
     return true;
   }
@@ -172,16 +193,41 @@ export class RobotService {
   ): Promise<void> {
     const patch: Partial<RobotEntity> = {};
     for (const [k, v] of Object.entries(account)) if (v !== undefined) (patch as Record<string, unknown>)[k] = v;
-    if (Object.keys(patch).length)
+    if (Object.keys(patch).length) {
       await this.robots.update({ id: robotId }, patch).catch((err) => this.rethrowUnique(err));
+      this.changed();
+    }
   }
 
+  /** The robot, for the callback hot path: may be up to HOT_TTL_MS old when another instance changed it. */
   findById(id: number): Promise<RobotEntity | null> {
-    return this.robots.findOne({ where: { id } });
+    return this.cached(`id:${id}`, () => this.robots.findOne({ where: { id } }));
   }
 
+  /** The robot of a Gewe device, for the webhook: may be up to HOT_TTL_MS old when another instance changed it. */
   findByAppId(appId: string): Promise<RobotEntity | null> {
-    return this.robots.findOne({ where: { appId } });
+    return this.cached(`app:${appId}`, () => this.robots.findOne({ where: { appId } }));
+  }
+
+  private cached(key: string, load: () => Promise<RobotEntity | null>): Promise<RobotEntity | null> {
+    const now = Date.now();
+    const hit = this.hot.get(key);
+    if (hit && hit.until > now) return hit.robot;
+    if (this.hot.size >= HOT_MAX) this.hot.clear();
+    const robot = load();
+    const entry = { until: now + HOT_TTL_MS, robot };
+    this.hot.set(key, entry);
+    // only robots that exist are kept: a robot created on another instance is found at once
+    const drop = () => {
+      if (this.hot.get(key) === entry) this.hot.delete(key);
+    };
+    robot.then((r) => r ?? drop(), drop);
+    return robot;
+  }
+
+  /** Forgets the hot-path copies (after any write to the robots table). */
+  private changed(): void {
+    this.hot.clear();
   }
 
   findByToken(token: string): Promise<RobotEntity[]> {
@@ -190,7 +236,12 @@ export class RobotService {
 
   /** A callback arrived for the robot: note when, and learn its wxid if the login did not tell. */
   async noteCallback(robot: RobotEntity, robotWxid: string | null): Promise<void> {
-    await this.store.update(robot.id, { lastCallbackAt: new Date().toISOString() });
+    // lastCallbackAt is shown in the robot's status: a write (two Redis round trips) per callback is not worth it
+    const now = Date.now();
+    if (now - (this.noted.get(robot.id) ?? 0) >= NOTE_EVERY_MS) {
+      this.noted.set(robot.id, now);
+      await this.store.update(robot.id, { lastCallbackAt: new Date(now).toISOString() });
+    }
     if (!robot.wxid && robotWxid) await this.saveAccount(robot.id, { wxid: robotWxid });
   }
 

@@ -24,6 +24,8 @@ export interface WebhookAnswer {
 @Injectable()
 export class WebhookService {
   private readonly logger = new Logger(WebhookService.name);
+  /** The expected key of each robot token (an HMAC per callback otherwise). */
+  private readonly keys = new Map<string, Buffer>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -107,7 +109,12 @@ export class WebhookService {
   }
 
   private checkKey(given: string, token: string): void {
-    const expected = Buffer.from(webhookKey(this.config.backend.secret_key, token));
+    let expected = this.keys.get(token);
+    if (!expected) {
+      if (this.keys.size >= 10_000) this.keys.clear();
+      expected = Buffer.from(webhookKey(this.config.backend.secret_key, token));
+      this.keys.set(token, expected);
+    }
     const actual = Buffer.from(given);
     if (actual.length !== expected.length || !timingSafeEqual(actual, expected))
       throw unauthorized('WEBHOOK_KEY_INVALID', 'The callback URL key does not match this robot');
