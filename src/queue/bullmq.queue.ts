@@ -49,17 +49,19 @@ export class BullMqQueue extends CallbackQueue {
     let timer: NodeJS.Timeout | undefined;
     try {
       const store = async (): Promise<'queued' | 'duplicate'> => {
-        // BullMQ silently keeps the first job of an id; ask first so the answer can say it was a repeat.
-        const known = await this.producer.exists(`${this.prefix}:${q.name}:${job.dedupKey}`);
-        if (known) return 'duplicate';
-        await this.queue.add('callback', job, {
-          jobId: job.dedupKey,
-          attempts: q.attempts,
-          backoff: { type: 'exponential', delay: q.backoff },
-          removeOnComplete: { age: Math.ceil(q.dedup_window / 1000) },
-          removeOnFail: false,
-        });
-        return 'queued';
+        // BullMQ silently keeps the first job of an id (adding it again changes nothing), so the answer learns that
+        // it was a repeat from an EXISTS sent just before the add on the same connection — both in one round trip.
+        const [known] = await Promise.all([
+          this.producer.exists(`${this.prefix}:${q.name}:${job.dedupKey}`),
+          this.queue.add('callback', job, {
+            jobId: job.dedupKey,
+            attempts: q.attempts,
+            backoff: { type: 'exponential', delay: q.backoff },
+            removeOnComplete: { age: Math.ceil(q.dedup_window / 1000) },
+            removeOnFail: false,
+          }),
+        ]);
+        return known ? 'duplicate' : 'queued';
       };
       return await Promise.race([
         store(),
