@@ -128,8 +128,10 @@ export class InboxQueue extends CallbackQueue {
         return;
       }
       const now = Date.now();
-      for (const [id, until] of this.recentlyDone) if (now >= until) this.recentlyDone.delete(id);
-      const fresh = rows.filter((r) => !this.inFlight.has(r.id) && !this.recentlyDone.has(r.id)).slice(0, free);
+      this.forgetDone(now);
+      const fresh = rows
+        .filter((r) => !this.inFlight.has(r.id) && !((this.recentlyDone.get(r.id) ?? 0) > now))
+        .slice(0, free);
       if (fresh.length === 0) return;
       for (const row of fresh) {
         const run = this.run(row).then((skipUntil) => {
@@ -139,6 +141,18 @@ export class InboxQueue extends CallbackQueue {
         });
         this.inFlight.set(row.id, run);
       }
+    }
+  }
+
+  /**
+   * Drops expired entries of recentlyDone from its oldest end. Scanning the whole map on every pump cost O(callbacks
+   * of the last 10 s) per callback; entries are mostly added in expiry order, and one that is still there after it
+   * expired is harmless (lookups compare its time).
+   */
+  private forgetDone(now: number): void {
+    for (const [id, until] of this.recentlyDone) {
+      if (until > now) return;
+      this.recentlyDone.delete(id);
     }
   }
 
