@@ -1,6 +1,6 @@
 // Shared helpers of the benchmark: processes, HTTP, the service's API, callback bodies, statistics.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,8 +11,17 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const now = () => performance.timeOrigin + performance.now();
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+const tempDirs = [];
+
 export function tempDir(tag) {
-  return mkdtempSync(join(tmpdir(), `og-bench-${tag}-`));
+  const dir = mkdtempSync(join(tmpdir(), `og-bench-${tag}-`));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** Removes every temp dir of this run (data, logs, timings); `--keep` keeps them for a look. */
+export function removeTempDirs() {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 export function freePort() {

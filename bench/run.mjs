@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, machine, tempDir } from './lib.mjs';
+import { ROOT, machine, removeTempDirs, tempDir } from './lib.mjs';
 import { runStartup } from './startup.mjs';
 import { runAccept } from './accept.mjs';
 import { runEndToEnd } from './e2e.mjs';
@@ -69,3 +69,5 @@ writeFileSync(join(outDir, 'latest.md'), md.join('\n'));
 writeFileSync(join(outDir, 'latest.json'), JSON.stringify(report, null, 2));
 process.stdout.write(md.join('\n') + '\n');
 log(`\nwritten to bench/out/report-${stamp}.{md,json}`);
+if (process.argv.includes('--keep')) log(`temp dirs kept under ${work} and its siblings og-bench-*`);
+else removeTempDirs();
