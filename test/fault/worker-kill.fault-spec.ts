@@ -42,8 +42,10 @@ describeDrill('fault drill: kill -9 the worker mid-load', ['redis'], () => {
         broker: `redis://${REDIS.host}:${REDIS.port}/0`,
         concurrency: 8,
         backoff: '100ms',
-        // the default 30 s + 30 s would make the new worker wait up to a minute for the dead one's jobs
-        lock_duration: '3s',
+        attempts: 10,
+        // the default 30 s + 30 s would make the new worker wait up to a minute for the dead one's jobs; 3 s was too
+        // short on a loaded CI machine (a busy worker missed its lock renewals and BullMQ failed the jobs as stalled)
+        lock_duration: '8s',
         stalled_interval: '500ms',
       },
       plugins: { enabled_plugins: ['Recorder'] },
