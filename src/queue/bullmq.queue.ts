@@ -94,6 +94,11 @@ export class BullMqQueue extends CallbackQueue {
         // any worker queues them again.
         lockDuration: this.config.queue.lock_duration,
         stalledInterval: this.config.queue.stalled_interval,
+        // BullMQ fails a job for good once it stalled more than this. Running a stalled job again is safe here (the
+        // message log's dispatch marker turns a re-run after a cut dispatch into `interrupted`, never a second plugin
+        // call), while failing it means a lost callback until someone retries it: allow a few stalls, e.g. a worker
+        // killed and its successor's event loop starved long enough to miss a lock renewal.
+        maxStalledCount: 3,
       },
     );
     this.worker.on('failed', (job, err) =>

@@ -144,12 +144,18 @@ describeE2E('live events (GET /api/events, Server-Sent Events)', () => {
     const seen = await first.next((e) => e.event === 'message' && (e.data as { text: string }).text === 'one');
     await first.close();
 
-    await postText('two', '7100000000000000003');
-    await postText('three', '7100000000000000004');
-    await waitFor(async () => {
-      const list = (await t.http().get(`/api/messages?robotId=${robot.id}`).set(bearer(session.accessToken))).body;
-      return list.items.some((i: { text: string }) => i.text === 'three');
-    });
+    // one after the other, each seen published on a second stream: the queue's workers run callbacks concurrently,
+    // so two posted together may be logged (and published) in either order
+    const watch = open('/api/events', bearer(session.accessToken));
+    await watch.next((e) => e.event === 'ready');
+    for (const [text, id] of [
+      ['two', '7100000000000000003'],
+      ['three', '7100000000000000004'],
+    ]) {
+      await postText(text, id);
+      await watch.next((e) => e.event === 'message' && (e.data as { text: string }).text === text);
+    }
+    await watch.close();
 
     const resumed = open('/api/events', { ...bearer(session.accessToken), 'Last-Event-ID': seen.id! });
     const ready = await resumed.next((e) => e.event === 'ready');

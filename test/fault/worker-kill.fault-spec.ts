@@ -73,15 +73,22 @@ describeDrill('fault drill: kill -9 the worker mid-load', ['redis'], () => {
 
     const posted = await load;
     const accepted = posted.filter((p) => p.status === 200).map((p) => p.id);
+    let progress = '';
     const done = await waitFor(
       async () => {
         const log = await readMessageLog({ sqlite: join(dir, 'opengewe.db') });
-        return accepted.every((id) => resultsOf(log.get(id)) !== null) ? log : null;
+        const pending = accepted.filter((id) => resultsOf(log.get(id)) === null);
+        if (pending.length === 0) return log;
+        const queue = await webhook.api('GET', '/api/queue', token).catch((e: Error) => ({ body: e.message }));
+        progress = `${pending.length} of ${accepted.length} pending (e.g. ${pending.slice(0, 3).join(', ')}), queue ${JSON.stringify(queue.body)}`;
+        return null;
       },
-      // normally ~5 s after the kill; generous because CI runs the other suites on the same 2 cores meanwhile
+      // normally ~5 s after the kill; generous for a slow CI machine
       50_000,
       'every accepted callback logged and handled',
-    );
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}; ${progress}`);
+    });
     const recoveredMs = Date.now() - killedAt;
     await sleep(300); // a late, wrongly repeated dispatch would show up here
     const handled = readRecord(record);
