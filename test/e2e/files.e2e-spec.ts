@@ -13,7 +13,6 @@ import {
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Redis from 'ioredis';
 import { LosslessNumber, stringify } from 'lossless-json';
 import { DataSource } from 'typeorm';
 import { FileRetention } from '../../src/file/file-retention';
@@ -21,12 +20,12 @@ import { downloadBytes, TINY_JPEG, type DownloadKind } from '../fake-gewe/fake-g
 import { FakeGewe, toJson } from '../fake-gewe/fake-gewe';
 import { writePlugin } from '../support/plugin-runtime';
 import { loadSamples, textCallback } from '../support/samples';
-import { describeWithRedis, REDIS } from '../support/services';
+import { cleanRedis, describeWithRedis, queueOverrides, type QueueMode } from '../support/services';
 import { bearer, createTestApp, describeE2E, destroyTestApp, login, TestApp, TestDatabase } from '../support/test-app';
 import { waitFor } from '../support/wait';
 
 type App = TestApp & { database: TestDatabase };
-type Mode = 'simple' | 'advanced';
+type Mode = QueueMode;
 
 interface FileDto {
   id: number;
@@ -44,23 +43,6 @@ interface FileDto {
   status: 'pending' | 'downloading' | 'done' | 'failed';
   error: string | null;
   attempts: number;
-}
-
-function queueOverrides(mode: Mode, prefix: string): Record<string, Record<string, unknown>> {
-  return mode === 'simple'
-    ? { queue: { queue_type: 'simple', backoff: '50ms' } }
-    : {
-        backend: { enable_redis: true },
-        redis: { host: REDIS.host, port: REDIS.port, prefix },
-        queue: { queue_type: 'advanced', broker: `redis://${REDIS.host}:${REDIS.port}/0`, backoff: '50ms' },
-      };
-}
-
-async function cleanRedis(prefix: string) {
-  const r = new Redis({ host: REDIS.host, port: REDIS.port });
-  const keys = await r.keys(`${prefix}*`);
-  if (keys.length) await r.del(...keys);
-  await r.quit();
 }
 
 /** A plugin that asks for the media of videos and emojis on demand, and for the (absent) media of a text. */

@@ -1,4 +1,3 @@
-import Redis from 'ioredis';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,7 @@ import { openDatabase } from '../../src/database/data-source';
 import { InboxEntity } from '../../src/queue/inbox.entity';
 import { InboxQueue } from '../../src/queue/inbox.queue';
 import { textCallback } from '../support/samples';
-import { describeWithRedis, REDIS } from '../support/services';
+import { cleanRedis, describeWithRedis, REDIS } from '../support/services';
 import { bearer, createTestApp, describeE2E, destroyTestApp, login, TestApp, TestDatabase } from '../support/test-app';
 import { waitFor } from '../support/wait';
 
@@ -81,12 +80,7 @@ describeE2E('accepted callbacks survive a stop before processing', () => {
 
   describeWithRedis('advanced queue', () => {
     const prefix = `og-dur:${process.pid}:${Date.now().toString(36)}:`;
-    afterAll(async () => {
-      const r = new Redis({ host: REDIS.host, port: REDIS.port });
-      const keys = await r.keys(`${prefix}*`);
-      if (keys.length) await r.del(...keys);
-      await r.quit();
-    });
+    afterAll(() => cleanRedis(prefix));
 
     it('jobs accepted by a webhook-only instance are processed by a worker started later', async () => {
       const q = {

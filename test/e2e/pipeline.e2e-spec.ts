@@ -1,31 +1,13 @@
 import { AddressInfo } from 'node:net';
-import Redis from 'ioredis';
 import { LosslessNumber, stringify } from 'lossless-json';
 import { FakeGewe } from '../fake-gewe/fake-gewe';
 import { loadSamples, newMsgIdOf, sampleBody, textCallback } from '../support/samples';
-import { describeWithRedis, REDIS } from '../support/services';
+import { cleanRedis, describeWithRedis, queueOverrides, type QueueMode } from '../support/services';
 import { bearer, createTestApp, describeE2E, destroyTestApp, login, TestApp, TestDatabase } from '../support/test-app';
 import { waitFor } from '../support/wait';
 
 type App = TestApp & { database: TestDatabase };
-type Mode = 'simple' | 'advanced';
-
-function queueOverrides(mode: Mode, prefix: string): Record<string, Record<string, unknown>> {
-  return mode === 'simple'
-    ? { queue: { queue_type: 'simple', backoff: '50ms' } }
-    : {
-        backend: { enable_redis: true },
-        redis: { host: REDIS.host, port: REDIS.port, prefix },
-        queue: { queue_type: 'advanced', broker: `redis://${REDIS.host}:${REDIS.port}/0`, backoff: '50ms' },
-      };
-}
-
-async function cleanRedis(prefix: string) {
-  const r = new Redis({ host: REDIS.host, port: REDIS.port });
-  const keys = await r.keys(`${prefix}*`);
-  if (keys.length) await r.del(...keys);
-  await r.quit();
-}
+type Mode = QueueMode;
 
 function pipelineSuite(mode: Mode) {
   let t: App;

@@ -1,9 +1,8 @@
-import Redis from 'ioredis';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeGewe } from '../fake-gewe/fake-gewe';
-import { describeWithRedis, REDIS } from '../support/services';
+import { cleanRedis, describeWithRedis, REDIS } from '../support/services';
 import { bearer, createTestApp, describeE2E, destroyTestApp, login, TestApp, TestDatabase } from '../support/test-app';
 import { sleep, waitFor } from '../support/wait';
 
@@ -41,10 +40,7 @@ describeE2E('two service instances sharing Redis', () => {
       await destroyTestApp(a);
       await fake.stop();
       rmSync(logsB, { recursive: true, force: true });
-      const r = new Redis({ host: REDIS.host, port: REDIS.port });
-      const keys = await r.keys(`${prefix}*`);
-      if (keys.length) await r.del(...keys);
-      await r.quit();
+      await cleanRedis(prefix);
     });
 
     it('runs one QR poller and one health checker per robot across both instances', async () => {

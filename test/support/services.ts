@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import Redis from 'ioredis';
 
 /** Synchronous TCP probe (jest needs to know while collecting tests whether a suite can run). */
 export function reachable(host: string, port: number): boolean {
@@ -36,4 +37,38 @@ export function describeWithRedis(name: string, fn: () => void): void {
     });
   console.warn(`\n!!! ${msg}: SKIPPING "${name}". Start redis-server to run it. !!!\n`);
   describe.skip(name, fn);
+}
+
+/** A unique Redis key prefix for one test run; `cleanRedis` removes its keys. */
+export function redisPrefix(name: string): string {
+  return `og-test:${name}:${process.pid}:${Date.now().toString(36)}:`;
+}
+
+/** Deletes every key under a test's prefix (SCAN, not KEYS: the Redis server is shared). */
+export async function cleanRedis(prefix: string): Promise<void> {
+  const r = new Redis({ host: REDIS.host, port: REDIS.port, lazyConnect: true });
+  try {
+    await r.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await r.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    r.disconnect();
+  }
+}
+
+export type QueueMode = 'simple' | 'advanced';
+
+/** Config overrides for one queue mode: the in-process inbox, or BullMQ on the real Redis under `prefix`. */
+export function queueOverrides(mode: QueueMode, prefix: string): Record<string, Record<string, unknown>> {
+  return mode === 'simple'
+    ? { queue: { queue_type: 'simple', backoff: '50ms' } }
+    : {
+        backend: { enable_redis: true },
+        redis: { host: REDIS.host, port: REDIS.port, prefix },
+        queue: { queue_type: 'advanced', broker: `redis://${REDIS.host}:${REDIS.port}/0`, backoff: '50ms' },
+      };
 }

@@ -1,9 +1,8 @@
-import Redis from 'ioredis';
 import { createConnection } from 'mysql2/promise';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { reachable, REDIS } from '../../support/services';
+import { cleanRedis, reachable, REDIS } from '../../support/services';
 
 export { REDIS };
 
@@ -61,20 +60,7 @@ export function redisPrefix(name: string): string {
   return `og-fault:${name}:${process.pid}:${Date.now().toString(36)}:`;
 }
 
-export async function cleanRedis(prefix: string): Promise<void> {
-  const r = new Redis({ host: REDIS.host, port: REDIS.port, lazyConnect: true });
-  try {
-    await r.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await r.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    r.disconnect();
-  }
-}
+export { cleanRedis };
 
 /** A fresh MariaDB database for one drill. */
 export async function createMysqlDatabase(name: string): Promise<{ database: string; drop(): Promise<void> }> {
