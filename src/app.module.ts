@@ -13,6 +13,7 @@ import { EventsModule } from './events/events.module';
 import { FileModule } from './file/file.module';
 import { LoggingModule } from './logging/logging.module';
 import { RootLogger } from './logging/root-logger';
+import { MetricsCoreModule, MetricsModule } from './metrics/metrics.module';
 import { PluginModule } from './plugin/plugin.module';
 import { RedisModule } from './redis/redis.module';
 import { MessageModule } from './message/message.module';
@@ -51,6 +52,7 @@ export class AppModule {
           }),
         }),
         RedisModule,
+        MetricsCoreModule,
         AuthModule,
         EventsModule,
         SystemModule,
@@ -59,6 +61,7 @@ export class AppModule {
         QueueModule,
         MessageModule,
         FileModule,
+        MetricsModule,
         ...(o.config.backend.role !== 'worker' ? [WebhookModule] : []),
         ...(o.config.backend.enable_admin ? [AdminModule] : []),
       ],

@@ -1,4 +1,4 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
@@ -71,7 +71,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig, web
   // The webhook reads its body as text: JSON.parse would corrupt 64-bit NewMsgIds, so the service parses it itself.
   app.use('/api/webhook', text({ type: () => true, limit: config.backend.webhook_body_limit }));
   app.useBodyParser('json', { limit: config.backend.body_limit });
-  app.setGlobalPrefix('api');
+  // /metrics is where Prometheus looks by default: it stays outside /api (see MetricsController).
+  app.setGlobalPrefix('api', { exclude: [{ path: 'metrics', method: RequestMethod.GET }] });
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   if (config.backend.enable_docs) {
@@ -100,7 +101,7 @@ function serveConsole(app: NestExpressApplication, dist: string, docsUrl: string
         /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache',
       ),
   });
-  const isApi = (path: string) => path === '/api' || path.startsWith('/api/');
+  const isApi = (path: string) => path === '/api' || path.startsWith('/api/') || path === '/metrics';
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (isApi(req.path)) next();
     else void files(req, res, next);

@@ -113,6 +113,17 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   } else if (secret !== '' && secret.length < 32) {
     throw new ConfigError(['backend.secret_key: must be at least 32 characters (or empty to generate one)']);
   }
+  const metricsToken = config.metrics.token;
+  if (metricsToken !== '' && metricsToken.length < 16)
+    throw new ConfigError(['metrics.token: must be at least 16 characters (or empty)']);
+  if (config.metrics.enabled && metricsToken === '') {
+    // /metrics tells who the robots are, how busy they are and what fails: not for anyone on the network.
+    if (production)
+      throw new ConfigError([
+        'metrics.token: metrics.enabled = true needs a token when NODE_ENV=production (e.g. `openssl rand -hex 24`); Prometheus sends it with `authorization: { credentials: … }`',
+      ]);
+    warnings.push('metrics.enabled without metrics.token: GET /metrics is open to anyone who can reach the service.');
+  }
   if (config.database.type === 'mysql' && config.database.mysql_password === '' && production)
     warnings.push('database.mysql_password is empty.');
 

@@ -269,6 +269,14 @@ export const CONFIG_SCHEMA = {
     concurrency: int(2, 1, 64, 'Downloads run in parallel by one instance.'),
     download_timeout: duration('120s', 1000, 'Longest time one file may take to download.'),
   },
+  metrics: {
+    enabled: bool(false, 'Serve Prometheus metrics at GET /metrics (outside /api). Off: /metrics answers 404.'),
+    token: str(
+      '',
+      'Bearer token a scraper must send (Authorization: Bearer <token>), at least 16 characters. Required when enabled with NODE_ENV=production; empty elsewhere leaves /metrics open.',
+      { sensitive: true },
+    ),
+  },
   logging: {
     level: oneOf(LOG_LEVELS, 'info', 'Lowest level logged (changeable at runtime).', LOG_LEVEL_ALIASES),
     format: oneOf(['color', 'json', 'simple'] as const, 'color', 'Console format. The log file is always JSON lines.'),

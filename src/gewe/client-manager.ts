@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
 import { GeweClient } from './gewe-client';
 
 /** What the manager needs to know of a robot to talk to Gewe for it. */
@@ -22,7 +23,10 @@ export class GeweClientManager {
   private readonly logger = new Logger('GeweClient');
   private readonly clients = new Map<number, { client: GeweClient; fingerprint: string }>();
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() private readonly metrics?: MetricsService,
+  ) {}
 
   forRobot(robot: RobotConnection): GeweClient {
     const fingerprint = `${robot.baseUrl}\n${robot.token ?? ''}\n${robot.isGewe}`;
@@ -39,6 +43,7 @@ export class GeweClientManager {
       timeoutMs: this.config.gewe.request_timeout,
       maxResponseBytes: this.config.gewe.max_response_size,
       onCall: (e) => {
+        this.metrics?.geweCall(e.endpoint, e.durationMs, e.outcome);
         const line = {
           robotId: robot.id,
           endpoint: e.endpoint,
@@ -63,6 +68,7 @@ export class GeweClientManager {
       isGewe: connection.isGewe,
       timeoutMs: this.config.gewe.request_timeout,
       maxResponseBytes: this.config.gewe.max_response_size,
+      onCall: (e) => this.metrics?.geweCall(e.endpoint, e.durationMs, e.outcome),
     });
   }
 

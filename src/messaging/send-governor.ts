@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
 
 interface Lane {
   /** Tail of this robot's chain of sends: each send starts after the previous one finished. */
@@ -33,7 +34,10 @@ export class SendGovernor {
   /** Source of the jitter (replaceable in tests). */
   random: () => number = Math.random;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() private readonly metrics?: MetricsService,
+  ) {}
 
   schedule<T>(robotId: number, send: () => Promise<T>): Promise<T> {
     const lane = this.lanes.get(robotId) ?? { tail: Promise.resolve(), last: 0, window: [], queued: 0 };
@@ -49,14 +53,19 @@ export class SendGovernor {
       lane.last = started;
       lane.window.push(started);
       const delay = started - enqueued;
+      this.metrics?.governorWaited(delay);
       if (delay > 50) {
         st.delayed++;
         st.totalDelayMs += delay;
         this.logger.debug({ robotId, delayMs: delay, queued: lane.queued - 1 }, 'Send delayed by the governor');
       }
+      let ok = false;
       try {
-        return await send();
+        const answer = await send();
+        ok = true;
+        return answer;
       } finally {
+        this.metrics?.send(robotId, ok);
         lane.queued--;
         st.queued = lane.queued;
         st.sent++;

@@ -7,6 +7,7 @@ import { FileService } from '../file/file.service';
 import { MediaDownloadError } from '../file/stored-file';
 import { isGeweError } from '../gewe/gewe.errors';
 import { MessengerFactory } from '../messaging/messenger.factory';
+import { MetricsService } from '../metrics/metrics.service';
 import type { RobotEntity } from '../robot/robot.entity';
 import { RobotService } from '../robot/robot.service';
 import { PluginKvStore } from './plugin-kv.store';
@@ -79,6 +80,7 @@ export class PluginDispatcher {
     private readonly robots: RobotService,
     private readonly messengers: MessengerFactory,
     @Optional() private readonly files?: FileService,
+    @Optional() private readonly metrics?: MetricsService,
   ) {}
 
   async dispatch(event: GeweEvent, opts: DispatchOptions): Promise<HandlerOutcome[]> {
@@ -221,6 +223,7 @@ export class PluginDispatcher {
     s.calls++;
     s.totalMs += o.durationMs;
     s.avgMs = Math.round((s.totalMs / s.calls) * 10) / 10;
+    this.metrics?.pluginHandler(h.plugin, o.status === 'stopped' ? 'ok' : o.status, o.durationMs);
     if (o.status === 'ok' || o.status === 'stopped') {
       this.consecutiveFailures.delete(h.plugin);
       return false;
@@ -243,6 +246,7 @@ export class PluginDispatcher {
     const reason = `disabled automatically after ${max} consecutive failures: ${o.error ?? o.status}`.slice(0, 500);
     try {
       await this.settings.setEnabled(h.plugin, false, reason);
+      this.metrics?.pluginAutoDisabled(h.plugin);
       this.logger.error({ plugin: h.plugin, requestId, reason }, 'Plugin disabled automatically');
     } catch (err) {
       this.logger.error({ err, plugin: h.plugin }, 'Could not disable a failing plugin');

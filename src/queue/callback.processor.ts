@@ -3,6 +3,7 @@ import { classify } from '../callback/classify';
 import { parseJsonBigSafe } from '../common/bigint-json';
 import { EventBus, TEXT_PREVIEW } from '../events/event-bus';
 import { FileService } from '../file/file.service';
+import { MetricsService, ProcessResult } from '../metrics/metrics.service';
 import { MessageLogService } from '../message/message-log.service';
 import { PluginDispatcher } from '../plugin/plugin.dispatcher';
 import { RobotHealthService } from '../robot/robot-health.service';
@@ -32,16 +33,32 @@ export class CallbackProcessor {
     private readonly dispatcher: PluginDispatcher,
     private readonly files: FileService,
     private readonly events: EventBus,
+    private readonly metrics: MetricsService,
   ) {}
 
+  /** Processes one job and counts its result by robot and kind (an error is counted, then rethrown for a retry). */
   async process(job: CallbackJob): Promise<void> {
+    const seen: { kind: string } = { kind: 'unknown' };
+    let result: ProcessResult | null;
+    try {
+      result = await this.handle(job, seen);
+    } catch (err) {
+      this.metrics.callbackProcessed(job.robotId, seen.kind, 'error');
+      throw err;
+    }
+    if (result) this.metrics.callbackProcessed(job.robotId, seen.kind, result, Date.parse(job.receivedAt));
+  }
+
+  /** null: nothing to count (the robot was deleted). */
+  private async handle(job: CallbackJob, seen: { kind: string }): Promise<ProcessResult | null> {
     const robot = await this.robots.findById(job.robotId);
     if (!robot) {
       this.logger.warn({ robotId: job.robotId, requestId: job.requestId }, 'Callback for a deleted robot dropped');
-      return;
+      return null;
     }
     const raw = parseJsonBigSafe(job.payload);
     const event = classify(raw, { id: robot.id, appId: robot.appId ?? '', wxid: robot.wxid });
+    seen.kind = event.kind;
     await this.robots.noteCallback(robot, event.robotWxid);
     if (event.kind === 'offline') this.health.reconnect(robot.id, 'Gewe sent an Offline callback');
 
@@ -51,7 +68,7 @@ export class CallbackProcessor {
         { robotId: robot.id, newMsgId: event.newMsgId, requestId: job.requestId },
         'Repeated callback dropped',
       );
-      return;
+      return 'duplicate';
     }
     // Idempotent (one files row per message and kind), and before the dispatch bookkeeping: a crash cannot skip it.
     await this.files.onMessage(event, logged.id, parseConfig(robot.config));
@@ -77,7 +94,7 @@ export class CallbackProcessor {
         { robotId: robot.id, messageId: logged.id, requestId: job.requestId },
         'Dispatch was interrupted; not repeated',
       );
-      return;
+      return 'interrupted';
     }
     // The reads come first: a database failure there (or while marking) is retried, not written off as interrupted.
     const run = await this.dispatcher.prepare(event, { requestId: job.requestId, messageId: logged.id, robot });
@@ -94,5 +111,6 @@ export class CallbackProcessor {
       { robotId: robot.id, kind: event.kind, messageId: logged.id, handlers: results.length, requestId: job.requestId },
       'Callback handled',
     );
+    return 'handled';
   }
 }

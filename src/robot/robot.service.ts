@@ -17,7 +17,14 @@ import {
   RobotUpdateDto,
 } from './dto/robot.dto';
 import { RobotEntity } from './robot.entity';
-import { emptyState, RobotLiveState, RobotStatePatch, RobotStateStore, RobotStatus } from './state/robot-state.store';
+import {
+  emptyState,
+  ROBOT_STATUSES,
+  RobotLiveState,
+  RobotStatePatch,
+  RobotStateStore,
+  RobotStatus,
+} from './state/robot-state.store';
 
 /** How long the callback hot path may use a robot it read (see RobotService.hot). */
 const HOT_TTL_MS = 1000;
@@ -248,6 +255,19 @@ export class RobotService {
   /** The robots whose status says Gewe should be checked on (health checks). */
   findByStatus(statuses: RobotStatus[]): Promise<RobotEntity[]> {
     return this.robots.find({ where: statuses.map((status) => ({ status })) });
+  }
+
+  /** How many robots are in each status (every status present, zero when none): one grouped query. */
+  async countByStatus(): Promise<Record<RobotStatus, number>> {
+    const rows = await this.robots
+      .createQueryBuilder('r')
+      .select('r.status', 'status')
+      .addSelect('COUNT(*)', 'n')
+      .groupBy('r.status')
+      .getRawMany<{ status: string; n: string | number }>();
+    const out = Object.fromEntries(ROBOT_STATUSES.map((s) => [s, 0])) as Record<RobotStatus, number>;
+    for (const r of rows) if (r.status in out) out[r.status as RobotStatus] += Number(r.n);
+    return out;
   }
 
   async assertAppIdFree(appId: string, exceptId?: number): Promise<void> {

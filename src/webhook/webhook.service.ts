@@ -4,6 +4,7 @@ import { parseJsonBigSafe } from '../common/bigint-json';
 import { badRequest, DomainError, notFound, unauthorized } from '../common/domain-error';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
 import { CallbackQueue, QueueUnavailableError } from '../queue/callback-queue';
 import { webhookKey } from '../robot/callback-url';
 import { RobotService } from '../robot/robot.service';
@@ -31,9 +32,25 @@ export class WebhookService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly robots: RobotService,
     private readonly queue: CallbackQueue,
+    private readonly metrics: MetricsService,
   ) {}
 
+  /** Accepts one callback, and counts what became of it (metrics are recorded in memory: no I/O added). */
   async accept(body: unknown, key: string | undefined, requestId: string | null): Promise<WebhookAnswer> {
+    try {
+      return await this.handle(body, key, requestId, performance.now());
+    } catch (err) {
+      this.metrics.webhookRejected(err instanceof DomainError ? err.code : 'INTERNAL');
+      throw err;
+    }
+  }
+
+  private async handle(
+    body: unknown,
+    key: string | undefined,
+    requestId: string | null,
+    started: number,
+  ): Promise<WebhookAnswer> {
     if (!key)
       throw unauthorized('WEBHOOK_KEY_MISSING', 'The callback URL has no key: use the callbackUrl shown for the robot');
     if (typeof body !== 'string' || body.trim() === '') throw badRequest('EMPTY_BODY', 'The callback body is empty');
@@ -90,6 +107,11 @@ export class WebhookService {
       this.logger.error({ robotId: robot.id, requestId, reason }, 'Callback could not be stored: answered 503');
       throw notStored();
     }
+    this.metrics.webhookCallback(
+      robot.id,
+      outcome === 'duplicate' ? 'duplicate' : 'accepted',
+      (performance.now() - started) / 1000,
+    );
     return outcome === 'duplicate'
       ? { status: 'success', message: 'Already received', duplicate: true }
       : { status: 'success', message: 'Accepted' };

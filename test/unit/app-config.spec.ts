@@ -556,6 +556,8 @@ password = "redis-pass"
 [gewe]
 token = "gewe-token"
 app_id = "wx_app"
+[metrics]
+token = "metrics-token-0123456789"
 `);
     const masked = maskedConfig(config);
     for (const name of sensitive) {
@@ -677,5 +679,29 @@ describe('config/main_config.example.toml', () => {
         section,
         keys: Object.keys(SCHEMA[section]).sort(),
       });
+  });
+});
+
+describe('loadConfig metrics checks', () => {
+  it('refuses metrics enabled without a token in production', () => {
+    const err = configError(() => load('[metrics]\nenabled = true\n', { env: { NODE_ENV: 'production' } }));
+    expect(err.message).toContain('metrics.token');
+  });
+
+  it('serves open metrics outside production, with a warning', () => {
+    const { config, warnings } = load('[metrics]\nenabled = true\n');
+    expect(config.metrics.enabled).toBe(true);
+    expect(warnings.join('\n')).toContain('metrics.enabled without metrics.token');
+  });
+
+  it('accepts a token of 16 characters or more in production, refuses a shorter one anywhere', () => {
+    const prod = { env: { NODE_ENV: 'production' } };
+    expect(load('[metrics]\nenabled = true\ntoken = "0123456789abcdef"\n', prod).config.metrics.token).toHaveLength(16);
+    expect(configError(() => load('[metrics]\ntoken = "short"\n')).message).toContain('metrics.token');
+  });
+
+  it('masks the metrics token', () => {
+    const { config } = load('[metrics]\ntoken = "0123456789abcdef"\n');
+    expect(maskedConfig(config).metrics.token).toBe(SECRET_MASK);
   });
 });

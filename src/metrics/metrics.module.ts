@@ -1,0 +1,20 @@
+import { Global, Module } from '@nestjs/common';
+import { MessagingModule } from '../messaging/messaging.module';
+import { QueueModule } from '../queue/queue.module';
+import { RobotModule } from '../robot/robot.module';
+import { MetricsScrapeService } from './metrics-scrape.service';
+import { MetricsController } from './metrics.controller';
+import { MetricsService } from './metrics.service';
+
+/** The recorder every module reports to (global, so recording sites need no import). */
+@Global()
+@Module({ providers: [MetricsService], exports: [MetricsService] })
+export class MetricsCoreModule {}
+
+/** GET /metrics: the recorder's metrics plus the shared gauges read on scrape. */
+@Module({
+  imports: [QueueModule, RobotModule, MessagingModule],
+  controllers: [MetricsController],
+  providers: [MetricsScrapeService],
+})
+export class MetricsModule {}

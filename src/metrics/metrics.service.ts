@@ -1,0 +1,234 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { EVENT_KINDS } from '../callback/events';
+import { INSTANCE_ID } from '../common/instance-id';
+import { PACKAGE } from '../common/package-info';
+import { endpointLabel } from '../gewe/endpoints';
+
+/** What became of a callback at the webhook. */
+export type WebhookResult = 'accepted' | 'duplicate';
+/** What became of a callback in the processor. */
+export type ProcessResult = 'handled' | 'duplicate' | 'interrupted' | 'error';
+export type HandlerResult = 'ok' | 'error' | 'timeout';
+export type GeweOutcome = 'ok' | 'api_error' | 'transport_error';
+
+/** Error codes of the webhook that are counted by name; anything else is `other` (bounded label values). */
+const REJECT_REASONS = new Set([
+  'WEBHOOK_KEY_MISSING',
+  'WEBHOOK_KEY_INVALID',
+  'EMPTY_BODY',
+  'MALFORMED_JSON',
+  'MALFORMED_CALLBACK',
+  'APPID_MISSING',
+  'UNKNOWN_APPID',
+  'UNKNOWN_TOKEN',
+  'CALLBACK_TOO_LARGE',
+  'QUEUE_UNAVAILABLE',
+]);
+const KINDS = new Set<string>(EVENT_KINDS);
+
+/** Calls and failures of one minute, for the Gewe error-rate alert. */
+export interface CallBucket {
+  minute: number;
+  calls: number;
+  errors: number;
+}
+const WINDOW_MINUTES = 60;
+
+/**
+ * The service's own metrics, recorded where things happen and scraped at GET /metrics. Every recording method is
+ * synchronous and does no I/O (a counter or histogram update in memory), so the callback hot path stays cheap; values
+ * that need a query (queue depth, robots by status) are read on scrape by MetricsScrapeService instead.
+ *
+ * Labels are bounded: `robot` is the robot's numeric id (never a wxid), `kind` one of the event kinds, `endpoint` one
+ * of GEWE_ENDPOINTS or `other`, `plugin` a plugin's name (one per folder). Each application instance has its own
+ * registry (tests run several in one process), labelled with `instance_id`.
+ */
+@Injectable()
+export class MetricsService {
+  /** This instance's metrics: counters, histograms, process metrics; every series has `instance_id`. */
+  readonly registry = new Registry();
+
+  private readonly webhookCallbacks: Counter<'robot' | 'result'>;
+  private readonly rejected: Counter<'reason'>;
+  private readonly acceptDuration: Histogram;
+  private readonly processed: Counter<'robot' | 'kind' | 'result'>;
+  private readonly endToEnd: Histogram;
+  private readonly handlerDuration: Histogram<'plugin'>;
+  private readonly handlerCalls: Counter<'plugin' | 'result'>;
+  private readonly autoDisabled: Counter<'plugin'>;
+  private readonly sends: Counter<'robot' | 'result'>;
+  private readonly governorDelay: Histogram;
+  private readonly geweDuration: Histogram<'endpoint'>;
+  private readonly geweErrors: Counter<'endpoint' | 'type'>;
+  /** Filled on scrape (see MetricsScrapeService). */
+  readonly governorQueued: Gauge<'robot'>;
+  readonly collectorUp: Gauge<'collector'>;
+
+  private readonly geweWindow: CallBucket[] = [];
+  /** The clock of the Gewe call window (replaceable in tests). */
+  now: () => number = Date.now;
+
+  constructor(@Inject(INSTANCE_ID) instanceId: string) {
+    const r = this.registry;
+    r.setDefaultLabels({ instance_id: instanceId });
+    collectDefaultMetrics({ register: r });
+    new Gauge({
+      name: 'opengewe_info',
+      help: 'Always 1; the version of the service in a label.',
+      labelNames: ['version'],
+      registers: [r],
+    }).set({ version: PACKAGE.version }, 1);
+
+    this.webhookCallbacks = new Counter({
+      name: 'opengewe_webhook_callbacks_total',
+      help: 'Callbacks stored by the webhook (accepted), or dropped as a repeat of one still queued (duplicate).',
+      labelNames: ['robot', 'result'],
+      registers: [r],
+    });
+    this.rejected = new Counter({
+      name: 'opengewe_webhook_rejected_total',
+      help: 'Callbacks the webhook refused, by error code in lowercase (other for any other code). Bodies over backend.webhook_body_limit are refused before and not counted.',
+      labelNames: ['reason'],
+      registers: [r],
+    });
+    this.acceptDuration = new Histogram({
+      name: 'opengewe_webhook_accept_duration_seconds',
+      help: 'Time the webhook took to parse, check and durably store a callback it accepted.',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [r],
+    });
+    this.processed = new Counter({
+      name: 'opengewe_callbacks_processed_total',
+      help: 'Callbacks the processor finished: handled (plugins ran), duplicate (already in the message log), interrupted (a crash cut its dispatch), error (to be retried, or failed).',
+      labelNames: ['robot', 'kind', 'result'],
+      registers: [r],
+    });
+    this.endToEnd = new Histogram({
+      name: 'opengewe_callback_end_to_end_seconds',
+      help: 'From the webhook accepting a callback to the processor having handled it (plugins ran, results saved).',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers: [r],
+    });
+    this.handlerDuration = new Histogram({
+      name: 'opengewe_plugin_handler_duration_seconds',
+      help: 'Duration of plugin handler calls (a timed-out call counts as the timeout).',
+      labelNames: ['plugin'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [r],
+    });
+    this.handlerCalls = new Counter({
+      name: 'opengewe_plugin_handler_calls_total',
+      help: 'Plugin handler calls by result: ok (also a handler that stopped the chain), error (threw), timeout.',
+      labelNames: ['plugin', 'result'],
+      registers: [r],
+    });
+    this.autoDisabled = new Counter({
+      name: 'opengewe_plugin_auto_disabled_total',
+      help: 'Times a plugin was disabled automatically after max_consecutive_failures.',
+      labelNames: ['plugin'],
+      registers: [r],
+    });
+    this.sends = new Counter({
+      name: 'opengewe_sends_total',
+      help: 'Sends through the send governor (texts, media, forwards, revokes) by robot and result.',
+      labelNames: ['robot', 'result'],
+      registers: [r],
+    });
+    this.governorDelay = new Histogram({
+      name: 'opengewe_send_governor_delay_seconds',
+      help: 'How long a send waited for its turn in the send governor (rate limit and jitter).',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
+      registers: [r],
+    });
+    this.governorQueued = new Gauge({
+      name: 'opengewe_send_governor_queued',
+      help: 'Sends waiting or running in the send governor of this instance, by robot.',
+      labelNames: ['robot'],
+      registers: [r],
+    });
+    this.geweDuration = new Histogram({
+      name: 'opengewe_gewe_request_duration_seconds',
+      help: 'Gewe API calls by endpoint: duration of every call, successful or not.',
+      labelNames: ['endpoint'],
+      buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [r],
+    });
+    this.geweErrors = new Counter({
+      name: 'opengewe_gewe_request_errors_total',
+      help: 'Gewe API calls that failed, by endpoint and type: api_error (ret != 200) or transport_error (timeout, unreachable, bad answer).',
+      labelNames: ['endpoint', 'type'],
+      registers: [r],
+    });
+    this.collectorUp = new Gauge({
+      name: 'opengewe_metrics_collector_up',
+      help: '1 when the last scrape could read this source (queue, robots), 0 when it failed.',
+      labelNames: ['collector'],
+      registers: [r],
+    });
+  }
+
+  /** This instance's metrics in the text format. */
+  async text(): Promise<string> {
+    return normalizeNaN(await this.registry.metrics());
+  }
+
+  webhookCallback(robotId: number, result: WebhookResult, seconds: number): void {
+    this.webhookCallbacks.inc({ robot: String(robotId), result });
+    if (result === 'accepted') this.acceptDuration.observe(seconds);
+  }
+
+  webhookRejected(code: string): void {
+    this.rejected.inc({ reason: REJECT_REASONS.has(code) ? code.toLowerCase() : 'other' });
+  }
+
+  /** `acceptedAt`: when the webhook accepted the callback (ms since the epoch); observed for handled callbacks. */
+  callbackProcessed(robotId: number, kind: string, result: ProcessResult, acceptedAt?: number): void {
+    this.processed.inc({ robot: String(robotId), kind: KINDS.has(kind) ? kind : 'unknown', result });
+    if (result === 'handled' && acceptedAt !== undefined && Number.isFinite(acceptedAt))
+      this.endToEnd.observe(Math.max(0, (Date.now() - acceptedAt) / 1000));
+  }
+
+  pluginHandler(plugin: string, result: HandlerResult, durationMs: number): void {
+    this.handlerCalls.inc({ plugin, result });
+    this.handlerDuration.observe({ plugin }, durationMs / 1000);
+  }
+
+  pluginAutoDisabled(plugin: string): void {
+    this.autoDisabled.inc({ plugin });
+  }
+
+  send(robotId: number, ok: boolean): void {
+    this.sends.inc({ robot: String(robotId), result: ok ? 'ok' : 'error' });
+  }
+
+  governorWaited(delayMs: number): void {
+    this.governorDelay.observe(Math.max(0, delayMs) / 1000);
+  }
+
+  geweCall(endpoint: string, durationMs: number, outcome: GeweOutcome): void {
+    const label = endpointLabel(endpoint);
+    this.geweDuration.observe({ endpoint: label }, durationMs / 1000);
+    if (outcome !== 'ok') this.geweErrors.inc({ endpoint: label, type: outcome });
+    const minute = Math.floor(this.now() / 60_000);
+    let last = this.geweWindow[this.geweWindow.length - 1];
+    if (!last || last.minute !== minute) {
+      this.geweWindow.push((last = { minute, calls: 0, errors: 0 }));
+      while (this.geweWindow.length > 0 && this.geweWindow[0].minute <= minute - WINDOW_MINUTES)
+        this.geweWindow.shift();
+    }
+    last.calls++;
+    if (outcome !== 'ok') last.errors++;
+  }
+
+  /** This instance's Gewe calls and failures per minute, for the last hour (oldest first). */
+  geweCallWindow(): CallBucket[] {
+    const from = Math.floor(this.now() / 60_000) - WINDOW_MINUTES;
+    return this.geweWindow.filter((b) => b.minute > from).map((b) => ({ ...b }));
+  }
+}
+
+/** prom-client writes NaN as "Nan"; Prometheus reads either, but the text format says NaN. */
+export function normalizeNaN(text: string): string {
+  return text.replace(/ Nan$/gm, ' NaN');
+}
