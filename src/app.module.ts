@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AdminModule } from './admin/admin.module';
+import { AuditModule } from './audit/audit.module';
 import { BOOT_ENV } from './auth/admin-bootstrap.service';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
@@ -53,6 +54,7 @@ export class AppModule {
         }),
         RedisModule,
         MetricsCoreModule,
+        AuditModule.forRoot({ api: o.config.backend.enable_admin }),
         AuthModule,
         EventsModule,
         SystemModule,

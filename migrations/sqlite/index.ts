@@ -3,6 +3,7 @@ import { Init1795648973215 } from './1795648973215-Init';
 import { RobotAccount1795650174324 } from './1795650174324-RobotAccount';
 import { Pipeline1795651640149 } from './1795651640149-Pipeline';
 import { Files1795653305681 } from './1795653305681-Files';
+import { AuditLog1795660368742 } from './1795660368742-AuditLog';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const SQLITE_MIGRATIONS: Function[] = [
@@ -10,4 +11,5 @@ export const SQLITE_MIGRATIONS: Function[] = [
   RobotAccount1795650174324,
   Pipeline1795651640149,
   Files1795653305681,
+  AuditLog1795660368742,
 ];

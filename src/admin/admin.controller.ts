@@ -17,6 +17,7 @@ import { StatusResponseDto } from '../common/dto/status-response.dto';
 import { AdminService } from './admin.service';
 import { UserListResponseDto, UserResponseDto } from './dto/user-response.dto';
 import { UserCreateDto, UserListQueryDto, UserUpdateDto } from './dto/user.dto';
+import { Audit } from '../audit/audit.decorator';
 
 @ApiTags('admin')
 @ApiBearerAuth()
@@ -27,6 +28,7 @@ export class AdminController {
   constructor(private readonly admin: AdminService) {}
 
   @Post()
+  @Audit('user.create', { target: 'user' })
   @ApiOperation({ summary: 'Create a user' })
   @ApiCreatedResponse({ type: UserResponseDto })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'username or email already in use' })
@@ -50,6 +52,7 @@ export class AdminController {
   }
 
   @Put(':user_id')
+  @Audit('user.update', { target: 'user' })
   @ApiOperation({ summary: 'Update a user (a new password or disabling ends their sessions)' })
   @ApiOkResponse({ type: UserResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
@@ -63,6 +66,7 @@ export class AdminController {
   }
 
   @Delete(':user_id')
+  @Audit('user.delete', { target: 'user' })
   @ApiOperation({ summary: 'Delete a user' })
   @ApiOkResponse({ type: StatusResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError, Repository } from 'typeorm';
+import { AuditTrail } from '../audit/audit.service';
 import { AuthUser } from '../auth/auth.decorators';
 import { PasswordHasher } from '../auth/password-hasher';
 import { SessionService } from '../auth/session.service';
@@ -19,6 +20,7 @@ export class AdminService {
     private readonly dataSource: DataSource,
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionService,
+    private readonly audit: AuditTrail,
   ) {}
 
   async create(dto: UserCreateDto, actor: AuthUser): Promise<UserResponseDto> {
@@ -83,6 +85,7 @@ export class AdminService {
     });
     let ended = 0;
     if (endSessions) ended = await this.sessions.revokeAllForUser(id);
+    this.audit.note({ passwordReset: newHash !== undefined, sessionsEnded: ended });
     this.logger.log(
       { actor: actor.username, userId: id, fields: Object.keys(dto), endedSessions: ended },
       'User updated',
@@ -95,6 +98,7 @@ export class AdminService {
     await this.dataSource.transaction(async (m) => {
       const user = await this.find(m, id, true);
       if (user.isAdmin && user.isActive) await this.assertAnotherActiveAdmin(m, id, 'delete');
+      this.audit.note({ username: user.username });
       await m.delete(UserEntity, { id });
     });
     await this.sessions.revokeAllForUser(id);

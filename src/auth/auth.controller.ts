@@ -13,8 +13,9 @@ import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { StatusResponseDto } from '../common/dto/status-response.dto';
 import { CurrentUser, Public } from './auth.decorators';
 import type { AuthUser } from './auth.decorators';
-import { AuthService } from './auth.service';
+import { AuthService, ClientInfo } from './auth.service';
 import { ChangePasswordDto, LoginDto, RefreshDto, TokenResponseDto } from './dto/auth.dto';
+import { Audit } from '../audit/audit.decorator';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -29,10 +30,7 @@ export class AuthController {
   @ApiUnauthorizedResponse({ type: ErrorResponseDto })
   @ApiTooManyRequestsResponse({ type: ErrorResponseDto, description: 'Too many attempts (per IP and per username)' })
   login(@Body() dto: LoginDto, @Req() req: Request): Promise<TokenResponseDto> {
-    return this.auth.login(dto.username, dto.password, {
-      ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
-      userAgent: req.get('user-agent') ?? null,
-    });
+    return this.auth.login(dto.username, dto.password, clientInfo(req));
   }
 
   @Public()
@@ -41,12 +39,13 @@ export class AuthController {
   @ApiOperation({ summary: 'Exchange a refresh token for new tokens (the old refresh token stops working)' })
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiUnauthorizedResponse({ type: ErrorResponseDto })
-  refresh(@Body() dto: RefreshDto): Promise<TokenResponseDto> {
-    return this.auth.refresh(dto.refreshToken);
+  refresh(@Body() dto: RefreshDto, @Req() req: Request): Promise<TokenResponseDto> {
+    return this.auth.refresh(dto.refreshToken, clientInfo(req));
   }
 
   @ApiBearerAuth()
   @Post('logout')
+  @Audit('auth.logout', { target: 'user' })
   @HttpCode(200)
   @ApiOperation({ summary: 'End the current session (its access and refresh tokens stop working)' })
   @ApiOkResponse({ type: StatusResponseDto })
@@ -65,6 +64,7 @@ export class AuthController {
 
   @ApiBearerAuth()
   @Post('change-password')
+  @Audit('auth.password_change', { target: 'user' })
   @HttpCode(200)
   @ApiOperation({ summary: 'Change your own password; your other sessions are ended' })
   @ApiOkResponse({ type: StatusResponseDto })
@@ -72,4 +72,12 @@ export class AuthController {
     const ended = await this.auth.changePassword(user, dto);
     return StatusResponseDto.ok(`Password changed; ${ended} other session(s) ended`);
   }
+}
+
+function clientInfo(req: Request): ClientInfo {
+  return {
+    ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+    userAgent: req.get('user-agent') ?? null,
+    requestId: typeof req.id === 'string' || typeof req.id === 'number' ? String(req.id) : null,
+  };
 }

@@ -16,6 +16,8 @@ export interface AuthUser {
   username: string;
   isAdmin: boolean;
   sessionId: string;
+  /** Set when the caller is an API token rather than a logged-in user (then id is 0 and sessionId empty). */
+  token?: { id: number; name: string; scopes: readonly string[] };
 }
 
 export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext): AuthUser => {

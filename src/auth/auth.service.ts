@@ -4,7 +4,8 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { UserResponseDto } from '../admin/dto/user-response.dto';
 import { UserEntity } from '../admin/user.entity';
-import { unauthorized } from '../common/domain-error';
+import { AuditTrail } from '../audit/audit.service';
+import { DomainError, unauthorized } from '../common/domain-error';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { AuthUser } from './auth.decorators';
@@ -23,6 +24,7 @@ export interface AccessClaims {
 export interface ClientInfo {
   ip: string;
   userAgent: string | null;
+  requestId?: string | null;
 }
 
 @Injectable()
@@ -36,18 +38,35 @@ export class AuthService {
     private readonly sessions: SessionService,
     private readonly hasher: PasswordHasher,
     private readonly limiter: LoginRateLimiter,
+    private readonly audit: AuditTrail,
   ) {}
 
   async login(username: string, password: string, client: ClientInfo): Promise<TokenResponseDto> {
-    this.limiter.checkAttempt(client.ip, username);
+    const audit = (result: 'ok' | 'failed', status: number, userId: number | null, details: Record<string, unknown>) =>
+      this.audit.record({
+        action: 'auth.login',
+        actor: { userId, username },
+        targetType: 'user',
+        targetId: userId,
+        result,
+        status,
+        ip: client.ip,
+        requestId: client.requestId,
+        details: { ...details, userAgent: client.userAgent },
+      });
+    try {
+      this.limiter.checkAttempt(client.ip, username);
+    } catch (err) {
+      if (err instanceof DomainError) audit('failed', err.status, null, { reason: err.code });
+      throw err;
+    }
     const user = await this.users.findOne({ where: { username } });
     const valid = await this.hasher.verify(password, user?.passwordHash ?? null);
     if (!user || !valid || !user.isActive) {
       this.limiter.recordFailure(username);
-      this.logger.warn(
-        { username, ip: client.ip, reason: !user ? 'unknown user' : !valid ? 'bad password' : 'disabled' },
-        'Login failed',
-      );
+      const reason = !user ? 'unknown user' : !valid ? 'bad password' : 'disabled';
+      this.logger.warn({ username, ip: client.ip, reason }, 'Login failed');
+      audit('failed', 401, user?.id ?? null, { reason });
       // One message for every case: a caller cannot tell which usernames exist.
       throw unauthorized('INVALID_CREDENTIALS', 'Invalid username or password');
     }
@@ -56,14 +75,28 @@ export class AuthService {
     await this.users.update({ id: user.id }, { lastLoginAt: user.lastLoginAt });
     const refresh = await this.sessions.create(user.id, client.ip, client.userAgent);
     this.logger.log({ userId: user.id, username, ip: client.ip, sessionId: refresh.sessionId }, 'Login succeeded');
+    audit('ok', 200, user.id, { sessionId: refresh.sessionId });
     return this.tokens(user, refresh);
   }
 
-  async refresh(refreshToken: string): Promise<TokenResponseDto> {
+  async refresh(refreshToken: string, client?: ClientInfo): Promise<TokenResponseDto> {
     const result = await this.sessions.rotate(refreshToken);
     if (!result.ok) {
-      if (result.reason === 'reused')
-        this.logger.warn({ reason: result.reason }, 'Refresh token reused: session revoked');
+      if (result.reason === 'reused') {
+        this.logger.warn({ reason: result.reason, userId: result.userId }, 'Refresh token reused: session revoked');
+        const u = await this.users.findOne({ where: { id: result.userId } }).catch(() => null);
+        this.audit.record({
+          action: 'auth.refresh_reuse',
+          actor: { userId: result.userId, username: u?.username ?? null },
+          targetType: 'session',
+          targetId: result.sessionId,
+          result: 'failed',
+          status: 401,
+          ip: client?.ip,
+          requestId: client?.requestId,
+          details: { reason: 'a refresh token was used twice: the session was revoked', userAgent: client?.userAgent },
+        });
+      }
       throw unauthorized(
         result.reason === 'reused' ? 'REFRESH_TOKEN_REUSED' : 'INVALID_REFRESH_TOKEN',
         result.reason === 'reused'
@@ -82,6 +115,7 @@ export class AuthService {
   async logout(user: AuthUser): Promise<void> {
     await this.sessions.revoke(user.sessionId);
     this.logger.log({ userId: user.id, sessionId: user.sessionId }, 'Logged out');
+    this.audit.note({ sessionId: user.sessionId }, user.id);
   }
 
   async me(user: AuthUser): Promise<UserResponseDto> {
@@ -98,6 +132,7 @@ export class AuthService {
     await this.users.update({ id: u.id }, { passwordHash: await this.hasher.hash(dto.newPassword) });
     const ended = await this.sessions.revokeAllForUser(u.id, user.sessionId);
     this.logger.log({ userId: u.id, endedSessions: ended }, 'Password changed');
+    this.audit.note({ sessionsEnded: ended }, u.id);
     return ended;
   }
 

@@ -16,7 +16,8 @@ export interface IssuedRefresh {
 
 export type RotateResult =
   | { ok: true; session: AuthSessionEntity; refresh: IssuedRefresh }
-  | { ok: false; reason: 'unknown' | 'revoked' | 'expired' | 'reused' };
+  | { ok: false; reason: 'unknown' | 'revoked' | 'expired' }
+  | { ok: false; reason: 'reused'; sessionId: string; userId: number };
 
 /** Login sessions and their single-use refresh tokens (`<sessionId>.<secret>`, only a hash is stored). */
 @Injectable()
@@ -59,7 +60,7 @@ export class SessionService {
     const stored = Buffer.from(session.refreshHash, 'hex');
     if (presented.length !== stored.length || !timingSafeEqual(presented, stored)) {
       await this.revoke(session.id);
-      return { ok: false, reason: 'reused' };
+      return { ok: false, reason: 'reused', sessionId: session.id, userId: session.userId };
     }
     const next = randomBytes(32).toString('base64url');
     const expiresAt = new Date(Date.now() + this.config.backend.refresh_token_ttl);
@@ -69,7 +70,7 @@ export class SessionService {
     );
     if (!res.affected) {
       await this.revoke(session.id);
-      return { ok: false, reason: 'reused' };
+      return { ok: false, reason: 'reused', sessionId: session.id, userId: session.userId };
     }
     return { ok: true, session, refresh: { sessionId: session.id, refreshToken: `${session.id}.${next}`, expiresAt } };
   }

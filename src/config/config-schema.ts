@@ -277,6 +277,14 @@ export const CONFIG_SCHEMA = {
       { sensitive: true },
     ),
   },
+  audit: {
+    retention_days: int(
+      180,
+      0,
+      36500,
+      'Audit log rows older than this many days are deleted (checked hourly); 0 keeps them forever.',
+    ),
+  },
   logging: {
     level: oneOf(LOG_LEVELS, 'info', 'Lowest level logged (changeable at runtime).', LOG_LEVEL_ALIASES),
     format: oneOf(['color', 'json', 'simple'] as const, 'color', 'Console format. The log file is always JSON lines.'),

@@ -1,4 +1,5 @@
 import { UserEntity } from '../admin/user.entity';
+import { AuditLogEntity } from '../audit/audit-log.entity';
 import { AuthSessionEntity } from '../auth/auth-session.entity';
 import { FileEntity } from '../file/file.entity';
 import { MessageEntity } from '../message/message.entity';
@@ -21,4 +22,5 @@ export const ENTITIES = [
   PluginRobotSettingEntity,
   PluginKvEntity,
   FileEntity,
+  AuditLogEntity,
 ];

@@ -20,6 +20,7 @@ import { DomainError, notFound } from '../common/domain-error';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { FileListQueryDto, FileListResponseDto } from './dto/file.dto';
 import { FileService } from './file.service';
+import { Audit } from '../audit/audit.decorator';
 
 @ApiTags('files')
 @ApiBearerAuth()
@@ -71,6 +72,7 @@ export class FileController {
 
   @AdminOnly()
   @Delete(':filename')
+  @Audit('file.delete', { target: 'file' })
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a stored file: its blob and every row linking to it' })
   @ApiParam({ name: 'filename', description: '<sha256>.<ext>' })

@@ -19,6 +19,7 @@ import {
 } from './dto/message.dto';
 import { MessageLogService } from './message-log.service';
 import { MessageReplayService } from './message-replay.service';
+import { Audit } from '../audit/audit.decorator';
 
 @ApiTags('messages')
 @ApiBearerAuth()
@@ -46,6 +47,7 @@ export class MessageController {
 
   @AdminOnly()
   @Post(':message_id/replay')
+  @Audit('message.replay', { target: 'message' })
   @HttpCode(200)
   @ApiOperation({ summary: 'Hand a logged message to the plugins again (optionally one plugin)' })
   @ApiOkResponse({ type: ReplayResponseDto })

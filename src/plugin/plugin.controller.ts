@@ -25,6 +25,7 @@ import {
   RobotPluginUpdateDto,
 } from './dto/plugin.dto';
 import { PluginService } from './plugin.service';
+import { Audit } from '../audit/audit.decorator';
 
 const CONFIG_OBJECT = { type: 'object', additionalProperties: true } as const;
 
@@ -42,6 +43,7 @@ export class PluginController {
   }
 
   @Post('reload')
+  @Audit('plugin.reload', { target: 'plugin' })
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'Unload every plugin, scan plugins_dir again and load what is there' })
@@ -60,6 +62,7 @@ export class PluginController {
   }
 
   @Post(':plugin_name/enable')
+  @Audit('plugin.enable', { target: 'plugin' })
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'Enable a plugin (clears an automatic disable)' })
@@ -73,6 +76,7 @@ export class PluginController {
   }
 
   @Post(':plugin_name/disable')
+  @Audit('plugin.disable', { target: 'plugin' })
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'Disable a plugin' })
@@ -93,6 +97,7 @@ export class PluginController {
   }
 
   @Put(':plugin_name/config')
+  @Audit('plugin.config_update', { target: 'plugin', body: false })
   @AdminOnly()
   @ApiOperation({ summary: "Replace a plugin's config; validated by its schema; answers the effective config" })
   @ApiBody({ schema: CONFIG_OBJECT })
@@ -127,6 +132,7 @@ export class RobotPluginController {
   }
 
   @Put(':plugin_name')
+  @Audit('plugin.robot_toggle', { target: 'plugin', targetParam: 'plugin_name' })
   @AdminOnly()
   @ApiOperation({ summary: 'Enable or disable a plugin for this robot; null follows the global flag again' })
   @ApiOkResponse({ type: RobotPluginResponseDto })

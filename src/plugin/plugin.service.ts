@@ -1,4 +1,6 @@
 import { BadRequestException, Injectable, Logger } from '@nestjs/common';
+import { AuditTrail } from '../audit/audit.service';
+import { diffConfig, secretPaths } from '../audit/audit-mask';
 import { conflict, notFound } from '../common/domain-error';
 import { Page, PaginationQueryDto } from '../common/dto/pagination.dto';
 import { RobotService } from '../robot/robot.service';
@@ -23,6 +25,7 @@ export class PluginService {
     private readonly settings: PluginSettingsStore,
     private readonly dispatcher: PluginDispatcher,
     private readonly robots: RobotService,
+    private readonly audit: AuditTrail,
   ) {}
 
   async list(q: PaginationQueryDto): Promise<Page<PluginResponseDto>> {
@@ -81,8 +84,11 @@ export class PluginService {
     if (errors.length || !isPlainObject(body))
       throw new BadRequestException({ message: errors, code: 'PLUGIN_CONFIG_INVALID' });
     await this.ensureRow(p);
+    const before = this.registry.effectiveConfig(p, await this.settings.snapshot());
     await this.settings.setConfig(p.name, body);
     this.logger.log({ actor, plugin: p.name, keys: Object.keys(config) }, 'Plugin config updated');
+    // the audit row gets what changed in the effective config, secrets (writeOnly in the schema) masked
+    this.audit.note({ diff: diffConfig(before, config, secretPaths(p.configSchema.schema)) });
     return config;
   }
 

@@ -15,6 +15,7 @@ import { StatusResponseDto } from '../common/dto/status-response.dto';
 import { SendGovernor } from '../messaging/send-governor';
 import { CallbackQueue } from './callback-queue';
 import { FailedJobListResponseDto, QueueDepthResponseDto } from './dto/queue.dto';
+import { Audit } from '../audit/audit.decorator';
 
 /** Failed-job ids: a database id (simple queue) or a BullMQ job id, which is a dedup key (`<robot>-<id or hash>`). */
 function jobId(id: string): string {
@@ -49,6 +50,7 @@ export class QueueController {
 
   @AdminOnly()
   @Post('failed/:job_id/retry')
+  @Audit('queue.retry', { target: 'job' })
   @HttpCode(200)
   @ApiOperation({ summary: 'Process a failed callback again' })
   @ApiOkResponse({ type: StatusResponseDto })
@@ -61,6 +63,7 @@ export class QueueController {
 
   @AdminOnly()
   @Delete('failed/:job_id')
+  @Audit('queue.discard', { target: 'job' })
   @ApiOperation({ summary: 'Discard a failed callback' })
   @ApiOkResponse({ type: StatusResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })

@@ -28,6 +28,7 @@ import {
 import { RobotLoginService } from './robot-login.service';
 import { RobotProfileService } from './robot-profile.service';
 import { RobotService } from './robot.service';
+import { Audit } from '../audit/audit.decorator';
 
 const robotId = new IdParamPipe('robot_id');
 
@@ -50,6 +51,7 @@ export class RobotController {
   }
 
   @Post()
+  @Audit('robot.create', { target: 'robot' })
   @ApiOperation({ summary: 'Create a robot (the token is checked with Gewe unless ?verify=false)' })
   @ApiCreatedResponse({ type: RobotResponseDto })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'appId already used by another robot' })
@@ -70,6 +72,7 @@ export class RobotController {
   }
 
   @Patch(':robot_id')
+  @Audit('robot.update', { target: 'robot' })
   @ApiOperation({ summary: 'Edit a robot (a new base URL or token is checked with Gewe unless ?verify=false)' })
   @ApiOkResponse({ type: RobotResponseDto })
   @ApiConflictResponse({ type: ErrorResponseDto })
@@ -83,6 +86,7 @@ export class RobotController {
   }
 
   @Delete(':robot_id')
+  @Audit('robot.delete', { target: 'robot' })
   @ApiOperation({ summary: 'Delete a robot (the WeChat account stays logged in on Gewe; log it out first if needed)' })
   @ApiOkResponse({ type: StatusResponseDto })
   async remove(@Param('robot_id', robotId) id: number, @CurrentUser() user: AuthUser): Promise<StatusResponseDto> {
@@ -98,6 +102,7 @@ export class RobotController {
   }
 
   @Post(':robot_id/login')
+  @Audit('robot.login', { target: 'robot' })
   @HttpCode(200)
   @ApiOperation({ summary: 'Start a QR login (or return the one waiting); the service polls Gewe until it ends' })
   @ApiOkResponse({ type: RobotStatusResponseDto })
@@ -107,6 +112,7 @@ export class RobotController {
   }
 
   @Post(':robot_id/login/captcha')
+  @Audit('robot.login_captcha', { target: 'robot' })
   @HttpCode(200)
   @ApiOperation({ summary: 'Submit the security code a login asks for' })
   @ApiOkResponse({ type: RobotStatusResponseDto })
@@ -116,6 +122,7 @@ export class RobotController {
   }
 
   @Post(':robot_id/logout')
+  @Audit('robot.logout', { target: 'robot' })
   @HttpCode(200)
   @ApiOperation({ summary: 'Log the account out of Gewe' })
   @ApiOkResponse({ type: RobotStatusResponseDto })
@@ -125,6 +132,7 @@ export class RobotController {
   }
 
   @Post(':robot_id/callback')
+  @Audit('robot.callback_register', { target: 'robot' })
   @HttpCode(200)
   @ApiOperation({ summary: 'Register the callback URL with Gewe again (self-hosted Gewechat)' })
   @ApiOkResponse({ type: RobotStatusResponseDto })

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
+import { AuditTrail } from '../audit/audit.service';
 import { badRequest, conflict, notFound } from '../common/domain-error';
 import { Page } from '../common/dto/pagination.dto';
 import { APP_CONFIG } from '../config/app-config';
@@ -51,6 +52,7 @@ export class RobotService {
     private readonly settings: RuntimeSettingsService,
     private readonly clients: GeweClientManager,
     private readonly store: RobotStateStore,
+    private readonly audit: AuditTrail,
   ) {}
 
   async list(q: RobotListQueryDto): Promise<Page<RobotResponseDto>> {
@@ -140,7 +142,8 @@ export class RobotService {
   }
 
   async remove(id: number, actor: string): Promise<void> {
-    await this.entity(id);
+    const robot = await this.entity(id);
+    this.audit.note({ name: robot.name, appId: robot.appId, wxid: robot.wxid });
     await this.robots.delete({ id });
     this.changed();
     this.noted.delete(id);

@@ -13,6 +13,7 @@ import {
   SystemStatusResponseDto,
 } from './dto/system.dto';
 import { SystemService } from './system.service';
+import { Audit } from '../audit/audit.decorator';
 
 @ApiTags('system')
 @ApiBearerAuth()
@@ -38,6 +39,7 @@ export class SystemController {
 
   @AdminOnly()
   @Put('log-level')
+  @Audit('system.log_level', { target: 'setting' })
   @ApiOperation({ summary: 'Change the log level now (kept across restarts as a runtime setting)' })
   @ApiOkResponse({ type: LogLevelResponseDto })
   @ApiForbiddenResponse({ type: ErrorResponseDto })
@@ -57,6 +59,7 @@ export class SystemController {
 
   @AdminOnly()
   @Put('config')
+  @Audit('system.config_update', { target: 'setting' })
   @ApiOperation({ summary: 'Change runtime settings (validated; all or nothing)' })
   @ApiOkResponse({ type: SystemConfigResponseDto })
   @ApiForbiddenResponse({ type: ErrorResponseDto })

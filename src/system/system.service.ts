@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { UserEntity } from '../admin/user.entity';
+import { AuditTrail } from '../audit/audit.service';
+import { diffConfig } from '../audit/audit-mask';
 import { APP_CONFIG, maskedConfig } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { LogLevel } from '../config/config-schema';
@@ -12,6 +14,7 @@ import { RobotEntity } from '../robot/robot.entity';
 import { CONFIG_SOURCE } from './system.tokens';
 import { LogEntry, queryLogs } from './log-reader';
 import { RedisProbe } from './redis-probe';
+import { RUNTIME_SETTING_NAMES } from './runtime-settings';
 import { RuntimeSettingsService } from './runtime-settings.service';
 import {
   DatabaseHealthDto,
@@ -32,6 +35,7 @@ export class SystemService {
     private readonly redisProbe: RedisProbe,
     private readonly logLevel: LogLevelService,
     private readonly settings: RuntimeSettingsService,
+    private readonly audit: AuditTrail,
   ) {}
 
   async status(): Promise<SystemStatusResponseDto> {
@@ -93,7 +97,9 @@ export class SystemService {
   }
 
   async setLogLevel(level: LogLevel, actor: string): Promise<LogLevel> {
+    const before = this.logLevel.level;
     await this.settings.update({ 'logging.level': level }, actor);
+    this.audit.note({ before, after: this.logLevel.level }, 'logging.level');
     return this.logLevel.level;
   }
 
@@ -102,8 +108,21 @@ export class SystemService {
   }
 
   async updateConfig(changes: Record<string, unknown>, actor: string): Promise<SystemConfigResponseDto> {
-    await this.settings.update(changes, actor);
+    const before = this.settingValues();
+    const changed = await this.settings.update(changes, actor);
+    // a sensitive setting shows as changed (masked), never with its value
+    const secret = new Set(
+      this.settings
+        .list()
+        .filter((s) => s.sensitive)
+        .map((s) => s.name),
+    );
+    this.audit.note({ diff: diffConfig(before, this.settingValues(), secret) }, changed.join(',') || undefined);
     return this.getConfig();
+  }
+
+  private settingValues(): Record<string, unknown> {
+    return Object.fromEntries(RUNTIME_SETTING_NAMES.map((name) => [name, this.settings.get(name)]));
   }
 }
 

@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/api/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log of admin actions, newest first
+         * @description The audit log of admin actions, newest first. Needs an admin access token.
+         */
+        get: operations["Audit_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;
@@ -824,6 +844,57 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ErrorResponseDto: {
+            /** @example 400 */
+            statusCode: number;
+            /** @example Bad Request */
+            error: string;
+            /**
+             * @example [
+             *       "username must be longer than or equal to 3 characters"
+             *     ]
+             */
+            message: string | string[];
+            /** @example b1c4e0b2-0f4e-4a39-9d1e-2f2d7f8f3a10 */
+            requestId: string;
+            /**
+             * @description Stable machine-readable code.
+             * @example VALIDATION_FAILED
+             */
+            code?: string;
+        };
+        AuditEntryResponseDto: {
+            id: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The user who acted */
+            actorUserId: number | null;
+            /** @description Their username (or the one tried, for a failed login) */
+            actorUsername: string | null;
+            /** @description The API token that acted */
+            actorTokenId: number | null;
+            /** @example robot.update */
+            action: string;
+            /** @example robot */
+            targetType: string | null;
+            targetId: string | null;
+            /** @enum {string} */
+            result: "ok" | "failed";
+            /** @description The HTTP status of the answer */
+            status: number | null;
+            ip: string | null;
+            requestId: string | null;
+            /** @description The request fields (secrets masked), a config diff, the error message… */
+            details: {
+                [key: string]: unknown;
+            } | null;
+        };
+        AuditListResponseDto: {
+            items: components["schemas"]["AuditEntryResponseDto"][];
+            total: number;
+            page: number;
+            limit: number;
+        };
         LoginDto: {
             /** @example admin */
             username: string;
@@ -864,25 +935,6 @@ export interface components {
              */
             refreshExpiresIn: number;
             user: components["schemas"]["UserResponseDto"];
-        };
-        ErrorResponseDto: {
-            /** @example 400 */
-            statusCode: number;
-            /** @example Bad Request */
-            error: string;
-            /**
-             * @example [
-             *       "username must be longer than or equal to 3 characters"
-             *     ]
-             */
-            message: string | string[];
-            /** @example b1c4e0b2-0f4e-4a39-9d1e-2f2d7f8f3a10 */
-            requestId: string;
-            /**
-             * @description Stable machine-readable code.
-             * @example VALIDATION_FAILED
-             */
-            code?: string;
         };
         RefreshDto: {
             /** @description The refresh token from login or the previous refresh (single use). */
@@ -1502,6 +1554,49 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    Audit_list: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+                /** @description A username, `user:<id>` or `token:<id>` */
+                actor?: string;
+                /** @description An action (`robot.update`), or an area (`robot`: every robot.* action) */
+                action?: string;
+                /** @description robot, user, plugin, message, job, file, token, setting… */
+                targetType?: string;
+                targetId?: string;
+                result?: "ok" | "failed";
+                /** @description At or after */
+                since?: string;
+                /** @description Before */
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditListResponseDto"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     Auth_login: {
         parameters: {
             query?: never;
