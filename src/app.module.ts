@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AdminModule } from './admin/admin.module';
 import { AuditModule } from './audit/audit.module';
 import { BOOT_ENV } from './auth/admin-bootstrap.service';
+import { ApiTokenModule } from './auth/api-token.module';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { INSTANCE_ID, makeInstanceId } from './common/instance-id';
@@ -55,6 +56,7 @@ export class AppModule {
         RedisModule,
         MetricsCoreModule,
         AuditModule.forRoot({ api: o.config.backend.enable_admin }),
+        ApiTokenModule.forRoot({ api: o.config.backend.enable_admin }),
         AuthModule,
         EventsModule,
         SystemModule,

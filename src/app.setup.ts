@@ -146,11 +146,17 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     .setTitle('OpenGewe Backend')
     .setDescription(
       'Run and manage WeChat bots on the Gewe HTTP API. Authenticate with POST /api/auth/login and send ' +
-        '`Authorization: Bearer <accessToken>`. Errors are `{ statusCode, error, message, requestId, code }`.',
+        '`Authorization: Bearer <accessToken>`, or send a scoped API token (`ogw_…`, made by an admin at ' +
+        '/api/admin/tokens) the same way: it may call only the operations that name its scope (`x-token-scope`). ' +
+        'Errors are `{ statusCode, error, message, requestId, code }`.',
     )
     .setVersion(PACKAGE.version)
     .addServer('/', 'This service')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      description: 'An access token (JWT) from POST /api/auth/login, or an API token (ogw_…)',
+    });
   for (const [name, description] of TAGS) builder.addTag(name, description);
   const doc = SwaggerModule.createDocument(app, builder.build(), {
     operationIdFactory: (controllerKey: string, methodKey: string) =>
@@ -160,7 +166,10 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
   // Every operation gets a description: its summary plus who may call it (read from the documented responses).
   for (const item of Object.values(doc.paths))
     for (const op of Object.values(
-      item as Record<string, { summary?: string; description?: string; responses?: object; security?: unknown[] }>,
+      item as Record<
+        string,
+        { summary?: string; description?: string; responses?: object; security?: unknown[]; 'x-token-scope'?: string }
+      >,
     )) {
       if (!op || typeof op !== 'object' || !('responses' in op) || op.description) continue;
       const who = !op.security?.length
@@ -168,7 +177,12 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
         : '403' in (op.responses ?? {})
           ? 'Needs an admin access token.'
           : 'Needs an access token.';
-      op.description = `${op.summary ?? ''}. ${who}`.replace(/^\. /, '');
+      const token = op.security?.length
+        ? op['x-token-scope']
+          ? ` API tokens need the scope ${op['x-token-scope']}.`
+          : ' Not for API tokens.'
+        : '';
+      op.description = `${op.summary ?? ''}. ${who}${token}`.replace(/^\. /, '');
     }
   return doc;
 }

@@ -4,6 +4,7 @@ import { RobotAccount1795650174324 } from './1795650174324-RobotAccount';
 import { Pipeline1795651640149 } from './1795651640149-Pipeline';
 import { Files1795653305681 } from './1795653305681-Files';
 import { AuditLog1795660368742 } from './1795660368742-AuditLog';
+import { ApiTokens1795661362824 } from './1795661362824-ApiTokens';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const MYSQL_MIGRATIONS: Function[] = [
@@ -12,4 +13,5 @@ export const MYSQL_MIGRATIONS: Function[] = [
   Pipeline1795651640149,
   Files1795653305681,
   AuditLog1795660368742,
+  ApiTokens1795661362824,
 ];

@@ -1,20 +1,38 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
+import type { Request } from 'express';
 import { forbidden, unauthorized } from '../common/domain-error';
+import { ApiTokenService, isApiToken } from './api-token.service';
+import { TOKEN_SCOPE } from './api-token.scopes';
 import { ADMIN_ONLY, AuthUser, IS_PUBLIC } from './auth.decorators';
 
-/** Global guard: every route needs a valid access token unless it says @Public(). */
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/**
+ * Global guard: every route needs a valid access token (JWT) or API token (`ogw_…`) unless it says @Public().
+ */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly apiTokens: ApiTokenService,
+  ) {
     super();
   }
 
-  override canActivate(ctx: ExecutionContext) {
+  override async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [ctx.getHandler(), ctx.getClass()]);
     if (isPublic) return true;
-    return super.canActivate(ctx);
+    const req = ctx.switchToHttp().getRequest<Request & { user?: AuthUser }>();
+    const bearer = BEARER.exec(req.headers.authorization ?? '')?.[1];
+    if (bearer && isApiToken(bearer)) {
+      const user = await this.apiTokens.authenticate(bearer, req.ip ?? req.socket.remoteAddress ?? null);
+      if (!user) throw unauthorized('INVALID_TOKEN', 'API token is invalid, expired or revoked');
+      req.user = user;
+      return true;
+    }
+    return (await super.canActivate(ctx)) as boolean;
   }
 
   override handleRequest<T>(err: unknown, user: T, info: unknown): T {
@@ -34,15 +52,32 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 }
 
-/** Global guard after JwtAuthGuard: routes or controllers marked @AdminOnly() need an admin. */
+/**
+ * Global guard after JwtAuthGuard. Users: routes or controllers marked @AdminOnly() need an admin. API tokens: only
+ * routes that declare a @TokenScope the token holds, never /api/admin/* (deny by default); the admin flag plays no
+ * part (a token with `plugins:write` may change plugins, which users need an admin for).
+ */
 @Injectable()
 export class AdminGuard implements CanActivate {
   constructor(private readonly reflector: Reflector) {}
 
   canActivate(ctx: ExecutionContext): boolean {
+    const req = ctx.switchToHttp().getRequest<Request & { user?: AuthUser }>();
+    const user = req.user;
+    if (user?.token) {
+      const scope = this.reflector.getAllAndOverride<string | undefined>(TOKEN_SCOPE, [
+        ctx.getHandler(),
+        ctx.getClass(),
+      ]);
+      const path = (req.originalUrl ?? req.url ?? '').split('?')[0];
+      if (!scope || /^\/api\/admin(\/|$)/.test(path))
+        throw forbidden('TOKEN_NOT_ALLOWED', 'API tokens cannot call this route; log in as a user');
+      if (!user.token.scopes.includes(scope))
+        throw forbidden('INSUFFICIENT_SCOPE', `This API token lacks the scope ${scope}`);
+      return true;
+    }
     const adminOnly = this.reflector.getAllAndOverride<boolean>(ADMIN_ONLY, [ctx.getHandler(), ctx.getClass()]);
     if (!adminOnly) return true;
-    const user = ctx.switchToHttp().getRequest<{ user?: AuthUser }>().user;
     if (!user?.isAdmin) throw forbidden('ADMIN_REQUIRED', 'This action needs an admin account');
     return true;
   }

@@ -1,5 +1,6 @@
 import { UserEntity } from '../admin/user.entity';
 import { AuditLogEntity } from '../audit/audit-log.entity';
+import { ApiTokenEntity } from '../auth/api-token.entity';
 import { AuthSessionEntity } from '../auth/auth-session.entity';
 import { FileEntity } from '../file/file.entity';
 import { MessageEntity } from '../message/message.entity';
@@ -23,4 +24,5 @@ export const ENTITIES = [
   PluginKvEntity,
   FileEntity,
   AuditLogEntity,
+  ApiTokenEntity,
 ];

@@ -21,6 +21,7 @@ import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { FileListQueryDto, FileListResponseDto } from './dto/file.dto';
 import { FileService } from './file.service';
 import { Audit } from '../audit/audit.decorator';
+import { TokenScope } from '../auth/api-token.scopes';
 
 @ApiTags('files')
 @ApiBearerAuth()
@@ -29,6 +30,7 @@ export class FileController {
   constructor(private readonly files: FileService) {}
 
   @Get()
+  @TokenScope('files:read')
   @ApiOperation({ summary: 'Media files of messages and their download state, newest first' })
   @ApiOkResponse({ type: FileListResponseDto })
   list(@Query() q: FileListQueryDto): Promise<FileListResponseDto> {
@@ -36,6 +38,7 @@ export class FileController {
   }
 
   @Get(':filename')
+  @TokenScope('files:read')
   @ApiOperation({
     summary: 'Download a stored file',
     description:

@@ -20,6 +20,7 @@ import {
 import { MessageLogService } from './message-log.service';
 import { MessageReplayService } from './message-replay.service';
 import { Audit } from '../audit/audit.decorator';
+import { TokenScope } from '../auth/api-token.scopes';
 
 @ApiTags('messages')
 @ApiBearerAuth()
@@ -31,6 +32,7 @@ export class MessageController {
   ) {}
 
   @Get()
+  @TokenScope('messages:read')
   @ApiOperation({ summary: 'The message log, newest first' })
   @ApiOkResponse({ type: MessageListResponseDto })
   list(@Query() q: MessageListQueryDto): Promise<MessageListResponseDto> {
@@ -38,6 +40,7 @@ export class MessageController {
   }
 
   @Get(':message_id')
+  @TokenScope('messages:read')
   @ApiOperation({ summary: 'One message with its raw callback and what each plugin did' })
   @ApiOkResponse({ type: MessageDetailResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })

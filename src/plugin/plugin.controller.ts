@@ -26,6 +26,7 @@ import {
 } from './dto/plugin.dto';
 import { PluginService } from './plugin.service';
 import { Audit } from '../audit/audit.decorator';
+import { TokenScope } from '../auth/api-token.scopes';
 
 const CONFIG_OBJECT = { type: 'object', additionalProperties: true } as const;
 
@@ -36,6 +37,7 @@ export class PluginController {
   constructor(private readonly plugins: PluginService) {}
 
   @Get()
+  @TokenScope('plugins:read')
   @ApiOperation({ summary: 'List the plugins found in plugins_dir, loaded or not' })
   @ApiOkResponse({ type: PluginListResponseDto })
   list(@Query() q: PaginationQueryDto): Promise<PluginListResponseDto> {
@@ -44,6 +46,7 @@ export class PluginController {
 
   @Post('reload')
   @Audit('plugin.reload', { target: 'plugin' })
+  @TokenScope('plugins:write')
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'Unload every plugin, scan plugins_dir again and load what is there' })
@@ -54,6 +57,7 @@ export class PluginController {
   }
 
   @Get(':plugin_name')
+  @TokenScope('plugins:read')
   @ApiOperation({ summary: 'One plugin, with its config schema, effective config and per-robot overrides' })
   @ApiOkResponse({ type: PluginDetailResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
@@ -63,6 +67,7 @@ export class PluginController {
 
   @Post(':plugin_name/enable')
   @Audit('plugin.enable', { target: 'plugin' })
+  @TokenScope('plugins:write')
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'Enable a plugin (clears an automatic disable)' })
@@ -77,6 +82,7 @@ export class PluginController {
 
   @Post(':plugin_name/disable')
   @Audit('plugin.disable', { target: 'plugin' })
+  @TokenScope('plugins:write')
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'Disable a plugin' })
@@ -89,6 +95,7 @@ export class PluginController {
   }
 
   @Get(':plugin_name/config')
+  @TokenScope('plugins:read')
   @ApiOperation({ summary: "A plugin's effective config (stored values over the schema's defaults)" })
   @ApiOkResponse({ schema: CONFIG_OBJECT })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
@@ -98,6 +105,7 @@ export class PluginController {
 
   @Put(':plugin_name/config')
   @Audit('plugin.config_update', { target: 'plugin', body: false })
+  @TokenScope('plugins:write')
   @AdminOnly()
   @ApiOperation({ summary: "Replace a plugin's config; validated by its schema; answers the effective config" })
   @ApiBody({ schema: CONFIG_OBJECT })
@@ -125,6 +133,7 @@ export class RobotPluginController {
   constructor(private readonly plugins: PluginService) {}
 
   @Get()
+  @TokenScope('plugins:read')
   @ApiOperation({ summary: "Each plugin's state for this robot (its override, else the global flag)" })
   @ApiOkResponse({ type: RobotPluginListResponseDto })
   list(@Param('robot_id', robotId) id: number, @Query() q: PaginationQueryDto): Promise<RobotPluginListResponseDto> {
@@ -133,6 +142,7 @@ export class RobotPluginController {
 
   @Put(':plugin_name')
   @Audit('plugin.robot_toggle', { target: 'plugin', targetParam: 'plugin_name' })
+  @TokenScope('plugins:write')
   @AdminOnly()
   @ApiOperation({ summary: 'Enable or disable a plugin for this robot; null follows the global flag again' })
   @ApiOkResponse({ type: RobotPluginResponseDto })

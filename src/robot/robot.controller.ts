@@ -29,6 +29,7 @@ import { RobotLoginService } from './robot-login.service';
 import { RobotProfileService } from './robot-profile.service';
 import { RobotService } from './robot.service';
 import { Audit } from '../audit/audit.decorator';
+import { TokenScope } from '../auth/api-token.scopes';
 
 const robotId = new IdParamPipe('robot_id');
 
@@ -44,6 +45,7 @@ export class RobotController {
   ) {}
 
   @Get()
+  @TokenScope('robots:read')
   @ApiOperation({ summary: 'List robots' })
   @ApiOkResponse({ type: RobotListResponseDto })
   list(@Query() q: RobotListQueryDto): Promise<RobotListResponseDto> {
@@ -52,6 +54,7 @@ export class RobotController {
 
   @Post()
   @Audit('robot.create', { target: 'robot' })
+  @TokenScope('robots:write')
   @ApiOperation({ summary: 'Create a robot (the token is checked with Gewe unless ?verify=false)' })
   @ApiCreatedResponse({ type: RobotResponseDto })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'appId already used by another robot' })
@@ -65,6 +68,7 @@ export class RobotController {
   }
 
   @Get(':robot_id')
+  @TokenScope('robots:read')
   @ApiOperation({ summary: 'One robot, with the callback URL Gewe must POST to' })
   @ApiOkResponse({ type: RobotResponseDto })
   get(@Param('robot_id', robotId) id: number): Promise<RobotResponseDto> {
@@ -73,6 +77,7 @@ export class RobotController {
 
   @Patch(':robot_id')
   @Audit('robot.update', { target: 'robot' })
+  @TokenScope('robots:write')
   @ApiOperation({ summary: 'Edit a robot (a new base URL or token is checked with Gewe unless ?verify=false)' })
   @ApiOkResponse({ type: RobotResponseDto })
   @ApiConflictResponse({ type: ErrorResponseDto })
@@ -87,6 +92,7 @@ export class RobotController {
 
   @Delete(':robot_id')
   @Audit('robot.delete', { target: 'robot' })
+  @TokenScope('robots:write')
   @ApiOperation({ summary: 'Delete a robot (the WeChat account stays logged in on Gewe; log it out first if needed)' })
   @ApiOkResponse({ type: StatusResponseDto })
   async remove(@Param('robot_id', robotId) id: number, @CurrentUser() user: AuthUser): Promise<StatusResponseDto> {
@@ -95,6 +101,7 @@ export class RobotController {
   }
 
   @Get(':robot_id/status')
+  @TokenScope('robots:read')
   @ApiOperation({ summary: 'Live state: login progress (QR), online/offline with the reason, account' })
   @ApiOkResponse({ type: RobotStatusResponseDto })
   status(@Param('robot_id', robotId) id: number): Promise<RobotStatusResponseDto> {
@@ -103,6 +110,7 @@ export class RobotController {
 
   @Post(':robot_id/login')
   @Audit('robot.login', { target: 'robot' })
+  @TokenScope('robots:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Start a QR login (or return the one waiting); the service polls Gewe until it ends' })
   @ApiOkResponse({ type: RobotStatusResponseDto })
@@ -113,6 +121,7 @@ export class RobotController {
 
   @Post(':robot_id/login/captcha')
   @Audit('robot.login_captcha', { target: 'robot' })
+  @TokenScope('robots:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Submit the security code a login asks for' })
   @ApiOkResponse({ type: RobotStatusResponseDto })
@@ -123,6 +132,7 @@ export class RobotController {
 
   @Post(':robot_id/logout')
   @Audit('robot.logout', { target: 'robot' })
+  @TokenScope('robots:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Log the account out of Gewe' })
   @ApiOkResponse({ type: RobotStatusResponseDto })
@@ -133,6 +143,7 @@ export class RobotController {
 
   @Post(':robot_id/callback')
   @Audit('robot.callback_register', { target: 'robot' })
+  @TokenScope('robots:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Register the callback URL with Gewe again (self-hosted Gewechat)' })
   @ApiOkResponse({ type: RobotStatusResponseDto })
@@ -143,6 +154,7 @@ export class RobotController {
   }
 
   @Get(':robot_id/profile')
+  @TokenScope('robots:read')
   @ApiOperation({ summary: "The account's profile, live from Gewe" })
   @ApiOkResponse({ type: RobotProfileResponseDto })
   @ApiBadGatewayResponse({ type: ErrorResponseDto })

@@ -13,12 +13,60 @@ export interface paths {
         };
         /**
          * The audit log of admin actions, newest first
-         * @description The audit log of admin actions, newest first. Needs an admin access token.
+         * @description The audit log of admin actions, newest first. Needs an admin access token. Not for API tokens.
          */
         get: operations["Audit_list"];
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * API tokens, newest first, with their last use (never their secrets)
+         * @description API tokens, newest first, with their last use (never their secrets). Needs an admin access token. Not for API tokens.
+         */
+        get: operations["ApiToken_list"];
+        put?: never;
+        /**
+         * Create a scoped API token; the answer holds its secret, shown this once
+         * @description Create a scoped API token; the answer holds its secret, shown this once. Needs an admin access token. Not for API tokens.
+         */
+        post: operations["ApiToken_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/tokens/{token_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One API token (never its secret)
+         * @description One API token (never its secret). Needs an admin access token. Not for API tokens.
+         */
+        get: operations["ApiToken_get"];
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an API token at once (it stays listed as revoked)
+         * @description Revoke an API token at once (it stays listed as revoked). Needs an admin access token. Not for API tokens.
+         */
+        delete: operations["ApiToken_revoke"];
         options?: never;
         head?: never;
         patch?: never;
@@ -75,7 +123,7 @@ export interface paths {
         put?: never;
         /**
          * End the current session (its access and refresh tokens stop working)
-         * @description End the current session (its access and refresh tokens stop working). Needs an access token.
+         * @description End the current session (its access and refresh tokens stop working). Needs an access token. Not for API tokens.
          */
         post: operations["Auth_logout"];
         delete?: never;
@@ -93,7 +141,7 @@ export interface paths {
         };
         /**
          * The logged-in user
-         * @description The logged-in user. Needs an access token.
+         * @description The logged-in user. Needs an access token. Not for API tokens.
          */
         get: operations["Auth_me"];
         put?: never;
@@ -115,7 +163,7 @@ export interface paths {
         put?: never;
         /**
          * Change your own password; your other sessions are ended
-         * @description Change your own password; your other sessions are ended. Needs an access token.
+         * @description Change your own password; your other sessions are ended. Needs an access token. Not for API tokens.
          */
         post: operations["Auth_changePassword"];
         delete?: never;
@@ -153,7 +201,7 @@ export interface paths {
         };
         /**
          * Version, uptime, database/Redis/queue health, counts
-         * @description Version, uptime, database/Redis/queue health, counts. Needs an access token.
+         * @description Version, uptime, database/Redis/queue health, counts. Needs an access token. Not for API tokens.
          */
         get: operations["System_status"];
         put?: never;
@@ -173,7 +221,7 @@ export interface paths {
         };
         /**
          * Log lines, newest first (persisted in the log file and its rotations)
-         * @description Log lines, newest first (persisted in the log file and its rotations). Needs an admin access token.
+         * @description Log lines, newest first (persisted in the log file and its rotations). Needs an admin access token. Not for API tokens.
          */
         get: operations["System_logs"];
         put?: never;
@@ -194,7 +242,7 @@ export interface paths {
         get?: never;
         /**
          * Change the log level now (kept across restarts as a runtime setting)
-         * @description Change the log level now (kept across restarts as a runtime setting). Needs an admin access token.
+         * @description Change the log level now (kept across restarts as a runtime setting). Needs an admin access token. Not for API tokens.
          */
         put: operations["System_setLogLevel"];
         post?: never;
@@ -213,12 +261,12 @@ export interface paths {
         };
         /**
          * Runtime settings and the loaded config file (secrets masked)
-         * @description Runtime settings and the loaded config file (secrets masked). Needs an admin access token.
+         * @description Runtime settings and the loaded config file (secrets masked). Needs an admin access token. Not for API tokens.
          */
         get: operations["System_getConfig"];
         /**
          * Change runtime settings (validated; all or nothing)
-         * @description Change runtime settings (validated; all or nothing). Needs an admin access token.
+         * @description Change runtime settings (validated; all or nothing). Needs an admin access token. Not for API tokens.
          */
         put: operations["System_updateConfig"];
         post?: never;
@@ -257,13 +305,13 @@ export interface paths {
         };
         /**
          * List robots
-         * @description List robots. Needs an access token.
+         * @description List robots. Needs an access token. API tokens need the scope robots:read.
          */
         get: operations["Robot_list"];
         put?: never;
         /**
          * Create a robot (the token is checked with Gewe unless ?verify=false)
-         * @description Create a robot (the token is checked with Gewe unless ?verify=false). Needs an access token.
+         * @description Create a robot (the token is checked with Gewe unless ?verify=false). Needs an access token. API tokens need the scope robots:write.
          */
         post: operations["Robot_create"];
         delete?: never;
@@ -281,21 +329,21 @@ export interface paths {
         };
         /**
          * One robot, with the callback URL Gewe must POST to
-         * @description One robot, with the callback URL Gewe must POST to. Needs an access token.
+         * @description One robot, with the callback URL Gewe must POST to. Needs an access token. API tokens need the scope robots:read.
          */
         get: operations["Robot_get"];
         put?: never;
         post?: never;
         /**
          * Delete a robot (the WeChat account stays logged in on Gewe; log it out first if needed)
-         * @description Delete a robot (the WeChat account stays logged in on Gewe; log it out first if needed). Needs an access token.
+         * @description Delete a robot (the WeChat account stays logged in on Gewe; log it out first if needed). Needs an access token. API tokens need the scope robots:write.
          */
         delete: operations["Robot_remove"];
         options?: never;
         head?: never;
         /**
          * Edit a robot (a new base URL or token is checked with Gewe unless ?verify=false)
-         * @description Edit a robot (a new base URL or token is checked with Gewe unless ?verify=false). Needs an access token.
+         * @description Edit a robot (a new base URL or token is checked with Gewe unless ?verify=false). Needs an access token. API tokens need the scope robots:write.
          */
         patch: operations["Robot_update"];
         trace?: never;
@@ -309,7 +357,7 @@ export interface paths {
         };
         /**
          * Live state: login progress (QR), online/offline with the reason, account
-         * @description Live state: login progress (QR), online/offline with the reason, account. Needs an access token.
+         * @description Live state: login progress (QR), online/offline with the reason, account. Needs an access token. API tokens need the scope robots:read.
          */
         get: operations["Robot_status"];
         put?: never;
@@ -331,7 +379,7 @@ export interface paths {
         put?: never;
         /**
          * Start a QR login (or return the one waiting); the service polls Gewe until it ends
-         * @description Start a QR login (or return the one waiting); the service polls Gewe until it ends. Needs an access token.
+         * @description Start a QR login (or return the one waiting); the service polls Gewe until it ends. Needs an access token. API tokens need the scope robots:write.
          */
         post: operations["Robot_startLogin"];
         delete?: never;
@@ -351,7 +399,7 @@ export interface paths {
         put?: never;
         /**
          * Submit the security code a login asks for
-         * @description Submit the security code a login asks for. Needs an access token.
+         * @description Submit the security code a login asks for. Needs an access token. API tokens need the scope robots:write.
          */
         post: operations["Robot_captcha"];
         delete?: never;
@@ -371,7 +419,7 @@ export interface paths {
         put?: never;
         /**
          * Log the account out of Gewe
-         * @description Log the account out of Gewe. Needs an access token.
+         * @description Log the account out of Gewe. Needs an access token. API tokens need the scope robots:write.
          */
         post: operations["Robot_logout"];
         delete?: never;
@@ -391,7 +439,7 @@ export interface paths {
         put?: never;
         /**
          * Register the callback URL with Gewe again (self-hosted Gewechat)
-         * @description Register the callback URL with Gewe again (self-hosted Gewechat). Needs an access token.
+         * @description Register the callback URL with Gewe again (self-hosted Gewechat). Needs an access token. API tokens need the scope robots:write.
          */
         post: operations["Robot_registerCallback"];
         delete?: never;
@@ -409,7 +457,7 @@ export interface paths {
         };
         /**
          * The account's profile, live from Gewe
-         * @description The account's profile, live from Gewe. Needs an access token.
+         * @description The account's profile, live from Gewe. Needs an access token. API tokens need the scope robots:read.
          */
         get: operations["Robot_profile"];
         put?: never;
@@ -429,7 +477,7 @@ export interface paths {
         };
         /**
          * List the plugins found in plugins_dir, loaded or not
-         * @description List the plugins found in plugins_dir, loaded or not. Needs an access token.
+         * @description List the plugins found in plugins_dir, loaded or not. Needs an access token. API tokens need the scope plugins:read.
          */
         get: operations["Plugin_list"];
         put?: never;
@@ -451,7 +499,7 @@ export interface paths {
         put?: never;
         /**
          * Unload every plugin, scan plugins_dir again and load what is there
-         * @description Unload every plugin, scan plugins_dir again and load what is there. Needs an admin access token.
+         * @description Unload every plugin, scan plugins_dir again and load what is there. Needs an admin access token. API tokens need the scope plugins:write.
          */
         post: operations["Plugin_reload"];
         delete?: never;
@@ -469,7 +517,7 @@ export interface paths {
         };
         /**
          * One plugin, with its config schema, effective config and per-robot overrides
-         * @description One plugin, with its config schema, effective config and per-robot overrides. Needs an access token.
+         * @description One plugin, with its config schema, effective config and per-robot overrides. Needs an access token. API tokens need the scope plugins:read.
          */
         get: operations["Plugin_get"];
         put?: never;
@@ -491,7 +539,7 @@ export interface paths {
         put?: never;
         /**
          * Enable a plugin (clears an automatic disable)
-         * @description Enable a plugin (clears an automatic disable). Needs an admin access token.
+         * @description Enable a plugin (clears an automatic disable). Needs an admin access token. API tokens need the scope plugins:write.
          */
         post: operations["Plugin_enable"];
         delete?: never;
@@ -511,7 +559,7 @@ export interface paths {
         put?: never;
         /**
          * Disable a plugin
-         * @description Disable a plugin. Needs an admin access token.
+         * @description Disable a plugin. Needs an admin access token. API tokens need the scope plugins:write.
          */
         post: operations["Plugin_disable"];
         delete?: never;
@@ -529,12 +577,12 @@ export interface paths {
         };
         /**
          * A plugin's effective config (stored values over the schema's defaults)
-         * @description A plugin's effective config (stored values over the schema's defaults). Needs an access token.
+         * @description A plugin's effective config (stored values over the schema's defaults). Needs an access token. API tokens need the scope plugins:read.
          */
         get: operations["Plugin_getConfig"];
         /**
          * Replace a plugin's config; validated by its schema; answers the effective config
-         * @description Replace a plugin's config; validated by its schema; answers the effective config. Needs an admin access token.
+         * @description Replace a plugin's config; validated by its schema; answers the effective config. Needs an admin access token. API tokens need the scope plugins:write.
          */
         put: operations["Plugin_setConfig"];
         post?: never;
@@ -553,7 +601,7 @@ export interface paths {
         };
         /**
          * Each plugin's state for this robot (its override, else the global flag)
-         * @description Each plugin's state for this robot (its override, else the global flag). Needs an access token.
+         * @description Each plugin's state for this robot (its override, else the global flag). Needs an access token. API tokens need the scope plugins:read.
          */
         get: operations["RobotPlugin_list"];
         put?: never;
@@ -574,7 +622,7 @@ export interface paths {
         get?: never;
         /**
          * Enable or disable a plugin for this robot; null follows the global flag again
-         * @description Enable or disable a plugin for this robot; null follows the global flag again. Needs an admin access token.
+         * @description Enable or disable a plugin for this robot; null follows the global flag again. Needs an admin access token. API tokens need the scope plugins:write.
          */
         put: operations["RobotPlugin_set"];
         post?: never;
@@ -593,7 +641,7 @@ export interface paths {
         };
         /**
          * Queue depth (waiting, active, retrying, failed callbacks) and what the send governor delayed
-         * @description Queue depth (waiting, active, retrying, failed callbacks) and what the send governor delayed. Needs an access token.
+         * @description Queue depth (waiting, active, retrying, failed callbacks) and what the send governor delayed. Needs an access token. Not for API tokens.
          */
         get: operations["Queue_depth"];
         put?: never;
@@ -613,7 +661,7 @@ export interface paths {
         };
         /**
          * Callbacks that failed every attempt (dead letters), newest first
-         * @description Callbacks that failed every attempt (dead letters), newest first. Needs an access token.
+         * @description Callbacks that failed every attempt (dead letters), newest first. Needs an access token. Not for API tokens.
          */
         get: operations["Queue_failed"];
         put?: never;
@@ -635,7 +683,7 @@ export interface paths {
         put?: never;
         /**
          * Process a failed callback again
-         * @description Process a failed callback again. Needs an admin access token.
+         * @description Process a failed callback again. Needs an admin access token. Not for API tokens.
          */
         post: operations["Queue_retry"];
         delete?: never;
@@ -656,7 +704,7 @@ export interface paths {
         post?: never;
         /**
          * Discard a failed callback
-         * @description Discard a failed callback. Needs an admin access token.
+         * @description Discard a failed callback. Needs an admin access token. Not for API tokens.
          */
         delete: operations["Queue_discard"];
         options?: never;
@@ -673,7 +721,7 @@ export interface paths {
         };
         /**
          * The message log, newest first
-         * @description The message log, newest first. Needs an access token.
+         * @description The message log, newest first. Needs an access token. API tokens need the scope messages:read.
          */
         get: operations["Message_list"];
         put?: never;
@@ -693,7 +741,7 @@ export interface paths {
         };
         /**
          * One message with its raw callback and what each plugin did
-         * @description One message with its raw callback and what each plugin did. Needs an access token.
+         * @description One message with its raw callback and what each plugin did. Needs an access token. API tokens need the scope messages:read.
          */
         get: operations["Message_get"];
         put?: never;
@@ -715,7 +763,7 @@ export interface paths {
         put?: never;
         /**
          * Hand a logged message to the plugins again (optionally one plugin)
-         * @description Hand a logged message to the plugins again (optionally one plugin). Needs an admin access token.
+         * @description Hand a logged message to the plugins again (optionally one plugin). Needs an admin access token. Not for API tokens.
          */
         post: operations["Message_replay"];
         delete?: never;
@@ -733,7 +781,7 @@ export interface paths {
         };
         /**
          * Media files of messages and their download state, newest first
-         * @description Media files of messages and their download state, newest first. Needs an access token.
+         * @description Media files of messages and their download state, newest first. Needs an access token. API tokens need the scope files:read.
          */
         get: operations["File_list"];
         put?: never;
@@ -760,7 +808,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a stored file: its blob and every row linking to it
-         * @description Delete a stored file: its blob and every row linking to it. Needs an admin access token.
+         * @description Delete a stored file: its blob and every row linking to it. Needs an admin access token. Not for API tokens.
          */
         delete: operations["File_remove"];
         options?: never;
@@ -797,13 +845,13 @@ export interface paths {
         };
         /**
          * List users
-         * @description List users. Needs an admin access token.
+         * @description List users. Needs an admin access token. Not for API tokens.
          */
         get: operations["Admin_list"];
         put?: never;
         /**
          * Create a user
-         * @description Create a user. Needs an admin access token.
+         * @description Create a user. Needs an admin access token. Not for API tokens.
          */
         post: operations["Admin_create"];
         delete?: never;
@@ -821,20 +869,40 @@ export interface paths {
         };
         /**
          * One user
-         * @description One user. Needs an admin access token.
+         * @description One user. Needs an admin access token. Not for API tokens.
          */
         get: operations["Admin_get"];
         /**
          * Update a user (a new password or disabling ends their sessions)
-         * @description Update a user (a new password or disabling ends their sessions). Needs an admin access token.
+         * @description Update a user (a new password or disabling ends their sessions). Needs an admin access token. Not for API tokens.
          */
         put: operations["Admin_update"];
         post?: never;
         /**
          * Delete a user
-         * @description Delete a user. Needs an admin access token.
+         * @description Delete a user. Needs an admin access token. Not for API tokens.
          */
         delete: operations["Admin_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/robots/{robot_id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a text, image or file through a robot (waits its turn in the send governor)
+         * @description Send a text, image or file through a robot (waits its turn in the send governor). Needs an access token. API tokens need the scope messages:send.
+         */
+        post: operations["MessageSend_send"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -891,6 +959,87 @@ export interface components {
         };
         AuditListResponseDto: {
             items: components["schemas"]["AuditEntryResponseDto"][];
+            total: number;
+            page: number;
+            limit: number;
+        };
+        ApiTokenCreateDto: {
+            /**
+             * @description What the token is for (1-100 characters)
+             * @example crm
+             */
+            name: string;
+            /**
+             * @example [
+             *       "messages:send"
+             *     ]
+             */
+            scopes: ("messages:send" | "messages:read" | "robots:read" | "robots:write" | "plugins:read" | "plugins:write" | "files:read")[];
+            /**
+             * Format: date-time
+             * @description When the token stops working (in the future); absent or null: never
+             */
+            expiresAt?: string | null;
+        };
+        ApiTokenCreatedResponseDto: {
+            id: number;
+            name: string;
+            /**
+             * @description The first characters of the secret
+             * @example ogw_AbCdEfGh
+             */
+            prefix: string;
+            scopes: ("messages:send" | "messages:read" | "robots:read" | "robots:write" | "plugins:read" | "plugins:write" | "files:read")[];
+            /** @enum {string} */
+            state: "active" | "expired" | "revoked";
+            /** Format: date-time */
+            expiresAt: string | null;
+            /** Format: date-time */
+            revokedAt: string | null;
+            /**
+             * Format: date-time
+             * @description Updated at most once a minute
+             */
+            lastUsedAt: string | null;
+            lastUsedIp: string | null;
+            /** @description The admin who created it */
+            createdBy: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * @description The secret: shown this once, never again. Send it as Authorization: Bearer <token>.
+             * @example ogw_AbCdEfGh…
+             */
+            token: string;
+        };
+        ApiTokenResponseDto: {
+            id: number;
+            name: string;
+            /**
+             * @description The first characters of the secret
+             * @example ogw_AbCdEfGh
+             */
+            prefix: string;
+            scopes: ("messages:send" | "messages:read" | "robots:read" | "robots:write" | "plugins:read" | "plugins:write" | "files:read")[];
+            /** @enum {string} */
+            state: "active" | "expired" | "revoked";
+            /** Format: date-time */
+            expiresAt: string | null;
+            /** Format: date-time */
+            revokedAt: string | null;
+            /**
+             * Format: date-time
+             * @description Updated at most once a minute
+             */
+            lastUsedAt: string | null;
+            lastUsedIp: string | null;
+            /** @description The admin who created it */
+            createdBy: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        ApiTokenListResponseDto: {
+            items: components["schemas"]["ApiTokenResponseDto"][];
             total: number;
             page: number;
             limit: number;
@@ -1545,6 +1694,45 @@ export interface components {
             /** @description false disables the account and ends the user's sessions */
             isActive?: boolean;
         };
+        MessageSendDto: {
+            /**
+             * @description text (content, ats), image (imageUrl) or file (fileUrl, fileName)
+             * @enum {string}
+             */
+            type: "text" | "image" | "file";
+            /**
+             * @description The person or group to send to
+             * @example wxid_friend or 123456@chatroom
+             */
+            toWxid: string;
+            /** @description type text: the text (to @ someone in a group, include "@<their name>") */
+            content?: string;
+            /**
+             * @description type text in a group: wxids to @ (notify@all for everyone)
+             * @example [
+             *       "wxid_member"
+             *     ]
+             */
+            ats?: string[];
+            /** @description type image: an http(s) URL of the picture, which Gewe downloads */
+            imageUrl?: string;
+            /** @description type file: an http(s) URL of the file, which Gewe downloads */
+            fileUrl?: string;
+            /** @description type file: the name the chat shows, e.g. report.pdf */
+            fileName?: string;
+        };
+        MessageSentResponseDto: {
+            robotId: number;
+            /** @enum {string} */
+            type: "text" | "image" | "file";
+            toWxid: string;
+            /** @description Gewe's msgId (a string) */
+            msgId: string;
+            /** @description The 64-bit newMsgId, as a string (needed to revoke it) */
+            newMsgId: string;
+            /** @description Unix seconds */
+            createTime: number | null;
+        };
     };
     responses: never;
     parameters: never;
@@ -1588,6 +1776,153 @@ export interface operations {
             };
             /** @description Not an admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    ApiToken_list: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTokenListResponseDto"];
+                };
+            };
+            /** @description Not an admin (API tokens are always refused here) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    ApiToken_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiTokenCreateDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTokenCreatedResponseDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an admin (API tokens are always refused here) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    ApiToken_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTokenResponseDto"];
+                };
+            };
+            /** @description Not an admin (API tokens are always refused here) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    ApiToken_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTokenResponseDto"];
+                };
+            };
+            /** @description Not an admin (API tokens are always refused here) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3323,6 +3658,67 @@ export interface operations {
             };
             /** @description The last active admin, or yourself */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    MessageSend_send: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessageSendDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageSentResponseDto"];
+                };
+            };
+            /** @description No such robot */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The robot is not online */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Gewe refused the send (with Gewe's reason) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Gewe did not answer in time */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };

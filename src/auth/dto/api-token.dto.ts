@@ -1,0 +1,74 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsDate,
+  IsIn,
+  IsOptional,
+  IsString,
+  Length,
+} from 'class-validator';
+import { PaginationQueryDto } from '../../common/dto/pagination.dto';
+import { TOKEN_SCOPE_NAMES } from '../api-token.scopes';
+
+export class ApiTokenCreateDto {
+  @ApiProperty({ example: 'crm', description: 'What the token is for (1-100 characters)' })
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @IsString({ message: 'name must be a string' })
+  @Length(1, 100, { message: 'name must be 1-100 characters' })
+  name!: string;
+
+  @ApiProperty({ enum: TOKEN_SCOPE_NAMES, isArray: true, example: ['messages:send'] })
+  @IsArray({ message: 'scopes must be a list of scopes' })
+  @ArrayMinSize(1, { message: 'scopes must name at least one scope' })
+  @ArrayMaxSize(TOKEN_SCOPE_NAMES.length)
+  @ArrayUnique({ message: 'scopes must not repeat a scope' })
+  @IsIn(TOKEN_SCOPE_NAMES, { each: true, message: `scopes must each be one of ${TOKEN_SCOPE_NAMES.join(', ')}` })
+  scopes!: string[];
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the token stops working (in the future); absent or null: never',
+  })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate({ message: 'expiresAt must be an ISO 8601 date-time' })
+  expiresAt?: Date | null;
+}
+
+export class ApiTokenListQueryDto extends PaginationQueryDto {}
+
+export class ApiTokenResponseDto {
+  @ApiProperty() id!: number;
+  @ApiProperty() name!: string;
+  @ApiProperty({ example: 'ogw_AbCdEfGh', description: 'The first characters of the secret' }) prefix!: string;
+  @ApiProperty({ enum: TOKEN_SCOPE_NAMES, isArray: true }) scopes!: string[];
+  @ApiProperty({ enum: ['active', 'expired', 'revoked'] }) state!: 'active' | 'expired' | 'revoked';
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) expiresAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) revokedAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Updated at most once a minute' })
+  lastUsedAt!: string | null;
+  @ApiProperty({ type: String, nullable: true }) lastUsedIp!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The admin who created it' }) createdBy!: string | null;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt!: string;
+}
+
+export class ApiTokenCreatedResponseDto extends ApiTokenResponseDto {
+  @ApiProperty({
+    example: 'ogw_AbCdEfGh…',
+    description: 'The secret: shown this once, never again. Send it as Authorization: Bearer <token>.',
+  })
+  token!: string;
+}
+
+export class ApiTokenListResponseDto {
+  @ApiProperty({ type: [ApiTokenResponseDto] }) items!: ApiTokenResponseDto[];
+  @ApiProperty() total!: number;
+  @ApiProperty() page!: number;
+  @ApiProperty() limit!: number;
+}
