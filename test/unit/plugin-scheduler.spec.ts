@@ -35,19 +35,19 @@ describe('PluginScheduler', () => {
     await start(RECORDING_JOB('intervalMs: 1000'));
     await rt.settings.setOverride('Ticker', 2, false);
     expect(rt.scheduler.scheduled()).toEqual(['Ticker:tick']);
-    const done = await waitFor(async () => ((await runs()).length >= 2 ? runs() : null), 3500, 'two runs');
+    const done = await waitFor(async () => ((await runs()).length >= 2 ? runs() : null), 15_000, 'two runs');
     expect(done[1].second).toBeGreaterThan(done[0].second);
     expect(done[1]).toMatchObject({ robots: ['1:online:function'], config: { every: 1 } });
   });
 
   it('keeps the schedule of a job that throws', async () => {
     await start(RECORDING_JOB('intervalMs: 1000', `throw new Error('job failed');`));
-    await waitFor(async () => (await runs()).length >= 2, 3500, 'two runs despite the errors');
+    await waitFor(async () => (await runs()).length >= 2, 15_000, 'two runs despite the errors');
   });
 
   it('runs cron jobs, in seconds when given six fields', async () => {
     await start(RECORDING_JOB(`cron: '* * * * * *'`), { timezone: 'UTC' });
-    await waitFor(async () => (await runs()).length >= 1, 2500, 'a cron run');
+    await waitFor(async () => (await runs()).length >= 1, 15_000, 'a cron run');
   });
 
   it('runs each slot once when two instances schedule the same job', async () => {
@@ -57,7 +57,7 @@ describe('PluginScheduler', () => {
       await other.registry.reload();
       await other.scheduler.sync();
       expect(other.scheduler.scheduled()).toEqual(['Ticker:tick']);
-      const done = await waitFor(async () => ((await runs()).length >= 3 ? runs() : null), 4500, 'three runs');
+      const done = await waitFor(async () => ((await runs()).length >= 3 ? runs() : null), 15_000, 'three runs');
       const seconds = done.map((r) => r.second);
       expect(new Set(seconds).size).toBe(seconds.length);
     } finally {
