@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AdminModule } from './admin/admin.module';
 import { AuditModule } from './audit/audit.module';
+import { AlertModule } from './alert/alert.module';
 import { BOOT_ENV } from './auth/admin-bootstrap.service';
 import { ApiTokenModule } from './auth/api-token.module';
 import { AuthModule } from './auth/auth.module';
@@ -66,6 +67,7 @@ export class AppModule {
         MessageModule,
         FileModule,
         MetricsModule,
+        AlertModule,
         ...(o.config.backend.role !== 'worker' ? [WebhookModule] : []),
         ...(o.config.backend.enable_admin ? [AdminModule] : []),
       ],

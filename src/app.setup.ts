@@ -139,6 +139,7 @@ const TAGS: [string, string][] = [
   ['plugins', 'Plugins: state, config, per-robot switches'],
   ['files', 'Media downloaded from callbacks'],
   ['events', 'Live events for the admin console (Server-Sent Events)'],
+  ['alerts', 'Alert history, rules, thresholds and channels'],
 ];
 
 export function buildOpenApi(app: INestApplication): OpenAPIObject {

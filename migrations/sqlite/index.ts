@@ -5,6 +5,7 @@ import { Pipeline1795651640149 } from './1795651640149-Pipeline';
 import { Files1795653305681 } from './1795653305681-Files';
 import { AuditLog1795660368742 } from './1795660368742-AuditLog';
 import { ApiTokens1795661362824 } from './1795661362824-ApiTokens';
+import { Alerts1795660979070 } from './1795660979070-Alerts';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const SQLITE_MIGRATIONS: Function[] = [
@@ -14,4 +15,5 @@ export const SQLITE_MIGRATIONS: Function[] = [
   Files1795653305681,
   AuditLog1795660368742,
   ApiTokens1795661362824,
+  Alerts1795660979070,
 ];

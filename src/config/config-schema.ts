@@ -1,3 +1,4 @@
+import { ALERT_RULES } from '../alert/alert-rules';
 import { MEDIA_KINDS } from '../file/media-kinds';
 import { parseDuration, parseSize } from './units';
 
@@ -284,6 +285,73 @@ export const CONFIG_SCHEMA = {
       36500,
       'Audit log rows older than this many days are deleted (checked hourly); 0 keeps them forever.',
     ),
+  },
+  alerts: {
+    enabled: bool(true, 'Evaluate the alert rules (one instance at a time) and record incidents at GET /api/alerts.'),
+    evaluate_interval: duration('30s', 100, 'How often the rules are evaluated.'),
+    rules: list(
+      ALERT_RULES,
+      'Rules that are evaluated (runtime setting). robot_offline, login_needs_scan, no_callback, plugin_auto_disabled, failed_jobs, queue_depth, gewe_error_rate.',
+      ALERT_RULES,
+    ),
+    robot_offline_after: duration(
+      '5m',
+      0,
+      'robot_offline: a robot that was logged in and is offline or reconnecting for this long (runtime setting).',
+    ),
+    no_callback_after: duration(
+      '60m',
+      60_000,
+      'no_callback: an online robot that received no callback for this long (runtime setting).',
+    ),
+    failed_jobs_threshold: int(10, 1, 1_000_000, 'failed_jobs: more failed jobs than this (runtime setting).'),
+    queue_depth_threshold: int(
+      1000,
+      1,
+      100_000_000,
+      'queue_depth: more callbacks waiting, active or delayed than this (runtime setting).',
+    ),
+    gewe_error_rate_percent: int(
+      50,
+      1,
+      100,
+      'gewe_error_rate: this percentage of Gewe calls or more failed within gewe_error_rate_window (runtime setting).',
+    ),
+    gewe_error_rate_window: duration(
+      '5m',
+      60_000,
+      'Window of the Gewe error rate, in whole minutes (runtime setting).',
+    ),
+    gewe_error_rate_min_calls: int(
+      20,
+      1,
+      1_000_000,
+      'The Gewe error rate is judged only on at least this many calls in the window (runtime setting).',
+    ),
+    resolve_after: duration(
+      '1m',
+      0,
+      'An alert resolves once its condition has been clear this long; a condition that comes back sooner stays the same incident (runtime setting).',
+    ),
+    webhook_url: str('', 'Channel: POST each batch of alerts as JSON to this URL; empty for none (runtime setting).', {
+      pattern: HTTP_URL_OR_EMPTY,
+      patternHint: 'empty or ' + URL_HINT,
+    }),
+    webhook_secret: str(
+      '',
+      'When set, each webhook request carries X-OpenGewe-Signature: sha256=<HMAC-SHA256 of the body with this secret> (runtime setting).',
+      { sensitive: true },
+    ),
+    webhook_timeout: duration('5s', 100, 'Timeout of one webhook request (runtime setting).'),
+    webhook_attempts: int(3, 1, 10, 'Tries per webhook delivery (runtime setting).'),
+    webhook_backoff: duration('1s', 10, 'Wait before the second try; doubles with each further try (runtime setting).'),
+    wechat_robot_id: int(
+      0,
+      0,
+      2_147_483_647,
+      'Channel: the robot (id) that sends alerts as WeChat texts, through its send governor; 0 for none (runtime setting).',
+    ),
+    wechat_to: list([], 'The wxids (people or groups) the WeChat channel writes to (runtime setting).'),
   },
   logging: {
     level: oneOf(LOG_LEVELS, 'info', 'Lowest level logged (changeable at runtime).', LOG_LEVEL_ALIASES),

@@ -1,6 +1,7 @@
 import { UserEntity } from '../admin/user.entity';
 import { AuditLogEntity } from '../audit/audit-log.entity';
 import { ApiTokenEntity } from '../auth/api-token.entity';
+import { AlertEntity } from '../alert/alert.entity';
 import { AuthSessionEntity } from '../auth/auth-session.entity';
 import { FileEntity } from '../file/file.entity';
 import { MessageEntity } from '../message/message.entity';
@@ -25,4 +26,5 @@ export const ENTITIES = [
   FileEntity,
   AuditLogEntity,
   ApiTokenEntity,
+  AlertEntity,
 ];

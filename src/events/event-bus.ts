@@ -19,10 +19,23 @@ export interface MessageLiveEvent {
   receivedAt: string;
 }
 
+/** An alert that fired or resolved (see GET /api/alerts for the whole incident). */
+export interface AlertLiveEvent {
+  id: number;
+  rule: string;
+  subject: string;
+  robotId: number | null;
+  state: string;
+  severity: string;
+  summary: string;
+  at: string;
+}
+
 /** Every live event, by name. The names are the SSE `event:` field. */
 export interface LiveEventMap {
   'robot.status': RobotStatusEvent;
   message: MessageLiveEvent;
+  alert: AlertLiveEvent;
 }
 export type LiveEventType = keyof LiveEventMap;
 export type LiveEvent = { [K in LiveEventType]: { type: K; data: LiveEventMap[K] } }[LiveEventType];

@@ -12,6 +12,7 @@ import type { Request, Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators';
 import type { AuthUser } from '../auth/auth.decorators';
 import {
+  AlertEventDto,
   EventsQueryDto,
   MessageEventDto,
   ReadyEventDto,
@@ -22,7 +23,7 @@ import { EventsService } from './events.service';
 
 @ApiTags('events')
 @ApiBearerAuth()
-@ApiExtraModels(RobotStatusEventDto, MessageEventDto, ReadyEventDto, StreamNoticeEventDto)
+@ApiExtraModels(RobotStatusEventDto, MessageEventDto, AlertEventDto, ReadyEventDto, StreamNoticeEventDto)
 @Controller('events')
 export class EventsController {
   constructor(private readonly events: EventsService) {}
@@ -31,7 +32,8 @@ export class EventsController {
   @ApiOperation({
     summary: 'Live events (Server-Sent Events)',
     description:
-      'A text/event-stream of `robot.status` (RobotStatusEventDto) and `message` (MessageEventDto) events, each ' +
+      'A text/event-stream of `robot.status` (RobotStatusEventDto), `message` (MessageEventDto) and `alert` ' +
+      '(AlertEventDto) events, each ' +
       'with an id. Starts with `ready` (ReadyEventDto); reconnect with the Last-Event-ID header (or ?lastEventId=) ' +
       'to get what was missed, or `resync` when that is no longer possible. A comment line every 15 s keeps it ' +
       'alive; `end` closes it when the session ends or the access token expires (reconnect with a fresh token). ' +
@@ -41,14 +43,17 @@ export class EventsController {
   @ApiOkResponse({
     description:
       'The event stream (it does not end by itself). Each event is `id:`, `event:` (its name) and `data:` (JSON): ' +
-      'robot.status → RobotStatusEventDto, message → MessageEventDto, ready → ReadyEventDto, resync and end → ' +
+      'robot.status → RobotStatusEventDto, message → MessageEventDto, alert → AlertEventDto, ready → ReadyEventDto, ' +
+      'resync and end → ' +
       'StreamNoticeEventDto.',
     content: {
       'text/event-stream': {
         schema: {
-          oneOf: [RobotStatusEventDto, MessageEventDto, ReadyEventDto, StreamNoticeEventDto].map((m) => ({
-            $ref: getSchemaPath(m),
-          })),
+          oneOf: [RobotStatusEventDto, MessageEventDto, AlertEventDto, ReadyEventDto, StreamNoticeEventDto].map(
+            (m) => ({
+              $ref: getSchemaPath(m),
+            }),
+          ),
         },
       },
     },

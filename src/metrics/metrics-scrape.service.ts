@@ -1,5 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Gauge, Registry } from 'prom-client';
+import { ALERT_RULES } from '../alert/alert-rules';
+import { AlertService } from '../alert/alert.service';
 import { SendGovernor } from '../messaging/send-governor';
 import { CallbackQueue } from '../queue/callback-queue';
 import { RobotService } from '../robot/robot.service';
@@ -21,15 +23,18 @@ export class MetricsScrapeService {
   /** One registry per shared source, so a source that cannot be read is left out rather than shown as zeros. */
   private readonly queueRegistry = new Registry();
   private readonly robotsRegistry = new Registry();
+  private readonly alertsRegistry = new Registry();
   private readonly queueDepth: Gauge<'state'>;
   private readonly failedJobs: Gauge;
   private readonly robotsByStatus: Gauge<'status'>;
+  private readonly alertsFiring: Gauge<'rule'>;
 
   constructor(
     private readonly metrics: MetricsService,
     private readonly queue: CallbackQueue,
     private readonly robots: RobotService,
     private readonly governor: SendGovernor,
+    private readonly alerts: AlertService,
   ) {
     this.queueDepth = new Gauge({
       name: 'opengewe_queue_depth',
@@ -48,15 +53,26 @@ export class MetricsScrapeService {
       labelNames: ['status'],
       registers: [this.robotsRegistry],
     });
+    this.alertsFiring = new Gauge({
+      name: 'opengewe_alerts_firing',
+      help: 'Alert incidents firing now, by rule (from the alerts table); shared by all instances.',
+      labelNames: ['rule'],
+      registers: [this.alertsRegistry],
+    });
   }
 
   async render(): Promise<string> {
-    const [queueOk, robotsOk] = await Promise.all([this.collectQueue(), this.collectRobots()]);
+    const [queueOk, robotsOk, alertsOk] = await Promise.all([
+      this.collectQueue(),
+      this.collectRobots(),
+      this.collectAlerts(),
+    ]);
     this.metrics.governorQueued.reset();
     for (const s of this.governor.report()) this.metrics.governorQueued.set({ robot: String(s.robotId) }, s.queued);
     const parts = [await this.metrics.text()];
     if (queueOk) parts.push(await this.queueRegistry.metrics());
     if (robotsOk) parts.push(await this.robotsRegistry.metrics());
+    if (alertsOk) parts.push(await this.alertsRegistry.metrics());
     return parts.map((p) => p.trimEnd()).join('\n') + '\n';
   }
 
@@ -85,6 +101,19 @@ export class MetricsScrapeService {
     } catch (err) {
       this.metrics.collectorUp.set({ collector: 'robots' }, 0);
       this.logger.warn({ error: (err as Error).message }, 'Metrics: could not count robots by status');
+      return false;
+    }
+  }
+
+  private async collectAlerts(): Promise<boolean> {
+    try {
+      const firing = await this.alerts.firingByRule();
+      for (const rule of ALERT_RULES) this.alertsFiring.set({ rule }, firing.get(rule) ?? 0);
+      this.metrics.collectorUp.set({ collector: 'alerts' }, 1);
+      return true;
+    } catch (err) {
+      this.metrics.collectorUp.set({ collector: 'alerts' }, 0);
+      this.logger.warn({ error: (err as Error).message }, 'Metrics: could not count firing alerts');
       return false;
     }
   }

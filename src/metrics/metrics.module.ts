@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { AlertModule } from '../alert/alert.module';
 import { MessagingModule } from '../messaging/messaging.module';
 import { QueueModule } from '../queue/queue.module';
 import { RobotModule } from '../robot/robot.module';
@@ -13,7 +14,7 @@ export class MetricsCoreModule {}
 
 /** GET /metrics: the recorder's metrics plus the shared gauges read on scrape. */
 @Module({
-  imports: [QueueModule, RobotModule, MessagingModule],
+  imports: [QueueModule, RobotModule, MessagingModule, AlertModule],
   controllers: [MetricsController],
   providers: [MetricsScrapeService],
 })

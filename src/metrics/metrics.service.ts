@@ -61,6 +61,7 @@ export class MetricsService {
   private readonly governorDelay: Histogram;
   private readonly geweDuration: Histogram<'endpoint'>;
   private readonly geweErrors: Counter<'endpoint' | 'type'>;
+  private readonly alertNotifications: Counter<'channel' | 'result'>;
   /** Filled on scrape (see MetricsScrapeService). */
   readonly governorQueued: Gauge<'robot'>;
   readonly collectorUp: Gauge<'collector'>;
@@ -160,9 +161,15 @@ export class MetricsService {
       labelNames: ['endpoint', 'type'],
       registers: [r],
     });
+    this.alertNotifications = new Counter({
+      name: 'opengewe_alert_notifications_total',
+      help: 'Alert notifications sent by this instance (one per channel target per batch), by channel and result.',
+      labelNames: ['channel', 'result'],
+      registers: [r],
+    });
     this.collectorUp = new Gauge({
       name: 'opengewe_metrics_collector_up',
-      help: '1 when the last scrape could read this source (queue, robots), 0 when it failed.',
+      help: '1 when the last scrape could read this shared source (queue, robots, alerts), 0 when it failed.',
       labelNames: ['collector'],
       registers: [r],
     });
@@ -219,6 +226,10 @@ export class MetricsService {
     }
     last.calls++;
     if (outcome !== 'ok') last.errors++;
+  }
+
+  alertDelivered(channel: 'webhook' | 'wechat', ok: boolean): void {
+    this.alertNotifications.inc({ channel, result: ok ? 'ok' : 'error' });
   }
 
   /** This instance's Gewe calls and failures per minute, for the last hour (oldest first). */

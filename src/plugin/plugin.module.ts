@@ -33,6 +33,6 @@ import { PluginService } from './plugin.service';
     PluginScheduler,
     PluginService,
   ],
-  exports: [PluginDispatcher, PluginRegistry],
+  exports: [PluginDispatcher, PluginRegistry, PluginSettingsStore],
 })
 export class PluginModule {}

@@ -26,18 +26,36 @@ export class RuntimeSettingsService implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
+    this.overrides = await this.load(true);
+    this.logLevel.set(this.get('logging.level') as LogLevel);
+  }
+
+  /**
+   * Reads the stored settings again: a change made through another instance is seen here (callers that act on
+   * settings from all instances, such as the alert evaluator, refresh before they read). The log level follows when
+   * it changed.
+   */
+  async refresh(): Promise<void> {
+    const level = this.get('logging.level');
+    this.overrides = await this.load(false);
+    if (this.get('logging.level') !== level) this.logLevel.set(this.get('logging.level') as LogLevel);
+  }
+
+  private async load(warn: boolean): Promise<Map<string, { value: unknown; updatedAt: Date }>> {
     const rows = await this.configs.find({ where: { name: In([...RUNTIME_SETTING_NAMES]) } });
+    const out = new Map<string, { value: unknown; updatedAt: Date }>();
     for (const row of rows) {
       const field = settingField(row.name)!;
       const parsed = safeJson(row.value);
       const checked = coerce(field, parsed, false);
       if (typeof checked === 'string') {
-        this.logger.warn({ setting: row.name, problem: checked }, 'Ignoring an invalid stored runtime setting');
+        if (warn)
+          this.logger.warn({ setting: row.name, problem: checked }, 'Ignoring an invalid stored runtime setting');
         continue;
       }
-      this.overrides.set(row.name, { value: checked.value, updatedAt: row.updatedAt });
+      out.set(row.name, { value: checked.value, updatedAt: row.updatedAt });
     }
-    this.logLevel.set(this.get('logging.level') as LogLevel);
+    return out;
   }
 
   get(name: RuntimeSettingName): unknown {
@@ -57,7 +75,9 @@ export class RuntimeSettingsService implements OnModuleInit {
         description: field.description,
         category: name.split('.')[0],
         type: field.kind,
-        ...(field.kind === 'enum' ? { allowedValues: [...field.values] } : {}),
+        ...(field.kind === 'enum' || (field.kind === 'string[]' && field.values)
+          ? { allowedValues: [...(field.values ?? [])] }
+          : {}),
         sensitive: !!field.sensitive,
         updatedAt: o ? o.updatedAt.toISOString() : null,
       };

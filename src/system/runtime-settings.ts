@@ -12,6 +12,22 @@ export const RUNTIME_SETTING_NAMES = [
   'gewe.callback_url',
   'gewe.token',
   'gewe.is_gewe',
+  'alerts.rules',
+  'alerts.robot_offline_after',
+  'alerts.no_callback_after',
+  'alerts.failed_jobs_threshold',
+  'alerts.queue_depth_threshold',
+  'alerts.gewe_error_rate_percent',
+  'alerts.gewe_error_rate_window',
+  'alerts.gewe_error_rate_min_calls',
+  'alerts.resolve_after',
+  'alerts.webhook_url',
+  'alerts.webhook_secret',
+  'alerts.webhook_timeout',
+  'alerts.webhook_attempts',
+  'alerts.webhook_backoff',
+  'alerts.wechat_robot_id',
+  'alerts.wechat_to',
 ] as const;
 export type RuntimeSettingName = (typeof RUNTIME_SETTING_NAMES)[number];
 

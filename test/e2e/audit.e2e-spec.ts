@@ -36,7 +36,7 @@ interface Row {
 }
 
 /** Areas of the API whose every mutation is an admin action that must be audited. */
-const AUDITED_AREAS = /^\/api\/(admin|robots|plugins|system|queue|messages|files)(\/|$)/;
+const AUDITED_AREAS = /^\/api\/(admin|robots|plugins|system|queue|messages|files|alerts)(\/|$)/;
 
 const VAULT_SCHEMA = {
   type: 'object',

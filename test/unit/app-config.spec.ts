@@ -558,6 +558,8 @@ token = "gewe-token"
 app_id = "wx_app"
 [metrics]
 token = "metrics-token-0123456789"
+[alerts]
+webhook_secret = "hook-secret"
 `);
     const masked = maskedConfig(config);
     for (const name of sensitive) {

@@ -47,6 +47,18 @@ export class MessageEventDto {
   @ApiProperty({ type: String, format: 'date-time' }) receivedAt!: string;
 }
 
+/** `event: alert` (an alert fired or resolved; the whole incident is in GET /api/alerts) */
+export class AlertEventDto {
+  @ApiProperty({ description: 'Alert id (GET /api/alerts)' }) id!: number;
+  @ApiProperty({ example: 'robot_offline' }) rule!: string;
+  @ApiProperty({ example: 'robot:3' }) subject!: string;
+  @ApiProperty({ type: Number, nullable: true }) robotId!: number | null;
+  @ApiProperty({ enum: ['firing', 'resolved'] }) state!: string;
+  @ApiProperty({ enum: ['warning', 'critical'] }) severity!: string;
+  @ApiProperty() summary!: string;
+  @ApiProperty({ type: String, format: 'date-time' }) at!: string;
+}
+
 /** `event: ready` (first event of every stream, without an id) */
 export class ReadyEventDto {
   @ApiProperty({ description: 'Id of the newest event so far' }) lastEventId!: string;

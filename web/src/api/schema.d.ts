@@ -181,7 +181,7 @@ export interface paths {
         };
         /**
          * Live events (Server-Sent Events)
-         * @description A text/event-stream of `robot.status` (RobotStatusEventDto) and `message` (MessageEventDto) events, each with an id. Starts with `ready` (ReadyEventDto); reconnect with the Last-Event-ID header (or ?lastEventId=) to get what was missed, or `resync` when that is no longer possible. A comment line every 15 s keeps it alive; `end` closes it when the session ends or the access token expires (reconnect with a fresh token). EventSource cannot send headers: pass the token as ?access_token= (this route only). Needs an access token.
+         * @description A text/event-stream of `robot.status` (RobotStatusEventDto), `message` (MessageEventDto) and `alert` (AlertEventDto) events, each with an id. Starts with `ready` (ReadyEventDto); reconnect with the Last-Event-ID header (or ?lastEventId=) to get what was missed, or `resync` when that is no longer possible. A comment line every 15 s keeps it alive; `end` closes it when the session ends or the access token expires (reconnect with a fresh token). EventSource cannot send headers: pass the token as ?access_token= (this route only). Needs an access token.
          */
         get: operations["Events_stream"];
         put?: never;
@@ -816,6 +816,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Alert history: incidents newest first, with what each channel answered
+         * @description Alert history: incidents newest first, with what each channel answered. Needs an access token. Not for API tokens.
+         */
+        get: operations["Alert_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The alert rules, thresholds and channels in effect (the webhook secret masked)
+         * @description The alert rules, thresholds and channels in effect (the webhook secret masked). Needs an admin access token. Not for API tokens.
+         */
+        get: operations["Alert_getConfig"];
+        /**
+         * Change alert rules, thresholds and channels (runtime settings; null resets a field)
+         * @description Change alert rules, thresholds and channels (runtime settings; null resets a field). Needs an admin access token. Not for API tokens.
+         */
+        put: operations["Alert_updateConfig"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test alert on every configured channel now
+         * @description Send a test alert on every configured channel now. Needs an admin access token. Not for API tokens.
+         */
+        post: operations["Alert_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/webhook": {
         parameters: {
             query?: never;
@@ -1125,6 +1189,22 @@ export interface components {
             newMsgId: string | null;
             /** Format: date-time */
             receivedAt: string;
+        };
+        AlertEventDto: {
+            /** @description Alert id (GET /api/alerts) */
+            id: number;
+            /** @example robot_offline */
+            rule: string;
+            /** @example robot:3 */
+            subject: string;
+            robotId: number | null;
+            /** @enum {string} */
+            state: "firing" | "resolved";
+            /** @enum {string} */
+            severity: "warning" | "critical";
+            summary: string;
+            /** Format: date-time */
+            at: string;
         };
         ReadyEventDto: {
             /** @description Id of the newest event so far */
@@ -1660,6 +1740,114 @@ export interface components {
             page: number;
             limit: number;
         };
+        AlertDeliveryDto: {
+            /** @enum {string} */
+            event: "firing" | "resolved" | "test";
+            /** @enum {string} */
+            channel: "webhook" | "wechat";
+            /** @description The webhook's host, or the wxid written to */
+            target: string;
+            ok: boolean;
+            attempts: number;
+            error?: string;
+            /** Format: date-time */
+            at: string;
+        };
+        AlertResponseDto: {
+            id: number;
+            /** @enum {string} */
+            rule: "robot_offline" | "login_needs_scan" | "no_callback" | "plugin_auto_disabled" | "failed_jobs" | "queue_depth" | "gewe_error_rate";
+            /**
+             * @description robot:<id>, plugin:<name>, queue:failed, queue:depth or gewe
+             * @example robot:3
+             */
+            subject: string;
+            robotId: number | null;
+            /** @enum {string} */
+            state: "pending" | "firing" | "resolved";
+            /** @enum {string} */
+            severity: "warning" | "critical";
+            summary: string;
+            details: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Format: date-time
+             * @description When the condition started (or was first seen)
+             */
+            since: string;
+            /** Format: date-time */
+            lastSeenAt: string;
+            /** Format: date-time */
+            firedAt: string | null;
+            /** Format: date-time */
+            resolvedAt: string | null;
+            /** Format: date-time */
+            notifiedFiredAt: string | null;
+            /** Format: date-time */
+            notifiedResolvedAt: string | null;
+            deliveries: components["schemas"]["AlertDeliveryDto"][];
+        };
+        AlertListResponseDto: {
+            items: components["schemas"]["AlertResponseDto"][];
+            total: number;
+            page: number;
+            limit: number;
+        };
+        AlertConfigResponseDto: {
+            /** @description alerts.enabled (config file only) */
+            enabled: boolean;
+            /** @description alerts.evaluate_interval (config file only) */
+            evaluateIntervalMs: number;
+            rules: ("robot_offline" | "login_needs_scan" | "no_callback" | "plugin_auto_disabled" | "failed_jobs" | "queue_depth" | "gewe_error_rate")[];
+            robotOfflineAfterMs: number;
+            noCallbackAfterMs: number;
+            failedJobsThreshold: number;
+            queueDepthThreshold: number;
+            geweErrorRatePercent: number;
+            geweErrorRateWindowMs: number;
+            geweErrorRateMinCalls: number;
+            resolveAfterMs: number;
+            /** @description Empty: no webhook */
+            webhookUrl: string;
+            /** @description Masked as ******** when set */
+            webhookSecret: string;
+            webhookTimeoutMs: number;
+            webhookAttempts: number;
+            webhookBackoffMs: number;
+            /** @description 0: no WeChat channel */
+            wechatRobotId: number;
+            wechatTo: string[];
+            /** @description Fields whose value is a runtime setting (not the config file) */
+            runtime: string[];
+        };
+        AlertConfigUpdateDto: {
+            rules?: ("robot_offline" | "login_needs_scan" | "no_callback" | "plugin_auto_disabled" | "failed_jobs" | "queue_depth" | "gewe_error_rate")[] | null;
+            robotOfflineAfterMs?: number | null;
+            noCallbackAfterMs?: number | null;
+            failedJobsThreshold?: number | null;
+            queueDepthThreshold?: number | null;
+            geweErrorRatePercent?: number | null;
+            geweErrorRateWindowMs?: number | null;
+            geweErrorRateMinCalls?: number | null;
+            resolveAfterMs?: number | null;
+            /** @description An http(s) URL, or empty for none */
+            webhookUrl?: string | null;
+            /** @description ******** keeps the current secret */
+            webhookSecret?: string | null;
+            webhookTimeoutMs?: number | null;
+            webhookAttempts?: number | null;
+            webhookBackoffMs?: number | null;
+            /** @description 0 for none */
+            wechatRobotId?: number | null;
+            /** @description wxids of people or groups (…@chatroom) */
+            wechatTo?: string[] | null;
+        };
+        AlertTestResponseDto: {
+            /** @description true when every channel accepted the test alert */
+            ok: boolean;
+            deliveries: components["schemas"]["AlertDeliveryDto"][];
+        };
         WebhookAnswerDto: {
             /** @enum {string} */
             status: "success" | "ok";
@@ -2080,13 +2268,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The event stream (it does not end by itself). Each event is `id:`, `event:` (its name) and `data:` (JSON): robot.status → RobotStatusEventDto, message → MessageEventDto, ready → ReadyEventDto, resync and end → StreamNoticeEventDto. */
+            /** @description The event stream (it does not end by itself). Each event is `id:`, `event:` (its name) and `data:` (JSON): robot.status → RobotStatusEventDto, message → MessageEventDto, alert → AlertEventDto, ready → ReadyEventDto, resync and end → StreamNoticeEventDto. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["RobotStatusEventDto"] | components["schemas"]["MessageEventDto"] | components["schemas"]["ReadyEventDto"] | components["schemas"]["StreamNoticeEventDto"];
+                    "text/event-stream": components["schemas"]["RobotStatusEventDto"] | components["schemas"]["MessageEventDto"] | components["schemas"]["AlertEventDto"] | components["schemas"]["ReadyEventDto"] | components["schemas"]["StreamNoticeEventDto"];
                 };
             };
         };
@@ -3375,6 +3563,125 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Alert_list: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+                state?: "pending" | "firing" | "resolved";
+                rule?: "robot_offline" | "login_needs_scan" | "no_callback" | "plugin_auto_disabled" | "failed_jobs" | "queue_depth" | "gewe_error_rate";
+                robotId?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertListResponseDto"];
+                };
+            };
+        };
+    };
+    Alert_getConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertConfigResponseDto"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Alert_updateConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertConfigUpdateDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertConfigResponseDto"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Alert_test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertTestResponseDto"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No channel is configured */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
