@@ -117,10 +117,14 @@ export class PluginScheduler implements OnModuleInit, OnModuleDestroy {
     } else {
       const every = spec.intervalMs as number;
       let timer: NodeJS.Timeout | undefined;
+      let last = 0;
       const arm = () => {
         const now = Date.now();
-        const at = (Math.floor(now / every) + 1) * every;
+        // Node may run a timer a millisecond before Date.now() reaches its time: without `last`, the next slot
+        // computed then is the same one, and it ran twice.
+        const at = Math.max(Math.floor(now / every) + 1, last / every + 1) * every;
         timer = setTimeout(() => {
+          last = at;
           arm();
           this.fire(job, at);
         }, at - now);
@@ -143,10 +147,11 @@ export class PluginScheduler implements OnModuleInit, OnModuleDestroy {
       this.logger.warn({ plugin, job: name }, 'Plugin job still running from its previous run; this run is skipped');
       return;
     }
-    job.inFlight = this.runOnce(job, Math.floor(slotMs / 1000)).finally(() => (job.inFlight = null));
+    job.inFlight = this.runOnce(job, slotMs).finally(() => (job.inFlight = null));
   }
 
-  private async runOnce(job: ScheduledJob, slot: number): Promise<void> {
+  private async runOnce(job: ScheduledJob, slotMs: number): Promise<void> {
+    const slot = Math.floor(slotMs / 1000);
     const { plugin, name } = job.spec;
     const log = pluginLogger(plugin, { job: name });
     try {
@@ -154,11 +159,14 @@ export class PluginScheduler implements OnModuleInit, OnModuleDestroy {
       const p = this.registry.get(plugin);
       if (!p?.loaded || !snapshot.activeAnywhere(plugin) || this.jobs.get(job.key) !== job) return;
       const lock = `plugin-job:${plugin}:${name}:${slot}`;
+      // acquire() renews a lock its owner already holds: a slot this instance ran must not count as won again
+      if (job.lastLock === lock) return;
       if (!(await this.locks.acquire(lock, this.instanceId, LOCK_TTL_MS))) return;
       if (job.lastLock) await this.locks.release(job.lastLock, this.instanceId);
       job.lastLock = lock;
 
       const ctx: JobContext = {
+        scheduledAt: new Date(slotMs),
         config: this.registry.effectiveConfig(p, snapshot),
         log,
         store: this.kv.forPlugin(plugin),

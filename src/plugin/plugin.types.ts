@@ -104,6 +104,11 @@ export interface HandlerSpec {
 
 export interface JobContext extends Omit<BaseContext, 'robot' | 'send' | 'gewe'> {
   /**
+   * The time slot this run is for (the same on every instance; a run can start a little later than it under load):
+   * a key for work that must happen once per run.
+   */
+  scheduledAt: Date;
+  /**
    * Robots the plugin is enabled for (whatever their status: check `status === 'online'` before sending), each with
    * its messenger and client.
    */

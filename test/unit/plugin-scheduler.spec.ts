@@ -2,12 +2,12 @@ import { PluginKvEntity } from '../../src/plugin/plugin-kv.entity';
 import { createPluginRuntime, PluginRuntime, tempPluginsDir, writePlugin } from '../support/plugin-runtime';
 import { waitFor } from '../support/wait';
 
-/** A job that appends the second it ran in (and the robots it was given) to the store key `runs`. */
+/** A job that appends the second of its slot (and the robots it was given) to the store key `runs`. */
 const RECORDING_JOB = (schedule: string, extra = '') => `module.exports = { jobs: [{ name: 'tick', ${schedule},
   async run(ctx) {
     const runs = (await ctx.store.get('runs')) ?? [];
     const robots = (await ctx.robots()).map((r) => r.robot.id + ':' + r.status + ':' + typeof r.send.sendText);
-    runs.push({ second: Math.floor(Date.now() / 1000), robots, config: ctx.config });
+    runs.push({ second: Math.floor(ctx.scheduledAt.getTime() / 1000), robots, config: ctx.config });
     await ctx.store.set('runs', runs);
     ${extra}
   } }] };`;
