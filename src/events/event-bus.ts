@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import type Redis from 'ioredis';
+import type { LogLevel } from '../config/config-schema';
 import { RedisConnections } from '../redis/redis.module';
 import type { RobotStatusEvent } from '../robot/state/robot-state.store';
 
@@ -31,11 +32,57 @@ export interface AlertLiveEvent {
   at: string;
 }
 
+export const PLUGIN_FAILURE_KINDS = ['error', 'timeout', 'disabled', 'job_error'] as const;
+export type PluginFailureKind = (typeof PLUGIN_FAILURE_KINDS)[number];
+
+/** A plugin failed: a handler threw or timed out, the plugin was disabled automatically, or a scheduled job threw. */
+export interface PluginFailureEvent {
+  plugin: string;
+  kind: PluginFailureKind;
+  /** The handler (kinds error, timeout, disabled) or null. */
+  handler: string | null;
+  /** The scheduled job (kind job_error) or null. */
+  job: string | null;
+  robotId: number | null;
+  /** The message log row the handler was given (GET /api/messages/{id}), when there is one. */
+  messageId: number | null;
+  requestId: string | null;
+  reason: string;
+  /** The failure came from Gewe (unreachable, refusing a send): it does not count toward auto-disable. */
+  gewe: boolean;
+  at: string;
+}
+
+/** The callback queue's counts, published when they change while someone watches. */
+export interface QueueDepthEvent {
+  type: 'simple' | 'advanced';
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+  at: string;
+}
+
+/** One log line (as persisted: redacted), for admins whose stream asked for its level. */
+export interface LogLiveEvent {
+  time: string;
+  level: LogLevel;
+  message: string;
+  source: string | null;
+  requestId: string | null;
+  details: Record<string, unknown>;
+  /** Lines of this instance left out just before this one because too many were logged at once. */
+  dropped: number;
+}
+
 /** Every live event, by name. The names are the SSE `event:` field. */
 export interface LiveEventMap {
   'robot.status': RobotStatusEvent;
   message: MessageLiveEvent;
   alert: AlertLiveEvent;
+  'plugin.failure': PluginFailureEvent;
+  'queue.depth': QueueDepthEvent;
+  log: LogLiveEvent;
 }
 export type LiveEventType = keyof LiveEventMap;
 export type LiveEvent = { [K in LiveEventType]: { type: K; data: LiveEventMap[K] } }[LiveEventType];
@@ -53,6 +100,7 @@ export class EventBus implements OnModuleDestroy {
   private readonly logger = new Logger(EventBus.name);
   private readonly local = new EventEmitter().setMaxListeners(0);
   private relay?: { pub: Redis; sub: Redis; channel: string };
+  private watchers = 0;
 
   constructor(@Inject(RedisConnections) redis: RedisConnections) {
     if (!redis.enabled) return;
@@ -87,6 +135,32 @@ export class EventBus implements OnModuleDestroy {
   /** Hands an event to this instance's listeners only (for events that already reach every instance). */
   deliver(event: LiveEvent): void {
     this.local.emit('event', event);
+  }
+
+  /**
+   * Streams open on this instance. Publishers whose events cost work to produce (the queue depth is polled) only
+   * produce them while someone watches; with several instances each watches for its own streams.
+   */
+  get audience(): number {
+    return this.watchers;
+  }
+
+  /** Counts one more open stream until the returned function is called (once); tells the onWatch listeners. */
+  watch(): () => void {
+    this.watchers++;
+    this.local.emit('watch');
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.watchers--;
+    };
+  }
+
+  /** Calls `listener` whenever a stream opens on this instance (a publisher may owe it the current state). */
+  onWatch(listener: () => void): () => void {
+    this.local.on('watch', listener);
+    return () => this.local.off('watch', listener);
   }
 
   subscribe(listener: (event: LiveEvent) => void): () => void {

@@ -14,16 +14,31 @@ import type { AuthUser } from '../auth/auth.decorators';
 import {
   AlertEventDto,
   EventsQueryDto,
+  LogEventDto,
   MessageEventDto,
+  PluginFailureEventDto,
+  QueueDepthEventDto,
   ReadyEventDto,
   RobotStatusEventDto,
   StreamNoticeEventDto,
 } from './dto/events.dto';
+
 import { EventsService } from './events.service';
+
+const EVENT_MODELS = [
+  RobotStatusEventDto,
+  MessageEventDto,
+  AlertEventDto,
+  PluginFailureEventDto,
+  QueueDepthEventDto,
+  LogEventDto,
+  ReadyEventDto,
+  StreamNoticeEventDto,
+];
 
 @ApiTags('events')
 @ApiBearerAuth()
-@ApiExtraModels(RobotStatusEventDto, MessageEventDto, AlertEventDto, ReadyEventDto, StreamNoticeEventDto)
+@ApiExtraModels(...EVENT_MODELS)
 @Controller('events')
 export class EventsController {
   constructor(private readonly events: EventsService) {}
@@ -32,9 +47,11 @@ export class EventsController {
   @ApiOperation({
     summary: 'Live events (Server-Sent Events)',
     description:
-      'A text/event-stream of `robot.status` (RobotStatusEventDto), `message` (MessageEventDto) and `alert` ' +
-      '(AlertEventDto) events, each ' +
-      'with an id. Starts with `ready` (ReadyEventDto); reconnect with the Last-Event-ID header (or ?lastEventId=) ' +
+      'A text/event-stream of `robot.status` (RobotStatusEventDto), `message` (MessageEventDto), `alert` ' +
+      '(AlertEventDto), `plugin.failure` ' +
+      '(PluginFailureEventDto), `queue.depth` (QueueDepthEventDto, when the counts change) and — for admins who ask ' +
+      'with ?logLevel= — `log` (LogEventDto) events, each with an id. Starts with `ready` (ReadyEventDto); ' +
+      'reconnect with the Last-Event-ID header (or ?lastEventId=) ' +
       'to get what was missed, or `resync` when that is no longer possible. A comment line every 15 s keeps it ' +
       'alive; `end` closes it when the session ends or the access token expires (reconnect with a fresh token). ' +
       'EventSource cannot send headers: pass the token as ?access_token= (this route only). Needs an access token.',
@@ -43,19 +60,12 @@ export class EventsController {
   @ApiOkResponse({
     description:
       'The event stream (it does not end by itself). Each event is `id:`, `event:` (its name) and `data:` (JSON): ' +
-      'robot.status → RobotStatusEventDto, message → MessageEventDto, alert → AlertEventDto, ready → ReadyEventDto, ' +
-      'resync and end → ' +
+      'robot.status → RobotStatusEventDto, message → MessageEventDto, alert → AlertEventDto, ' +
+      'plugin.failure → PluginFailureEventDto, ' +
+      'queue.depth → QueueDepthEventDto, log → LogEventDto, ready → ReadyEventDto, resync and end → ' +
       'StreamNoticeEventDto.',
     content: {
-      'text/event-stream': {
-        schema: {
-          oneOf: [RobotStatusEventDto, MessageEventDto, AlertEventDto, ReadyEventDto, StreamNoticeEventDto].map(
-            (m) => ({
-              $ref: getSchemaPath(m),
-            }),
-          ),
-        },
-      },
+      'text/event-stream': { schema: { oneOf: EVENT_MODELS.map((m) => ({ $ref: getSchemaPath(m) })) } },
     },
   })
   stream(
@@ -69,6 +79,7 @@ export class EventsController {
       user,
       lastEventId: lastEventIdHeader ?? q.lastEventId,
       expiresAt: tokenExpiry(req, q.access_token),
+      logLevel: q.logLevel,
     });
   }
 }

@@ -4,13 +4,14 @@ import { RobotModule } from '../robot/robot.module';
 import { EventBus } from './event-bus';
 import { EventsController } from './events.controller';
 import { EventsService } from './events.service';
+import { LogEventsPublisher } from './log-events';
 
-/** Live events: the EventBus (global, so any module can publish) and GET /api/events. */
+/** Live events: the EventBus (global, so any module can publish), log lines as events, and GET /api/events. */
 @Global()
 @Module({
   imports: [AuthModule, RobotModule],
   controllers: [EventsController],
-  providers: [EventBus, EventsService],
+  providers: [EventBus, EventsService, LogEventsPublisher],
   exports: [EventBus],
 })
 export class EventsModule {}

@@ -3,8 +3,12 @@ import type { Response } from 'express';
 import type { AuthUser } from '../auth/auth.decorators';
 import { SessionService } from '../auth/session.service';
 import { RobotStateStore } from '../robot/state/robot-state.store';
+import { LOG_LEVELS, LogLevel } from '../config/config-schema';
 import { EventBus, LiveEvent } from './event-bus';
 import { BufferedEvent, EventRing } from './event-ring';
+import { LogEventsPublisher } from './log-events';
+
+const LEVEL_RANK: Record<string, number> = Object.fromEntries(LOG_LEVELS.map((l, i) => [l, i]));
 
 export interface EventsOptions {
   /** Events kept for resuming with Last-Event-ID. */
@@ -30,6 +34,8 @@ export interface StreamRequest {
   lastEventId?: string;
   /** When the access token that opened the stream expires (ms since the epoch). */
   expiresAt: number | null;
+  /** Log lines at or above this level (?logLevel=); honoured for admins only. */
+  logLevel?: LogLevel;
 }
 
 interface Client {
@@ -37,6 +43,12 @@ interface Client {
   user: AuthUser;
   expiresAt: number | null;
   timer: NodeJS.Timeout;
+  /** The log level this stream gets lines at (admins who asked), or null: no log events. */
+  logLevel: LogLevel | null;
+  /** Ends this stream's claims on the publishers (counted as a watcher, its log level wanted). */
+  release: () => void;
+  /** The queue counts last sent: the same counts again (another instance read them too) are not repeated. */
+  lastDepth: string | null;
 }
 
 /**
@@ -59,6 +71,7 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
     private readonly store: RobotStateStore,
     private readonly sessions: SessionService,
     @Optional() @Inject(EVENTS_OPTIONS) options?: Partial<EventsOptions>,
+    @Optional() private readonly logs?: LogEventsPublisher,
   ) {
     this.options = { ...DEFAULT_EVENTS_OPTIONS, ...options };
     this.ring = new EventRing(this.options.bufferSize);
@@ -90,11 +103,21 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
     res.socket?.setNoDelay(true);
     res.write(`retry: ${this.options.retryMs}\n\n`);
 
+    // Log lines may carry what operators must not all see (ids, addresses, payload excerpts): admins only.
+    const logLevel = req.user.isAdmin && req.logLevel ? req.logLevel : null;
+    const unwatch = this.bus.watch();
+    const unwant = logLevel && this.logs ? this.logs.want(logLevel) : () => undefined;
     const client: Client = {
       res,
       user: req.user,
       expiresAt: req.expiresAt,
       timer: setInterval(() => void this.heartbeat(client), this.options.heartbeatMs),
+      logLevel,
+      release: () => {
+        unwatch();
+        unwant();
+      },
+      lastDepth: null,
     };
     client.timer.unref();
     this.clients.add(client);
@@ -107,16 +130,26 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
       if (missed) backlog = missed;
       else resync = 'The events since Last-Event-ID are no longer known; reload the current state';
     }
-    // `ready` has no id: it must not move the client's Last-Event-ID.
-    this.write(
-      client,
-      `event: ready\ndata: ${JSON.stringify({ lastEventId: String(this.ring.lastId), replayed: backlog.length })}\n\n`,
-    );
+    // `ready` has no id: it must not move the client's Last-Event-ID. It says which log level a stream that asked for
+    // log lines gets (null: not an admin).
+    const ready = {
+      lastEventId: String(this.ring.lastId),
+      replayed: backlog.length,
+      ...(req.logLevel ? { logLevel } : {}),
+    };
+    this.write(client, `event: ready\ndata: ${JSON.stringify(ready)}\n\n`);
     if (resync) this.write(client, `event: resync\ndata: ${JSON.stringify({ reason: resync })}\n\n`);
     for (const e of backlog) this.send(client, e);
   }
 
   private send(c: Client, e: BufferedEvent): void {
+    if (e.type === 'log' && (c.logLevel === null || LEVEL_RANK[e.data.level] < LEVEL_RANK[c.logLevel])) return;
+    if (e.type === 'queue.depth') {
+      const d = e.data;
+      const key = `${d.waiting}/${d.active}/${d.delayed}/${d.failed}`;
+      if (key === c.lastDepth) return;
+      c.lastDepth = key;
+    }
     this.write(c, `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`);
   }
 
@@ -149,6 +182,7 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
 
   private drop(c: Client): void {
     clearInterval(c.timer);
+    c.release();
     this.clients.delete(c);
   }
 

@@ -42,6 +42,11 @@ export interface RootLogger {
   logger: Logger;
   /** Absolute path of the live log file, or null when file logging is off. */
   file: string | null;
+  /**
+   * Calls `listener` with every line logged (the JSON line as written to the file: already redacted), until the
+   * returned function is called. A listener must not throw and must stay cheap: it runs inside every log call.
+   */
+  tap(listener: (line: string) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -76,6 +81,16 @@ export function createRootLogger(config: AppConfig, level: LogLevel = config.log
     sweepRotatedLogs(file, log.retention);
     sweeper = setInterval(() => sweepRotatedLogs(file, log.retention), 3_600_000).unref();
   }
+  // Live log events (GET /api/events?logLevel=) read the lines here, in the redacted form the file gets.
+  const taps = new Set<(line: string) => void>();
+  streams.push({
+    level: 'trace',
+    stream: {
+      write: (line: string) => {
+        for (const t of taps) t(line);
+      },
+    },
+  });
   const logger = pino(
     {
       level,
@@ -84,11 +99,15 @@ export function createRootLogger(config: AppConfig, level: LogLevel = config.log
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
       formatters: { level: (label) => ({ level: label }) },
     },
-    streams.length ? pino.multistream(streams) : { write: () => undefined },
+    pino.multistream(streams),
   );
   return {
     logger,
     file,
+    tap: (listener) => {
+      taps.add(listener);
+      return () => taps.delete(listener);
+    },
     close: async () => {
       if (sweeper) clearInterval(sweeper);
       logger.flush();

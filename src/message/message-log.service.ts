@@ -106,6 +106,9 @@ export class MessageLogService implements OnApplicationBootstrap, OnModuleDestro
     if (q.senderWxid) qb.andWhere('m.sender_wxid = :sender', { sender: q.senderWxid });
     if (q.isGroup !== undefined) qb.andWhere('m.is_group = :isGroup', { isGroup: q.isGroup });
     if (q.since) qb.andWhere('m.received_at >= :since', { since: q.since });
+    if (q.until) qb.andWhere('m.received_at < :until', { until: q.until });
+    const text = q.q?.trim();
+    if (text) qb.andWhere("m.text LIKE :text ESCAPE '!'", { text: `%${text.replace(/[!%_]/g, (c) => '!' + c)}%` });
     const [rows, total] = await qb.getManyAndCount();
     return { items: rows.map(toDto), total, page: q.page, limit: q.limit };
   }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { GeweEvent } from '../callback/events';
 import { DomainError } from '../common/domain-error';
+import { EventBus, PluginFailureEvent } from '../events/event-bus';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { FileService } from '../file/file.service';
@@ -81,6 +82,7 @@ export class PluginDispatcher {
     private readonly messengers: MessengerFactory,
     @Optional() private readonly files?: FileService,
     @Optional() private readonly metrics?: MetricsService,
+    @Optional() private readonly events?: EventBus,
   ) {}
 
   async dispatch(event: GeweEvent, opts: DispatchOptions): Promise<HandlerOutcome[]> {
@@ -161,7 +163,7 @@ export class PluginDispatcher {
       };
       const outcome = await this.run(h, ctx);
       outcomes.push(outcome);
-      if (await this.account(h, outcome, opts.requestId, event.robotId)) disabledNow.add(h.plugin);
+      if (await this.account(h, outcome, opts, event.robotId)) disabledNow.add(h.plugin);
       if (outcome.status === 'stopped') break;
     }
     return outcomes;
@@ -215,9 +217,10 @@ export class PluginDispatcher {
   private async account(
     h: PreparedHandler,
     o: HandlerOutcome,
-    requestId: string | null,
+    opts: DispatchOptions,
     robotId: number,
   ): Promise<boolean> {
+    const requestId = opts.requestId;
     const s = this.stats.get(h.plugin) ?? { calls: 0, failures: 0, timeouts: 0, avgMs: 0, lastError: null, totalMs: 0 };
     this.stats.set(h.plugin, s);
     s.calls++;
@@ -233,6 +236,19 @@ export class PluginDispatcher {
     s.lastError = o.error ?? null;
     const line = { plugin: h.plugin, handler: h.name, requestId, robotId, error: o.error };
     this.logger.warn(line, o.status === 'timeout' ? 'Plugin handler timed out' : 'Plugin handler failed');
+    const failure = (kind: PluginFailureEvent['kind'], reason: string): PluginFailureEvent => ({
+      plugin: h.plugin,
+      kind,
+      handler: h.name,
+      job: null,
+      robotId,
+      messageId: opts.messageId ?? null,
+      requestId,
+      reason,
+      gewe: o.gewe === true,
+      at: new Date().toISOString(),
+    });
+    this.events?.publish('plugin.failure', failure(o.status, o.error ?? o.status));
 
     // A Gewe outage makes every replying handler fail; that must not switch healthy plugins off.
     if (o.gewe) return false;
@@ -248,6 +264,7 @@ export class PluginDispatcher {
       await this.settings.setEnabled(h.plugin, false, reason);
       this.metrics?.pluginAutoDisabled(h.plugin);
       this.logger.error({ plugin: h.plugin, requestId, reason }, 'Plugin disabled automatically');
+      this.events?.publish('plugin.failure', failure('disabled', reason));
     } catch (err) {
       this.logger.error({ err, plugin: h.plugin }, 'Could not disable a failing plugin');
     }

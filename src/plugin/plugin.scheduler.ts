@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { Cron } from 'croner';
 import { INSTANCE_ID } from '../common/instance-id';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
+import { EventBus } from '../events/event-bus';
 import { MessengerFactory } from '../messaging/messenger.factory';
 import { RobotService } from '../robot/robot.service';
 import { ROBOT_STATUSES, RobotStateStore } from '../robot/state/robot-state.store';
@@ -50,6 +51,7 @@ export class PluginScheduler implements OnModuleInit, OnModuleDestroy {
     private readonly kv: PluginKvStore,
     private readonly robots: RobotService,
     private readonly messengers: MessengerFactory,
+    @Optional() private readonly events?: EventBus,
   ) {}
 
   onModuleInit(): void {
@@ -154,6 +156,7 @@ export class PluginScheduler implements OnModuleInit, OnModuleDestroy {
     const slot = Math.floor(slotMs / 1000);
     const { plugin, name } = job.spec;
     const log = pluginLogger(plugin, { job: name });
+    let running = false;
     try {
       const snapshot = await this.settings.snapshot();
       const p = this.registry.get(plugin);
@@ -180,10 +183,24 @@ export class PluginScheduler implements OnModuleInit, OnModuleDestroy {
         },
       };
       const started = Date.now();
+      running = true;
       await job.spec.run(ctx);
       this.logger.debug({ plugin, job: name, ms: Date.now() - started }, 'Plugin job ran');
     } catch (err) {
       this.logger.error({ plugin, job: name, error: describeError(err) }, 'Plugin job failed');
+      if (running)
+        this.events?.publish('plugin.failure', {
+          plugin,
+          kind: 'job_error',
+          handler: null,
+          job: name,
+          robotId: null,
+          messageId: null,
+          requestId: null,
+          reason: describeError(err),
+          gewe: false,
+          at: new Date().toISOString(),
+        });
     }
   }
 }

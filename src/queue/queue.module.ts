@@ -14,6 +14,7 @@ import { CallbackProcessor } from './callback.processor';
 import { InboxEntity } from './inbox.entity';
 import { InboxQueue } from './inbox.queue';
 import { QueueController } from './queue.controller';
+import { QueueDepthPublisher } from './queue-depth.publisher';
 
 /** Starts consuming when this instance's role processes callbacks; on shutdown drains the jobs in flight. */
 @Injectable()
@@ -56,6 +57,7 @@ export class QueueConsumer implements OnApplicationBootstrap, OnApplicationShutd
     },
     CallbackProcessor,
     QueueConsumer,
+    QueueDepthPublisher,
   ],
   exports: [CallbackQueue],
 })

@@ -11,6 +11,8 @@ export interface LogQuery {
   since?: Date;
   source?: string;
   requestId?: string;
+  /** Text in the message or any field (case-insensitive). */
+  q?: string;
   page: number;
   limit: number;
 }
@@ -63,7 +65,21 @@ export function matches(e: LogEntry, q: LogQuery): boolean {
   if (q.since && Date.parse(e.time) < q.since.getTime()) return false;
   if (q.source && e.source !== q.source) return false;
   if (q.requestId && e.requestId !== q.requestId) return false;
+  if (q.q) {
+    const needle = q.q.toLowerCase();
+    const hay = [e.message, e.source ?? '', e.requestId ?? '', JSON.stringify(e.details)];
+    if (!hay.some((h) => h.toLowerCase().includes(needle))) return false;
+  }
   return true;
+}
+
+/** Characters JSON.stringify writes escaped (quote, backslash, control characters). */
+function hasJsonEscapes(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c) return true;
+  }
+  return false;
 }
 
 /**
@@ -73,6 +89,8 @@ export function matches(e: LogEntry, q: LogQuery): boolean {
 export async function queryLogs(file: string | null, q: LogQuery): Promise<{ items: LogEntry[]; total: number }> {
   if (!file) return { items: [], total: 0 };
   const files = [...rotatedLogFiles(file), ...(existsSync(file) ? [file] : [])];
+  // a needle with characters JSON escapes (quotes, backslashes, controls) may not appear as typed in the line
+  const needle = q.q && !hasJsonEscapes(q.q) ? q.q.toLowerCase() : null;
   const scan = async (visit: (e: LogEntry) => void) => {
     for (const f of files) {
       let input: NodeJS.ReadableStream;
@@ -87,6 +105,7 @@ export async function queryLogs(file: string | null, q: LogQuery): Promise<{ ite
         for await (const line of rl) {
           // Cheap pre-filter before JSON.parse on the hot path of a large file.
           if (q.requestId && !line.includes(q.requestId)) continue;
+          if (needle && !line.toLowerCase().includes(needle)) continue;
           const e = parseLogLine(line);
           if (e && matches(e, q)) visit(e);
         }

@@ -1,7 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { LOG_LEVELS } from '../../config/config-schema';
+import type { LogLevel } from '../../config/config-schema';
 import { ROBOT_STATUSES } from '../../robot/state/robot-state.store';
 import type { RobotStatus } from '../../robot/state/robot-state.store';
+import { ACCEPTED_LEVELS, toLevel } from '../../system/dto/system.dto';
+import { PLUGIN_FAILURE_KINDS } from '../event-bus';
+import type { PluginFailureKind } from '../event-bus';
 
 export class EventsQueryDto {
   @ApiPropertyOptional({
@@ -22,6 +28,17 @@ export class EventsQueryDto {
   @IsOptional()
   @Matches(/^\d{1,16}$/, { message: 'lastEventId must be an event id (digits)' })
   lastEventId?: string;
+
+  @ApiPropertyOptional({
+    enum: LOG_LEVELS,
+    description:
+      'Also stream log lines at or above this level (`log` events; INFO, warning… accepted). Admins only: for ' +
+      'other users the stream carries no log lines. Without it: no log lines.',
+  })
+  @IsOptional()
+  @Transform(toLevel)
+  @IsIn(LOG_LEVELS, { message: `logLevel must be one of ${ACCEPTED_LEVELS.join(', ')}` })
+  logLevel?: LogLevel;
 }
 
 /** `event: robot.status` */
@@ -59,10 +76,61 @@ export class AlertEventDto {
   @ApiProperty({ type: String, format: 'date-time' }) at!: string;
 }
 
+/** `event: plugin.failure` */
+export class PluginFailureEventDto {
+  @ApiProperty() plugin!: string;
+  @ApiProperty({
+    enum: PLUGIN_FAILURE_KINDS,
+    description:
+      'error: a handler threw; timeout: it ran past plugins.handler_timeout; disabled: the plugin was disabled ' +
+      'automatically (max_consecutive_failures); job_error: a scheduled job threw',
+  })
+  kind!: PluginFailureKind;
+  @ApiProperty({ type: String, nullable: true }) handler!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The scheduled job (job_error)' }) job!: string | null;
+  @ApiProperty({ type: Number, nullable: true }) robotId!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'The message the handler was given' })
+  messageId!: number | null;
+  @ApiProperty({ type: String, nullable: true }) requestId!: string | null;
+  @ApiProperty() reason!: string;
+  @ApiProperty({ description: 'The failure came from Gewe, not the plugin (not counted toward auto-disable)' })
+  gewe!: boolean;
+  @ApiProperty({ type: String, format: 'date-time' }) at!: string;
+}
+
+/** `event: queue.depth` */
+export class QueueDepthEventDto {
+  @ApiProperty({ enum: ['simple', 'advanced'] }) type!: 'simple' | 'advanced';
+  @ApiProperty() waiting!: number;
+  @ApiProperty() active!: number;
+  @ApiProperty({ description: 'Waiting for a retry' }) delayed!: number;
+  @ApiProperty() failed!: number;
+  @ApiProperty({ type: String, format: 'date-time' }) at!: string;
+}
+
+/** `event: log` (admins whose stream asked with ?logLevel=) */
+export class LogEventDto {
+  @ApiProperty({ type: String, format: 'date-time' }) time!: string;
+  @ApiProperty({ enum: LOG_LEVELS }) level!: LogLevel;
+  @ApiProperty() message!: string;
+  @ApiProperty({ type: String, nullable: true, description: 'The component that logged it' }) source!: string | null;
+  @ApiProperty({ type: String, nullable: true }) requestId!: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The other fields, as persisted (redacted)' })
+  details!: Record<string, unknown>;
+  @ApiProperty({ description: 'Lines of the instance left out just before this one (too many at once)' })
+  dropped!: number;
+}
+
 /** `event: ready` (first event of every stream, without an id) */
 export class ReadyEventDto {
   @ApiProperty({ description: 'Id of the newest event so far' }) lastEventId!: string;
   @ApiProperty({ description: 'Events replayed after Last-Event-ID' }) replayed!: number;
+  @ApiPropertyOptional({
+    enum: LOG_LEVELS,
+    nullable: true,
+    description: 'When ?logLevel= was given: the level of the log lines this stream gets, or null (not an admin)',
+  })
+  logLevel?: LogLevel | null;
 }
 
 /** `event: resync` / `event: end` */

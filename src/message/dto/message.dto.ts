@@ -41,6 +41,18 @@ export class MessageListQueryDto extends PaginationQueryDto {
   @Type(() => Date)
   @IsDate({ message: 'since must be an ISO 8601 date-time' })
   since?: Date;
+
+  @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Received before' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate({ message: 'until must be an ISO 8601 date-time' })
+  until?: Date;
+
+  @ApiPropertyOptional({ description: 'Part of the text (case-insensitive on most collations)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  q?: string;
 }
 
 export class MessageResponseDto {

@@ -5,9 +5,9 @@ import { LOG_LEVEL_ALIASES, LOG_LEVELS } from '../../config/config-schema';
 import type { LogLevel } from '../../config/config-schema';
 import { PaginationQueryDto } from '../../common/dto/pagination.dto';
 
-const ACCEPTED_LEVELS = [...LOG_LEVELS, ...Object.keys(LOG_LEVEL_ALIASES)];
+export const ACCEPTED_LEVELS = [...LOG_LEVELS, ...Object.keys(LOG_LEVEL_ALIASES)];
 /** "INFO", "Warning", "critical" → canonical pino level names. */
-const toLevel = ({ value }: { value: unknown }) => {
+export const toLevel = ({ value }: { value: unknown }) => {
   if (typeof value !== 'string') return value;
   const v = value.trim().toLowerCase();
   return LOG_LEVEL_ALIASES[v] ?? v;
@@ -86,6 +86,12 @@ export class LogQueryDto extends PaginationQueryDto {
   @IsOptional()
   @Matches(/^[\w.-]{1,64}$/, { message: 'requestId must be 1-64 letters, digits, or . _ -' })
   requestId?: string;
+
+  @ApiPropertyOptional({ description: 'Only lines whose message or fields contain this text (case-insensitive)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  q?: string;
 }
 
 export class LogEntryDto {

@@ -181,7 +181,7 @@ export interface paths {
         };
         /**
          * Live events (Server-Sent Events)
-         * @description A text/event-stream of `robot.status` (RobotStatusEventDto), `message` (MessageEventDto) and `alert` (AlertEventDto) events, each with an id. Starts with `ready` (ReadyEventDto); reconnect with the Last-Event-ID header (or ?lastEventId=) to get what was missed, or `resync` when that is no longer possible. A comment line every 15 s keeps it alive; `end` closes it when the session ends or the access token expires (reconnect with a fresh token). EventSource cannot send headers: pass the token as ?access_token= (this route only). Needs an access token.
+         * @description A text/event-stream of `robot.status` (RobotStatusEventDto), `message` (MessageEventDto), `alert` (AlertEventDto), `plugin.failure` (PluginFailureEventDto), `queue.depth` (QueueDepthEventDto, when the counts change) and — for admins who ask with ?logLevel= — `log` (LogEventDto) events, each with an id. Starts with `ready` (ReadyEventDto); reconnect with the Last-Event-ID header (or ?lastEventId=) to get what was missed, or `resync` when that is no longer possible. A comment line every 15 s keeps it alive; `end` closes it when the session ends or the access token expires (reconnect with a fresh token). EventSource cannot send headers: pass the token as ?access_token= (this route only). Needs an access token.
          */
         get: operations["Events_stream"];
         put?: never;
@@ -1206,11 +1206,63 @@ export interface components {
             /** Format: date-time */
             at: string;
         };
+        PluginFailureEventDto: {
+            plugin: string;
+            /**
+             * @description error: a handler threw; timeout: it ran past plugins.handler_timeout; disabled: the plugin was disabled automatically (max_consecutive_failures); job_error: a scheduled job threw
+             * @enum {string}
+             */
+            kind: "error" | "timeout" | "disabled" | "job_error";
+            handler: string | null;
+            /** @description The scheduled job (job_error) */
+            job: string | null;
+            robotId: number | null;
+            /** @description The message the handler was given */
+            messageId: number | null;
+            requestId: string | null;
+            reason: string;
+            /** @description The failure came from Gewe, not the plugin (not counted toward auto-disable) */
+            gewe: boolean;
+            /** Format: date-time */
+            at: string;
+        };
+        QueueDepthEventDto: {
+            /** @enum {string} */
+            type: "simple" | "advanced";
+            waiting: number;
+            active: number;
+            /** @description Waiting for a retry */
+            delayed: number;
+            failed: number;
+            /** Format: date-time */
+            at: string;
+        };
+        LogEventDto: {
+            /** Format: date-time */
+            time: string;
+            /** @enum {string} */
+            level: "trace" | "debug" | "info" | "warn" | "error" | "fatal";
+            message: string;
+            /** @description The component that logged it */
+            source: string | null;
+            requestId: string | null;
+            /** @description The other fields, as persisted (redacted) */
+            details: {
+                [key: string]: unknown;
+            };
+            /** @description Lines of the instance left out just before this one (too many at once) */
+            dropped: number;
+        };
         ReadyEventDto: {
             /** @description Id of the newest event so far */
             lastEventId: string;
             /** @description Events replayed after Last-Event-ID */
             replayed: number;
+            /**
+             * @description When ?logLevel= was given: the level of the log lines this stream gets, or null (not an admin)
+             * @enum {string|null}
+             */
+            logLevel?: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | null;
         };
         StreamNoticeEventDto: {
             /** @description resync: why the missed events cannot be replayed */
@@ -2259,6 +2311,8 @@ export interface operations {
                 access_token?: string;
                 /** @description Resume after this event id (a new EventSource cannot send the Last-Event-ID header) */
                 lastEventId?: string;
+                /** @description Also stream log lines at or above this level (`log` events; INFO, warning… accepted). Admins only: for other users the stream carries no log lines. Without it: no log lines. */
+                logLevel?: "trace" | "debug" | "info" | "warn" | "error" | "fatal";
             };
             header: {
                 "last-event-id": string;
@@ -2268,13 +2322,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The event stream (it does not end by itself). Each event is `id:`, `event:` (its name) and `data:` (JSON): robot.status → RobotStatusEventDto, message → MessageEventDto, alert → AlertEventDto, ready → ReadyEventDto, resync and end → StreamNoticeEventDto. */
+            /** @description The event stream (it does not end by itself). Each event is `id:`, `event:` (its name) and `data:` (JSON): robot.status → RobotStatusEventDto, message → MessageEventDto, alert → AlertEventDto, plugin.failure → PluginFailureEventDto, queue.depth → QueueDepthEventDto, log → LogEventDto, ready → ReadyEventDto, resync and end → StreamNoticeEventDto. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["RobotStatusEventDto"] | components["schemas"]["MessageEventDto"] | components["schemas"]["AlertEventDto"] | components["schemas"]["ReadyEventDto"] | components["schemas"]["StreamNoticeEventDto"];
+                    "text/event-stream": components["schemas"]["RobotStatusEventDto"] | components["schemas"]["MessageEventDto"] | components["schemas"]["AlertEventDto"] | components["schemas"]["PluginFailureEventDto"] | components["schemas"]["QueueDepthEventDto"] | components["schemas"]["LogEventDto"] | components["schemas"]["ReadyEventDto"] | components["schemas"]["StreamNoticeEventDto"];
                 };
             };
         };
@@ -2311,6 +2365,8 @@ export interface operations {
                 source?: string;
                 /** @description Only lines of this request (X-Request-Id) */
                 requestId?: string;
+                /** @description Only lines whose message or fields contain this text (case-insensitive) */
+                q?: string;
             };
             header?: never;
             path?: never;
@@ -3351,6 +3407,10 @@ export interface operations {
                 senderWxid?: string;
                 isGroup?: boolean;
                 since?: string;
+                /** @description Received before */
+                until?: string;
+                /** @description Part of the text (case-insensitive on most collations) */
+                q?: string;
             };
             header?: never;
             path?: never;
