@@ -54,8 +54,9 @@ export function configureApp(app: NestExpressApplication, config: AppConfig, web
     helmet({
       contentSecurityPolicy: {
         directives: {
-          // robot avatars come from WeChat's image hosts; QR codes are data: URIs
-          imgSrc: ["'self'", 'data:', 'https:', 'http:'],
+          // robot avatars come from WeChat's image hosts; QR codes are data: URIs; stored images are blob: URLs
+          // (fetched with the access token, which an <img> cannot send)
+          imgSrc: ["'self'", 'data:', 'blob:', 'https:', 'http:'],
           // the service is usually reached over plain http on a LAN: upgrading would break every asset
           upgradeInsecureRequests: null,
         },

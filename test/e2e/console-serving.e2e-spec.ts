@@ -52,7 +52,7 @@ describeE2E('the admin console served at /', () => {
 
   it('allows images from WeChat hosts and data: URIs, and never upgrades http assets (LAN installs)', async () => {
     const csp = (await t.http().get('/').expect(200)).headers['content-security-policy'];
-    expect(csp).toContain("img-src 'self' data: https: http:");
+    expect(csp).toContain("img-src 'self' data: blob: https: http:");
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain('upgrade-insecure-requests');
   });

@@ -2,7 +2,10 @@ import { useEffect, type ComponentType } from 'react';
 import { useI18n } from './i18n';
 import { LiveProvider, useLive } from './live';
 import { DashboardPage } from './pages/Dashboard';
+import { FilesPage } from './pages/Files';
 import { LoginPage } from './pages/Login';
+import { LogsPage } from './pages/Logs';
+import { MessagesPage } from './pages/Messages';
 import { RobotsPage } from './pages/Robots';
 import { Link, navigate, usePath } from './router';
 import { useSession } from './session';
@@ -10,6 +13,9 @@ import { useSession } from './session';
 const PAGES: Record<string, ComponentType> = {
   '/': DashboardPage,
   '/robots': RobotsPage,
+  '/messages': MessagesPage,
+  '/files': FilesPage,
+  '/logs': LogsPage,
 };
 
 function LangSwitch() {
@@ -63,6 +69,17 @@ function Shell() {
           <Link href="/robots" aria-current={path === '/robots' ? 'page' : undefined}>
             {t('nav.robots')}
           </Link>
+          <Link href="/messages" aria-current={path === '/messages' ? 'page' : undefined}>
+            {t('nav.messages')}
+          </Link>
+          <Link href="/files" aria-current={path === '/files' ? 'page' : undefined}>
+            {t('nav.files')}
+          </Link>
+          {user?.isAdmin && (
+            <Link href="/logs" aria-current={path === '/logs' ? 'page' : undefined}>
+              {t('nav.logs')}
+            </Link>
+          )}
         </nav>
         <div className="topbar-end">
           <LiveDot />

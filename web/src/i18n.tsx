@@ -1,7 +1,15 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
 
-/** Chinese by default (the operators are Chinese); English on request. Keys read as the English text's intent. */
-const zh = {
+import * as files from './locales/files';
+import * as logs from './locales/logs';
+import * as messages from './locales/messages';
+
+/**
+ * Chinese by default (the operators are Chinese); English on request. Keys read as the English text's intent.
+ * The strings of the first screens are here; each later screen keeps its own in web/src/locales/<screen>.ts
+ * (exporting `zh` and `en`), merged below with one line each.
+ */
+const baseZh = {
   'app.title': 'OpenGewe 控制台',
   'app.skip': '跳到主要内容',
   'nav.dashboard': '概览',
@@ -91,9 +99,7 @@ const zh = {
   'status.logged_out': '已退出',
 } as const;
 
-export type MessageKey = keyof typeof zh;
-
-const en: Record<MessageKey, string> = {
+const baseEn: Record<keyof typeof baseZh, string> = {
   'app.title': 'OpenGewe Console',
   'app.skip': 'Skip to main content',
   'nav.dashboard': 'Dashboard',
@@ -181,6 +187,22 @@ const en: Record<MessageKey, string> = {
   'status.expired': 'QR code expired',
   'status.error': 'Error',
   'status.logged_out': 'Logged out',
+};
+
+const zh = {
+  ...baseZh,
+  ...files.zh,
+  ...logs.zh,
+  ...messages.zh,
+};
+
+export type MessageKey = keyof typeof zh;
+
+const en: Record<MessageKey, string> = {
+  ...baseEn,
+  ...files.en,
+  ...logs.en,
+  ...messages.en,
 };
 
 export type Lang = 'zh' | 'en';

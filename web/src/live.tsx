@@ -1,15 +1,34 @@
 import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
-import { refreshTokens, tokens, type MessageEvent as MessageLiveEvent, type RobotStatusEvent } from './api/client';
+import {
+  refreshTokens,
+  tokens,
+  type LogEvent,
+  type LogLevel,
+  type MessageEvent as MessageLiveEvent,
+  type PluginFailureEvent,
+  type QueueDepthEvent,
+  type RobotStatusEvent,
+} from './api/client';
 
 export type LiveEvent =
   | { type: 'robot.status'; data: RobotStatusEvent }
   | { type: 'message'; data: MessageLiveEvent }
+  | { type: 'plugin.failure'; data: PluginFailureEvent }
+  | { type: 'queue.depth'; data: QueueDepthEvent }
+  | { type: 'log'; data: LogEvent }
   | { type: 'resync'; data: { reason?: string } };
 type Listener = (e: LiveEvent) => void;
+
+/** The events carried as JSON data, by their SSE name. */
+const DATA_EVENTS = ['robot.status', 'message', 'plugin.failure', 'queue.depth', 'log'] as const;
+
+export const LOG_LEVELS: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
 
 interface Live {
   connected: boolean;
   subscribe(listener: Listener): () => void;
+  /** Asks the stream for log lines at or above `level` until the returned function is called (admins only). */
+  wantLogs(level: LogLevel): () => void;
 }
 
 const LiveContext = createContext<Live | null>(null);
@@ -22,6 +41,34 @@ const LiveContext = createContext<Live | null>(null);
 export function LiveProvider({ children }: { children: ReactNode }) {
   const [connected, setConnected] = useState(false);
   const listeners = useRef(new Set<Listener>());
+  // The lowest log level some screen wants; the stream is reopened (resuming after its last event) when it changes.
+  const logWishes = useRef(new Map<number, LogLevel>());
+  const nextWish = useRef(1);
+  const [logLevel, setLogLevel] = useState<LogLevel | null>(null);
+  const logLevelRef = useRef<LogLevel | null>(null);
+  const restart = useRef<() => void>(() => undefined);
+
+  const wantLogs = useRef((level: LogLevel) => {
+    const id = nextWish.current++;
+    logWishes.current.set(id, level);
+    const lowest = () => {
+      let low: LogLevel | null = null;
+      for (const l of logWishes.current.values())
+        if (low === null || LOG_LEVELS.indexOf(l) < LOG_LEVELS.indexOf(low)) low = l;
+      return low;
+    };
+    setLogLevel(lowest());
+    return () => {
+      logWishes.current.delete(id);
+      setLogLevel(lowest());
+    };
+  });
+
+  useEffect(() => {
+    if (logLevelRef.current === logLevel) return;
+    logLevelRef.current = logLevel;
+    restart.current();
+  }, [logLevel]);
 
   useEffect(() => {
     let source: EventSource | null = null;
@@ -53,6 +100,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       usedToken = token;
       const q = new URLSearchParams({ access_token: token });
       if (lastId) q.set('lastEventId', lastId);
+      if (logLevelRef.current) q.set('logLevel', logLevelRef.current);
       const es = new EventSource(`/api/events?${q.toString()}`);
       source = es;
       const track = (ev: MessageEvent<string>) => {
@@ -62,14 +110,11 @@ export function LiveProvider({ children }: { children: ReactNode }) {
         failures = 0;
         setConnected(true);
       });
-      es.addEventListener('robot.status', (ev) => {
-        track(ev);
-        emit({ type: 'robot.status', data: JSON.parse(ev.data) as RobotStatusEvent });
-      });
-      es.addEventListener('message', (ev) => {
-        track(ev);
-        emit({ type: 'message', data: JSON.parse(ev.data) as MessageLiveEvent });
-      });
+      for (const type of DATA_EVENTS)
+        es.addEventListener(type, (ev) => {
+          track(ev);
+          emit({ type, data: JSON.parse(ev.data) } as LiveEvent);
+        });
       es.addEventListener('resync', (ev) => emit({ type: 'resync', data: JSON.parse(ev.data) as { reason?: string } }));
       es.addEventListener('end', () => reconnect(true));
       // A network blip: EventSource retries by itself. A refused stream (401): it gives up (CLOSED) — refresh.
@@ -79,9 +124,19 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       };
     };
 
+    // a new log level: a new stream at once, resuming after the last event seen
+    restart.current = () => {
+      if (stopped || !source) return;
+      source.close();
+      source = null;
+      clearTimeout(retry);
+      connect();
+    };
+
     connect();
     return () => {
       stopped = true;
+      restart.current = () => undefined;
       clearTimeout(retry);
       source?.close();
     };
@@ -93,6 +148,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       listeners.current.add(listener);
       return () => listeners.current.delete(listener);
     },
+    wantLogs: (level) => wantLogs.current(level),
   });
   return <LiveContext.Provider value={{ ...value.current, connected }}>{children}</LiveContext.Provider>;
 }
@@ -109,4 +165,10 @@ export function useLiveEvents(handler: Listener): void {
   const ref = useRef(handler);
   ref.current = handler;
   useEffect(() => subscribe((e) => ref.current(e)), [subscribe]);
+}
+
+/** While mounted (and `level` is not null), asks the live stream for log lines at or above `level`. */
+export function useLogLevel(level: LogLevel | null): void {
+  const { wantLogs } = useLive();
+  useEffect(() => (level ? wantLogs(level) : undefined), [wantLogs, level]);
 }

@@ -4,6 +4,7 @@ import { App } from './App';
 import { I18nProvider } from './i18n';
 import { SessionProvider } from './session';
 import './styles.css';
+import './records.css';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -10,6 +10,10 @@ export type User = Schemas['UserResponseDto'];
 export type ApiError = Schemas['ErrorResponseDto'];
 export type RobotStatusEvent = Schemas['RobotStatusEventDto'];
 export type MessageEvent = Schemas['MessageEventDto'];
+export type PluginFailureEvent = Schemas['PluginFailureEventDto'];
+export type QueueDepthEvent = Schemas['QueueDepthEventDto'];
+export type LogEvent = Schemas['LogEventDto'];
+export type LogLevel = LogEvent['level'];
 
 /**
  * The tokens live in localStorage, and nothing else secret does: the access token (short-lived JWT) and the refresh

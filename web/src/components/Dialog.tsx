@@ -7,11 +7,14 @@ export function Dialog({
   onClose,
   children,
   testId,
+  wide,
 }: {
   title: string;
   onClose: () => void;
   children: ReactNode;
   testId?: string;
+  /** For content that needs room (tables, JSON): nearly the full width of the window. */
+  wide?: boolean;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
@@ -24,7 +27,7 @@ export function Dialog({
   return (
     <dialog
       ref={ref}
-      className="dialog"
+      className={wide ? 'dialog wide' : 'dialog'}
       aria-labelledby={titleId}
       data-testid={testId}
       onCancel={(e) => {

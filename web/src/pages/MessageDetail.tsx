@@ -1,0 +1,305 @@
+import { useState } from 'react';
+import { api, call, type Schemas } from '../api/client';
+import { LoadState, useLoad } from '../components/Async';
+import { CopyButton } from '../components/CopyButton';
+import { Dialog } from '../components/Dialog';
+import { DownloadButton, formatSize, StoredImage } from '../components/StoredFile';
+import { formatTime, prettyJson } from '../format';
+import { useI18n, type MessageKey } from '../i18n';
+import { Link } from '../router';
+import { useSession } from '../session';
+import { kindLabel } from '../kinds';
+
+type Outcome = Schemas['HandlerOutcomeDto'];
+export type StoredFileDto = Schemas['FileResponseDto'];
+
+const OUTCOME_LABEL: Record<string, MessageKey> = {
+  ok: 'outcome.ok',
+  stopped: 'outcome.stopped',
+  error: 'outcome.error',
+  timeout: 'outcome.timeout',
+  interrupted: 'outcome.interrupted',
+};
+const OUTCOME_TONE: Record<string, string> = {
+  ok: 'badge-ok',
+  stopped: 'badge-ok',
+  error: 'badge-bad',
+  timeout: 'badge-bad',
+  interrupted: 'badge-wait',
+};
+const FILE_TONE: Record<StoredFileDto['status'], string> = {
+  pending: 'badge-wait',
+  downloading: 'badge-wait',
+  done: 'badge-ok',
+  failed: 'badge-bad',
+};
+
+export function OutcomeTable({ outcomes, testId }: { outcomes: Partial<Outcome>[]; testId: string }) {
+  const { t } = useI18n();
+  return (
+    <table className="table compact" data-testid={testId}>
+      <thead>
+        <tr>
+          <th scope="col">{t('detail.plugin')}</th>
+          <th scope="col">{t('detail.handler')}</th>
+          <th scope="col">{t('detail.status')}</th>
+          <th scope="col">{t('detail.duration')}</th>
+          <th scope="col">{t('detail.error')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {outcomes.map((o, i) => (
+          <tr key={i} data-plugin={o.plugin} data-handler={o.handler} data-status={o.status}>
+            <th scope="row" data-label={t('detail.plugin')}>
+              {o.plugin ?? '—'}
+            </th>
+            <td data-label={t('detail.handler')}>{o.handler ?? '—'}</td>
+            <td data-label={t('detail.status')}>
+              <span className={`badge ${OUTCOME_TONE[o.status ?? ''] ?? 'badge-off'}`}>
+                {o.status && OUTCOME_LABEL[o.status] ? t(OUTCOME_LABEL[o.status]!) : o.status}
+              </span>
+            </td>
+            <td data-label={t('detail.duration')}>{o.durationMs === undefined ? '—' : `${o.durationMs} ms`}</td>
+            <td data-label={t('detail.error')} className="bad small">
+              {o.error ?? ''}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function FileStatusBadge({ status }: { status: StoredFileDto['status'] }) {
+  const { t } = useI18n();
+  return (
+    <span className={`badge ${FILE_TONE[status]}`} data-file-status={status}>
+      {t(`fileStatus.${status}`)}
+    </span>
+  );
+}
+
+/** The display name of a stored file: the sender's name, else the stored name. */
+export function fileName(f: StoredFileDto): string {
+  return f.originalName ?? f.filename ?? `${f.kind}-${f.id}`;
+}
+
+function FileList({ files }: { files: StoredFileDto[] }) {
+  const { t, lang } = useI18n();
+  if (!files.length) return <p className="muted">{t('detail.noFiles')}</p>;
+  return (
+    <ul className="plain file-list" data-testid="message-files">
+      {files.map((f) => (
+        <li key={f.id} className="file-row">
+          {f.status === 'done' && f.filename && f.contentType?.startsWith('image/') && (
+            <StoredImage filename={f.filename} alt={t('files.preview', { name: fileName(f) })} />
+          )}
+          <div>
+            <span className="tag">{t(kindLabel(f.kind))}</span> <strong>{fileName(f)}</strong>{' '}
+            <FileStatusBadge status={f.status} />
+            <div className="muted small">
+              {formatSize(f.size)}
+              {f.contentType ? ` · ${f.contentType}` : ''}
+              {f.status !== 'done' && ` · ${t('files.attempts', { n: f.attempts })}`}
+              {f.nextAttemptAt && ` · ${t('files.nextAttempt', { at: formatTime(f.nextAttemptAt, lang) })}`}
+            </div>
+            {f.error && <div className="bad small">{f.error}</div>}
+          </div>
+          {f.status === 'done' && f.filename && <DownloadButton filename={f.filename} name={fileName(f)} />}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function Replay({ id, onDone }: { id: number; onDone: () => void }) {
+  const { t } = useI18n();
+  const plugins = useLoad(() => call(api.GET('/api/plugins', { params: { query: { limit: 200 } } })));
+  const [plugin, setPlugin] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [result, setResult] = useState<Schemas['ReplayResponseDto'] | null>(null);
+  const replay = async () => {
+    setBusy(true);
+    setError(null);
+    setResult(null);
+    try {
+      const r = await call(
+        api.POST('/api/messages/{message_id}/replay', {
+          params: { path: { message_id: id } },
+          body: plugin ? { plugin } : {},
+        }),
+      );
+      setResult(r);
+      onDone();
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section aria-labelledby="replay-title" className="detail-section">
+      <h3 id="replay-title">{t('detail.replay')}</h3>
+      <div className="form inline replay">
+        <label className="field">
+          <span>{t('detail.replayPlugin')}</span>
+          <select value={plugin} onChange={(e) => setPlugin(e.target.value)}>
+            <option value="">{t('detail.replayAll')}</option>
+            {plugins.data?.items
+              .filter((p) => p.loaded)
+              .map((p) => (
+                <option key={p.name} value={p.name}>
+                  {p.name}
+                </option>
+              ))}
+          </select>
+        </label>
+        <button type="button" className="button primary" disabled={busy} onClick={() => void replay()}>
+          {busy ? t('detail.replayBusy') : t('detail.replay')}
+        </button>
+      </div>
+      {error && (
+        <p className="alert alert-error" role="alert">
+          {error}
+        </p>
+      )}
+      {result && (
+        <div role="status">
+          <p className="ok">
+            {result.results.length
+              ? t('detail.replayDone', { n: result.results.length })
+              : t('detail.replayNone')}
+          </p>
+          {result.results.length > 0 && <OutcomeTable outcomes={result.results} testId="replay-result" />}
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** One message: what was received, what the plugins did, its files, the raw callback; replay for admins. */
+export function MessageDetailDialog({
+  id,
+  robotName,
+  onClose,
+}: {
+  id: number;
+  robotName: (id: number) => string;
+  onClose: () => void;
+}) {
+  const { t, lang } = useI18n();
+  const { user } = useSession();
+  const detail = useLoad(() =>
+    call(api.GET('/api/messages/{message_id}', { params: { path: { message_id: id } } })),
+  );
+  const m = detail.data;
+  const yes = (b: boolean) => (b ? t('detail.yes') : t('detail.no'));
+  return (
+    <Dialog title={t('detail.title', { id })} onClose={onClose} testId="message-detail" wide>
+      <LoadState {...detail} loading={detail.loading && !m} />
+      {m && (
+        <>
+          <dl className="facts">
+            <div>
+              <dt>{t('messages.robot')}</dt>
+              <dd>{robotName(m.robotId)}</dd>
+            </div>
+            <div>
+              <dt>{t('messages.kind')}</dt>
+              <dd>
+                {t(kindLabel(m.kind))} <span className="muted small">({m.typeName})</span>
+              </dd>
+            </div>
+            <div>
+              <dt>{t('messages.chat')}</dt>
+              <dd>
+                {m.isGroup && <span className="tag">{t('messages.group')}</span>} <code>{m.chatId ?? '—'}</code>
+              </dd>
+            </div>
+            <div>
+              <dt>{t('messages.sender')}</dt>
+              <dd>
+                <code>{m.senderWxid ?? '—'}</code> {m.isSelf && <span className="muted small">{t('messages.self')}</span>}
+              </dd>
+            </div>
+            <div>
+              <dt>{t('detail.mentionsSelf')}</dt>
+              <dd>{yes(m.mentionsSelf)}</dd>
+            </div>
+            <div>
+              <dt>{t('detail.newMsgId')}</dt>
+              <dd>
+                <code data-testid="detail-newmsgid">{m.newMsgId ?? '—'}</code>
+              </dd>
+            </div>
+            <div>
+              <dt>{t('detail.createTime')}</dt>
+              <dd>{m.createTime === null ? '—' : formatTime(new Date(m.createTime * 1000).toISOString(), lang)}</dd>
+            </div>
+            <div>
+              <dt>{t('detail.receivedAt')}</dt>
+              <dd>{formatTime(m.receivedAt, lang)}</dd>
+            </div>
+            <div>
+              <dt>{t('detail.requestId')}</dt>
+              <dd>
+                {m.requestId ? (
+                  <>
+                    <code>{m.requestId}</code>{' '}
+                    {user?.isAdmin && (
+                      <Link href={`/logs?requestId=${encodeURIComponent(m.requestId)}`} className="small">
+                        {t('detail.requestLogs')}
+                      </Link>
+                    )}
+                  </>
+                ) : (
+                  '—'
+                )}
+              </dd>
+            </div>
+          </dl>
+          {m.text && <blockquote className="message-quote">{m.text}</blockquote>}
+
+          <section aria-labelledby="results-title" className="detail-section">
+            <h3 id="results-title">{t('detail.results')}</h3>
+            {m.results === null ? (
+              <p className="muted">{t('detail.notYet')}</p>
+            ) : m.results.length === 0 ? (
+              <p className="muted">{t('detail.noResults')}</p>
+            ) : (
+              <OutcomeTable outcomes={m.results} testId="plugin-results" />
+            )}
+          </section>
+
+          <section aria-labelledby="files-title" className="detail-section">
+            <h3 id="files-title">{t('detail.files')}</h3>
+            <FileList files={m.files} />
+          </section>
+
+          {user?.isAdmin ? (
+            <Replay id={m.id} onDone={detail.reload} />
+          ) : (
+            <p className="muted small">{t('detail.replayAdmin')}</p>
+          )}
+
+          <details className="detail-section" open>
+            <summary>{t('detail.raw')}</summary>
+            <div className="json-actions">
+              <CopyButton text={prettyJson(m.raw)} label={t('detail.raw')} />
+            </div>
+            <pre className="json" data-testid="raw-json" tabIndex={0} aria-label={t('detail.raw')}>
+              {prettyJson(m.raw)}
+            </pre>
+          </details>
+          <details className="detail-section">
+            <summary>{t('detail.fields')}</summary>
+            <pre className="json" tabIndex={0} aria-label={t('detail.fields')}>
+              {prettyJson(m.details)}
+            </pre>
+          </details>
+        </>
+      )}
+    </Dialog>
+  );
+}
