@@ -155,7 +155,7 @@ describeBrowser('the record screens of the console in a browser', () => {
       page.waitForEvent('download'),
       card.getByRole('button', { name: /^下载/ }).click(),
     ]);
-    const bytes = readFileSync((await download.path())!);
+    const bytes = readFileSync(await download.path());
     const files = (await rig.t.http().get(`/api/files?robotId=${robot.id}&kind=image`).set(bearer()).expect(200)).body;
     const stored = files.items[0] as { filename: string; sha256: string; size: number };
     expect(bytes.length).toBe(stored.size);

@@ -2,13 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { InboxEntity } from '../../src/queue/inbox.entity';
 import { FakeGewe } from '../fake-gewe/fake-gewe';
 import { writePlugin } from '../support/plugin-runtime';
 import { textCallback } from '../support/samples';
-import { describeWithRedis, REDIS } from '../support/services';
+import { cleanRedis, describeWithRedis, REDIS } from '../support/services';
 import { readSse, SseEvent, SseStream } from '../support/sse';
 import { bearer, createTestApp, describeE2E, destroyTestApp, login, TestApp, TestDatabase } from '../support/test-app';
 import { waitFor } from '../support/wait';
@@ -304,10 +303,7 @@ describeE2E('live events for the console across two instances', () => {
       await b.close();
       await destroyTestApp(a);
       rmSync(logsB, { recursive: true, force: true });
-      const r = new Redis(REDIS.port, REDIS.host);
-      const keys = await r.keys(`${prefix}*`);
-      if (keys.length) await r.del(...keys);
-      await r.quit();
+      await cleanRedis(prefix);
     });
 
     it('delivers to a stream on one instance the log lines the other instance publishes', async () => {
