@@ -1,5 +1,6 @@
 import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
 import {
+  type AlertEvent,
   refreshTokens,
   tokens,
   type LogEvent,
@@ -16,11 +17,12 @@ export type LiveEvent =
   | { type: 'plugin.failure'; data: PluginFailureEvent }
   | { type: 'queue.depth'; data: QueueDepthEvent }
   | { type: 'log'; data: LogEvent }
+  | { type: 'alert'; data: AlertEvent }
   | { type: 'resync'; data: { reason?: string } };
 type Listener = (e: LiveEvent) => void;
 
 /** The events carried as JSON data, by their SSE name. */
-const DATA_EVENTS = ['robot.status', 'message', 'plugin.failure', 'queue.depth', 'log'] as const;
+const DATA_EVENTS = ['robot.status', 'message', 'plugin.failure', 'queue.depth', 'log', 'alert'] as const;
 
 export const LOG_LEVELS: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
 

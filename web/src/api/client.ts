@@ -14,6 +14,7 @@ export type PluginFailureEvent = Schemas['PluginFailureEventDto'];
 export type QueueDepthEvent = Schemas['QueueDepthEventDto'];
 export type LogEvent = Schemas['LogEventDto'];
 export type LogLevel = LogEvent['level'];
+export type AlertEvent = Schemas['AlertEventDto'];
 
 /**
  * The tokens live in localStorage, and nothing else secret does: the access token (short-lived JWT) and the refresh
