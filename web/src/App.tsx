@@ -1,12 +1,15 @@
 import { useEffect, type ComponentType } from 'react';
 import { useI18n } from './i18n';
 import { LiveProvider, useLive } from './live';
+import { AlertsPage } from './pages/Alerts';
+import { AuditPage } from './pages/Audit';
 import { DashboardPage } from './pages/Dashboard';
 import { FilesPage } from './pages/Files';
 import { LoginPage } from './pages/Login';
 import { LogsPage } from './pages/Logs';
 import { MessagesPage } from './pages/Messages';
 import { RobotsPage } from './pages/Robots';
+import { TokensPage } from './pages/Tokens';
 import { Link, navigate, usePath } from './router';
 import { useSession } from './session';
 
@@ -16,6 +19,9 @@ const PAGES: Record<string, ComponentType> = {
   '/messages': MessagesPage,
   '/files': FilesPage,
   '/logs': LogsPage,
+  '/alerts': AlertsPage,
+  '/audit': AuditPage,
+  '/tokens': TokensPage,
 };
 
 function LangSwitch() {
@@ -78,6 +84,19 @@ function Shell() {
           {user?.isAdmin && (
             <Link href="/logs" aria-current={path === '/logs' ? 'page' : undefined}>
               {t('nav.logs')}
+            </Link>
+          )}
+          <Link href="/alerts" aria-current={path === '/alerts' ? 'page' : undefined}>
+            {t('nav.alerts')}
+          </Link>
+          {user?.isAdmin && (
+            <Link href="/audit" aria-current={path === '/audit' ? 'page' : undefined}>
+              {t('nav.audit')}
+            </Link>
+          )}
+          {user?.isAdmin && (
+            <Link href="/tokens" aria-current={path === '/tokens' ? 'page' : undefined}>
+              {t('nav.tokens')}
             </Link>
           )}
         </nav>

@@ -1,8 +1,11 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
 
+import * as alerts from './locales/alerts';
+import * as audit from './locales/audit';
 import * as files from './locales/files';
 import * as logs from './locales/logs';
 import * as messages from './locales/messages';
+import * as tokens from './locales/tokens';
 
 /**
  * Chinese by default (the operators are Chinese); English on request. Keys read as the English text's intent.
@@ -194,6 +197,9 @@ const zh = {
   ...files.zh,
   ...logs.zh,
   ...messages.zh,
+  ...alerts.zh,
+  ...audit.zh,
+  ...tokens.zh,
 };
 
 export type MessageKey = keyof typeof zh;
@@ -203,6 +209,9 @@ const en: Record<MessageKey, string> = {
   ...files.en,
   ...logs.en,
   ...messages.en,
+  ...alerts.en,
+  ...audit.en,
+  ...tokens.en,
 };
 
 export type Lang = 'zh' | 'en';

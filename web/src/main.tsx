@@ -5,6 +5,7 @@ import { I18nProvider } from './i18n';
 import { SessionProvider } from './session';
 import './styles.css';
 import './records.css';
+import './ops.css';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
