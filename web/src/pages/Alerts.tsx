@@ -1,9 +1,12 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { api, call, type Schemas } from '../api/client';
 import { LoadState, useLoad } from '../components/Async';
+import { Pager } from '../components/Pager';
+import { formatTime } from '../format';
 import { useI18n, type MessageKey } from '../i18n';
+import { useLiveEvents } from '../live';
 import { useSession } from '../session';
-import { formatTime, HintedField, Pager } from './ops-common';
+import { HintedField } from './ops-common';
 
 type Alert = Schemas['AlertResponseDto'];
 type Delivery = Schemas['AlertDeliveryDto'];
@@ -216,7 +219,10 @@ function AlertHistory({ robotNames }: { robotNames: Map<number, string> }) {
     setPage(next.page);
     list.reload();
   };
-  // incidents change on the evaluator's timer: look again now and then while the page is open
+  // fired and resolved incidents are live events; pending ones are not: look again now and then too
+  useLiveEvents((e) => {
+    if (e.type === 'alert' || e.type === 'resync') list.reload();
+  });
   useEffect(() => {
     const timer = setInterval(list.reload, POLL_MS);
     return () => clearInterval(timer);
@@ -369,7 +375,7 @@ function RuntimeMark({
   return (
     <span className="runtime-mark small">
       <span className="tag">{t('alerts.runtime')}</span>
-      <button type="button" className="link-like" onClick={() => onReset({ [field]: null })}>
+      <button type="button" className="link-button" onClick={() => onReset({ [field]: null })}>
         {t('alerts.resetField')}
       </button>
     </span>

@@ -4,10 +4,12 @@ import type { operations } from '../api/schema';
 import { LoadState, useLoad } from '../components/Async';
 import { CopyButton } from '../components/CopyButton';
 import { Dialog } from '../components/Dialog';
+import { Pager } from '../components/Pager';
+import { formatTime, localInputToIso, prettyJson } from '../format';
 import { useI18n, type MessageKey, type Translate } from '../i18n';
 import { zh as auditStrings } from '../locales/audit';
 import { useSession } from '../session';
-import { formatTime, HintedField, localInputToIso, Pager } from './ops-common';
+import { HintedField } from './ops-common';
 
 type Entry = Schemas['AuditEntryResponseDto'];
 type Query = NonNullable<operations['Audit_list']['parameters']['query']>;
@@ -236,7 +238,7 @@ export function AuditPage() {
                       {actor.filter ? (
                         <button
                           type="button"
-                          className="link-like"
+                          className="link-button"
                           title={t('audit.actorFilter')}
                           onClick={() => byActor(actor.filter!)}
                         >
@@ -302,11 +304,11 @@ function AuditDetail({
   onClose: () => void;
 }) {
   const { t, lang } = useI18n();
-  const json = r.details ? JSON.stringify(r.details, null, 2) : null;
+  const json = r.details ? prettyJson(r.details) : null;
   const label = actionLabel(t, r.action);
   return (
-    <Dialog title={t('audit.detailTitle', { id: r.id })} onClose={onClose} testId="audit-detail">
-      <dl className="ops-facts">
+    <Dialog title={t('audit.detailTitle', { id: r.id })} onClose={onClose} testId="audit-detail" wide>
+      <dl className="facts">
         <div>
           <dt>{t('audit.time')}</dt>
           <dd>{formatTime(r.createdAt, lang)}</dd>
@@ -365,10 +367,10 @@ function AuditDetail({
       <h3 className="small">{t('audit.details')}</h3>
       {json ? (
         <>
-          <div className="ops-json-actions">
+          <div className="json-actions">
             <CopyButton text={json} label={t('audit.details')} />
           </div>
-          <pre className="ops-json" tabIndex={0} aria-label={t('audit.details')} data-testid="audit-details-json">
+          <pre className="json" tabIndex={0} aria-label={t('audit.details')} data-testid="audit-details-json">
             {json}
           </pre>
         </>

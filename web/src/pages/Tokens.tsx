@@ -3,10 +3,11 @@ import { api, call, type Schemas } from '../api/client';
 import { LoadState, useLoad } from '../components/Async';
 import { CopyButton } from '../components/CopyButton';
 import { Dialog } from '../components/Dialog';
+import { formatTime, localInputToIso } from '../format';
 import { useI18n } from '../i18n';
 import { Link } from '../router';
 import { useSession } from '../session';
-import { formatTime, HintedField, localInputToIso } from './ops-common';
+import { HintedField } from './ops-common';
 
 type Token = Schemas['ApiTokenResponseDto'];
 type Created = Schemas['ApiTokenCreatedResponseDto'];
