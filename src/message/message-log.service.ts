@@ -7,7 +7,13 @@ import type { Page } from '../common/dto/pagination.dto';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { FileService } from '../file/file.service';
-import { MessageDetailResponseDto, MessageListQueryDto, MessageResponseDto } from './dto/message.dto';
+import {
+  MessageDetailResponseDto,
+  MessageListQueryDto,
+  MessageRateQueryDto,
+  MessageRateResponseDto,
+  MessageResponseDto,
+} from './dto/message.dto';
 import { MessageEntity } from './message.entity';
 
 /** Largest raw payload kept in the log (a TEXT column holds 64 KB on MySQL). */
@@ -111,6 +117,29 @@ export class MessageLogService implements OnApplicationBootstrap, OnModuleDestro
     if (text) qb.andWhere("m.text LIKE :text ESCAPE '!'", { text: `%${text.replace(/[!%_]/g, (c) => '!' + c)}%` });
     const [rows, total] = await qb.getManyAndCount();
     return { items: rows.map(toDto), total, page: q.page, limit: q.limit };
+  }
+
+  /**
+   * Messages logged per minute over the last `minutes` whole minutes (the last bucket is the current minute). One
+   * query over the (robot, received_at) range, a conditional sum per minute: the same SQL on SQLite and MySQL.
+   */
+  async rate(q: MessageRateQueryDto): Promise<MessageRateResponseDto> {
+    const minute = 60_000;
+    const current = Math.floor(Date.now() / minute) * minute;
+    const starts = Array.from({ length: q.minutes }, (_, i) => new Date(current - (q.minutes - 1 - i) * minute));
+    const qb = this.messages
+      .createQueryBuilder('m')
+      .select('COUNT(*)', 'n')
+      .where('m.received_at >= :from', { from: starts[0] });
+    starts.forEach((start, i) => {
+      const end = new Date(start.getTime() + minute);
+      qb.addSelect(`SUM(CASE WHEN m.received_at >= :s${i} AND m.received_at < :e${i} THEN 1 ELSE 0 END)`, `b${i}`);
+      qb.setParameter(`s${i}`, start).setParameter(`e${i}`, end);
+    });
+    if (q.robotId) qb.andWhere('m.robot_id = :robotId', { robotId: q.robotId });
+    const row = (await qb.getRawOne<Record<string, unknown>>()) ?? {};
+    const buckets = starts.map((start, i) => ({ at: start.toISOString(), count: Number(row[`b${i}`] ?? 0) }));
+    return { minutes: q.minutes, buckets, total: buckets.reduce((n, b) => n + b.count, 0) };
   }
 
   async entity(id: number): Promise<MessageEntity> {

@@ -14,6 +14,8 @@ import {
   MessageDetailResponseDto,
   MessageListQueryDto,
   MessageListResponseDto,
+  MessageRateQueryDto,
+  MessageRateResponseDto,
   ReplayDto,
   ReplayResponseDto,
 } from './dto/message.dto';
@@ -37,6 +39,13 @@ export class MessageController {
   @ApiOkResponse({ type: MessageListResponseDto })
   list(@Query() q: MessageListQueryDto): Promise<MessageListResponseDto> {
     return this.messages.list(q);
+  }
+
+  @Get('rate')
+  @ApiOperation({ summary: 'Messages logged per minute over the last minutes (for a chart)' })
+  @ApiOkResponse({ type: MessageRateResponseDto })
+  rate(@Query() q: MessageRateQueryDto): Promise<MessageRateResponseDto> {
+    return this.messages.rate(q);
   }
 
   @Get(':message_id')

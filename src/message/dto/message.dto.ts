@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsDate, IsIn, IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsDate, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { EVENT_KINDS } from '../../callback/events';
 import { PaginationQueryDto } from '../../common/dto/pagination.dto';
 import { FileResponseDto } from '../../file/dto/file.dto';
@@ -111,4 +111,36 @@ export class ReplayDto {
 export class ReplayResponseDto {
   @ApiProperty() messageId!: number;
   @ApiProperty({ type: [HandlerOutcomeDto] }) results!: HandlerOutcomeDto[];
+}
+
+export class MessageRateQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 180, default: 30, description: 'How many whole minutes back' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'minutes must be an integer' })
+  @Min(1, { message: 'minutes must be between 1 and 180' })
+  @Max(180, { message: 'minutes must be between 1 and 180' })
+  minutes: number = 30;
+
+  @ApiPropertyOptional({ description: 'Only this robot' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'robotId must be an integer' })
+  @Min(1)
+  robotId?: number;
+}
+
+export class MessageRateBucketDto {
+  @ApiProperty({ type: String, format: 'date-time', description: 'Start of the minute' }) at!: string;
+  @ApiProperty({ description: 'Messages logged in that minute' }) count!: number;
+}
+
+export class MessageRateResponseDto {
+  @ApiProperty() minutes!: number;
+  @ApiProperty({
+    type: [MessageRateBucketDto],
+    description: 'One bucket per minute, oldest first; the last one is the current, still running minute',
+  })
+  buckets!: MessageRateBucketDto[];
+  @ApiProperty({ description: 'Sum of the buckets' }) total!: number;
 }

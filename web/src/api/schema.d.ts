@@ -732,6 +732,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/messages/rate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Messages logged per minute over the last minutes (for a chart)
+         * @description Messages logged per minute over the last minutes (for a chart). Needs an access token.
+         */
+        get: operations["Message_rate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/messages/{message_id}": {
         parameters: {
             query?: never;
@@ -1700,6 +1720,22 @@ export interface components {
             total: number;
             page: number;
             limit: number;
+        };
+        MessageRateBucketDto: {
+            /**
+             * Format: date-time
+             * @description Start of the minute
+             */
+            at: string;
+            /** @description Messages logged in that minute */
+            count: number;
+        };
+        MessageRateResponseDto: {
+            minutes: number;
+            /** @description One bucket per minute, oldest first; the last one is the current, still running minute */
+            buckets: components["schemas"]["MessageRateBucketDto"][];
+            /** @description Sum of the buckets */
+            total: number;
         };
         HandlerOutcomeDto: {
             plugin: string;
@@ -3424,6 +3460,30 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MessageListResponseDto"];
+                };
+            };
+        };
+    };
+    Message_rate: {
+        parameters: {
+            query?: {
+                /** @description How many whole minutes back */
+                minutes?: number;
+                /** @description Only this robot */
+                robotId?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageRateResponseDto"];
                 };
             };
         };
