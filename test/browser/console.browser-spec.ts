@@ -1,13 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { DEFAULT_WEB_DIST } from '../../src/app.setup';
+import type { BrowserContext, Page } from 'playwright-core';
 import { FakeGewe } from '../fake-gewe/fake-gewe';
 import { textCallback } from '../support/samples';
-import { ADMIN, createTestApp, destroyTestApp, TestApp, TestDatabase } from '../support/test-app';
+import { ADMIN } from '../support/test-app';
+import { describeBrowser, startConsole, type ConsoleRig } from './support';
 
 /**
  * The admin console in a real browser (Debian's chromium through playwright-core; no browser download), against
@@ -16,106 +11,26 @@ import { ADMIN, createTestApp, destroyTestApp, TestApp, TestDatabase } from '../
  */
 jest.setTimeout(60_000);
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = join(__dirname, 'screenshots');
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  const msg = `chromium is not installed at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`;
-  if (process.env.CI === 'true') throw new Error(`${msg}: the browser suite cannot run (CI=true)`);
-  console.warn(`\n!!! ${msg}: SKIPPING the browser suite of the admin console. !!!\n`);
-}
-
-(haveChromium ? describe : describe.skip)('the admin console in a browser', () => {
-  let t: TestApp & { database: TestDatabase };
+describeBrowser('the admin console in a browser', () => {
+  let rig: ConsoleRig;
   let fake: FakeGewe;
   let gewe: { baseUrl: string; controlUrl: string };
   let base: string;
-  let profile: string;
-  let plugins: string;
   let context: BrowserContext;
   let page: Page;
-  const consoleErrors: string[] = [];
-
-  /** Evaluates `expr` in the page (a string: the test is compiled without the DOM library). */
-  const js = <T>(expr: string) => page.evaluate<T>(expr);
-  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-  const control = async (path: string, body: object) => {
-    const res = await fetch(`${gewe.controlUrl}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`fake Gewe ${path}: ${res.status} ${await res.text()}`);
-  };
-  const appIdOf = async () => {
-    const state = (await (await fetch(`${gewe.controlUrl}/state`)).json()) as {
-      devices: { appId: string; login: unknown }[];
-    };
-    const dev = state.devices.find((d) => d.login);
-    if (!dev) throw new Error('no login in progress on the fake Gewe');
-    return dev.appId;
-  };
+  const js = <T>(expr: string) => rig.js<T>(expr);
+  const shot = (name: string) => rig.shot(name);
+  const control = (path: string, body: object) => rig.control(path, body);
+  const appIdOf = () => rig.loginAppId();
 
   beforeAll(async () => {
-    // the console as its sources are now (a no-op when web/dist is up to date)
-    execFileSync(process.execPath, [join(__dirname, '..', '..', 'scripts', 'web-build.cjs')], { stdio: 'inherit' });
-    mkdirSync(SHOTS, { recursive: true });
-    fake = new FakeGewe();
-    gewe = await fake.start();
     // ExamplePlugin, and a plugin whose manifest is broken: the dashboard lists the problem
-    plugins = mkdtempSync(join(tmpdir(), 'og-plugins-'));
-    cpSync(join(__dirname, '..', '..', 'plugins', 'ExamplePlugin'), join(plugins, 'ExamplePlugin'), {
-      recursive: true,
-    });
-    mkdirSync(join(plugins, 'BrokenPlugin'));
-    writeFileSync(join(plugins, 'BrokenPlugin', 'plugin.json'), '{"name": "BrokenPlugin"}');
-    t = await createTestApp({
-      webDist: DEFAULT_WEB_DIST,
-      overrides: {
-        gewe: { login_poll_interval: '100ms', send_min_interval: '0ms', send_jitter: '0ms' },
-        plugins: { plugins_dir: plugins, enabled_plugins: ['ExamplePlugin'] },
-      },
-    });
-    await t.app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
-    const { accessToken } = (await t.http().post('/api/auth/login').send(ADMIN).expect(200)).body;
-    await t
-      .http()
-      .put('/api/system/config')
-      .set('Authorization', `Bearer ${accessToken}`)
-      .send({ settings: { 'gewe.callback_url': `${base}/api/webhook` } })
-      .expect(200);
-
-    profile = mkdtempSync(join(tmpdir(), 'og-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1280, height: 800 },
-      locale: 'zh-CN',
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    rig = await startConsole({ plugins: { BrokenPlugin: { manifest: '{"name": "BrokenPlugin"}' } } });
+    ({ fake, gewe, base, context, page } = rig);
   }, 120_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
-    if (plugins) rmSync(plugins, { recursive: true, force: true });
-    await destroyTestApp(t);
-    await fake?.stop();
+    await rig?.close();
   });
 
   it('sends to the login screen, in Chinese, and logs in', async () => {
@@ -243,6 +158,7 @@ if (!haveChromium) {
   });
 
   it('logs out: the tokens are gone and the login screen is back', async () => {
+    await page.getByRole('button', { name: /^User menu: admin/ }).click();
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForURL(`${base}/login`);
     await page.getByLabel('Username').waitFor();
@@ -253,6 +169,6 @@ if (!haveChromium) {
 
   it('logged no errors in the browser console', () => {
     // the refused connection test answered 400: the browser reports that resource; nothing else may fail
-    expect(consoleErrors.filter((e) => !/Failed to load resource: .* status of 400/.test(e))).toEqual([]);
+    expect(rig.consoleErrors.filter((e) => !/Failed to load resource: .* status of 400/.test(e))).toEqual([]);
   });
 });
