@@ -1,28 +1,56 @@
 import { useEffect, type ComponentType } from 'react';
 import { useI18n } from './i18n';
 import { LiveProvider, useLive } from './live';
+import { UserMenu } from './components/UserMenu';
 import { AlertsPage } from './pages/Alerts';
 import { AuditPage } from './pages/Audit';
 import { DashboardPage } from './pages/Dashboard';
+import { FailedJobsPage } from './pages/FailedJobs';
 import { FilesPage } from './pages/Files';
 import { LoginPage } from './pages/Login';
 import { LogsPage } from './pages/Logs';
 import { MessagesPage } from './pages/Messages';
+import { PluginDetailPage } from './pages/PluginDetail';
+import { PluginsPage } from './pages/Plugins';
+import { RobotDetailPage } from './pages/RobotDetail';
 import { RobotsPage } from './pages/Robots';
 import { TokensPage } from './pages/Tokens';
+import { SettingsPage } from './pages/Settings';
+import { UsersPage } from './pages/Users';
 import { Link, navigate, usePath } from './router';
 import { useSession } from './session';
 
+/** Paths and their screens; `/:id` stands for one last path segment (a robot id, a plugin name). */
 const PAGES: Record<string, ComponentType> = {
   '/': DashboardPage,
   '/robots': RobotsPage,
+  '/robots/:id': RobotDetailPage,
   '/messages': MessagesPage,
   '/files': FilesPage,
+  '/plugins': PluginsPage,
+  '/plugins/:id': PluginDetailPage,
+  '/jobs': FailedJobsPage,
   '/logs': LogsPage,
   '/alerts': AlertsPage,
   '/audit': AuditPage,
   '/tokens': TokensPage,
+  '/users': UsersPage,
+  '/settings': SettingsPage,
 };
+
+function pageFor(path: string): ComponentType | undefined {
+  return PAGES[path] ?? (path.lastIndexOf('/') > 0 ? PAGES[path.replace(/\/[^/]+$/, '/:id')] : undefined);
+}
+
+/** The nav link of a section: current on its own path and on the paths under it. */
+function NavLink({ href, label, path }: { href: string; label: string; path: string }) {
+  const current = href === '/' ? path === '/' : path === href || path.startsWith(`${href}/`);
+  return (
+    <Link href={href} aria-current={current ? 'page' : undefined}>
+      {label}
+    </Link>
+  );
+}
 
 function LangSwitch() {
   const { lang, setLang, t } = useI18n();
@@ -43,7 +71,11 @@ function LiveDot() {
   const { connected } = useLive();
   const { t } = useI18n();
   return (
-    <span className={`live-dot ${connected ? 'on' : 'off'}`} role="status" title={connected ? t('live.on') : t('live.off')}>
+    <span
+      className={`live-dot ${connected ? 'on' : 'off'}`}
+      role="status"
+      title={connected ? t('live.on') : t('live.off')}
+    >
       <span aria-hidden="true">●</span>
       <span className="visually-hidden">{connected ? t('live.on') : t('live.off')}</span>
     </span>
@@ -52,11 +84,11 @@ function LiveDot() {
 
 function Shell() {
   const { t } = useI18n();
-  const { user, logout } = useSession();
+  const { user } = useSession();
   const path = usePath();
-  const Page = PAGES[path] ?? DashboardPage;
+  const Page = pageFor(path) ?? DashboardPage;
   useEffect(() => {
-    if (path === '/login' || !PAGES[path]) navigate('/', true);
+    if (path === '/login' || !pageFor(path)) navigate('/', true);
   }, [path]);
   return (
     <LiveProvider>
@@ -69,49 +101,25 @@ function Shell() {
           <span>{t('app.title')}</span>
         </Link>
         <nav aria-label={t('nav.main')} className="nav">
-          <Link href="/" aria-current={path === '/' ? 'page' : undefined}>
-            {t('nav.dashboard')}
-          </Link>
-          <Link href="/robots" aria-current={path === '/robots' ? 'page' : undefined}>
-            {t('nav.robots')}
-          </Link>
-          <Link href="/messages" aria-current={path === '/messages' ? 'page' : undefined}>
-            {t('nav.messages')}
-          </Link>
-          <Link href="/files" aria-current={path === '/files' ? 'page' : undefined}>
-            {t('nav.files')}
-          </Link>
-          {user?.isAdmin && (
-            <Link href="/logs" aria-current={path === '/logs' ? 'page' : undefined}>
-              {t('nav.logs')}
-            </Link>
-          )}
-          <Link href="/alerts" aria-current={path === '/alerts' ? 'page' : undefined}>
-            {t('nav.alerts')}
-          </Link>
-          {user?.isAdmin && (
-            <Link href="/audit" aria-current={path === '/audit' ? 'page' : undefined}>
-              {t('nav.audit')}
-            </Link>
-          )}
-          {user?.isAdmin && (
-            <Link href="/tokens" aria-current={path === '/tokens' ? 'page' : undefined}>
-              {t('nav.tokens')}
-            </Link>
-          )}
+          <NavLink href="/" label={t('nav.dashboard')} path={path} />
+          <NavLink href="/robots" label={t('nav.robots')} path={path} />
+          <NavLink href="/messages" label={t('nav.messages')} path={path} />
+          <NavLink href="/files" label={t('nav.files')} path={path} />
+          <NavLink href="/plugins" label={t('nav.plugins')} path={path} />
+          {user?.isAdmin && <NavLink href="/logs" label={t('nav.logs')} path={path} />}
+          <NavLink href="/alerts" label={t('nav.alerts')} path={path} />
+          {user?.isAdmin && <NavLink href="/audit" label={t('nav.audit')} path={path} />}
+          {user?.isAdmin && <NavLink href="/tokens" label={t('nav.tokens')} path={path} />}
+          {user?.isAdmin && <NavLink href="/users" label={t('nav.users')} path={path} />}
+          {user?.isAdmin && <NavLink href="/settings" label={t('nav.settings')} path={path} />}
         </nav>
         <div className="topbar-end">
           <LiveDot />
           <LangSwitch />
-          <span className="user" data-testid="current-user">
-            {user?.username}
-          </span>
-          <button type="button" className="button small" onClick={() => void logout()}>
-            {t('user.logout')}
-          </button>
+          <UserMenu />
         </div>
       </header>
-      <Page />
+      <Page key={path} />
     </LiveProvider>
   );
 }

@@ -1,11 +1,18 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
 
+import * as account from './locales/account';
 import * as alerts from './locales/alerts';
 import * as audit from './locales/audit';
 import * as files from './locales/files';
+import * as jobs from './locales/jobs';
 import * as logs from './locales/logs';
 import * as messages from './locales/messages';
+import * as plugins from './locales/plugins';
+import * as robotDetail from './locales/robot-detail';
+import * as schemaForm from './locales/schema-form';
+import * as settings from './locales/settings';
 import * as tokens from './locales/tokens';
+import * as users from './locales/users';
 
 /**
  * Chinese by default (the operators are Chinese); English on request. Keys read as the English text's intent.
@@ -194,24 +201,38 @@ const baseEn: Record<keyof typeof baseZh, string> = {
 
 const zh = {
   ...baseZh,
-  ...files.zh,
-  ...logs.zh,
-  ...messages.zh,
+  ...account.zh,
   ...alerts.zh,
   ...audit.zh,
+  ...files.zh,
+  ...jobs.zh,
+  ...logs.zh,
+  ...messages.zh,
+  ...plugins.zh,
+  ...robotDetail.zh,
+  ...schemaForm.zh,
+  ...settings.zh,
   ...tokens.zh,
+  ...users.zh,
 };
 
 export type MessageKey = keyof typeof zh;
 
 const en: Record<MessageKey, string> = {
   ...baseEn,
-  ...files.en,
-  ...logs.en,
-  ...messages.en,
+  ...account.en,
   ...alerts.en,
   ...audit.en,
+  ...files.en,
+  ...jobs.en,
+  ...logs.en,
+  ...messages.en,
+  ...plugins.en,
+  ...robotDetail.en,
+  ...schemaForm.en,
+  ...settings.en,
   ...tokens.en,
+  ...users.en,
 };
 
 export type Lang = 'zh' | 'en';

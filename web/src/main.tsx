@@ -4,6 +4,7 @@ import { App } from './App';
 import { I18nProvider } from './i18n';
 import { SessionProvider } from './session';
 import './styles.css';
+import './admin.css';
 import './records.css';
 import './ops.css';
 

@@ -108,9 +108,25 @@ export function errorMessage(error: unknown, fallback: string): string {
   return fallback;
 }
 
-/** Unwraps an openapi-fetch result: the data, or throws an Error with the API's message. */
+/** An error answer of the API: its status, code and messages (a list of field errors stays a list). */
+export class ApiCallError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string | undefined,
+    readonly messages: string[],
+  ) {
+    super(message);
+  }
+}
+
+/** Unwraps an openapi-fetch result: the data, or throws an ApiCallError with the API's message. */
 export async function call<T>(p: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
   const { data, error, response } = await p;
-  if (error !== undefined || !response.ok) throw new Error(errorMessage(error, `HTTP ${response.status}`));
+  if (error !== undefined || !response.ok) {
+    const e = error as (Partial<ApiError> & { code?: string }) | undefined;
+    const messages = Array.isArray(e?.message) ? e.message : typeof e?.message === 'string' ? [e.message] : [];
+    throw new ApiCallError(errorMessage(error, `HTTP ${response.status}`), response.status, e?.code, messages);
+  }
   return data as T;
 }

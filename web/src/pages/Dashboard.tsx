@@ -1,6 +1,7 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api, call, type MessageEvent as LiveMessage } from '../api/client';
 import { LoadState, useLoad } from '../components/Async';
+import { MessageRate } from '../components/MessageRate';
 import { StatusBadge } from '../components/StatusBadge';
 import { useI18n } from '../i18n';
 import { useLiveEvents } from '../live';
@@ -15,11 +16,18 @@ export function DashboardPage() {
   const plugins = useLoad(() => call(api.GET('/api/plugins', { params: { query: { limit: 200 } } })));
   const [recent, setRecent] = useState<LiveMessage[]>([]);
 
+  // a plugin may fail on a message: look at the plugins again a little later (once for a burst of messages)
+  const pluginCheck = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(pluginCheck.current), []);
   useLiveEvents((e) => {
     if (e.type === 'robot.status' || e.type === 'resync') robots.reload();
     if (e.type === 'message') {
       setRecent((r) => [e.data, ...r].slice(0, RECENT));
       queue.reload();
+      pluginCheck.current ??= setTimeout(() => {
+        pluginCheck.current = undefined;
+        plugins.reload();
+      }, 2000);
     }
   });
 
@@ -78,10 +86,17 @@ export function DashboardPage() {
               </div>
             </dl>
           )}
+          {queue.data && (
+            <p className="small">
+              <Link href="/jobs">{t('jobs.view')}</Link>
+            </p>
+          )}
         </section>
 
         <section className="card" aria-labelledby="dash-plugins" data-testid="dash-plugins">
-          <h2 id="dash-plugins">{t('dash.plugins')}</h2>
+          <h2 id="dash-plugins">
+            <Link href="/plugins">{t('dash.plugins')}</Link>
+          </h2>
           <LoadState {...plugins} loading={plugins.loading && !plugins.data} />
           {plugins.data &&
             (plugins.data.total === 0 ? (
@@ -94,13 +109,26 @@ export function DashboardPage() {
                 <ul className="plain">
                   {troubled.map((p) => (
                     <li key={p.name}>
-                      <strong>{p.name}</strong>
+                      <Link href={`/plugins/${encodeURIComponent(p.name)}`}>
+                        <strong>{p.name}</strong>
+                      </Link>
                       <span className="bad small"> {p.loadError ?? p.disabledReason ?? p.stats.lastError}</span>
+                      {p.loaded && (p.stats.failures > 0 || p.stats.timeouts > 0) && (
+                        <span className="muted small">
+                          {' '}
+                          ({t('plugins.failures')} {p.stats.failures} · {t('plugins.timeouts')} {p.stats.timeouts})
+                        </span>
+                      )}
                     </li>
                   ))}
                 </ul>
               </>
             ))}
+        </section>
+
+        <section className="card" aria-labelledby="dash-rate" data-testid="dash-rate">
+          <h2 id="dash-rate">{t('rate.title')}</h2>
+          <MessageRate />
         </section>
       </div>
 

@@ -5,6 +5,7 @@ import { CopyField } from '../components/CopyButton';
 import { StatusBadge } from '../components/StatusBadge';
 import { useI18n } from '../i18n';
 import { useLiveEvents } from '../live';
+import { Link } from '../router';
 import { CreateRobotDialog, QrLoginDialog } from './RobotDialogs';
 
 export function RobotsPage() {
@@ -66,7 +67,7 @@ export function RobotsPage() {
               <tr key={r.id} data-testid={`robot-${r.id}`}>
                 <th scope="row" data-label={t('robots.name')}>
                   {r.avatarUrl && <img className="avatar" src={r.avatarUrl} alt="" width={28} height={28} />}
-                  {r.name}
+                  <Link href={`/robots/${r.id}`}>{r.name}</Link>
                   <div className="muted small">
                     {t('robots.appId')}: <code>{r.appId ?? t('common.none')}</code>
                   </div>
@@ -97,6 +98,9 @@ export function RobotsPage() {
                       {t('robots.logout')}
                     </button>
                   )}
+                  <Link className="button small" href={`/robots/${r.id}`} aria-label={`${t('robot.edit')} ${r.name}`}>
+                    {t('robot.edit')}
+                  </Link>
                   <button
                     type="button"
                     className="button small danger"

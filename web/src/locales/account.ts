@@ -1,0 +1,38 @@
+/** Strings of the user menu and the change-password dialog (every user). */
+export const zh = {
+  'account.menu': '用户菜单',
+  'account.admin': '管理员',
+  'account.operator': '操作员',
+  'account.changePassword': '修改密码',
+  'account.current': '当前密码',
+  'account.new': '新密码',
+  'account.newHint': '8 个字符以上，最多 72 字节；修改后你在其他设备上的登录会失效',
+  'account.confirm': '再次输入新密码',
+  'account.mismatch': '两次输入的新密码不一致',
+  'account.tooShort': '至少 8 个字符',
+  'account.tooLong': '最多 72 字节（一个汉字占 3 字节）',
+  'account.same': '新密码不能与当前密码相同',
+  'account.wrongCurrent': '当前密码不正确',
+  'account.done': '密码已修改。其他设备上的登录已退出。',
+  'account.submit': '修改密码',
+  'account.busy': '正在保存…',
+};
+
+export const en: Record<keyof typeof zh, string> = {
+  'account.menu': 'User menu',
+  'account.admin': 'Administrator',
+  'account.operator': 'Operator',
+  'account.changePassword': 'Change password',
+  'account.current': 'Current password',
+  'account.new': 'New password',
+  'account.newHint': '8 characters or more, at most 72 bytes; your sessions on other devices end',
+  'account.confirm': 'New password again',
+  'account.mismatch': 'The two new passwords differ',
+  'account.tooShort': 'At least 8 characters',
+  'account.tooLong': 'At most 72 bytes',
+  'account.same': 'The new password must differ from the current one',
+  'account.wrongCurrent': 'The current password is wrong',
+  'account.done': 'Password changed. Your sessions on other devices have ended.',
+  'account.submit': 'Change password',
+  'account.busy': 'Saving…',
+};
