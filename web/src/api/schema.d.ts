@@ -741,7 +741,7 @@ export interface paths {
         };
         /**
          * Messages logged per minute over the last minutes (for a chart)
-         * @description Messages logged per minute over the last minutes (for a chart). Needs an access token.
+         * @description Messages logged per minute over the last minutes (for a chart). Needs an access token. Not for API tokens.
          */
         get: operations["Message_rate"];
         put?: never;
