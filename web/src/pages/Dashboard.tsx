@@ -16,7 +16,7 @@ export function DashboardPage() {
   const plugins = useLoad(() => call(api.GET('/api/plugins', { params: { query: { limit: 200 } } })));
   const [recent, setRecent] = useState<LiveMessage[]>([]);
 
-  // a plugin may fail on a message: look at the plugins again a little later (once for a burst of messages)
+  // a plugin failed: look at the plugins again a moment later (once for a burst of failures)
   const pluginCheck = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   useEffect(() => () => clearTimeout(pluginCheck.current), []);
   useLiveEvents((e) => {
@@ -24,11 +24,13 @@ export function DashboardPage() {
     if (e.type === 'message') {
       setRecent((r) => [e.data, ...r].slice(0, RECENT));
       queue.reload();
+    }
+    if (e.type === 'queue.depth') queue.reload();
+    if (e.type === 'plugin.failure' || e.type === 'resync')
       pluginCheck.current ??= setTimeout(() => {
         pluginCheck.current = undefined;
         plugins.reload();
-      }, 2000);
-    }
+      }, 500);
   });
 
   const items = robots.data?.items ?? [];

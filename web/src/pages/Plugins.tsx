@@ -1,7 +1,8 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api, call, type Schemas } from '../api/client';
 import { LoadState, useLoad } from '../components/Async';
 import { useI18n, type Translate } from '../i18n';
+import { useLiveEvents } from '../live';
 import { Link } from '../router';
 import { useSession } from '../session';
 
@@ -120,6 +121,16 @@ export function PluginsPage() {
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [reloading, setReloading] = useState(false);
+  // failures change the stats and may disable a plugin: load the list again a moment later (once per burst)
+  const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(pending.current), []);
+  useLiveEvents((e) => {
+    if (e.type === 'plugin.failure' || e.type === 'resync')
+      pending.current ??= setTimeout(() => {
+        pending.current = undefined;
+        list.reload();
+      }, 500);
+  });
 
   const reload = async () => {
     setReloading(true);
