@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { api, call } from '../api/client';
 import { LoadState, useLoad } from '../components/Async';
+import { Pager } from '../components/Pager';
 import { useI18n } from '../i18n';
 import { Link } from '../router';
 import { useSession } from '../session';
@@ -42,7 +43,6 @@ export function FailedJobsPage() {
   const go = setPage;
 
   const items = jobs.data?.items ?? [];
-  const pages = Math.max(1, Math.ceil((jobs.data?.total ?? 0) / LIMIT));
   return (
     <main id="main" className="page" aria-labelledby="jobs-title">
       <h1 id="jobs-title">{t('jobs.title')}</h1>
@@ -113,17 +113,7 @@ export function FailedJobsPage() {
           </tbody>
         </table>
       )}
-      {pages > 1 && (
-        <nav className="pager" aria-label={t('jobs.page', { page, pages, total: jobs.data?.total ?? 0 })}>
-          <button type="button" className="button small" disabled={page <= 1} onClick={() => go(page - 1)}>
-            {t('jobs.prev')}
-          </button>
-          <span className="muted small">{t('jobs.page', { page, pages, total: jobs.data?.total ?? 0 })}</span>
-          <button type="button" className="button small" disabled={page >= pages} onClick={() => go(page + 1)}>
-            {t('jobs.next')}
-          </button>
-        </nav>
-      )}
+      {jobs.data && <Pager page={page} limit={LIMIT} total={jobs.data.total} onPage={go} />}
     </main>
   );
 }
