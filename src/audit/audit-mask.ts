@@ -1,8 +1,10 @@
+import { SECRET_MASK } from '../config/app-config';
+
 /**
  * Secrets never reach the audit log: values under keys that look like secrets, and config fields the plugin's JSON
- * Schema marks `writeOnly: true`, are replaced by the mask. Pure functions, unit-tested.
+ * Schema marks `writeOnly: true` or `format: "password"`, are replaced by the mask. Pure functions, unit-tested.
  */
-export const AUDIT_MASK = '********';
+export const AUDIT_MASK = SECRET_MASK;
 
 /** Key names that hold secrets: passwords, tokens, API/app/private keys, credentials, cookies. */
 const SECRET_KEY =
@@ -16,14 +18,14 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /**
  * The dotted paths (`a.b`) of the properties a JSON Schema marks as secret: `writeOnly: true` (the JSON Schema
- * annotation for "never shown back"), followed through nested `properties`.
+ * annotation for "never shown back") or `format: "password"`, followed through nested `properties`.
  */
 export function secretPaths(schema: unknown, prefix = ''): Set<string> {
   const out = new Set<string>();
   if (!isObject(schema) || !isObject(schema.properties)) return out;
   for (const [key, sub] of Object.entries(schema.properties)) {
     const path = prefix ? `${prefix}.${key}` : key;
-    if (isObject(sub) && sub.writeOnly === true) out.add(path);
+    if (isObject(sub) && (sub.writeOnly === true || sub.format === 'password')) out.add(path);
     for (const p of secretPaths(sub, path)) out.add(p);
   }
   return out;

@@ -1,6 +1,8 @@
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { secretPaths } from '../audit/audit-mask';
+import { SECRET_MASK } from '../config/app-config';
 
 export interface ConfigCheck {
   /** The input with the schema's defaults filled in (a copy: the input is left alone). */
@@ -42,10 +44,54 @@ export class PluginConfigSchema {
     return { config, errors: describeErrors(this.validateFn.errors ?? []) };
   }
 
+  /**
+   * The dotted paths of the fields the schema marks secret — `writeOnly: true` or `format: "password"` — followed
+   * through nested `properties`. The API never shows their values back.
+   */
+  secretPaths(): Set<string> {
+    return secretPaths(this.schema);
+  }
+
+  /** A copy of `config` with every secret field that holds a value replaced by `SECRET_MASK`. */
+  mask(config: Record<string, unknown>): Record<string, unknown> {
+    const out = structuredClone(config);
+    for (const path of this.secretPaths()) {
+      const { parent, key } = locate(out, path);
+      if (parent && key in parent && parent[key] !== undefined && parent[key] !== null && parent[key] !== '')
+        parent[key] = SECRET_MASK;
+    }
+    return out;
+  }
+
+  /**
+   * `input` with each secret field that still holds `SECRET_MASK` (the value the API showed) given back its stored
+   * value, so a form can be saved without retyping its secrets.
+   */
+  unmask(input: Record<string, unknown>, stored: Record<string, unknown>): Record<string, unknown> {
+    const out = structuredClone(input);
+    for (const path of this.secretPaths()) {
+      const { parent, key } = locate(out, path);
+      if (!parent || parent[key] !== SECRET_MASK) continue;
+      const was = locate(stored, path);
+      if (was.parent && key in was.parent) parent[key] = was.parent[key];
+      else delete parent[key];
+    }
+    return out;
+  }
+
   /** The stored config (JSON text, possibly null or unreadable) over the defaults. Never throws. */
   effective(stored: string | null): ConfigCheck {
     return this.check(parseStored(stored));
   }
+}
+
+/** The object holding the last key of a dotted path, if every step on the way is an object. */
+function locate(root: Record<string, unknown>, path: string): { parent: Record<string, unknown> | null; key: string } {
+  const keys = path.split('.');
+  const key = keys.pop() as string;
+  let node: unknown = root;
+  for (const k of keys) node = isPlainObject(node) ? node[k] : undefined;
+  return { parent: isPlainObject(node) ? node : null, key };
 }
 
 export function parseStored(stored: string | null): Record<string, unknown> {

@@ -1,10 +1,10 @@
 import { BadRequestException, Injectable, Logger } from '@nestjs/common';
 import { AuditTrail } from '../audit/audit.service';
-import { diffConfig, secretPaths } from '../audit/audit-mask';
+import { diffConfig } from '../audit/audit-mask';
 import { conflict, notFound } from '../common/domain-error';
 import { Page, PaginationQueryDto } from '../common/dto/pagination.dto';
 import { RobotService } from '../robot/robot.service';
-import { isPlainObject } from './plugin-config';
+import { isPlainObject, parseStored } from './plugin-config';
 import { PluginSettingsStore, SettingsSnapshot } from './plugin-settings.store';
 import { PluginDispatcher } from './plugin.dispatcher';
 import { PluginRegistry, RegisteredPlugin, rowInfo } from './plugin.registry';
@@ -43,7 +43,7 @@ export class PluginService {
     return {
       ...this.toResponse(p, snapshot),
       configSchema: p.manifest?.configSchema ?? null,
-      config: this.registry.effectiveConfig(p, snapshot),
+      config: p.configSchema.mask(this.registry.effectiveConfig(p, snapshot)),
       robots: overrides,
     };
   }
@@ -70,7 +70,8 @@ export class PluginService {
 
   async getConfig(name: string): Promise<Record<string, unknown>> {
     const { snapshot } = await this.current();
-    return this.registry.effectiveConfig(this.manageable(name), snapshot);
+    const p = this.manageable(name);
+    return p.configSchema.mask(this.registry.effectiveConfig(p, snapshot));
   }
 
   /**
@@ -80,16 +81,20 @@ export class PluginService {
   async setConfig(name: string, body: unknown, actor: string): Promise<Record<string, unknown>> {
     await this.registry.ready();
     const p = this.manageable(name);
-    const { config, errors } = p.configSchema.check(body);
-    if (errors.length || !isPlainObject(body))
-      throw new BadRequestException({ message: errors, code: 'PLUGIN_CONFIG_INVALID' });
+    if (!isPlainObject(body))
+      throw new BadRequestException({ message: ['config must be an object'], code: 'PLUGIN_CONFIG_INVALID' });
+    const snapshot = await this.settings.snapshot();
+    // secrets the client got masked and sent back unchanged keep their stored values
+    const input = p.configSchema.unmask(body, parseStored(snapshot.plugins.get(p.name)?.config ?? null));
+    const { config, errors } = p.configSchema.check(input);
+    if (errors.length) throw new BadRequestException({ message: errors, code: 'PLUGIN_CONFIG_INVALID' });
     await this.ensureRow(p);
-    const before = this.registry.effectiveConfig(p, await this.settings.snapshot());
-    await this.settings.setConfig(p.name, body);
+    const before = this.registry.effectiveConfig(p, snapshot);
+    await this.settings.setConfig(p.name, input);
     this.logger.log({ actor, plugin: p.name, keys: Object.keys(config) }, 'Plugin config updated');
     // the audit row gets what changed in the effective config, secrets (writeOnly in the schema) masked
-    this.audit.note({ diff: diffConfig(before, config, secretPaths(p.configSchema.schema)) });
-    return config;
+    this.audit.note({ diff: diffConfig(before, config, p.configSchema.secretPaths()) });
+    return p.configSchema.mask(config);
   }
 
   async reload(actor: string): Promise<PluginReloadResponseDto> {

@@ -1,5 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { PluginKvEntity } from '../../src/plugin/plugin-kv.entity';
 import { PluginDispatcher } from '../../src/plugin/plugin.dispatcher';
 import { event, recorderCode, tempPluginsDir, writePlugin } from '../support/plugin-runtime';
 import { waitFor } from '../support/wait';
@@ -12,6 +14,15 @@ const GREETER_SCHEMA = {
     times: { type: 'integer', minimum: 1, default: 1 },
   },
   additionalProperties: false,
+};
+
+const VAULT_SCHEMA = {
+  type: 'object',
+  properties: {
+    model: { type: 'string', default: 'small' },
+    apiKey: { type: 'string', writeOnly: true, minLength: 4 },
+    login: { type: 'object', properties: { password: { type: 'string', format: 'password' } } },
+  },
 };
 
 describeE2E('plugins API', () => {
@@ -281,5 +292,68 @@ describeE2E('plugins API', () => {
     await get('/api/plugins/Greeter/config', plain).expect(200);
     await get(`/api/robots/${robotId}/plugins`, plain).expect(200);
     await t.http().get('/api/plugins').expect(401);
+  });
+});
+
+describeE2E('plugin config secrets', () => {
+  let t: TestApp & { database: TestDatabase };
+  let dir: string;
+  let admin: string;
+  let robotId: number;
+
+  beforeAll(async () => {
+    dir = tempPluginsDir();
+    // records the config its handler is given, secrets included
+    writePlugin(
+      dir,
+      'Vault',
+      `module.exports = { handlers: [{ on: 'text', async handle(ctx) { await ctx.store.set('seen', ctx.config); } }] };`,
+      { configSchema: VAULT_SCHEMA },
+    );
+    t = await createTestApp({ overrides: { plugins: { plugins_dir: dir, enabled_plugins: ['Vault'] } } });
+    admin = (await login(t)).accessToken;
+    robotId = (
+      await t
+        .http()
+        .post('/api/robots?verify=false')
+        .set(bearer(admin))
+        .send({ name: 'one', baseUrl: 'http://127.0.0.1:1/v2/api', token: 't' })
+        .expect(201)
+    ).body.id;
+  });
+  afterAll(async () => {
+    await destroyTestApp(t);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const get = (path: string) => t.http().get(path).set(bearer(admin));
+  const put = (path: string, body: object) => t.http().put(path).set(bearer(admin)).send(body);
+  const dispatch = (robot: number) =>
+    t.app.get(PluginDispatcher).dispatch(event({ robotId: robot, text: 'hi' }), { requestId: 'e2e' });
+
+  it('never shows a secret config value back, and keeps it when the masked value is sent back', async () => {
+    await put('/api/plugins/Vault/config', { apiKey: 'sk-real-1', login: { password: 'pw-real-1' } }).expect(200);
+    const masked = { model: 'small', apiKey: '********', login: { password: '********' } };
+    expect((await get('/api/plugins/Vault/config').expect(200)).body).toEqual(masked);
+    expect((await get('/api/plugins/Vault').expect(200)).body.config).toEqual(masked);
+    // a form saved as shown changes the model and keeps both secrets
+    const saved = await put('/api/plugins/Vault/config', { ...masked, model: 'large' }).expect(200);
+    expect(saved.body).toEqual({ ...masked, model: 'large' });
+    const seen = async () => {
+      await dispatch(robotId);
+      const row = await t.app
+        .get(DataSource)
+        .getRepository(PluginKvEntity)
+        .findOneBy({ pluginName: 'Vault', key: 'seen' });
+      return JSON.parse(row!.value) as Record<string, unknown>;
+    };
+    expect(await seen()).toEqual({ model: 'large', apiKey: 'sk-real-1', login: { password: 'pw-real-1' } });
+    // a new value replaces it; leaving a secret out removes it
+    await put('/api/plugins/Vault/config', { apiKey: 'sk-real-2', login: {} }).expect(200);
+    expect(await seen()).toEqual({ model: 'small', apiKey: 'sk-real-2', login: {} });
+    // the stored secret is validated too, not the mask
+    expect((await put('/api/plugins/Vault/config', { apiKey: 'x' }).expect(400)).body.message).toEqual([
+      'config.apiKey must NOT have fewer than 4 characters',
+    ]);
   });
 });
