@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { LessThan, Repository } from 'typeorm';
@@ -52,10 +52,12 @@ export function actorOf(user: AuthUser | undefined): AuditActor {
  * list rows for the admin API, and delete rows past `[audit] retention_days` hourly.
  */
 @Injectable()
-export class AuditTrail implements OnModuleInit, OnApplicationShutdown {
+export class AuditTrail implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('AuditLog');
   private readonly scopes = new AsyncLocalStorage<AuditScope>();
+  private firstSweep: NodeJS.Timeout | null = null;
   private sweeper: NodeJS.Timeout | null = null;
+  private sweeping: Promise<number> | null = null;
 
   constructor(
     @InjectRepository(AuditLogEntity) private readonly rows: Repository<AuditLogEntity>,
@@ -65,14 +67,21 @@ export class AuditTrail implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     if (!this.config.audit.retention_days) return;
-    const sweep = () => void this.sweep();
-    setTimeout(sweep, 10_000).unref();
+    const sweep = () => {
+      this.sweeping ??= this.sweep().finally(() => (this.sweeping = null));
+    };
+    this.firstSweep = setTimeout(sweep, 10_000);
+    this.firstSweep.unref();
     this.sweeper = setInterval(sweep, HOUR_MS);
     this.sweeper.unref();
   }
 
-  onApplicationShutdown(): void {
+  /** Before the database and the logger close: no sweep starts any more, and one under way is waited for. */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.firstSweep) clearTimeout(this.firstSweep);
     if (this.sweeper) clearInterval(this.sweeper);
+    this.firstSweep = this.sweeper = null;
+    await this.sweeping;
   }
 
   /** Queues one row. Never throws and never waits for the database. */

@@ -1,5 +1,7 @@
 import { DataSource } from 'typeorm';
 import type { Page } from 'playwright-core';
+import { PluginSettingsStore } from '../../src/plugin/plugin-settings.store';
+import { PluginRegistry } from '../../src/plugin/plugin.registry';
 import { InboxEntity } from '../../src/queue/inbox.entity';
 import { textCallback } from '../support/samples';
 import { ADMIN, bearer } from '../support/test-app';
@@ -237,14 +239,29 @@ describeBrowser('the admin screens of the console', () => {
     await form.getByLabel('Host').fill('10.0.0.8');
     await form.getByRole('button', { name: '保存配置' }).click();
     await page.getByText('配置已保存，下一条消息起生效。').waitFor();
-    expect(await get('/api/plugins/FlakyPlugin/config')).toEqual({
+    const saved = {
       mode: 'fast',
       verbose: false,
       keywords: ['help', '价格'],
       host: '10.0.0.8',
-      apiKey: 'sk-test-secret',
       limits: { perMinute: 10, ratio: 0.5 },
-    });
+    };
+    // the API never shows the secret back; the plugin gets it
+    expect(await get('/api/plugins/FlakyPlugin/config')).toEqual({ ...saved, apiKey: '********' });
+    const stored = async () => {
+      const registry = rig.t.app.get(PluginRegistry);
+      return registry.effectiveConfig(
+        registry.get('FlakyPlugin')!,
+        await rig.t.app.get(PluginSettingsStore).snapshot(),
+      );
+    };
+    expect(await stored()).toEqual({ ...saved, apiKey: 'sk-test-secret' });
+    // the form, reloaded, shows the mask; saved again without touching it, the secret is kept
+    await page.reload();
+    await form.getByLabel('Host').fill('10.0.0.9');
+    await form.getByRole('button', { name: '保存配置' }).click();
+    await page.getByText('配置已保存，下一条消息起生效。').waitFor();
+    expect(await stored()).toEqual({ ...saved, host: '10.0.0.9', apiKey: 'sk-test-secret' });
     await rig.shot('admin-06-plugin-form');
   });
 
