@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { AdminModule } from './admin/admin.module';
 import { AuditModule } from './audit/audit.module';
 import { AlertModule } from './alert/alert.module';
@@ -12,6 +13,7 @@ import { INSTANCE_ID, makeInstanceId } from './common/instance-id';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { buildDataSourceOptions, detectMysqlFlavor } from './database/data-source';
+import { RawSql } from './database/raw-sql';
 import { EventsModule } from './events/events.module';
 import { FileModule } from './file/file.module';
 import { LoggingModule } from './logging/logging.module';
@@ -76,8 +78,9 @@ export class AppModule {
         { provide: CONFIG_SOURCE, useValue: o.configSource },
         { provide: BOOT_ENV, useValue: o.env },
         { provide: INSTANCE_ID, useValue: makeInstanceId() },
+        { provide: RawSql, inject: [DataSource], useFactory: (ds: DataSource) => new RawSql(ds) },
       ],
-      exports: [CONFIG_SOURCE, BOOT_ENV, INSTANCE_ID],
+      exports: [CONFIG_SOURCE, BOOT_ENV, INSTANCE_ID, RawSql],
     };
   }
 }

@@ -55,8 +55,13 @@ export class FileService {
    * downloads cover the kind. Idempotent (one row per message and kind), so a retried callback adds nothing.
    */
   async onMessage(event: GeweEvent, messageId: number, robotConfig: Record<string, unknown>): Promise<void> {
-    if (!isMediaKind(event.kind) || !this.autoDownloadKinds(robotConfig).includes(event.kind)) return;
+    if (!this.downloadsOnMessage(event, robotConfig)) return;
     await this.request(event, messageId);
+  }
+
+  /** Whether onMessage would queue a download for this event (no I/O). */
+  downloadsOnMessage(event: GeweEvent, robotConfig: Record<string, unknown>): boolean {
+    return isMediaKind(event.kind) && this.autoDownloadKinds(robotConfig).includes(event.kind);
   }
 
   /**

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, QueryFailedError, Repository } from 'typeorm';
+import { LessThan, Repository } from 'typeorm';
 import type { GeweEvent } from '../callback/events';
 import { notFound } from '../common/domain-error';
 import type { Page } from '../common/dto/pagination.dto';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
+import { isUniqueViolation, RawSql } from '../database/raw-sql';
 import { FileService } from '../file/file.service';
 import {
   MessageDetailResponseDto,
@@ -20,7 +21,13 @@ import { MessageEntity } from './message.entity';
 const MAX_RAW = 60_000;
 
 /** `results` while the plugins run: a job retried after a crash finds it and does not run them a second time. */
-const DISPATCHING = '"dispatching"';
+export const DISPATCHING = '"dispatching"';
+
+const INSERT =
+  'INSERT INTO "messages" ("robot_id", "new_msg_id", "msg_id", "kind", "type_name", "msg_type", "chat_id", ' +
+  '"is_group", "sender_wxid", "is_self", "mentions_self", "text", "create_time", "received_at", "raw", "details", ' +
+  '"results", "request_id") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const SET_RESULTS = 'UPDATE "messages" SET "results" = ? WHERE "id" = ?';
 
 export interface Recorded {
   id: number;
@@ -30,6 +37,8 @@ export interface Recorded {
    * they are not run again, so no plugin ever sees a message twice.
    */
   next: 'dispatch' | 'duplicate' | 'interrupted';
+  /** This call inserted the row (with the `results` it was given); false: the row was there already. */
+  fresh: boolean;
 }
 
 @Injectable()
@@ -41,63 +50,71 @@ export class MessageLogService implements OnApplicationBootstrap, OnModuleDestro
     @InjectRepository(MessageEntity) private readonly messages: Repository<MessageEntity>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly files: FileService,
+    /** The hot path's statements (record, mark, results): see RawSql. */
+    private readonly sql: RawSql,
   ) {}
 
   /**
-   * Logs an event. The unique (robot, NewMsgId) index makes a repeated callback a duplicate — unless the first one
-   * never finished dispatching (the process stopped in between), in which case it is handled again: at-least-once.
+   * Logs an event with `results` as given (null: not dispatched yet; DISPATCHING: its plugins run next; a results
+   * JSON: nothing to run), in one INSERT. The unique (robot, NewMsgId) index makes a repeated callback a duplicate —
+   * unless the first one never finished dispatching (the process stopped in between), in which case it is handled
+   * again: at-least-once.
    */
-  async record(event: GeweEvent, requestId: string | null, receivedAt: Date): Promise<Recorded> {
+  async record(
+    event: GeweEvent,
+    requestId: string | null,
+    receivedAt: Date,
+    results: string | null = null,
+  ): Promise<Recorded> {
     if (event.newMsgId === null && requestId) {
       // No NewMsgId to key on (contacts, Offline): a retried job finds its own row by request id.
-      const mine = await this.messages.findOne({
-        where: { robotId: event.robotId, requestId, kind: event.kind },
-        select: { id: true, results: true },
-      });
-      if (mine) return { id: mine.id, next: nextStep(mine.results) };
+      const [mine] = await this.sql.rows<Pick<MessageEntity, 'id' | 'results'>>(
+        'SELECT "id", "results" FROM "messages" WHERE "robot_id" = ? AND "request_id" = ? AND "kind" = ? LIMIT 1',
+        [event.robotId, requestId, event.kind],
+      );
+      if (mine) return { id: Number(mine.id), next: nextStep(mine.results), fresh: false };
     }
-    const row = this.messages.create({
-      robotId: event.robotId,
-      newMsgId: event.newMsgId,
-      msgId: event.msgId,
-      kind: event.kind,
-      typeName: event.typeName.slice(0, 32),
-      msgType: event.msgType,
-      chatId: event.chatId?.slice(0, 100) ?? null,
-      isGroup: event.isGroup,
-      senderWxid: event.senderWxid?.slice(0, 100) ?? null,
-      isSelf: event.isSelf,
-      mentionsSelf: event.mentionsSelf,
-      text: event.text?.slice(0, 20_000) ?? null,
-      createTime: event.createTime === null ? null : String(event.createTime),
-      receivedAt,
-      raw: rawForLog(event.raw),
-      details: JSON.stringify(event.details ?? {}).slice(0, 60_000),
-      results: null,
-      requestId,
-    });
+    const sql = this.sql;
     try {
-      const saved = await this.messages.save(row);
-      return { id: saved.id, next: 'dispatch' };
+      const { insertId } = await sql.run(INSERT, [
+        event.robotId,
+        event.newMsgId,
+        event.msgId,
+        event.kind,
+        event.typeName.slice(0, 32),
+        event.msgType,
+        event.chatId?.slice(0, 100) ?? null,
+        sql.bool(event.isGroup),
+        event.senderWxid?.slice(0, 100) ?? null,
+        sql.bool(event.isSelf),
+        sql.bool(event.mentionsSelf),
+        event.text?.slice(0, 20_000) ?? null,
+        event.createTime === null ? null : String(event.createTime),
+        sql.datetime(receivedAt),
+        rawForLog(event.raw),
+        JSON.stringify(event.details ?? {}).slice(0, 60_000),
+        results,
+        requestId,
+      ]);
+      return { id: insertId, next: 'dispatch', fresh: true };
     } catch (err) {
-      if (!(err instanceof QueryFailedError && /unique|duplicate/i.test(err.message)) || event.newMsgId === null)
-        throw err;
-      const existing = await this.messages.findOne({
-        where: { robotId: event.robotId, newMsgId: event.newMsgId },
-        select: { id: true, results: true },
-      });
+      if (!isUniqueViolation(err) || event.newMsgId === null) throw err;
+      const [existing] = await sql.rows<Pick<MessageEntity, 'id' | 'results'>>(
+        'SELECT "id", "results" FROM "messages" WHERE "robot_id" = ? AND "new_msg_id" = ?',
+        [event.robotId, event.newMsgId],
+      );
       if (!existing) throw err;
-      return { id: existing.id, next: nextStep(existing.results) };
+      return { id: Number(existing.id), next: nextStep(existing.results), fresh: false };
     }
   }
 
   /** Marks the message as being dispatched, just before its plugins run. */
   async markDispatching(id: number): Promise<void> {
-    await this.messages.update({ id }, { results: DISPATCHING });
+    await this.sql.run(SET_RESULTS, [DISPATCHING, id]);
   }
 
   async saveResults(id: number, results: unknown): Promise<void> {
-    await this.messages.update({ id }, { results: JSON.stringify(results) });
+    await this.sql.run(SET_RESULTS, [JSON.stringify(results), id]);
   }
 
   async list(q: MessageListQueryDto): Promise<Page<MessageResponseDto>> {

@@ -51,6 +51,16 @@ export interface PluginStats {
 
 const TIMED_OUT = Symbol('timed out');
 
+/** A dispatch whose reads are done: `run` calls the handlers. */
+export interface PreparedDispatch {
+  /** How many handlers `run` calls (0: the event concerns no enabled plugin). */
+  readonly handlers: number;
+  /** Runs the handlers; `messageId` (the event's message log row) overrides the one given to prepare. */
+  run(messageId?: number): Promise<HandlerOutcome[]>;
+}
+
+const NOTHING: PreparedDispatch = { handlers: 0, run: () => Promise.resolve([]) };
+
 /** Whether a handler subscribed with `on` receives `event` (self-sent events aside). */
 export function subscribes(on: readonly Subscription[], event: GeweEvent): boolean {
   return on.some((s) => s === 'any' || s === event.kind || (s === 'at' && event.kind === 'text' && event.mentionsSelf));
@@ -86,15 +96,15 @@ export class PluginDispatcher {
   ) {}
 
   async dispatch(event: GeweEvent, opts: DispatchOptions): Promise<HandlerOutcome[]> {
-    return (await this.prepare(event, opts))();
+    return (await this.prepare(event, opts)).run();
   }
 
   /**
-   * Does the reads a dispatch needs (plugin settings, the robot) and resolves with the function that runs the
-   * handlers. Only reads happen here, so a caller can mark the event as being dispatched in between: a database
-   * failure then happens before the mark (the job is retried and dispatched), never after it with no handler run.
+   * Does the reads a dispatch needs (plugin settings, the robot) and resolves with what runs the handlers. Only reads
+   * happen here, so a caller can mark the event as being dispatched in between: a database failure then happens
+   * before the mark (the job is retried and dispatched), never after it with no handler run.
    */
-  async prepare(event: GeweEvent, opts: DispatchOptions): Promise<() => Promise<HandlerOutcome[]>> {
+  async prepare(event: GeweEvent, opts: DispatchOptions): Promise<PreparedDispatch> {
     await this.registry.ready();
     const snapshot = await this.settings.snapshot();
     const handlers = this.registry
@@ -107,7 +117,7 @@ export class PluginDispatcher {
           snapshot.enabledFor(h.plugin, event.robotId),
       )
       .sort((a, b) => a.priority - b.priority || compare(a.plugin, b.plugin) || a.index - b.index);
-    if (!handlers.length) return () => Promise.resolve([]);
+    if (!handlers.length) return NOTHING;
 
     let robot: RobotEntity;
     try {
@@ -118,9 +128,13 @@ export class PluginDispatcher {
         { robotId: event.robotId, requestId: opts.requestId },
         'Event of a deleted robot not dispatched',
       );
-      return () => Promise.resolve([]);
+      return NOTHING;
     }
-    return () => this.runHandlers(event, opts, handlers, snapshot, robot);
+    return {
+      handlers: handlers.length,
+      run: (messageId) =>
+        this.runHandlers(event, messageId === undefined ? opts : { ...opts, messageId }, handlers, snapshot, robot),
+    };
   }
 
   /** Runs `handlers` one at a time: a handler's failure is its outcome, not an error. */

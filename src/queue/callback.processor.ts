@@ -1,14 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { GeweEvent } from '../callback/events';
 import { classify } from '../callback/classify';
 import { parseJsonBigSafe } from '../common/bigint-json';
 import { EventBus, TEXT_PREVIEW } from '../events/event-bus';
 import { FileService } from '../file/file.service';
 import { MetricsService, ProcessResult } from '../metrics/metrics.service';
-import { MessageLogService } from '../message/message-log.service';
+import { DISPATCHING, MessageLogService, Recorded } from '../message/message-log.service';
 import { PluginDispatcher } from '../plugin/plugin.dispatcher';
 import { RobotHealthService } from '../robot/robot-health.service';
 import { parseConfig, RobotService } from '../robot/robot.service';
 import type { CallbackJob } from './callback-queue';
+
+/** `results` of a message no plugin handles. */
+const NO_HANDLERS = '[]';
 
 /**
  * Turns one queued callback into effects: classify (pure), note the robot's last callback (an Offline callback
@@ -16,15 +20,21 @@ import type { CallbackJob } from './callback-queue';
  * files row: FileWorker downloads it, never this job), then hand it to the plugins and keep what each handler did. A
  * thrown error makes the queue retry the job with backoff. Plugins see a message at most once: a job retried after a
  * crash in the middle of dispatching is logged as interrupted, not dispatched again.
+ *
+ * The database work of a callback is two statements in the common case: one INSERT logs the message already marked
+ * "dispatching" (or with empty results when no plugin wants it), and one UPDATE keeps the results. The dispatch's reads
+ * come before that INSERT, and nothing but the handlers runs after it, so the mark still means "the handlers may have
+ * started". A message with media to download is logged unmarked first: its files row must be written before the mark.
  */
 @Injectable()
 export class CallbackProcessor {
   private readonly logger = new Logger(CallbackProcessor.name);
   /**
-   * Messages whose "dispatching" mark failed to be written here — or was written but its answer lost with the
-   * connection: their handlers never ran, so a retry in this process dispatches them instead of writing them off.
+   * Messages (see messageKey) whose "dispatching" mark failed to be written here — or was written but its answer lost
+   * with the connection: their handlers never ran, so a retry in this process dispatches them instead of writing them
+   * off as interrupted.
    */
-  private readonly markFailed = new Set<number>();
+  private readonly markFailed = new Set<string>();
 
   constructor(
     private readonly robots: RobotService,
@@ -62,7 +72,21 @@ export class CallbackProcessor {
     await this.robots.noteCallback(robot, event.robotWxid);
     if (event.kind === 'offline') this.health.reconnect(robot.id, 'Gewe sent an Offline callback');
 
-    const logged = await this.messages.record(event, job.requestId, new Date(job.receivedAt));
+    // The reads come first: a database failure there is retried, never written off as an interrupted dispatch.
+    const robotConfig = parseConfig(robot.config);
+    const dispatch = await this.dispatcher.prepare(event, { requestId: job.requestId, robot });
+    const media = this.files.downloadsOnMessage(event, robotConfig);
+    const initial = media ? null : dispatch.handlers ? DISPATCHING : NO_HANDLERS;
+    const key = messageKey(event, job.requestId);
+
+    let logged: Recorded;
+    try {
+      logged = await this.messages.record(event, job.requestId, new Date(job.receivedAt), initial);
+    } catch (err) {
+      // the INSERT (and so the mark) may have been written with its answer lost: the handlers have not run
+      if (initial === DISPATCHING && key) this.markFailed.add(key);
+      throw err;
+    }
     if (logged.next === 'duplicate') {
       this.logger.debug(
         { robotId: robot.id, newMsgId: event.newMsgId, requestId: job.requestId },
@@ -71,7 +95,7 @@ export class CallbackProcessor {
       return 'duplicate';
     }
     // Idempotent (one files row per message and kind), and before the dispatch bookkeeping: a crash cannot skip it.
-    await this.files.onMessage(event, logged.id, parseConfig(robot.config));
+    if (media) await this.files.onMessage(event, logged.id, robotConfig);
     if (logged.next === 'dispatch')
       this.events.publish('message', {
         id: logged.id,
@@ -85,7 +109,7 @@ export class CallbackProcessor {
         newMsgId: event.newMsgId,
         receivedAt: new Date(job.receivedAt).toISOString(),
       });
-    if (logged.next === 'interrupted' && !this.markFailed.has(logged.id)) {
+    if (logged.next === 'interrupted' && !(key && this.markFailed.has(key))) {
       // The process stopped while the plugins ran: running them again could answer twice.
       await this.messages.saveResults(logged.id, [
         { status: 'interrupted', error: 'the service stopped while plugins ran' },
@@ -96,16 +120,22 @@ export class CallbackProcessor {
       );
       return 'interrupted';
     }
-    // The reads come first: a database failure there (or while marking) is retried, not written off as interrupted.
-    const run = await this.dispatcher.prepare(event, { requestId: job.requestId, messageId: logged.id, robot });
-    try {
-      await this.messages.markDispatching(logged.id);
-    } catch (err) {
-      this.markFailed.add(logged.id);
-      throw err;
+    if (logged.fresh && initial === NO_HANDLERS) return 'handled';
+    if (logged.next === 'dispatch' && !(logged.fresh && initial === DISPATCHING)) {
+      // logged without the mark: media first, or by an attempt that stopped before marking
+      if (!dispatch.handlers) {
+        await this.messages.saveResults(logged.id, []);
+        return 'handled';
+      }
+      try {
+        await this.messages.markDispatching(logged.id);
+      } catch (err) {
+        if (key) this.markFailed.add(key);
+        throw err;
+      }
     }
-    this.markFailed.delete(logged.id);
-    const results = await run();
+    if (key) this.markFailed.delete(key);
+    const results = await dispatch.run(logged.id);
     await this.messages.saveResults(logged.id, results);
     this.logger.debug(
       { robotId: robot.id, kind: event.kind, messageId: logged.id, handlers: results.length, requestId: job.requestId },
@@ -113,4 +143,10 @@ export class CallbackProcessor {
     );
     return 'handled';
   }
+}
+
+/** What finds a message's log row again on a retry: its NewMsgId, else the callback's request id. */
+function messageKey(event: GeweEvent, requestId: string | null): string | null {
+  if (event.newMsgId !== null) return `${event.robotId}:${event.newMsgId}`;
+  return requestId ? `${event.robotId}:r:${event.kind}:${requestId}` : null;
 }

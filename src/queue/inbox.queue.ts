@@ -1,8 +1,9 @@
 import { HttpStatus, Logger } from '@nestjs/common';
 import { parse, stringify } from 'lossless-json';
 import { DomainError } from '../common/domain-error';
-import { LessThanOrEqual, QueryFailedError, Repository } from 'typeorm';
+import { LessThanOrEqual, Repository } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
+import { isUniqueViolation, RawSql } from '../database/raw-sql';
 import type { Page } from '../common/dto/pagination.dto';
 import { CallbackJob, CallbackQueue, FailedJob, JobHandler, QueueDepth, QueueUnavailableError } from './callback-queue';
 import { InboxEntity } from './inbox.entity';
@@ -38,17 +39,72 @@ export class PayloadTooLargeError extends DomainError {
   }
 }
 
+/** A pending inbox row, as the pump runs it. */
+interface InboxRow {
+  id: number;
+  robotId: number;
+  payload: string;
+  dedupKey: string;
+  requestId: string | null;
+  attempts: number;
+  receivedAt: Date;
+}
+
+/** A row of DUE as the drivers return it (MySQL: Date; SQLite: UTC text). */
+interface DueRow {
+  id: number;
+  robot_id: number;
+  payload: string;
+  dedup_key: string;
+  request_id: string | null;
+  attempts: number;
+  received_at: string | Date;
+}
+
+/** Rows accepted by this process wait in memory for the pump, up to this many; beyond, the pump reads them back. */
+const READY_MAX = 1000;
+/** A look at the table takes up to this many rows into `ready`. */
+const READ_BATCH = 64;
+/** Handled rows are deleted in batches of up to this many, at most DELETE_DELAY_MS after the first of them. */
+const DELETE_BATCH = 32;
+const DELETE_DELAY_MS = 100;
+/** How long a finished row is ignored by reads of the inbox (a read can be older than its delete). */
+const SKIP_DONE_MS = 10_000;
+
+const INSERT =
+  'INSERT INTO "callback_inbox" ("dedup_key", "robot_id", "payload", "request_id", "status", "attempts", ' +
+  '"next_attempt_at", "received_at") VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
+const DUE =
+  'SELECT "id", "robot_id", "payload", "dedup_key", "request_id", "attempts", "received_at" FROM "callback_inbox" ' +
+  'WHERE "status" = ? AND "next_attempt_at" <= ? ORDER BY "id" LIMIT ?';
+
 /**
  * Simple mode: the database is the queue. The webhook inserts a row (unique dedup key) before answering; an
- * in-process pump takes due rows in order, runs at most `concurrency` at a time, deletes a row once handled, and
- * retries failures with exponential backoff until the row becomes `failed` (dead letter). Rows left by a stopped
- * process are picked up at the next start. One instance per database (split roles need the advanced queue).
+ * in-process pump runs at most `concurrency` rows at a time, deletes a row once handled, and retries failures with
+ * exponential backoff until the row becomes `failed` (dead letter). Rows left by a stopped process are picked up at
+ * the next start. One instance per database (split roles need the advanced queue).
+ *
+ * Per callback that is an INSERT and (batched) a DELETE: a row this process accepted is handed to the pump in memory
+ * rather than read back, and the inbox is read only for what memory does not hold — due retries and rows left by an
+ * earlier run (a look at least every second), and rows accepted while the memory queue was full. Deleting a handled
+ * row a little later is safe: a row handled but not yet deleted when the process stops is run again at the next
+ * start and dropped there as a repeat by the message log, whose unique index is the dedup backstop.
  */
 export class InboxQueue extends CallbackQueue {
   readonly type = 'simple' as const;
   private readonly logger = new Logger('InboxQueue');
   private handler?: JobHandler;
   private readonly inFlight = new Map<number, Promise<void>>();
+  /** Rows accepted here, waiting for a free slot, in order. */
+  private readonly ready = new Map<number, InboxRow>();
+  /** Rows were accepted here without being put in `ready` (it was full): take the next ones from the table. */
+  private overflow = false;
+  /** Read the table at the next chance (the periodic look, a retry, an overflow). */
+  private look = true;
+  /** Handled rows whose DELETE is still to be sent. */
+  private done: number[] = [];
+  private deleteTimer?: NodeJS.Timeout;
+  private deleting?: Promise<void>;
   /**
    * Rows finished in the last few seconds. A read that started before a row was deleted can answer after the row
    * left `inFlight`; without this it would be run a second time.
@@ -61,6 +117,7 @@ export class InboxQueue extends CallbackQueue {
 
   constructor(
     private readonly inbox: Repository<InboxEntity>,
+    private readonly sql: RawSql,
     private readonly config: AppConfig,
   ) {
     super();
@@ -68,29 +125,46 @@ export class InboxQueue extends CallbackQueue {
 
   async enqueue(job: CallbackJob): Promise<'queued' | 'duplicate'> {
     const payload = fitPayload(job.payload);
+    const receivedAt = new Date(job.receivedAt);
+    let id: number;
     try {
-      await this.inbox.insert({
-        dedupKey: job.dedupKey,
-        robotId: job.robotId,
+      ({ insertId: id } = await this.sql.run(INSERT, [
+        job.dedupKey,
+        job.robotId,
         payload,
-        requestId: job.requestId,
-        status: 'pending',
-        attempts: 0,
-        lastError: null,
-        nextAttemptAt: new Date(),
-      });
+        job.requestId,
+        'pending',
+        0,
+        this.sql.datetime(new Date()),
+        this.sql.datetime(receivedAt),
+      ]));
     } catch (err) {
-      if (err instanceof QueryFailedError && /unique|duplicate/i.test(err.message)) return 'duplicate';
+      if (isUniqueViolation(err)) return 'duplicate';
       throw new QueueUnavailableError((err as Error).message);
     }
-    this.wake();
+    if (this.handler && !this.closed) {
+      if (!this.overflow && this.ready.size < READY_MAX) {
+        const { dedupKey, robotId, requestId } = job;
+        this.ready.set(id, { id, robotId, payload, dedupKey, requestId, attempts: 0, receivedAt });
+      } else {
+        this.overflow = true;
+        this.look = true;
+      }
+      this.wake();
+    }
     return 'queued';
   }
 
   consume(handler: JobHandler): void {
     this.handler = handler;
-    // Due retries and rows left by an earlier run are found by a periodic look as well as on every enqueue.
-    this.timer = setInterval(() => this.wake(), Math.min(1000, this.config.queue.backoff));
+    // Due retries and rows left by an earlier run are found by a periodic look at the table.
+    this.timer = setInterval(
+      () => {
+        this.look = true;
+        this.wake();
+      },
+      Math.min(1000, this.config.queue.backoff),
+    );
     this.timer.unref();
     this.wake();
   }
@@ -116,24 +190,10 @@ export class InboxQueue extends CallbackQueue {
     for (;;) {
       const free = concurrency - this.inFlight.size;
       if (free <= 0 || this.closed) return;
-      let rows: InboxEntity[];
-      try {
-        rows = await this.inbox.find({
-          where: { status: 'pending', nextAttemptAt: LessThanOrEqual(new Date()) },
-          order: { id: 'ASC' },
-          take: free + this.inFlight.size,
-        });
-      } catch (err) {
-        this.logger.warn({ error: (err as Error).message }, 'Cannot read the inbox; retrying shortly');
-        return;
-      }
-      const now = Date.now();
-      this.forgetDone(now);
-      const fresh = rows
-        .filter((r) => !this.inFlight.has(r.id) && !((this.recentlyDone.get(r.id) ?? 0) > now))
-        .slice(0, free);
-      if (fresh.length === 0) return;
-      for (const row of fresh) {
+      if (this.ready.size === 0 && !(this.look && (await this.read()))) return;
+      for (const row of this.ready.values()) {
+        if (this.inFlight.size >= concurrency) break;
+        this.ready.delete(row.id);
         const run = this.run(row).then((skipUntil) => {
           this.recentlyDone.set(row.id, skipUntil);
           this.inFlight.delete(row.id);
@@ -142,6 +202,42 @@ export class InboxQueue extends CallbackQueue {
         this.inFlight.set(row.id, run);
       }
     }
+  }
+
+  /** Reads due rows that are not running, done or waiting already into `ready`; whether it found any. */
+  private async read(): Promise<boolean> {
+    this.look = false;
+    // the oldest due rows include those running and those handled but not deleted yet: read past them
+    const limit = READ_BATCH + this.inFlight.size + this.done.length + (this.deleting ? DELETE_BATCH : 0);
+    let rows: DueRow[];
+    try {
+      rows = await this.sql.rows(DUE, ['pending', this.sql.datetime(new Date()), limit]);
+    } catch (err) {
+      this.logger.warn({ error: (err as Error).message }, 'Cannot read the inbox; retrying shortly');
+      return false;
+    }
+    if (rows.length >= limit)
+      this.look = true; // more are waiting in the table
+    // everything due is in hand now, unless a row skipped `ready` while the read ran (it set `look`)
+    else if (!this.look) this.overflow = false;
+    const now = Date.now();
+    this.forgetDone(now);
+    let found = false;
+    for (const r of rows) {
+      const id = Number(r.id);
+      if (this.inFlight.has(id) || this.ready.has(id) || (this.recentlyDone.get(id) ?? 0) > now) continue;
+      this.ready.set(id, {
+        id,
+        robotId: Number(r.robot_id),
+        payload: r.payload,
+        dedupKey: r.dedup_key,
+        requestId: r.request_id ?? null,
+        attempts: Number(r.attempts),
+        receivedAt: this.sql.toDate(r.received_at),
+      });
+      found = true;
+    }
+    return found;
   }
 
   /**
@@ -157,7 +253,7 @@ export class InboxQueue extends CallbackQueue {
   }
 
   /** Runs one row; resolves with the time until which a stale read of this row must be ignored. */
-  private async run(row: InboxEntity): Promise<number> {
+  private async run(row: InboxRow): Promise<number> {
     try {
       await this.handler!({
         robotId: row.robotId,
@@ -166,8 +262,8 @@ export class InboxQueue extends CallbackQueue {
         requestId: row.requestId,
         receivedAt: row.receivedAt.toISOString(),
       });
-      await this.inbox.delete({ id: row.id });
-      return Date.now() + 10_000;
+      this.deleteLater(row.id);
+      return Date.now() + SKIP_DONE_MS;
     } catch (err) {
       const attempts = row.attempts + 1;
       const q = this.config.queue;
@@ -185,8 +281,46 @@ export class InboxQueue extends CallbackQueue {
         )
         .catch(() => undefined);
       this.logger.warn({ jobId: row.id, robotId: row.robotId, attempts, dead, error }, 'Callback processing failed');
-      return dead ? Date.now() + 10_000 : Date.now() + Math.min(10_000, q.backoff * 2 ** (attempts - 1));
+      return dead ? Date.now() + SKIP_DONE_MS : Date.now() + Math.min(SKIP_DONE_MS, q.backoff * 2 ** (attempts - 1));
     }
+  }
+
+  private deleteLater(id: number): void {
+    this.done.push(id);
+    if (this.done.length >= DELETE_BATCH) void this.flushDeletes();
+    else this.deleteTimer ??= setTimeout(() => void this.flushDeletes(), DELETE_DELAY_MS).unref();
+  }
+
+  /**
+   * Deletes the handled rows there are now, DELETE_BATCH at a time (rows handled meanwhile wait for a full batch or
+   * their own delay); rows whose DELETE failed are tried again a second later.
+   */
+  private flushDeletes(): Promise<void> {
+    clearTimeout(this.deleteTimer);
+    this.deleteTimer = undefined;
+    this.deleting ??= (async () => {
+      let failed = false;
+      try {
+        for (let n = this.done.length; n > 0 && !failed;) {
+          const ids = this.done.splice(0, Math.min(n, DELETE_BATCH));
+          n -= ids.length;
+          try {
+            await this.sql.run(`DELETE FROM "callback_inbox" WHERE "id" IN (${ids.map(() => '?').join(', ')})`, ids);
+          } catch (err) {
+            failed = true;
+            this.done.unshift(...ids);
+            this.logger.warn({ error: (err as Error).message, rows: ids.length }, 'Cannot delete handled inbox rows');
+          }
+        }
+      } finally {
+        this.deleting = undefined;
+        if (this.done.length && !this.closed) {
+          if (!failed && this.done.length >= DELETE_BATCH) void this.flushDeletes();
+          else this.deleteTimer ??= setTimeout(() => void this.flushDeletes(), failed ? 1000 : DELETE_DELAY_MS).unref();
+        }
+      }
+    })();
+    return this.deleting;
   }
 
   async depth(): Promise<QueueDepth> {
@@ -196,7 +330,8 @@ export class InboxQueue extends CallbackQueue {
       this.inbox.count({ where: { status: 'pending' } }),
     ]);
     return {
-      waiting: Math.max(0, waiting - this.inFlight.size),
+      // handled rows still in the table until their DELETE is sent are not waiting
+      waiting: Math.max(0, waiting - this.inFlight.size - this.done.length),
       active: this.inFlight.size,
       delayed: delayed - waiting,
       failed,
@@ -233,6 +368,7 @@ export class InboxQueue extends CallbackQueue {
       { id: Number(id), status: 'failed' },
       { status: 'pending', attempts: 0, nextAttemptAt: new Date() },
     );
+    this.look = true;
     this.wake();
     return !!res.affected;
   }
@@ -246,6 +382,10 @@ export class InboxQueue extends CallbackQueue {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    this.ready.clear();
     await Promise.allSettled([...this.inFlight.values()]);
+    await this.deleting;
+    await this.flushDeletes();
+    clearTimeout(this.deleteTimer);
   }
 }

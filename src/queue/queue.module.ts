@@ -3,6 +3,7 @@ import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
+import { RawSql } from '../database/raw-sql';
 import { FileModule } from '../file/file.module';
 import { MessageModule } from '../message/message.module';
 import { MessagingModule } from '../messaging/messaging.module';
@@ -51,9 +52,9 @@ export class QueueConsumer implements OnApplicationBootstrap, OnApplicationShutd
   providers: [
     {
       provide: CallbackQueue,
-      inject: [APP_CONFIG, getRepositoryToken(InboxEntity)],
-      useFactory: (config: AppConfig, inbox: Repository<InboxEntity>): CallbackQueue =>
-        config.queue.queue_type === 'advanced' ? new BullMqQueue(config) : new InboxQueue(inbox, config),
+      inject: [APP_CONFIG, getRepositoryToken(InboxEntity), RawSql],
+      useFactory: (config: AppConfig, inbox: Repository<InboxEntity>, sql: RawSql): CallbackQueue =>
+        config.queue.queue_type === 'advanced' ? new BullMqQueue(config) : new InboxQueue(inbox, sql, config),
     },
     CallbackProcessor,
     QueueConsumer,

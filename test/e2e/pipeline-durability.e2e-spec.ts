@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/app-config';
 import { openDatabase } from '../../src/database/data-source';
+import { RawSql } from '../../src/database/raw-sql';
 import { InboxEntity } from '../../src/queue/inbox.entity';
 import { InboxQueue } from '../../src/queue/inbox.queue';
 import { textCallback } from '../support/samples';
@@ -38,7 +39,7 @@ describeE2E('accepted callbacks survive a stop before processing', () => {
     // what the webhook had stored when the process died: inbox rows, never processed
     const config = loadConfig({ path: null, env: {}, overrides: { database: first.database.overrides } }).config;
     const { dataSource } = await openDatabase(config);
-    const inbox = new InboxQueue(dataSource.getRepository(InboxEntity), config);
+    const inbox = new InboxQueue(dataSource.getRepository(InboxEntity), new RawSql(dataSource), config);
     const msgIds = ids(20, 7400000000000000000n);
     for (const id of msgIds)
       await inbox.enqueue({

@@ -1,0 +1,158 @@
+import Redis from 'ioredis';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createConnection } from 'mysql2/promise';
+import { DataSource } from 'typeorm';
+import { writePlugin } from '../support/plugin-runtime';
+import { textCallback } from '../support/samples';
+import { describeWithRedis, REDIS } from '../support/services';
+import { countStatements, SqlCounter, summarize } from '../support/sql-counter';
+import { bearer, createTestApp, describeE2E, destroyTestApp, login, TestApp, TestDatabase } from '../support/test-app';
+import { waitFor } from '../support/wait';
+
+type App = TestApp & { database: TestDatabase };
+
+/** The part of better-sqlite3 used here (the package ships no type declarations). */
+interface SqliteDatabase {
+  prepare(sql: string): { get(...params: unknown[]): unknown };
+  close(): void;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const Database = require('better-sqlite3') as new (file: string, options: { readonly: boolean }) => SqliteDatabase;
+type Mode = 'simple' | 'advanced';
+
+/**
+ * The callback hot path's cost in SQL statements, counted at the driver (below TypeORM): per text callback from the
+ * webhook's accept to the plugins' results in the message log, with one no-op plugin subscribed. A deterministic
+ * budget, not a timing: the bounds hold on any machine, and a change that adds a statement per callback fails here.
+ * The counts include the background work of the same window (the inbox pump's look, cache refreshes): a few
+ * statements a second, spread over many callbacks. Before issue 6's hot-path work the same test counted 12.0
+ * (simple) and 5.6 (advanced) on SQLite, 9.8 and 5.1 on MariaDB.
+ */
+const BUDGET: Record<Mode, number> = {
+  // inbox INSERT, message INSERT (marked "dispatching"), results UPDATE, inbox DELETE (batched)
+  simple: 3.5,
+  // message INSERT (marked "dispatching"), results UPDATE
+  advanced: 2.5,
+};
+const CALLBACKS = 200;
+const BURST = 20;
+
+/** A reader on its own connection (not counted): how many of the robot's messages have their results written. */
+async function reader(t: App): Promise<{ handled(robotId: number): Promise<number>; close(): Promise<void> }> {
+  const sql = `SELECT COUNT(*) AS n FROM messages WHERE robot_id = ? AND results IS NOT NULL AND results <> '"dispatching"'`;
+  const inbox = 'SELECT COUNT(*) AS n FROM callback_inbox';
+  const db = t.database.overrides;
+  if (db.type === 'sqlite') {
+    const conn = new Database(db.sqlite_file as string, { readonly: true });
+    return {
+      handled: (robotId) => {
+        const n = Number((conn.prepare(sql).get(robotId) as { n: number }).n);
+        const left = Number((conn.prepare(inbox).get() as { n: number }).n);
+        return Promise.resolve(left === 0 ? n : -1);
+      },
+      close: () => Promise.resolve(void conn.close()),
+    };
+  }
+  const conn = await createConnection({
+    host: db.mysql_host as string,
+    port: db.mysql_port as number,
+    user: db.mysql_user as string,
+    password: db.mysql_password as string,
+    database: db.mysql_database as string,
+  });
+  return {
+    handled: async (robotId) => {
+      const [[row]] = (await conn.query(sql, [robotId])) as unknown as [[{ n: number }]];
+      const [[left]] = (await conn.query(inbox)) as unknown as [[{ n: number }]];
+      return Number(left.n) === 0 ? Number(row.n) : -1;
+    },
+    close: () => conn.end(),
+  };
+}
+
+function statementsSuite(mode: Mode) {
+  let t: App;
+  let counter: SqlCounter;
+  let robot: { id: number; key: string };
+  const appId = `wx_stmt_${mode}`;
+  const plugins = mkdtempSync(join(tmpdir(), 'og-stmt-plugins-'));
+  const prefix = `og-stmt:${mode}:${process.pid}:${Date.now().toString(36)}:`;
+
+  beforeAll(async () => {
+    writePlugin(plugins, 'Quiet', `module.exports = { handlers: [{ on: 'text', handle() {} }] };`);
+    t = await createTestApp({
+      overrides: {
+        plugins: { plugins_dir: plugins, enabled_plugins: ['Quiet'] },
+        ...(mode === 'simple'
+          ? { queue: { queue_type: 'simple' } }
+          : {
+              backend: { enable_redis: true },
+              redis: { host: REDIS.host, port: REDIS.port, prefix },
+              queue: { queue_type: 'advanced', broker: `redis://${REDIS.host}:${REDIS.port}/0` },
+            }),
+      },
+    });
+    const admin = (await login(t)).accessToken;
+    const created = (
+      await t
+        .http()
+        .post('/api/robots?verify=false')
+        .set(bearer(admin))
+        .send({ name: 'stmt', baseUrl: 'http://127.0.0.1:1/v2/api', token: `tok-${mode}`, appId })
+        .expect(201)
+    ).body as { id: number; callbackUrl: string };
+    robot = { id: created.id, key: new URL(created.callbackUrl).searchParams.get('key')! };
+    counter = countStatements(t.app.get(DataSource));
+  });
+  afterAll(async () => {
+    counter?.stop();
+    await destroyTestApp(t);
+    rmSync(plugins, { recursive: true, force: true });
+    if (mode === 'advanced') {
+      const r = new Redis({ host: REDIS.host, port: REDIS.port });
+      const keys = await r.keys(`${prefix}*`);
+      if (keys.length) await r.del(...keys);
+      await r.quit();
+    }
+  });
+
+  const send = (newMsgId: string) =>
+    t
+      .http()
+      .post(`/api/webhook?key=${encodeURIComponent(robot.key)}`)
+      .set('Content-Type', 'application/json')
+      .send(textCallback({ appId, robotWxid: 'wxid_stmt', from: 'wxid_friend', text: 'hi', newMsgId }))
+      .expect(200);
+
+  it(`stays within ${BUDGET[mode]} SQL statements per callback from accept to the plugins' results`, async () => {
+    const read = await reader(t);
+    try {
+      // warm-up: the robot and the plugin settings are read once, then kept for a while
+      for (let i = 0; i < 3; i++) await send(String(7600000000000000000n + BigInt(i)));
+      await waitFor(async () => (await read.handled(robot.id)) === 3, 10_000, 'the warm-up handled');
+
+      counter.reset();
+      // in bursts, as Gewe delivers under load (the simple queue deletes handled rows in batches then)
+      for (let i = 0; i < CALLBACKS; i += BURST)
+        await Promise.all(Array.from({ length: BURST }, (_, j) => send(String(7610000000000000000n + BigInt(i + j)))));
+      await waitFor(async () => (await read.handled(robot.id)) === 3 + CALLBACKS, 20_000, 'all callbacks handled');
+      const statements = counter.statements();
+      const per = statements.length / CALLBACKS;
+      const detail = `${per.toFixed(2)} statements per callback (budget ${BUDGET[mode]}):\n${summarize(statements, CALLBACKS)}`;
+      process.stdout.write(`\n[${mode}, ${t.config.database.type}] ${detail}\n`);
+      // the counter sees the service's statements: at least the message log's INSERT and UPDATE of each callback
+      expect(statements.length).toBeGreaterThanOrEqual(2 * CALLBACKS);
+      if (per > BUDGET[mode]) throw new Error(detail);
+      expect(per).toBeLessThanOrEqual(BUDGET[mode]);
+    } finally {
+      await read.close();
+    }
+  });
+}
+
+describeE2E('SQL statements per callback, simple queue', () => statementsSuite('simple'));
+describeE2E('SQL statements per callback, advanced queue', () =>
+  describeWithRedis('BullMQ on the real Redis', () => statementsSuite('advanced')),
+);
