@@ -262,6 +262,48 @@ function pipelineSuite(mode: Mode) {
     await t.http().post('/api/queue/failed/12345/retry').set(bearer(admin)).expect(404);
   });
 
+  it('writes the access line of an accepted callback at debug only, and of a refused one at warn', async () => {
+    const tag = `${mode}-${Date.now().toString(36)}`;
+    const body = (newMsgId: string) =>
+      textCallback({ appId: robot.appId, robotWxid: robot.wxid, from: 'wxid_log', text: 'hi', newMsgId });
+    const lines = async (requestId: string) =>
+      (await t.http().get(`/api/system/logs?requestId=${requestId}`).set(bearer(admin)).expect(200)).body.items as {
+        level: string;
+        message: string;
+      }[];
+    const send = (newMsgId: string, requestId: string, k = key) =>
+      t
+        .http()
+        .post(`/api/webhook?key=${encodeURIComponent(k)}`)
+        .set('Content-Type', 'application/json')
+        .set('X-Request-Id', requestId)
+        .send(body(newMsgId));
+
+    await send('7456000000000000001', `ok-${tag}`).expect(200);
+    await send('7456000000000000002', `bad-${tag}`, 'x'.repeat(32)).expect(401);
+    // the refused call came second: once its line is in the file, the accepted one's would be too
+    const refused = await waitFor(async () => (await lines(`bad-${tag}`)).length > 0 || null, 3000, 'the 401 line');
+    expect(refused).toBe(true);
+    expect(await lines(`bad-${tag}`)).toEqual([
+      expect.objectContaining({ level: 'warn', message: 'request completed' }),
+    ]);
+    expect((await lines(`ok-${tag}`)).filter((l) => l.message === 'request completed')).toEqual([]);
+
+    // at debug it is there, with its request id (the message log keeps the id as well)
+    await t.http().put('/api/system/log-level').set(bearer(admin)).send({ level: 'debug' }).expect(200);
+    try {
+      await send('7456000000000000003', `dbg-${tag}`).expect(200);
+      const line = await waitFor(
+        async () => (await lines(`dbg-${tag}`)).find((l) => l.message === 'request completed'),
+        3000,
+        'the debug access line',
+      );
+      expect(line.level).toBe('debug');
+    } finally {
+      await t.http().put('/api/system/log-level').set(bearer(admin)).send({ level: 'info' }).expect(200);
+    }
+  });
+
   it('starts a reconnection when Gewe sends an Offline callback', async () => {
     fake.setOnline(robot.appId, false, { reconnectable: true });
     await post(JSON.stringify({ TypeName: 'Offline', Appid: robot.appId, Wxid: robot.wxid })).expect(200);
