@@ -1,4 +1,3 @@
-import Redis from 'ioredis';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +5,7 @@ import { createConnection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { writePlugin } from '../support/plugin-runtime';
 import { textCallback } from '../support/samples';
-import { describeWithRedis, REDIS } from '../support/services';
+import { cleanRedis, describeWithRedis, QueueMode, queueOverrides, redisPrefix } from '../support/services';
 import { countStatements, SqlCounter, summarize } from '../support/sql-counter';
 import { bearer, createTestApp, describeE2E, destroyTestApp, login, TestApp, TestDatabase } from '../support/test-app';
 import { waitFor } from '../support/wait';
@@ -20,7 +19,7 @@ interface SqliteDatabase {
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const Database = require('better-sqlite3') as new (file: string, options: { readonly: boolean }) => SqliteDatabase;
-type Mode = 'simple' | 'advanced';
+type Mode = QueueMode;
 
 /**
  * The callback hot path's cost in SQL statements, counted at the driver (below TypeORM): per text callback from the
@@ -78,20 +77,17 @@ function statementsSuite(mode: Mode) {
   let robot: { id: number; key: string };
   const appId = `wx_stmt_${mode}`;
   const plugins = mkdtempSync(join(tmpdir(), 'og-stmt-plugins-'));
-  const prefix = `og-stmt:${mode}:${process.pid}:${Date.now().toString(36)}:`;
+  const prefix = redisPrefix(`stmt-${mode}`);
 
   beforeAll(async () => {
     writePlugin(plugins, 'Quiet', `module.exports = { handlers: [{ on: 'text', handle() {} }] };`);
+    const q = queueOverrides(mode, prefix);
     t = await createTestApp({
       overrides: {
+        ...q,
+        // the default backoff: the simple queue's periodic look at the inbox is once a second, not 20 times
+        queue: { ...q.queue, backoff: '2s' },
         plugins: { plugins_dir: plugins, enabled_plugins: ['Quiet'] },
-        ...(mode === 'simple'
-          ? { queue: { queue_type: 'simple' } }
-          : {
-              backend: { enable_redis: true },
-              redis: { host: REDIS.host, port: REDIS.port, prefix },
-              queue: { queue_type: 'advanced', broker: `redis://${REDIS.host}:${REDIS.port}/0` },
-            }),
       },
     });
     const admin = (await login(t)).accessToken;
@@ -110,12 +106,7 @@ function statementsSuite(mode: Mode) {
     counter?.stop();
     await destroyTestApp(t);
     rmSync(plugins, { recursive: true, force: true });
-    if (mode === 'advanced') {
-      const r = new Redis({ host: REDIS.host, port: REDIS.port });
-      const keys = await r.keys(`${prefix}*`);
-      if (keys.length) await r.del(...keys);
-      await r.quit();
-    }
+    if (mode === 'advanced') await cleanRedis(prefix);
   });
 
   const send = (newMsgId: string) =>
