@@ -315,8 +315,9 @@ export async function runEndToEnd({ log, quick, work }) {
     '## End to end (POST → plugin handler completion)',
     '',
     `${ROBOTS} robots logged in on the fake Gewe server (test/fake-gewe, its own process), 10 plugins loaded ` +
-      '(BenchProbe, 8 fillers, ExamplePlugin), SQLite, NODE_ENV=production, logs to a file only, role `all`, ' +
-      '`queue.concurrency` 4 (default). **Throughput runs set `gewe.send_min_interval = 0ms`, `gewe.send_jitter = 0ms` ' +
+      '(BenchProbe, 8 fillers, ExamplePlugin), SQLite, NODE_ENV=production, `--max-old-space-size=512` (as deployed), ' +
+      `logs to a file only, role \`all\`, \`queue.concurrency\` ${process.env.BENCH_CONCURRENCY ?? '16 (default)'}. ` +
+      '**Throughput runs set `gewe.send_min_interval = 0ms`, `gewe.send_jitter = 0ms` ' +
       "and `gewe.send_max_per_minute = 10000`** (the defaults would hold ExamplePlugin's replies back on purpose). " +
       `Load: bench/load.mjs paced mode, the offered rate spread evenly (1 ms ticks) over ${CONNECTIONS} keep-alive ` +
       'connections, the text sample with a unique NewMsgId, robots in turn. *noop*: only BenchProbe and the fillers ' +

@@ -133,11 +133,15 @@ export function serviceEnv({ port, dir, extra = {} }) {
   };
 }
 
+/** The service's node flags in production (Dockerfile, docker-compose.yml, `npm run start:prod`). */
+export const PRODUCTION_NODE_ARGS = ['--max-old-space-size=512'];
+
 export function startService({ port, dir, extra, nodeArgs = [] }) {
   // BENCH_CPU_PROF=<dir>: every service process writes a V8 CPU profile there (see bench/cpuprofile-summary.mjs)
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const extraArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
-  return startProcess(process.execPath, [...prof, ...extraArgs, ...nodeArgs, join(ROOT, 'dist', 'src', 'main.js')], {
+  const args = [...PRODUCTION_NODE_ARGS, ...prof, ...extraArgs, ...nodeArgs, join(ROOT, 'dist', 'src', 'main.js')];
+  return startProcess(process.execPath, args, {
     env: serviceEnv({ port, dir, extra }),
     logFile: join(dir, 'service.out'),
     cwd: dir, // no config/main_config.toml there: built-in defaults + the variables above

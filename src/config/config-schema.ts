@@ -187,7 +187,7 @@ export const CONFIG_SCHEMA = {
       patternHint: 'a redis:// or rediss:// URL',
     }),
     name: str('opengewe_messages', 'Queue name.', { pattern: /^[\w.-]{1,64}$/, patternHint: 'letters, digits, _ . -' }),
-    concurrency: int(4, 1, 256, 'Callbacks processed in parallel.'),
+    concurrency: int(16, 1, 256, 'Callbacks processed in parallel (per instance that processes them).'),
     attempts: int(5, 1, 100, 'Attempts to process a callback before it becomes a failed job (dead letter).'),
     backoff: duration('2s', 10, 'Wait before the second attempt; doubles with each further attempt.'),
     dedup_window: duration(
