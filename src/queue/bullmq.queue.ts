@@ -21,10 +21,18 @@ export class BullMqQueue extends CallbackQueue {
   private readonly queue: Queue;
   private worker?: Worker;
   private readonly connections: Redis[] = [];
+  /**
+   * The producer's first connection. Without an offline queue a command sent before it is refused at once, so a
+   * callback arriving just after start-up would be a 503; until then enqueue waits for it (within its timeout).
+   * Later, while Redis is away, enqueue still fails fast.
+   */
+  private readonly firstReady: Promise<void>;
+  private connected = false;
 
   constructor(private readonly config: AppConfig) {
     super();
     this.producer = this.connect('producer', { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    this.firstReady = new Promise((resolve) => this.producer.once('ready', () => resolve()));
     this.queue = new Queue(config.queue.name, { connection: this.producer, prefix: this.prefix });
     this.queue.on('error', (err) => this.logger.warn({ error: err.message }, 'Queue connection error'));
   }
@@ -47,8 +55,14 @@ export class BullMqQueue extends CallbackQueue {
   async enqueue(job: CallbackJob): Promise<'queued' | 'duplicate'> {
     const q = this.config.queue;
     let timer: NodeJS.Timeout | undefined;
+    let expired = false;
     try {
       const store = async (): Promise<'queued' | 'duplicate'> => {
+        if (!this.connected) {
+          await this.firstReady;
+          this.connected = true;
+          if (expired) throw new Error('answered already'); // a 503 went out: Gewe sends it again
+        }
         // BullMQ silently keeps the first job of an id (adding it again changes nothing), so the answer learns that
         // it was a repeat from an EXISTS sent just before the add on the same connection — both in one round trip.
         const [known] = await Promise.all([
@@ -66,10 +80,10 @@ export class BullMqQueue extends CallbackQueue {
       return await Promise.race([
         store(),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`Redis did not answer within ${ENQUEUE_TIMEOUT_MS} ms`)),
-            ENQUEUE_TIMEOUT_MS,
-          );
+          timer = setTimeout(() => {
+            expired = true;
+            reject(new Error(`Redis did not answer within ${ENQUEUE_TIMEOUT_MS} ms`));
+          }, ENQUEUE_TIMEOUT_MS);
         }),
       ]);
     } catch (err) {

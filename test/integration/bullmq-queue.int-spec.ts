@@ -1,0 +1,37 @@
+import { loadConfig } from '../../src/config/app-config';
+import { BullMqQueue } from '../../src/queue/bullmq.queue';
+import type { CallbackJob } from '../../src/queue/callback-queue';
+import { cleanRedis, describeWithRedis, REDIS, redisPrefix } from '../support/services';
+
+describeWithRedis('BullMqQueue on the real Redis', () => {
+  const prefix = redisPrefix('bullmq-int');
+  const config = loadConfig({
+    path: null,
+    env: {},
+    overrides: {
+      redis: { host: REDIS.host, port: REDIS.port, prefix },
+      queue: { queue_type: 'advanced', broker: `redis://${REDIS.host}:${REDIS.port}/0` },
+    },
+  }).config;
+  const job = (id: string): CallbackJob => ({
+    robotId: 1,
+    payload: '{}',
+    dedupKey: `1-${id}`,
+    requestId: null,
+    receivedAt: new Date().toISOString(),
+  });
+  afterAll(() => cleanRedis(prefix));
+
+  it('stores a callback that arrives before its Redis connection is up (just after start-up), not a 503', async () => {
+    const queue = new BullMqQueue(config);
+    try {
+      // called in the same tick as the constructor: the producer has not connected yet
+      const first = queue.enqueue(job('7700000000000000001'));
+      expect(await first).toBe('queued');
+      expect(await queue.enqueue(job('7700000000000000001'))).toBe('duplicate');
+      expect(await queue.depth()).toMatchObject({ waiting: 1 });
+    } finally {
+      await queue.close();
+    }
+  });
+});
