@@ -69,8 +69,9 @@ export class AdminGuard implements CanActivate {
         ctx.getHandler(),
         ctx.getClass(),
       ]);
+      // Express routes case-insensitively: /API/Admin reaches the admin routes too
       const path = (req.originalUrl ?? req.url ?? '').split('?')[0];
-      if (!scope || /^\/api\/admin(\/|$)/.test(path))
+      if (!scope || /^\/api\/admin(\/|$)/i.test(path))
         throw forbidden('TOKEN_NOT_ALLOWED', 'API tokens cannot call this route; log in as a user');
       if (!user.token.scopes.includes(scope))
         throw forbidden('INSUFFICIENT_SCOPE', `This API token lacks the scope ${scope}`);

@@ -259,6 +259,7 @@ describeE2E('API tokens and the send API', () => {
       '/api/admin/users',
       '/api/admin/tokens',
       '/api/admin/audit',
+      '/API/Admin/tokens', // Express routes case-insensitively
       '/api/system/config',
       '/api/auth/me',
     ]) {
