@@ -1,7 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
-import type { AlertWebhookBody } from '../../src/alert/alert-notifier';
+import { AlertReceiver } from '../support/alert-receiver';
 import { onlineRobot, type OnlineRobot } from '../support/online-robot';
 import { bearer } from '../support/test-app';
 import { waitFor } from '../support/wait';
@@ -14,32 +12,6 @@ import { describeBrowser, logIn, startConsole, type ConsoleRig } from './support
  */
 jest.setTimeout(60_000);
 
-/** The operator's alert webhook. */
-class Receiver {
-  readonly bodies: AlertWebhookBody[] = [];
-  private server?: Server;
-  url = '';
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      let text = '';
-      req.on('data', (c: Buffer) => (text += c.toString()));
-      req.on('end', () => {
-        this.bodies.push(JSON.parse(text) as AlertWebhookBody);
-        res.statusCode = 204;
-        res.end();
-      });
-    });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hooks/opengewe`;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((r) => this.server?.close(r));
-  }
-}
-
 describeBrowser('the operations screens in a browser: API tokens, audit log, alerts', () => {
   let rig: ConsoleRig;
   let page: Page;
@@ -48,7 +20,7 @@ describeBrowser('the operations screens in a browser: API tokens, audit log, ale
   let watched: OnlineRobot;
   let secret = '';
   let tokenId = 0;
-  const receiver = new Receiver();
+  const receiver = new AlertReceiver('/hooks/opengewe');
 
   const nav = (name: string) =>
     page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name, exact: true });

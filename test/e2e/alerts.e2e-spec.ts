@@ -1,6 +1,4 @@
-import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
-import type { AlertWebhookBody } from '../../src/alert/alert-notifier';
+import { AlertReceiver } from '../support/alert-receiver';
 import { FakeGewe } from '../fake-gewe/fake-gewe';
 import { onlineRobot, OnlineRobot, pointCallbacksAtApp } from '../support/online-robot';
 import { cleanRedis, describeWithRedis, REDIS, redisPrefix } from '../support/services';
@@ -9,37 +7,6 @@ import { sleep, waitFor } from '../support/wait';
 
 type App = TestApp & { database: TestDatabase };
 
-/** A local HTTP receiver standing in for the operator's alert webhook. */
-class Receiver {
-  readonly bodies: AlertWebhookBody[] = [];
-  private server?: Server;
-  url = '';
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      let text = '';
-      req.on('data', (c: Buffer) => (text += c.toString()));
-      req.on('end', () => {
-        this.bodies.push(JSON.parse(text) as AlertWebhookBody);
-        res.statusCode = 204;
-        res.end();
-      });
-    });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/alerts`;
-  }
-
-  /** The alerts received, as "state rule subject", test alerts left out. */
-  alerts(): string[] {
-    return this.bodies.filter((b) => !b.test).flatMap((b) => b.alerts.map((a) => `${a.state} ${a.rule} ${a.subject}`));
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((r) => this.server?.close(r));
-  }
-}
-
 describeE2E('alerts', () => {
   let t: App;
   let admin: string;
@@ -47,7 +14,7 @@ describeE2E('alerts', () => {
   let control: string;
   let watched: OnlineRobot;
   let alerter: OnlineRobot;
-  const receiver = new Receiver();
+  const receiver = new AlertReceiver();
   const overrides = {
     gewe: {
       login_poll_interval: '50ms',
@@ -238,7 +205,7 @@ describeE2E('alerts with two instances sharing Redis', () => {
     let b: App;
     let fake: FakeGewe;
     let control: string;
-    const receiver = new Receiver();
+    const receiver = new AlertReceiver();
     const prefix = redisPrefix('alerts');
 
     beforeAll(async () => {
