@@ -3,6 +3,9 @@ import { api, ApiCallError, call } from '../api/client';
 import { useI18n } from '../i18n';
 import { useSession } from '../session';
 import { Dialog } from './Dialog';
+import { FormActions } from './FormActions';
+import { ErrorAlert } from './Notice';
+import { confirmProblem, passwordProblem } from './password';
 import { splitFieldErrors, TextField } from './Field';
 
 /** The signed-in user's menu in the top bar: who, their role, change password, log out. A disclosure, not a menu role. */
@@ -70,10 +73,6 @@ export function UserMenu() {
 
 const FIELDS = ['currentPassword', 'newPassword'] as const;
 
-function bytes(s: string): number {
-  return new TextEncoder().encode(s).length;
-}
-
 export function ChangePasswordDialog({ onClose }: { onClose: () => void }) {
   const { t } = useI18n();
   const [current, setCurrent] = useState('');
@@ -90,17 +89,11 @@ export function ChangePasswordDialog({ onClose }: { onClose: () => void }) {
     other: [],
   });
 
+  const nextProblem = passwordProblem(next, t);
   const problems = {
     currentPassword: current === '' ? [t('sf.required')] : [],
-    newPassword:
-      next.length < 8
-        ? [t('account.tooShort')]
-        : bytes(next) > 72
-          ? [t('account.tooLong')]
-          : next === current
-            ? [t('account.same')]
-            : [],
-    again: again !== next ? [t('account.mismatch')] : [],
+    newPassword: nextProblem.length ? nextProblem : next === current ? [t('account.same')] : [],
+    again: confirmProblem(again, next, t),
   };
   const invalid = Object.values(problems).some((p) => p.length > 0);
   const shown = (f: keyof typeof problems) => [
@@ -174,19 +167,10 @@ export function ChangePasswordDialog({ onClose }: { onClose: () => void }) {
             onChange={(e) => setAgain(e.target.value)}
             errors={shown('again')}
           />
-          {server.other.length > 0 && (
-            <p className="alert alert-error" role="alert">
-              {server.other.join('; ')}
-            </p>
-          )}
-          <div className="actions">
-            <button type="button" className="button" onClick={onClose}>
-              {t('common.cancel')}
-            </button>
-            <button type="submit" className="button primary" disabled={busy}>
-              {busy ? t('account.busy') : t('account.submit')}
-            </button>
-          </div>
+          <ErrorAlert message={server.other.join('; ')} />
+          <FormActions onCancel={onClose} busy={busy}>
+            {busy ? t('account.busy') : t('account.submit')}
+          </FormActions>
         </form>
       )}
     </Dialog>

@@ -7,6 +7,7 @@ import { useI18n, type MessageKey } from '../i18n';
 import { useLiveEvents } from '../live';
 import { useSession } from '../session';
 import { HintedField } from './ops-common';
+import { ErrorAlert } from '../components/Notice';
 
 type Alert = Schemas['AlertResponseDto'];
 type Delivery = Schemas['AlertDeliveryDto'];
@@ -149,11 +150,7 @@ function useTestAlert() {
           <Deliveries deliveries={result.deliveries} />
         </div>
       )}
-      {error && (
-        <p className="alert alert-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
     </div>
   );
   return { button, outcome };

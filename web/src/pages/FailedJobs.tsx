@@ -5,6 +5,7 @@ import { Pager } from '../components/Pager';
 import { useI18n } from '../i18n';
 import { Link } from '../router';
 import { useSession } from '../session';
+import { ErrorAlert, OkNotice } from '../components/Notice';
 
 const LIMIT = 50;
 
@@ -48,16 +49,8 @@ export function FailedJobsPage() {
       <h1 id="jobs-title">{t('jobs.title')}</h1>
       <p className="muted">{t('jobs.hint')}</p>
       <LoadState {...jobs} loading={jobs.loading && !jobs.data} />
-      {error && (
-        <p className="alert alert-error" role="alert">
-          {error}
-        </p>
-      )}
-      {notice && (
-        <p className="alert alert-ok" role="status">
-          {notice}
-        </p>
-      )}
+      <ErrorAlert message={error} />
+      <OkNotice message={notice} />
       {jobs.data && items.length === 0 && <p className="card muted">{t('jobs.empty')}</p>}
       {items.length > 0 && (
         <table className="table">

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useI18n } from '../i18n';
 import { useSession } from '../session';
+import { ErrorAlert } from '../components/Notice';
 
 export function LoginPage() {
   const { t } = useI18n();
@@ -51,11 +52,7 @@ export function LoginPage() {
             onChange={(e) => setPassword(e.target.value)}
           />
         </label>
-        {error && (
-          <p className="alert alert-error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorAlert message={error} />
         <button type="submit" className="button primary wide" disabled={busy}>
           {busy ? t('login.busy') : t('login.submit')}
         </button>

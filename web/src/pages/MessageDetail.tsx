@@ -9,6 +9,7 @@ import { useI18n, type MessageKey } from '../i18n';
 import { Link } from '../router';
 import { useSession } from '../session';
 import { kindLabel } from '../kinds';
+import { ErrorAlert } from '../components/Notice';
 
 type Outcome = Schemas['HandlerOutcomeDto'];
 export type StoredFileDto = Schemas['FileResponseDto'];
@@ -159,17 +160,11 @@ function Replay({ id, onDone }: { id: number; onDone: () => void }) {
           {busy ? t('detail.replayBusy') : t('detail.replay')}
         </button>
       </div>
-      {error && (
-        <p className="alert alert-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       {result && (
         <div role="status">
           <p className="ok">
-            {result.results.length
-              ? t('detail.replayDone', { n: result.results.length })
-              : t('detail.replayNone')}
+            {result.results.length ? t('detail.replayDone', { n: result.results.length }) : t('detail.replayNone')}
           </p>
           {result.results.length > 0 && <OutcomeTable outcomes={result.results} testId="replay-result" />}
         </div>
@@ -190,9 +185,7 @@ export function MessageDetailDialog({
 }) {
   const { t, lang } = useI18n();
   const { user } = useSession();
-  const detail = useLoad(() =>
-    call(api.GET('/api/messages/{message_id}', { params: { path: { message_id: id } } })),
-  );
+  const detail = useLoad(() => call(api.GET('/api/messages/{message_id}', { params: { path: { message_id: id } } })));
   const m = detail.data;
   const yes = (b: boolean) => (b ? t('detail.yes') : t('detail.no'));
   return (
@@ -220,7 +213,8 @@ export function MessageDetailDialog({
             <div>
               <dt>{t('messages.sender')}</dt>
               <dd>
-                <code>{m.senderWxid ?? '—'}</code> {m.isSelf && <span className="muted small">{t('messages.self')}</span>}
+                <code>{m.senderWxid ?? '—'}</code>{' '}
+                {m.isSelf && <span className="muted small">{t('messages.self')}</span>}
               </dd>
             </div>
             <div>

@@ -7,6 +7,7 @@ import { useI18n } from '../i18n';
 import { Link, usePath } from '../router';
 import { useSession } from '../session';
 import { PluginStateBadge, PluginStats, PluginSwitch } from './Plugins';
+import { ErrorAlert } from '../components/Notice';
 
 type PluginDetail = Schemas['PluginDetailResponseDto'];
 
@@ -30,11 +31,7 @@ export function PluginDetailPage() {
         {p && <PluginStateBadge plugin={p} />}
       </div>
       <LoadState {...detail} loading={detail.loading && !detail.data} />
-      {error && (
-        <p className="alert alert-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       {p && (
         <>
           <section className="card" aria-label={t('plugins.state')}>
@@ -147,11 +144,7 @@ function PluginConfig({ plugin, onSaved }: { plugin: PluginDetail; onSaved: () =
       ) : (
         <JsonConfigForm key={version} value={config} readOnly={!admin} busy={busy} onSubmit={(v) => void save(v)} />
       )}
-      {other.length > 0 && (
-        <p className="alert alert-error" role="alert">
-          {other.join('; ')}
-        </p>
-      )}
+      <ErrorAlert message={other.join('; ')} />
       {saved && (
         <p className="alert alert-ok" role="status">
           {t('plugins.configSaved')}
@@ -248,11 +241,7 @@ function PluginRobots({ plugin, onChanged }: { plugin: PluginDetail; onChanged: 
   return (
     <>
       <LoadState {...robots} loading={robots.loading && !robots.data} />
-      {error && (
-        <p className="alert alert-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       {robots.data && items.length === 0 && <p className="muted">{t('plugins.noRobots')}</p>}
       {items.length > 0 && (
         <table className="table">

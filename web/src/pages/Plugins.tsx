@@ -5,6 +5,7 @@ import { useI18n, type Translate } from '../i18n';
 import { useLiveEvents } from '../live';
 import { Link } from '../router';
 import { useSession } from '../session';
+import { ErrorAlert, OkNotice } from '../components/Notice';
 
 export type Plugin = Schemas['PluginResponseDto'];
 
@@ -159,16 +160,8 @@ export function PluginsPage() {
         )}
       </div>
       <LoadState {...list} loading={list.loading && !list.data} />
-      {error && (
-        <p className="alert alert-error" role="alert">
-          {error}
-        </p>
-      )}
-      {notice && (
-        <p className="alert alert-ok" role="status">
-          {notice}
-        </p>
-      )}
+      <ErrorAlert message={error} />
+      <OkNotice message={notice} />
       {list.data && plugins.length === 0 && <p className="card muted">{t('plugins.empty')}</p>}
       <div className="plugin-list">
         {plugins.map((p) => (

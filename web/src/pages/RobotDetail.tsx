@@ -8,6 +8,7 @@ import { useI18n, type MessageKey } from '../i18n';
 import { useLiveEvents } from '../live';
 import { Link, usePath } from '../router';
 import { useSession } from '../session';
+import { ErrorAlert } from '../components/Notice';
 
 const KINDS = ['image', 'voice', 'video', 'file', 'emoji'] as const;
 type MediaKind = (typeof KINDS)[number];
@@ -318,11 +319,7 @@ function RobotForm({ robot, onSaved }: { robot: Robot; onSaved: () => void }) {
         <input type="checkbox" name="verify" checked={verify} onChange={(e) => setVerify(e.target.checked)} />
         <span>{t('robot.verify')}</span>
       </label>
-      {server.other.length > 0 && (
-        <p className="alert alert-error" role="alert">
-          {server.other.join('; ')}
-        </p>
-      )}
+      <ErrorAlert message={server.other.join('; ')} />
       {saved && (
         <p className="alert alert-ok" role="status">
           {t('robot.saved')}
@@ -363,11 +360,7 @@ function RobotProfile({ robot }: { robot: Robot }) {
   if (!online) return <p className="muted">{t('robot.profileOffline')}</p>;
   return (
     <>
-      {error && (
-        <p className="alert alert-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       {busy && !profile && (
         <p className="muted" role="status">
           {t('common.loading')}
@@ -441,11 +434,7 @@ function RobotPlugins({ robotId }: { robotId: number }) {
   return (
     <>
       <LoadState {...list} loading={list.loading && !list.data} />
-      {error && (
-        <p className="alert alert-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       {list.data && items.length === 0 && <p className="muted">{t('plugins.empty')}</p>}
       {items.length > 0 && (
         <table className="table">

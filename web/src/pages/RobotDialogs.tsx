@@ -2,9 +2,11 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api, call, type Robot, type RobotStatus } from '../api/client';
 import { CopyField } from '../components/CopyButton';
 import { Dialog } from '../components/Dialog';
+import { FormActions } from '../components/FormActions';
 import { StatusBadge } from '../components/StatusBadge';
 import { useI18n } from '../i18n';
 import { useLive, useLiveEvents } from '../live';
+import { ErrorAlert } from '../components/Notice';
 
 export function CreateRobotDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (r: Robot) => void }) {
   const { t } = useI18n();
@@ -84,19 +86,10 @@ export function CreateRobotDialog({ onClose, onCreated }: { onClose: () => void;
           <input type="checkbox" name="verify" checked={verify} onChange={(e) => setVerify(e.target.checked)} />
           <span>{t('create.verify')}</span>
         </label>
-        {error && (
-          <p className="alert alert-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="actions">
-          <button type="button" className="button" onClick={onClose}>
-            {t('common.cancel')}
-          </button>
-          <button type="submit" className="button primary" disabled={busy}>
-            {busy ? t('create.busy') : verify ? t('create.submit') : t('create.submitNoVerify')}
-          </button>
-        </div>
+        <ErrorAlert message={error} />
+        <FormActions onCancel={onClose} busy={busy}>
+          {busy ? t('create.busy') : verify ? t('create.submit') : t('create.submitNoVerify')}
+        </FormActions>
       </form>
     </Dialog>
   );
@@ -168,7 +161,11 @@ export function QrLoginDialog({ robot, onClose }: { robot: Robot; onClose: () =>
         {state?.qrImageBase64 && status && PENDING.includes(status) && (
           <img
             className={`qr-image${status === 'scanned' ? ' dim' : ''}`}
-            src={state.qrImageBase64.startsWith('data:') ? state.qrImageBase64 : `data:image/png;base64,${state.qrImageBase64}`}
+            src={
+              state.qrImageBase64.startsWith('data:')
+                ? state.qrImageBase64
+                : `data:image/png;base64,${state.qrImageBase64}`
+            }
             alt={t('qr.alt')}
             width={240}
             height={240}
@@ -212,11 +209,7 @@ export function QrLoginDialog({ robot, onClose }: { robot: Robot; onClose: () =>
             )}
           </div>
         )}
-        {error && (
-          <p className="alert alert-error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorAlert message={error} />
         <div className="actions">
           {(error || status === 'expired' || status === 'error' || status === 'logged_out' || status === 'offline') && (
             <button type="button" className="button primary" onClick={start}>

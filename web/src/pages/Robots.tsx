@@ -7,6 +7,7 @@ import { useI18n } from '../i18n';
 import { useLiveEvents } from '../live';
 import { Link } from '../router';
 import { CreateRobotDialog, QrLoginDialog } from './RobotDialogs';
+import { ErrorAlert } from '../components/Notice';
 
 export function RobotsPage() {
   const { t } = useI18n();
@@ -45,11 +46,7 @@ export function RobotsPage() {
         </button>
       </div>
       <LoadState {...list} loading={list.loading && !list.data} />
-      {error && (
-        <p className="alert alert-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       {list.data && robots.length === 0 && <p className="card muted">{t('robots.empty')}</p>}
       {robots.length > 0 && (
         <table className="table robots">

@@ -3,6 +3,7 @@ import { api, ApiCallError, call, type Schemas } from '../api/client';
 import { LoadState, useLoad } from '../components/Async';
 import { useI18n, type MessageKey } from '../i18n';
 import { useSession } from '../session';
+import { ErrorAlert, OkNotice } from '../components/Notice';
 
 type Setting = Schemas['RuntimeSettingDto'];
 type Level = Schemas['LogLevelUpdateDto']['level'];
@@ -51,9 +52,7 @@ export function SettingsPage() {
     <main id="main" className="page" aria-labelledby="settings-title">
       <h1 id="settings-title">{t('settings.title')}</h1>
       <LoadState {...config} loading={config.loading && !config.data} />
-      {level && (
-        <LogLevelCard current={valueOf(level) as Level} onChanged={config.reload} />
-      )}
+      {level && <LogLevelCard current={valueOf(level) as Level} onChanged={config.reload} />}
       {config.data && (
         <RuntimeSettings
           // a fresh form whenever the stored values change (after a save or a reset)
@@ -130,16 +129,8 @@ function LogLevelCard({ current, onChanged }: { current: Level; onChanged: () =>
       <p className="muted small" data-testid="log-level-current">
         {t('settings.logLevelCurrent', { level: current })}
       </p>
-      {done && (
-        <p className="alert alert-ok" role="status">
-          {done}
-        </p>
-      )}
-      {error && (
-        <p className="alert alert-error" role="alert">
-          {error}
-        </p>
-      )}
+      <OkNotice message={done} />
+      <ErrorAlert message={error} />
     </section>
   );
 }
@@ -304,16 +295,8 @@ function RuntimeSettings({
             </div>
           );
         })}
-        {errors.other.length > 0 && (
-          <p className="alert alert-error" role="alert">
-            {errors.other.join('; ')}
-          </p>
-        )}
-        {notice && (
-          <p className="alert alert-ok" role="status">
-            {notice}
-          </p>
-        )}
+        <ErrorAlert message={errors.other.join('; ')} />
+        <OkNotice message={notice} />
         <div className="actions">
           <button type="submit" className="button primary" disabled={busy}>
             {t('settings.save')}

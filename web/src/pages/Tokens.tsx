@@ -3,11 +3,13 @@ import { api, call, type Schemas } from '../api/client';
 import { LoadState, useLoad } from '../components/Async';
 import { CopyButton } from '../components/CopyButton';
 import { Dialog } from '../components/Dialog';
+import { FormActions } from '../components/FormActions';
 import { formatTime, localInputToIso } from '../format';
 import { useI18n } from '../i18n';
 import { Link } from '../router';
 import { useSession } from '../session';
 import { HintedField } from './ops-common';
+import { ErrorAlert } from '../components/Notice';
 
 type Token = Schemas['ApiTokenResponseDto'];
 type Created = Schemas['ApiTokenCreatedResponseDto'];
@@ -296,19 +298,10 @@ function CreateTokenDialog({ onClose, onCreated }: { onClose: () => void; onCrea
             />
           </label>
         )}
-        {error && (
-          <p className="alert alert-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="actions">
-          <button type="button" className="button" onClick={onClose}>
-            {t('common.cancel')}
-          </button>
-          <button type="submit" className="button primary" disabled={busy}>
-            {busy ? t('tokens.create.busy') : t('tokens.create.submit')}
-          </button>
-        </div>
+        <ErrorAlert message={error} />
+        <FormActions onCancel={onClose} busy={busy}>
+          {busy ? t('tokens.create.busy') : t('tokens.create.submit')}
+        </FormActions>
       </form>
     </Dialog>
   );
@@ -343,11 +336,7 @@ function RevokeTokenDialog({
       <p className="muted small">
         <code>{token.prefix}…</code> · {token.scopes.join(', ')}
       </p>
-      {error && (
-        <p className="alert alert-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       <div className="actions">
         <button type="button" className="button" onClick={onClose}>
           {t('common.cancel')}

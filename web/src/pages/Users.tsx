@@ -2,9 +2,12 @@ import { useState, type FormEvent } from 'react';
 import { api, ApiCallError, call, type User } from '../api/client';
 import { LoadState, useLoad } from '../components/Async';
 import { Dialog } from '../components/Dialog';
+import { FormActions } from '../components/FormActions';
+import { confirmProblem, passwordProblem } from '../components/password';
 import { splitFieldErrors, TextField } from '../components/Field';
 import { useI18n, type MessageKey, type Translate } from '../i18n';
 import { useSession } from '../session';
+import { ErrorAlert, OkNotice } from '../components/Notice';
 
 const CODES = ['LAST_ADMIN', 'CANNOT_DELETE_SELF', 'USERNAME_TAKEN', 'EMAIL_TAKEN', 'USER_EXISTS'] as const;
 type Code = (typeof CODES)[number];
@@ -31,12 +34,6 @@ function formErrors(err: unknown, t: Translate): FormErrors {
   const text = explain(err, t);
   const field = err instanceof ApiCallError ? CODE_FIELD[err.code as Code] : undefined;
   return field ? { byField: { [field]: [text] }, other: [] } : { byField: {}, other: [text] };
-}
-
-function passwordProblem(p: string, t: Translate): string[] {
-  if (p.length < 8) return [t('account.tooShort')];
-  if (new TextEncoder().encode(p).length > 72) return [t('account.tooLong')];
-  return [];
 }
 
 export function UsersPage() {
@@ -109,16 +106,8 @@ export function UsersPage() {
         </button>
       </form>
       <LoadState {...list} loading={list.loading && !list.data} />
-      {error && (
-        <p className="alert alert-error" role="alert">
-          {error}
-        </p>
-      )}
-      {notice && (
-        <p className="alert alert-ok" role="status">
-          {notice}
-        </p>
-      )}
+      <ErrorAlert message={error} />
+      <OkNotice message={notice} />
       {list.data && users.length === 0 && <p className="card muted">{t('users.empty')}</p>}
       {users.length > 0 && (
         <table className="table">
@@ -308,19 +297,12 @@ function UserDialog({ user, onClose, onSaved }: { user?: User; onClose: () => vo
           <input type="checkbox" name="isActive" checked={isActive} onChange={(e) => setIsActive(e.target.checked)} />
           <span>{t('users.isActive')}</span>
         </label>
-        {[...(server.byField.isAdmin ?? []), ...(server.byField.isActive ?? []), ...server.other].length > 0 && (
-          <p className="alert alert-error" role="alert">
-            {[...(server.byField.isAdmin ?? []), ...(server.byField.isActive ?? []), ...server.other].join(' ')}
-          </p>
-        )}
-        <div className="actions">
-          <button type="button" className="button" onClick={onClose}>
-            {t('common.cancel')}
-          </button>
-          <button type="submit" className="button primary" disabled={busy}>
-            {t('common.save')}
-          </button>
-        </div>
+        <ErrorAlert
+          message={[...(server.byField.isAdmin ?? []), ...(server.byField.isActive ?? []), ...server.other].join(' ')}
+        />
+        <FormActions onCancel={onClose} busy={busy}>
+          {t('common.save')}
+        </FormActions>
       </form>
     </Dialog>
   );
@@ -333,7 +315,7 @@ function ResetPasswordDialog({ user, onClose, onDone }: { user: User; onClose: (
   const [checked, setChecked] = useState(false);
   const [busy, setBusy] = useState(false);
   const [server, setServer] = useState<FormErrors>(NONE);
-  const problems = { password: passwordProblem(password, t), again: again === password ? [] : [t('account.mismatch')] };
+  const problems = { password: passwordProblem(password, t), again: confirmProblem(again, password, t) };
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -375,19 +357,10 @@ function ResetPasswordDialog({ user, onClose, onDone }: { user: User; onClose: (
           onChange={(e) => setAgain(e.target.value)}
           errors={checked ? problems.again : []}
         />
-        {server.other.length > 0 && (
-          <p className="alert alert-error" role="alert">
-            {server.other.join(' ')}
-          </p>
-        )}
-        <div className="actions">
-          <button type="button" className="button" onClick={onClose}>
-            {t('common.cancel')}
-          </button>
-          <button type="submit" className="button primary" disabled={busy}>
-            {t('users.resetPassword')}
-          </button>
-        </div>
+        <ErrorAlert message={server.other.join(' ')} />
+        <FormActions onCancel={onClose} busy={busy}>
+          {t('users.resetPassword')}
+        </FormActions>
       </form>
     </Dialog>
   );
