@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef } from 'react';
 import { api, call } from '../api/client';
 import type { paths } from '../api/schema';
 import { LoadState, useLoad } from '../components/Async';
+import { FilterActions, RobotFilter, useDraftFilters, useReloadOnChange } from '../components/Filters';
 import { Pager } from '../components/Pager';
 import { DownloadButton, formatSize, StoredImage } from '../components/StoredFile';
 import { formatTime } from '../format';
@@ -42,9 +43,7 @@ function toQuery(f: Filters, page: number): Query {
 /** Media of the messages: filter, preview images, download (the bytes are fetched with the token). */
 export function FilesPage() {
   const { t, lang } = useI18n();
-  const [draft, setDraft] = useState<Filters>(NO_FILTERS);
-  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
-  const [page, setPage] = useState(1);
+  const { filters, page, setPage, apply, reset, field } = useDraftFilters(NO_FILTERS);
   const query = toQuery(filters, page);
   const queryRef = useRef(query);
   queryRef.current = query;
@@ -54,12 +53,7 @@ export function FilesPage() {
 
   const key = JSON.stringify(query);
   const { reload } = list;
-  const loadedKey = useRef(key);
-  useEffect(() => {
-    if (loadedKey.current === key) return;
-    loadedKey.current = key;
-    reload();
-  }, [key, reload]);
+  useReloadOnChange(key, reload);
 
   // A new media message on the first page: its file row appears (then settles: pending → done)
   const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -78,38 +72,13 @@ export function FilesPage() {
   }, [unsettled, reload]);
   useEffect(() => () => clearTimeout(pending.current), []);
 
-  const apply = (e: FormEvent) => {
-    e.preventDefault();
-    setFilters(draft);
-    setPage(1);
-  };
-  const reset = () => {
-    setDraft(NO_FILTERS);
-    setFilters(NO_FILTERS);
-    setPage(1);
-  };
-  const field = (name: keyof Filters) => ({
-    value: draft[name],
-    onChange: (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [name]: e.target.value })),
-  });
-
   return (
     <main id="main" className="page" aria-labelledby="files-title">
       <div className="page-head">
         <h1 id="files-title">{t('files.title')}</h1>
       </div>
       <form className="card filters" role="search" aria-label={t('files.filters')} onSubmit={apply}>
-        <label className="field">
-          <span>{t('messages.robot')}</span>
-          <select {...field('robotId')}>
-            <option value="">{t('messages.anyRobot')}</option>
-            {robots.data?.items.map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <RobotFilter robots={robots.data?.items} {...field('robotId')} />
         <label className="field">
           <span>{t('files.kind')}</span>
           <select {...field('kind')}>
@@ -140,14 +109,7 @@ export function FilesPage() {
           <span>{t('files.name')}</span>
           <input type="search" {...field('name')} autoComplete="off" />
         </label>
-        <div className="filter-actions">
-          <button type="submit" className="button primary">
-            {t('messages.apply')}
-          </button>
-          <button type="button" className="button" onClick={reset}>
-            {t('messages.reset')}
-          </button>
-        </div>
+        <FilterActions onReset={reset} />
       </form>
 
       <LoadState {...list} loading={list.loading && !list.data} />

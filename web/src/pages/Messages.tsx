@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, call, type MessageEvent as LiveMessage, type Schemas } from '../api/client';
 import type { paths } from '../api/schema';
 import { LoadState, useLoad } from '../components/Async';
+import { FilterActions, RobotFilter, useDraftFilters, useReloadOnChange } from '../components/Filters';
 import { Pager } from '../components/Pager';
 import { formatTime, localInputToIso, replaceSearchParam, searchParam } from '../format';
 import { useI18n } from '../i18n';
@@ -64,11 +65,9 @@ function matches(m: LiveMessage, q: Query): boolean {
 
 export function MessagesPage() {
   const { t, lang } = useI18n();
-  const [draft, setDraft] = useState<Filters>(NO_FILTERS);
-  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
-  const [page, setPage] = useState(1);
   const [live, setLive] = useState(true);
   const [missed, setMissed] = useState(0);
+  const { filters, page, setPage, apply, reset, field } = useDraftFilters(NO_FILTERS, () => setMissed(0));
   const [openId, setOpenId] = useState<number | null>(() => idParam());
   const query = toQuery(filters, page);
   const queryRef = useRef(query);
@@ -80,12 +79,7 @@ export function MessagesPage() {
 
   const key = JSON.stringify(query);
   const { reload } = list;
-  const loadedKey = useRef(key);
-  useEffect(() => {
-    if (loadedKey.current === key) return; // the first load is useLoad's
-    loadedKey.current = key;
-    reload();
-  }, [key, reload]);
+  useReloadOnChange(key, reload);
 
   // New messages: the first page reloads (at most every half second); elsewhere they are counted.
   const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -111,23 +105,6 @@ export function MessagesPage() {
     replaceSearchParam('id', id === null ? null : String(id));
   }, []);
 
-  const apply = (e: FormEvent) => {
-    e.preventDefault();
-    setFilters(draft);
-    setPage(1);
-    setMissed(0);
-  };
-  const reset = () => {
-    setDraft(NO_FILTERS);
-    setFilters(NO_FILTERS);
-    setPage(1);
-    setMissed(0);
-  };
-  const field = (name: keyof Filters) => ({
-    value: draft[name],
-    onChange: (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [name]: e.target.value })),
-  });
-
   const items = list.data?.items ?? [];
   return (
     <main id="main" className="page" aria-labelledby="messages-title">
@@ -140,17 +117,7 @@ export function MessagesPage() {
       </div>
 
       <form className="card filters" role="search" aria-label={t('messages.filters')} onSubmit={apply}>
-        <label className="field">
-          <span>{t('messages.robot')}</span>
-          <select {...field('robotId')}>
-            <option value="">{t('messages.anyRobot')}</option>
-            {robots.data?.items.map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <RobotFilter robots={robots.data?.items} {...field('robotId')} />
         <label className="field">
           <span>{t('messages.kind')}</span>
           <select {...field('kind')}>
@@ -190,14 +157,7 @@ export function MessagesPage() {
           <span>{t('messages.until')}</span>
           <input type="datetime-local" {...field('until')} />
         </label>
-        <div className="filter-actions">
-          <button type="submit" className="button primary">
-            {t('messages.apply')}
-          </button>
-          <button type="button" className="button" onClick={reset}>
-            {t('messages.reset')}
-          </button>
-        </div>
+        <FilterActions onReset={reset} />
       </form>
 
       {missed > 0 && (
