@@ -35,15 +35,7 @@ export function useLoad<T>(load: () => Promise<T>): {
   return { data, error, loading, reload };
 }
 
-export function LoadState({
-  error,
-  loading,
-  reload,
-}: {
-  error: string | null;
-  loading: boolean;
-  reload: () => void;
-}): ReactNode {
+export function LoadState({ error, loading, reload }: { error: string | null; loading: boolean; reload: () => void }): ReactNode {
   const { t } = useI18n();
   if (error)
     return (
@@ -54,11 +46,6 @@ export function LoadState({
         </button>
       </p>
     );
-  if (loading)
-    return (
-      <p className="muted" role="status">
-        {t('common.loading')}
-      </p>
-    );
+  if (loading) return <p className="muted" role="status">{t('common.loading')}</p>;
   return null;
 }

@@ -1,13 +1,13 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { api, call, type Schemas } from '../api/client';
 import { LoadState, useLoad } from '../components/Async';
+import { ErrorAlert } from '../components/Notice';
 import { Pager } from '../components/Pager';
 import { formatTime } from '../format';
 import { useI18n, type MessageKey } from '../i18n';
 import { useLiveEvents } from '../live';
 import { useSession } from '../session';
 import { HintedField } from './ops-common';
-import { ErrorAlert } from '../components/Notice';
 
 type Alert = Schemas['AlertResponseDto'];
 type Delivery = Schemas['AlertDeliveryDto'];

@@ -1,11 +1,11 @@
 import { useEffect, useRef, useState } from 'react';
 import { api, call } from '../api/client';
 import { LoadState, useLoad } from '../components/Async';
+import { ErrorAlert, OkNotice } from '../components/Notice';
 import { Pager } from '../components/Pager';
 import { useI18n } from '../i18n';
 import { Link } from '../router';
 import { useSession } from '../session';
-import { ErrorAlert, OkNotice } from '../components/Notice';
 
 const LIMIT = 50;
 

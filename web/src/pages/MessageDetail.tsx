@@ -3,13 +3,13 @@ import { api, call, type Schemas } from '../api/client';
 import { LoadState, useLoad } from '../components/Async';
 import { CopyButton } from '../components/CopyButton';
 import { Dialog } from '../components/Dialog';
+import { ErrorAlert } from '../components/Notice';
 import { DownloadButton, formatSize, StoredImage } from '../components/StoredFile';
 import { formatTime, prettyJson } from '../format';
 import { useI18n, type MessageKey } from '../i18n';
 import { Link } from '../router';
 import { useSession } from '../session';
 import { kindLabel } from '../kinds';
-import { ErrorAlert } from '../components/Notice';
 
 type Outcome = Schemas['HandlerOutcomeDto'];
 export type StoredFileDto = Schemas['FileResponseDto'];
@@ -164,7 +164,9 @@ function Replay({ id, onDone }: { id: number; onDone: () => void }) {
       {result && (
         <div role="status">
           <p className="ok">
-            {result.results.length ? t('detail.replayDone', { n: result.results.length }) : t('detail.replayNone')}
+            {result.results.length
+              ? t('detail.replayDone', { n: result.results.length })
+              : t('detail.replayNone')}
           </p>
           {result.results.length > 0 && <OutcomeTable outcomes={result.results} testId="replay-result" />}
         </div>
@@ -185,7 +187,9 @@ export function MessageDetailDialog({
 }) {
   const { t, lang } = useI18n();
   const { user } = useSession();
-  const detail = useLoad(() => call(api.GET('/api/messages/{message_id}', { params: { path: { message_id: id } } })));
+  const detail = useLoad(() =>
+    call(api.GET('/api/messages/{message_id}', { params: { path: { message_id: id } } })),
+  );
   const m = detail.data;
   const yes = (b: boolean) => (b ? t('detail.yes') : t('detail.no'));
   return (
@@ -213,8 +217,7 @@ export function MessageDetailDialog({
             <div>
               <dt>{t('messages.sender')}</dt>
               <dd>
-                <code>{m.senderWxid ?? '—'}</code>{' '}
-                {m.isSelf && <span className="muted small">{t('messages.self')}</span>}
+                <code>{m.senderWxid ?? '—'}</code> {m.isSelf && <span className="muted small">{t('messages.self')}</span>}
               </dd>
             </div>
             <div>

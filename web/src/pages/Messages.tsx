@@ -193,12 +193,7 @@ export function MessagesPage() {
             {items.map((m) => (
               <tr key={m.id} data-testid={`message-${m.id}`} className={fresh.has(m.id) ? 'fresh' : undefined}>
                 <td data-label={t('messages.time')}>
-                  <button
-                    type="button"
-                    className="link-button"
-                    onClick={() => open(m.id)}
-                    aria-label={t('messages.open', { id: m.id })}
-                  >
+                  <button type="button" className="link-button" onClick={() => open(m.id)} aria-label={t('messages.open', { id: m.id })}>
                     <time dateTime={m.receivedAt}>{formatTime(m.receivedAt, lang)}</time>
                   </button>
                 </td>

@@ -1,13 +1,13 @@
 import { useState, type FormEvent } from 'react';
 import { api, ApiCallError, call, type Schemas } from '../api/client';
 import { LoadState, useLoad } from '../components/Async';
+import { ErrorAlert } from '../components/Notice';
 import { SchemaForm } from '../components/SchemaForm';
 import { isSchema, serverProblems, type JsonSchema } from '../components/schema-model';
 import { useI18n } from '../i18n';
 import { Link, usePath } from '../router';
 import { useSession } from '../session';
 import { PluginStateBadge, PluginStats, PluginSwitch } from './Plugins';
-import { ErrorAlert } from '../components/Notice';
 
 type PluginDetail = Schemas['PluginDetailResponseDto'];
 

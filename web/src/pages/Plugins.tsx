@@ -1,11 +1,11 @@
 import { useEffect, useRef, useState } from 'react';
 import { api, call, type Schemas } from '../api/client';
 import { LoadState, useLoad } from '../components/Async';
+import { ErrorAlert, OkNotice } from '../components/Notice';
 import { useI18n, type Translate } from '../i18n';
 import { useLiveEvents } from '../live';
 import { Link } from '../router';
 import { useSession } from '../session';
-import { ErrorAlert, OkNotice } from '../components/Notice';
 
 export type Plugin = Schemas['PluginResponseDto'];
 

@@ -3,12 +3,12 @@ import { api, ApiCallError, call, type Robot } from '../api/client';
 import { LoadState, useLoad } from '../components/Async';
 import { CopyField } from '../components/CopyButton';
 import { SelectField, splitFieldErrors, TextField } from '../components/Field';
+import { ErrorAlert } from '../components/Notice';
 import { StatusBadge } from '../components/StatusBadge';
 import { useI18n, type MessageKey } from '../i18n';
 import { useLiveEvents } from '../live';
 import { Link, usePath } from '../router';
 import { useSession } from '../session';
-import { ErrorAlert } from '../components/Notice';
 
 const KINDS = ['image', 'voice', 'video', 'file', 'emoji'] as const;
 type MediaKind = (typeof KINDS)[number];

@@ -3,10 +3,10 @@ import { api, call, type Robot, type RobotStatus } from '../api/client';
 import { CopyField } from '../components/CopyButton';
 import { Dialog } from '../components/Dialog';
 import { FormActions } from '../components/FormActions';
+import { ErrorAlert } from '../components/Notice';
 import { StatusBadge } from '../components/StatusBadge';
 import { useI18n } from '../i18n';
 import { useLive, useLiveEvents } from '../live';
-import { ErrorAlert } from '../components/Notice';
 
 export function CreateRobotDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (r: Robot) => void }) {
   const { t } = useI18n();
@@ -161,11 +161,7 @@ export function QrLoginDialog({ robot, onClose }: { robot: Robot; onClose: () =>
         {state?.qrImageBase64 && status && PENDING.includes(status) && (
           <img
             className={`qr-image${status === 'scanned' ? ' dim' : ''}`}
-            src={
-              state.qrImageBase64.startsWith('data:')
-                ? state.qrImageBase64
-                : `data:image/png;base64,${state.qrImageBase64}`
-            }
+            src={state.qrImageBase64.startsWith('data:') ? state.qrImageBase64 : `data:image/png;base64,${state.qrImageBase64}`}
             alt={t('qr.alt')}
             width={240}
             height={240}

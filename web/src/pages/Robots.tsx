@@ -2,12 +2,12 @@ import { useState } from 'react';
 import { api, call, type Robot } from '../api/client';
 import { LoadState, useLoad } from '../components/Async';
 import { CopyField } from '../components/CopyButton';
+import { ErrorAlert } from '../components/Notice';
 import { StatusBadge } from '../components/StatusBadge';
 import { useI18n } from '../i18n';
 import { useLiveEvents } from '../live';
 import { Link } from '../router';
 import { CreateRobotDialog, QrLoginDialog } from './RobotDialogs';
-import { ErrorAlert } from '../components/Notice';
 
 export function RobotsPage() {
   const { t } = useI18n();

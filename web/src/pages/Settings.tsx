@@ -1,9 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { api, ApiCallError, call, type Schemas } from '../api/client';
 import { LoadState, useLoad } from '../components/Async';
+import { ErrorAlert, OkNotice } from '../components/Notice';
 import { useI18n, type MessageKey } from '../i18n';
 import { useSession } from '../session';
-import { ErrorAlert, OkNotice } from '../components/Notice';
 
 type Setting = Schemas['RuntimeSettingDto'];
 type Level = Schemas['LogLevelUpdateDto']['level'];
@@ -52,7 +52,9 @@ export function SettingsPage() {
     <main id="main" className="page" aria-labelledby="settings-title">
       <h1 id="settings-title">{t('settings.title')}</h1>
       <LoadState {...config} loading={config.loading && !config.data} />
-      {level && <LogLevelCard current={valueOf(level) as Level} onChanged={config.reload} />}
+      {level && (
+        <LogLevelCard current={valueOf(level) as Level} onChanged={config.reload} />
+      )}
       {config.data && (
         <RuntimeSettings
           // a fresh form whenever the stored values change (after a save or a reset)

@@ -4,12 +4,12 @@ import { LoadState, useLoad } from '../components/Async';
 import { CopyButton } from '../components/CopyButton';
 import { Dialog } from '../components/Dialog';
 import { FormActions } from '../components/FormActions';
+import { ErrorAlert } from '../components/Notice';
 import { formatTime, localInputToIso } from '../format';
 import { useI18n } from '../i18n';
 import { Link } from '../router';
 import { useSession } from '../session';
 import { HintedField } from './ops-common';
-import { ErrorAlert } from '../components/Notice';
 
 type Token = Schemas['ApiTokenResponseDto'];
 type Created = Schemas['ApiTokenCreatedResponseDto'];

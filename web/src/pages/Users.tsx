@@ -3,11 +3,11 @@ import { api, ApiCallError, call, type User } from '../api/client';
 import { LoadState, useLoad } from '../components/Async';
 import { Dialog } from '../components/Dialog';
 import { FormActions } from '../components/FormActions';
+import { ErrorAlert, OkNotice } from '../components/Notice';
 import { confirmProblem, passwordProblem } from '../components/password';
 import { splitFieldErrors, TextField } from '../components/Field';
 import { useI18n, type MessageKey, type Translate } from '../i18n';
 import { useSession } from '../session';
-import { ErrorAlert, OkNotice } from '../components/Notice';
 
 const CODES = ['LAST_ADMIN', 'CANNOT_DELETE_SELF', 'USERNAME_TAKEN', 'EMAIL_TAKEN', 'USER_EXISTS'] as const;
 type Code = (typeof CODES)[number];
