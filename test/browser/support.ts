@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { DEFAULT_WEB_DIST } from '../../src/app.setup';
 import { FakeGewe } from '../fake-gewe/fake-gewe';
+import { describeNeeding } from '../support/services';
 import { ADMIN, createTestApp, destroyTestApp, TestApp, TestDatabase, type Overrides } from '../support/test-app';
 
 /**
@@ -16,16 +17,12 @@ import { ADMIN, createTestApp, destroyTestApp, TestApp, TestDatabase, type Overr
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SHOTS = join(__dirname, 'screenshots');
 
-/** `describe`, or `describe.skip` with a warning when chromium is missing (an error under CI=true). */
+/** describe() for the browser suites: they need Debian's chromium (see describeNeeding). */
 export function describeBrowser(name: string, fn: () => void): void {
-  if (!existsSync(CHROMIUM)) {
-    const msg = `chromium is not installed at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`;
-    if (process.env.CI === 'true') throw new Error(`${msg}: the browser suite cannot run (CI=true)`);
-    console.warn(`\n!!! ${msg}: SKIPPING the browser suite "${name}". !!!\n`);
-    describe.skip(name, fn);
-    return;
-  }
-  describe(name, fn);
+  const missing = existsSync(CHROMIUM)
+    ? null
+    : `chromium is not installed at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`;
+  describeNeeding(name, missing, fn);
 }
 
 export interface ConsoleRig {

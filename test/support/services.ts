@@ -21,22 +21,31 @@ export const REDIS = {
 };
 
 /**
- * describe() for suites that need the real Redis server. Under CI=true a missing server fails the suite; on a laptop
- * without one the suite is skipped with a loud warning.
+ * describe() for a suite that needs a server or tool this machine may lack; `missing` says what is missing (null:
+ * nothing). Under CI=true a missing need fails the suite; on a laptop the suite is skipped with a loud warning — the
+ * one place a suite may be skipped.
  */
+export function describeNeeding(name: string, missing: string | null, fn: () => void): void {
+  if (!missing) return describe(name, fn);
+  if (process.env.CI === 'true')
+    return describe(name, () => {
+      it(`needs what is missing (CI=true): ${missing}`, () => {
+        throw new Error(`${missing}: this suite cannot run`);
+      });
+    });
+  console.warn(`\n!!! ${missing}: SKIPPING "${name}". !!!\n`);
+  describe.skip(name, fn);
+}
+
+/** describe() for suites that need the real Redis server (see describeNeeding). */
 export function describeWithRedis(name: string, fn: () => void): void {
   if (process.env.TEST_REDIS_AVAILABLE === undefined)
     process.env.TEST_REDIS_AVAILABLE = reachable(REDIS.host, REDIS.port) ? '1' : '0';
-  if (process.env.TEST_REDIS_AVAILABLE === '1') return describe(name, fn);
-  const msg = `Redis is not reachable at ${REDIS.host}:${REDIS.port}`;
-  if (process.env.CI === 'true')
-    return describe(name, () => {
-      it('needs Redis (CI=true)', () => {
-        throw new Error(`${msg}: this suite cannot run`);
-      });
-    });
-  console.warn(`\n!!! ${msg}: SKIPPING "${name}". Start redis-server to run it. !!!\n`);
-  describe.skip(name, fn);
+  const missing =
+    process.env.TEST_REDIS_AVAILABLE === '1'
+      ? null
+      : `Redis is not reachable at ${REDIS.host}:${REDIS.port} (start redis-server to run it)`;
+  describeNeeding(name, missing, fn);
 }
 
 /** A unique Redis key prefix for one test run; `cleanRedis` removes its keys. */

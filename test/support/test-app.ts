@@ -7,6 +7,7 @@ import request from 'supertest';
 import { createApp } from '../../src/app.setup';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { createRootLogger, RootLogger } from '../../src/logging/root-logger';
+import { describeNeeding } from './services';
 
 export const ADMIN = { username: 'admin', password: 'admin-pass-1234' };
 
@@ -144,13 +145,10 @@ export async function login(t: TestApp, username = ADMIN.username, password = AD
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
-/**
- * describe() for e2e suites: on the MySQL project without a reachable server (outside CI) the suite is skipped, and
- * test/setup/mysql.ts has already said so loudly.
- */
+/** describe() for e2e suites, run on the project's database: the MySQL project needs the server (see describeNeeding). */
 export function describeE2E(name: string, fn: () => void): void {
   const runnable = dbKind() === 'sqlite' || process.env.TEST_MYSQL_AVAILABLE === '1';
-  (runnable ? describe : describe.skip)(`${name} [${dbKind()}]`, fn);
+  describeNeeding(`${name} [${dbKind()}]`, runnable ? null : 'MySQL/MariaDB is not reachable', fn);
 }
 
 /** Test apps alive in this process. */

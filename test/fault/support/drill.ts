@@ -2,7 +2,7 @@ import { createConnection } from 'mysql2/promise';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanRedis, reachable, REDIS } from '../../support/services';
+import { cleanRedis, describeNeeding, reachable, REDIS } from '../../support/services';
 
 export { REDIS };
 
@@ -25,24 +25,12 @@ export const MYSQL = {
   password: process.env.TEST_MYSQL_PASSWORD ?? '',
 };
 
-/**
- * describe() for drills that need the shared Redis and/or MariaDB: under CI=true a missing server fails the drill,
- * elsewhere it is skipped with a loud warning (as the e2e suites do).
- */
+/** describe() for drills that need the shared Redis and/or MariaDB (see describeNeeding). */
 export function describeDrill(name: string, needs: ('redis' | 'mysql')[], fn: () => void): void {
   const missing = needs.filter((n) =>
     n === 'redis' ? !reachable(REDIS.host, REDIS.port) : !reachable(MYSQL.host, MYSQL.port),
   );
-  if (!missing.length) return describe(name, fn);
-  const msg = `${missing.join(' and ')} not reachable`;
-  if (process.env.CI === 'true')
-    return describe(name, () => {
-      it(`needs ${needs.join(' and ')} (CI=true)`, () => {
-        throw new Error(`${msg}: this drill cannot run`);
-      });
-    });
-  console.warn(`\n!!! ${msg}: SKIPPING fault drill "${name}". !!!\n`);
-  describe.skip(name, fn);
+  describeNeeding(name, missing.length ? `${missing.join(' and ')} not reachable` : null, fn);
 }
 
 export function drillDir(name: string): string {
