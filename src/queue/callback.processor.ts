@@ -13,6 +13,7 @@ import type { CallbackJob } from './callback-queue';
 
 /** `results` of a message no plugin handles. */
 const NO_HANDLERS = '[]';
+const MARK_FAILED_MAX = 10_000;
 
 /**
  * Turns one queued callback into effects: classify (pure), note the robot's last callback (an Offline callback
@@ -45,6 +46,16 @@ export class CallbackProcessor {
     private readonly events: EventBus,
     private readonly metrics: MetricsService,
   ) {}
+
+  /**
+   * A job retried on another instance never clears its key here: keep the newest MARK_FAILED_MAX (a forgotten one
+   * only means that message is logged `interrupted` instead of dispatched, the safe side).
+   */
+  private noteMarkFailed(key: string): void {
+    this.markFailed.delete(key);
+    this.markFailed.add(key);
+    if (this.markFailed.size > MARK_FAILED_MAX) this.markFailed.delete(this.markFailed.values().next().value!);
+  }
 
   /** Processes one job and counts its result by robot and kind (an error is counted, then rethrown for a retry). */
   async process(job: CallbackJob): Promise<void> {
@@ -84,7 +95,7 @@ export class CallbackProcessor {
       logged = await this.messages.record(event, job.requestId, new Date(job.receivedAt), initial);
     } catch (err) {
       // the INSERT (and so the mark) may have been written with its answer lost: the handlers have not run
-      if (initial === DISPATCHING && key) this.markFailed.add(key);
+      if (initial === DISPATCHING && key) this.noteMarkFailed(key);
       throw err;
     }
     if (logged.next === 'duplicate') {
@@ -130,7 +141,7 @@ export class CallbackProcessor {
       try {
         await this.messages.markDispatching(logged.id);
       } catch (err) {
-        if (key) this.markFailed.add(key);
+        if (key) this.noteMarkFailed(key);
         throw err;
       }
     }
