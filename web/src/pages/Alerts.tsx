@@ -8,6 +8,7 @@ import { useI18n, type MessageKey } from '../i18n';
 import { useLiveEvents } from '../live';
 import { useSession } from '../session';
 import { HintedField } from './ops-common';
+import { useRobots } from '../robots';
 
 type Alert = Schemas['AlertResponseDto'];
 type Delivery = Schemas['AlertDeliveryDto'];
@@ -83,7 +84,7 @@ export function AlertsPage() {
   const { user } = useSession();
   const admin = user?.isAdmin === true;
   const config = useLoad(() => (admin ? call(api.GET('/api/alerts/config')) : Promise.resolve(null)));
-  const robots = useLoad(() => call(api.GET('/api/robots', { params: { query: { limit: 200 } } })));
+  const robots = useRobots();
   const test = useTestAlert();
   const robotNames = useMemo(
     () => new Map((robots.data?.items ?? []).map((r) => [r.id, r.name] as const)),

@@ -6,12 +6,13 @@ import { StatusBadge } from '../components/StatusBadge';
 import { useI18n } from '../i18n';
 import { useLiveEvents } from '../live';
 import { Link } from '../router';
+import { useRobots } from '../robots';
 
 const RECENT = 8;
 
 export function DashboardPage() {
   const { t } = useI18n();
-  const robots = useLoad(() => call(api.GET('/api/robots', { params: { query: { limit: 200 } } })));
+  const robots = useRobots();
   const queue = useLoad(() => call(api.GET('/api/queue')));
   const plugins = useLoad(() => call(api.GET('/api/plugins', { params: { query: { limit: 200 } } })));
   const [recent, setRecent] = useState<LiveMessage[]>([]);

@@ -6,6 +6,7 @@ import { Pager } from '../components/Pager';
 import { useI18n } from '../i18n';
 import { Link } from '../router';
 import { useSession } from '../session';
+import { useRobots } from '../robots';
 
 const LIMIT = 50;
 
@@ -15,7 +16,7 @@ export function FailedJobsPage() {
   const { user } = useSession();
   const [page, setPage] = useState(1);
   const jobs = useLoad(() => call(api.GET('/api/queue/failed', { params: { query: { page, limit: LIMIT } } })));
-  const robots = useLoad(() => call(api.GET('/api/robots', { params: { query: { limit: 200 } } })));
+  const robots = useRobots();
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const names = new Map((robots.data?.items ?? []).map((r) => [r.id, r.name]));

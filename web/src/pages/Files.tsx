@@ -11,6 +11,7 @@ import { kindLabel } from '../kinds';
 import { useLiveEvents } from '../live';
 import { Link } from '../router';
 import { FileStatusBadge, fileName } from './MessageDetail';
+import { useRobots } from '../robots';
 
 type Query = NonNullable<paths['/api/files']['get']['parameters']['query']>;
 type MediaKind = NonNullable<Query['kind']>;
@@ -48,8 +49,8 @@ export function FilesPage() {
   const queryRef = useRef(query);
   queryRef.current = query;
   const list = useLoad(() => call(api.GET('/api/files', { params: { query: queryRef.current } })));
-  const robots = useLoad(() => call(api.GET('/api/robots', { params: { query: { limit: 200 } } })));
-  const robotName = (id: number) => robots.data?.items.find((r) => r.id === id)?.name ?? `#${id}`;
+  const robots = useRobots();
+  const { robotName } = robots;
 
   const key = JSON.stringify(query);
   const { reload } = list;

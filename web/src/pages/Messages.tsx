@@ -9,6 +9,7 @@ import { useI18n } from '../i18n';
 import { EVENT_KINDS, kindLabel } from '../kinds';
 import { useLiveEvents } from '../live';
 import { MessageDetailDialog } from './MessageDetail';
+import { useRobots } from '../robots';
 
 export type Message = Schemas['MessageResponseDto'];
 type Query = NonNullable<paths['/api/messages']['get']['parameters']['query']>;
@@ -74,8 +75,8 @@ export function MessagesPage() {
   queryRef.current = query;
 
   const list = useLoad(() => call(api.GET('/api/messages', { params: { query: queryRef.current } })));
-  const robots = useLoad(() => call(api.GET('/api/robots', { params: { query: { limit: 200 } } })));
-  const robotName = (id: number) => robots.data?.items.find((r) => r.id === id)?.name ?? `#${id}`;
+  const robots = useRobots();
+  const { robotName } = robots;
 
   const key = JSON.stringify(query);
   const { reload } = list;
@@ -193,7 +194,12 @@ export function MessagesPage() {
             {items.map((m) => (
               <tr key={m.id} data-testid={`message-${m.id}`} className={fresh.has(m.id) ? 'fresh' : undefined}>
                 <td data-label={t('messages.time')}>
-                  <button type="button" className="link-button" onClick={() => open(m.id)} aria-label={t('messages.open', { id: m.id })}>
+                  <button
+                    type="button"
+                    className="link-button"
+                    onClick={() => open(m.id)}
+                    aria-label={t('messages.open', { id: m.id })}
+                  >
                     <time dateTime={m.receivedAt}>{formatTime(m.receivedAt, lang)}</time>
                   </button>
                 </td>

@@ -8,6 +8,7 @@ import { useI18n } from '../i18n';
 import { Link, usePath } from '../router';
 import { useSession } from '../session';
 import { PluginStateBadge, PluginStats, PluginSwitch } from './Plugins';
+import { useRobots } from '../robots';
 
 type PluginDetail = Schemas['PluginDetailResponseDto'];
 
@@ -217,7 +218,7 @@ function JsonConfigForm({
 function PluginRobots({ plugin, onChanged }: { plugin: PluginDetail; onChanged: () => void }) {
   const { t } = useI18n();
   const { user } = useSession();
-  const robots = useLoad(() => call(api.GET('/api/robots', { params: { query: { limit: 200 } } })));
+  const robots = useRobots();
   const [error, setError] = useState<string | null>(null);
   const overrides = new Map(plugin.robots.map((r) => [r.robotId, r.enabled]));
   const global = plugin.enabled && !plugin.disabledReason;

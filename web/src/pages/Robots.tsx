@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { api, call, type Robot } from '../api/client';
-import { LoadState, useLoad } from '../components/Async';
+import { LoadState } from '../components/Async';
 import { CopyField } from '../components/CopyButton';
 import { ErrorAlert } from '../components/Notice';
 import { StatusBadge } from '../components/StatusBadge';
@@ -8,10 +8,11 @@ import { useI18n } from '../i18n';
 import { useLiveEvents } from '../live';
 import { Link } from '../router';
 import { CreateRobotDialog, QrLoginDialog } from './RobotDialogs';
+import { useRobots } from '../robots';
 
 export function RobotsPage() {
   const { t } = useI18n();
-  const list = useLoad(() => call(api.GET('/api/robots', { params: { query: { limit: 200 } } })));
+  const list = useRobots();
   const [creating, setCreating] = useState(false);
   const [qrFor, setQrFor] = useState<Robot | null>(null);
   const [error, setError] = useState<string | null>(null);
