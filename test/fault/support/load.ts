@@ -99,6 +99,61 @@ export async function steadyLoad(
   return Promise.all(results);
 }
 
+/**
+ * An open-loop load that runs until stopped, so a drill can move from phase to phase on what it has seen (so many
+ * answers before a cut, so many during it) instead of on a clock that a busy machine stretches. `at` of every answer
+ * and `now()` share one origin, so phase boundaries and answers compare exactly.
+ */
+export class LiveLoad {
+  /** The answers so far, in the order they arrived. */
+  readonly answered: Posted[] = [];
+  private readonly t0 = performance.now();
+  private stopped = false;
+  private readonly done: Promise<Posted[]>;
+
+  constructor(t: Target, opts: { rate: number; nextId: () => string; maxInFlight?: number; text?: string }) {
+    this.done = this.run(t, opts);
+  }
+
+  /** ms since the load started (the clock of `at`). */
+  now(): number {
+    return Math.round(performance.now() - this.t0);
+  }
+
+  /** Stops sending and resolves with every answer, once the requests in flight are answered. */
+  stop(): Promise<Posted[]> {
+    this.stopped = true;
+    return this.done;
+  }
+
+  private async run(
+    t: Target,
+    opts: { rate: number; nextId: () => string; maxInFlight?: number; text?: string },
+  ): Promise<Posted[]> {
+    const results: Promise<Posted>[] = [];
+    let inFlight = 0;
+    const max = opts.maxInFlight ?? 200;
+    for (let sent = 0; !this.stopped;) {
+      const due = Math.floor((this.now() / 1000) * opts.rate);
+      while (sent < due && inFlight < max) {
+        const at = this.now();
+        inFlight++;
+        results.push(
+          postCallback(t, opts.nextId(), opts.text).then((p) => {
+            inFlight--;
+            const answer = { ...p, at };
+            this.answered.push(answer);
+            return answer;
+          }),
+        );
+        sent++;
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return Promise.all(results);
+  }
+}
+
 export function countBy<T>(items: readonly T[], key: (t: T) => string | number): Record<string, number> {
   const out: Record<string, number> = {};
   for (const i of items) out[String(key(i))] = (out[String(key(i))] ?? 0) + 1;
