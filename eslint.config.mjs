@@ -14,6 +14,20 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // IsOptional lets null through as well as a missing field: `{"token": null}` reached the services
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'class-validator',
+              importNames: ['IsOptional'],
+              message:
+                'Use Optional() from src/common/validation (null is refused), with Nullable() where null means something.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional, ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsEmail, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { IsBoolean, IsEmail, IsString, Matches, MaxLength } from 'class-validator';
+import { Nullable, Optional } from '../../common/validation';
 import { PaginationQueryDto } from '../../common/dto/pagination.dto';
 import { IsNewPassword } from '../../common/password.validator';
 
@@ -18,9 +19,9 @@ export class UserCreateDto {
   username!: string;
 
   @ApiPropertyOptional({ type: String, nullable: true, example: 'ops@example.com' })
-  @IsOptional()
+  @Optional()
+  @Nullable()
   @Transform(emailOrNull)
-  @ValidateIf((_, v) => v !== null)
   @IsEmail({}, { message: 'email must be an email address' })
   @MaxLength(100)
   email?: string | null;
@@ -30,51 +31,51 @@ export class UserCreateDto {
   password!: string;
 
   @ApiPropertyOptional({ default: false })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   isAdmin?: boolean;
 
   @ApiPropertyOptional({ default: true })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   isActive?: boolean;
 }
 
 export class UserUpdateDto {
   @ApiPropertyOptional({ pattern: USERNAME.source })
-  @IsOptional()
+  @Optional()
   @Transform(trim)
   @IsString()
   @Matches(USERNAME, { message: USERNAME_MSG })
   username?: string;
 
   @ApiPropertyOptional({ type: String, nullable: true, description: 'null or "" removes the email' })
-  @IsOptional()
+  @Optional()
+  @Nullable()
   @Transform(emailOrNull)
-  @ValidateIf((_, v) => v !== null)
   @IsEmail({}, { message: 'email must be an email address' })
   @MaxLength(100)
   email?: string | null;
 
   @ApiPropertyOptional({ minLength: 8, maxLength: 72, description: "Sets a new password and ends the user's sessions" })
-  @IsOptional()
+  @Optional()
   @IsNewPassword()
   password?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   isAdmin?: boolean;
 
   @ApiPropertyOptional({ description: "false disables the account and ends the user's sessions" })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   isActive?: boolean;
 }
 
 export class UserListQueryDto extends PaginationQueryDto {
   @ApiPropertyOptional({ description: 'Matches part of the username or email' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(100)
   search?: string;

@@ -1,17 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Nullable, Optional } from '../../common/validation';
 import { PaginationQueryDto } from '../../common/dto/pagination.dto';
 import { CONFIG_SCHEMA } from '../../config/config-schema';
 import { ALERT_RULES, ALERT_STATES } from '../alert-rules';
@@ -23,17 +13,17 @@ const MAX_MS = 2_147_483_647;
 
 export class AlertListQueryDto extends PaginationQueryDto {
   @ApiPropertyOptional({ enum: ALERT_STATES })
-  @IsOptional()
+  @Optional()
   @IsIn(ALERT_STATES, { message: `state must be one of ${ALERT_STATES.join(', ')}` })
   state?: AlertState;
 
   @ApiPropertyOptional({ enum: ALERT_RULES })
-  @IsOptional()
+  @Optional()
   @IsIn(ALERT_RULES, { message: `rule must be one of ${ALERT_RULES.join(', ')}` })
   rule?: AlertRule;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @Type(() => Number)
   @IsInt({ message: 'robotId must be an integer' })
   @Min(1)
@@ -109,110 +99,126 @@ export class AlertConfigResponseDto {
  */
 export class AlertConfigUpdateDto {
   @ApiPropertyOptional({ enum: ALERT_RULES, isArray: true, nullable: true })
-  @IsOptional()
+  @Optional()
+  @Nullable()
   @IsArray({ message: 'rules must be a list of rule names' })
   @IsIn(ALERT_RULES, { each: true, message: `rules may only list ${ALERT_RULES.join(', ')}` })
   rules?: string[] | null;
 
   @ApiPropertyOptional({ type: Number, nullable: true, minimum: A.robot_offline_after.min })
-  @IsOptional()
+  @Optional()
+  @Nullable()
   @IsInt()
   @Min(A.robot_offline_after.min)
   @Max(MAX_MS)
   robotOfflineAfterMs?: number | null;
 
   @ApiPropertyOptional({ type: Number, nullable: true, minimum: A.no_callback_after.min })
-  @IsOptional()
+  @Optional()
+  @Nullable()
   @IsInt()
   @Min(A.no_callback_after.min)
   @Max(MAX_MS)
   noCallbackAfterMs?: number | null;
 
   @ApiPropertyOptional({ type: Number, nullable: true, minimum: 1 })
-  @IsOptional()
+  @Optional()
+  @Nullable()
   @IsInt()
   @Min(A.failed_jobs_threshold.min)
   @Max(A.failed_jobs_threshold.max)
   failedJobsThreshold?: number | null;
 
   @ApiPropertyOptional({ type: Number, nullable: true, minimum: 1 })
-  @IsOptional()
+  @Optional()
+  @Nullable()
   @IsInt()
   @Min(A.queue_depth_threshold.min)
   @Max(A.queue_depth_threshold.max)
   queueDepthThreshold?: number | null;
 
   @ApiPropertyOptional({ type: Number, nullable: true, minimum: 1, maximum: 100 })
-  @IsOptional()
+  @Optional()
+  @Nullable()
   @IsInt()
   @Min(A.gewe_error_rate_percent.min)
   @Max(A.gewe_error_rate_percent.max)
   geweErrorRatePercent?: number | null;
 
   @ApiPropertyOptional({ type: Number, nullable: true, minimum: A.gewe_error_rate_window.min })
-  @IsOptional()
+  @Optional()
+  @Nullable()
   @IsInt()
   @Min(A.gewe_error_rate_window.min)
   @Max(3_600_000)
   geweErrorRateWindowMs?: number | null;
 
   @ApiPropertyOptional({ type: Number, nullable: true, minimum: 1 })
-  @IsOptional()
+  @Optional()
+  @Nullable()
   @IsInt()
   @Min(A.gewe_error_rate_min_calls.min)
   @Max(A.gewe_error_rate_min_calls.max)
   geweErrorRateMinCalls?: number | null;
 
   @ApiPropertyOptional({ type: Number, nullable: true, minimum: 0 })
-  @IsOptional()
+  @Optional()
+  @Nullable()
   @IsInt()
   @Min(A.resolve_after.min)
   @Max(MAX_MS)
   resolveAfterMs?: number | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, description: 'An http(s) URL, or empty for none' })
-  @IsOptional()
+  @Optional()
+  @Nullable()
   @IsString()
   @MaxLength(1000)
   @Matches(/^(|https?:\/\/[^\s]+)$/i, { message: 'webhookUrl must be empty or an http(s) URL' })
   webhookUrl?: string | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, description: '******** keeps the current secret' })
-  @IsOptional()
+  @Optional()
+  @Nullable()
   @IsString()
   @MaxLength(200)
   webhookSecret?: string | null;
 
   @ApiPropertyOptional({ type: Number, nullable: true, minimum: A.webhook_timeout.min })
-  @IsOptional()
+  @Optional()
+  @Nullable()
   @IsInt()
   @Min(A.webhook_timeout.min)
   @Max(120_000)
   webhookTimeoutMs?: number | null;
 
   @ApiPropertyOptional({ type: Number, nullable: true, minimum: 1, maximum: 10 })
-  @IsOptional()
+  @Optional()
+  @Nullable()
   @IsInt()
   @Min(A.webhook_attempts.min)
   @Max(A.webhook_attempts.max)
   webhookAttempts?: number | null;
 
   @ApiPropertyOptional({ type: Number, nullable: true, minimum: A.webhook_backoff.min })
-  @IsOptional()
+  @Optional()
+  @Nullable()
   @IsInt()
   @Min(A.webhook_backoff.min)
   @Max(600_000)
   webhookBackoffMs?: number | null;
 
   @ApiPropertyOptional({ type: Number, nullable: true, description: '0 for none' })
-  @IsOptional()
+  @Optional()
+  @Nullable()
   @IsInt()
   @Min(0)
   @Max(2_147_483_647)
   wechatRobotId?: number | null;
 
   @ApiPropertyOptional({ type: [String], nullable: true, description: 'wxids of people or groups (…@chatroom)' })
-  @IsOptional()
+  @Optional()
+  @Nullable()
   @IsArray({ message: 'wechatTo must be a list of wxids' })
   @ArrayMaxSize(50)
   @Matches(/^[A-Za-z0-9_@.-]{1,100}$/, {

@@ -1,44 +1,45 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsDate, IsIn, IsString, Matches, MaxLength } from 'class-validator';
+import { Optional } from '../../common/validation';
 import { PaginationQueryDto } from '../../common/dto/pagination.dto';
 
 export class AuditListQueryDto extends PaginationQueryDto {
   @ApiPropertyOptional({ description: 'A username, `user:<id>` or `token:<id>`' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(100)
   actor?: string;
 
   @ApiPropertyOptional({ description: 'An action (`robot.update`), or an area (`robot`: every robot.* action)' })
-  @IsOptional()
+  @Optional()
   @Matches(/^[a-z_]{1,32}(\.[a-z_]{1,31})?$/, { message: 'action must look like robot or robot.update' })
   action?: string;
 
   @ApiPropertyOptional({ description: 'robot, user, plugin, message, job, file, token, setting…' })
-  @IsOptional()
+  @Optional()
   @Matches(/^[a-z_]{1,32}$/, { message: 'targetType must be lower-case letters or _' })
   targetType?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(191)
   targetId?: string;
 
   @ApiPropertyOptional({ enum: ['ok', 'failed'] })
-  @IsOptional()
+  @Optional()
   @IsIn(['ok', 'failed'], { message: 'result must be ok or failed' })
   result?: 'ok' | 'failed';
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'At or after' })
-  @IsOptional()
+  @Optional()
   @Type(() => Date)
   @IsDate({ message: 'since must be an ISO 8601 date-time' })
   since?: Date;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Before' })
-  @IsOptional()
+  @Optional()
   @Type(() => Date)
   @IsDate({ message: 'until must be an ISO 8601 date-time' })
   until?: Date;

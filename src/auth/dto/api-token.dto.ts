@@ -1,16 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  ArrayUnique,
-  IsArray,
-  IsDate,
-  IsIn,
-  IsOptional,
-  IsString,
-  Length,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsDate, IsIn, IsString, Length } from 'class-validator';
+import { Nullable, Optional } from '../../common/validation';
 import { PaginationQueryDto } from '../../common/dto/pagination.dto';
 import { TOKEN_SCOPE_NAMES } from '../api-token.scopes';
 
@@ -35,7 +26,8 @@ export class ApiTokenCreateDto {
     nullable: true,
     description: 'When the token stops working (in the future); absent or null: never',
   })
-  @IsOptional()
+  @Optional()
+  @Nullable()
   @Type(() => Date)
   @IsDate({ message: 'expiresAt must be an ISO 8601 date-time' })
   expiresAt?: Date | null;

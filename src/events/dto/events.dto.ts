@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsString, Matches, MaxLength } from 'class-validator';
+import { Optional } from '../../common/validation';
 import { LOG_LEVELS } from '../../config/config-schema';
 import type { LogLevel } from '../../config/config-schema';
 import { ROBOT_STATUSES } from '../../robot/state/robot-state.store';
@@ -16,7 +17,7 @@ export class EventsQueryDto {
       'The access token, for EventSource (which cannot send headers). Accepted on this route only; prefer the ' +
       'Authorization header where you can. Never logged.',
   })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(4096)
   access_token?: string;
@@ -25,7 +26,7 @@ export class EventsQueryDto {
     description: 'Resume after this event id (a new EventSource cannot send the Last-Event-ID header)',
     example: '1767225600000000',
   })
-  @IsOptional()
+  @Optional()
   @Matches(/^\d{1,16}$/, { message: 'lastEventId must be an event id (digits)' })
   lastEventId?: string;
 
@@ -35,7 +36,7 @@ export class EventsQueryDto {
       'Also stream log lines at or above this level (`log` events; INFO, warning… accepted). Admins only: for ' +
       'other users the stream carries no log lines. Without it: no log lines.',
   })
-  @IsOptional()
+  @Optional()
   @Transform(toLevel)
   @IsIn(LOG_LEVELS, { message: `logLevel must be one of ${ACCEPTED_LEVELS.join(', ')}` })
   logLevel?: LogLevel;

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { IsDate, IsIn, IsInt, IsString, MaxLength, Min } from 'class-validator';
+import { Optional } from '../../common/validation';
 import { PaginationQueryDto } from '../../common/dto/pagination.dto';
 import { FILE_STATUSES } from '../file.entity';
 import type { FileStatus } from '../file.entity';
@@ -9,43 +10,43 @@ import type { MediaKind } from '../media-kinds';
 
 export class FileListQueryDto extends PaginationQueryDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @Type(() => Number)
   @IsInt({ message: 'robotId must be an integer' })
   @Min(1)
   robotId?: number;
 
   @ApiPropertyOptional({ enum: MEDIA_KINDS })
-  @IsOptional()
+  @Optional()
   @IsIn(MEDIA_KINDS, { message: `kind must be one of ${MEDIA_KINDS.join(', ')}` })
   kind?: MediaKind;
 
   @ApiPropertyOptional({ description: 'Group id or peer wxid' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(100)
   chatId?: string;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Created at or after' })
-  @IsOptional()
+  @Optional()
   @Type(() => Date)
   @IsDate({ message: 'since must be an ISO 8601 date-time' })
   since?: Date;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Created before' })
-  @IsOptional()
+  @Optional()
   @Type(() => Date)
   @IsDate({ message: 'until must be an ISO 8601 date-time' })
   until?: Date;
 
   @ApiPropertyOptional({ description: 'Part of the original file name (case-insensitive on most collations)' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(255)
   name?: string;
 
   @ApiPropertyOptional({ enum: FILE_STATUSES })
-  @IsOptional()
+  @Optional()
   @IsIn(FILE_STATUSES, { message: `status must be one of ${FILE_STATUSES.join(', ')}` })
   status?: FileStatus;
 }

@@ -1,55 +1,56 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsDate, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsDate, IsIn, IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Optional } from '../../common/validation';
 import { EVENT_KINDS } from '../../callback/events';
 import { PaginationQueryDto } from '../../common/dto/pagination.dto';
 import { FileResponseDto } from '../../file/dto/file.dto';
 
 export class MessageListQueryDto extends PaginationQueryDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @Type(() => Number)
   @IsInt({ message: 'robotId must be an integer' })
   @Min(1)
   robotId?: number;
 
   @ApiPropertyOptional({ enum: EVENT_KINDS })
-  @IsOptional()
+  @Optional()
   @IsIn(EVENT_KINDS, { message: 'kind must be one of the event kinds' })
   kind?: string;
 
   @ApiPropertyOptional({ description: 'Group id or peer wxid' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(100)
   chatId?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(100)
   senderWxid?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean({ message: 'isGroup must be true or false' })
   isGroup?: boolean;
 
   @ApiPropertyOptional({ type: String, format: 'date-time' })
-  @IsOptional()
+  @Optional()
   @Type(() => Date)
   @IsDate({ message: 'since must be an ISO 8601 date-time' })
   since?: Date;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Received before' })
-  @IsOptional()
+  @Optional()
   @Type(() => Date)
   @IsDate({ message: 'until must be an ISO 8601 date-time' })
   until?: Date;
 
   @ApiPropertyOptional({ description: 'Part of the text (case-insensitive on most collations)' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(200)
   q?: string;
@@ -102,7 +103,7 @@ export class MessageListResponseDto {
 
 export class ReplayDto {
   @ApiPropertyOptional({ description: 'Only this plugin' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(100)
   plugin?: string;
@@ -115,7 +116,7 @@ export class ReplayResponseDto {
 
 export class MessageRateQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 180, default: 30, description: 'How many whole minutes back' })
-  @IsOptional()
+  @Optional()
   @Type(() => Number)
   @IsInt({ message: 'minutes must be an integer' })
   @Min(1, { message: 'minutes must be between 1 and 180' })
@@ -123,7 +124,7 @@ export class MessageRateQueryDto {
   minutes: number = 30;
 
   @ApiPropertyOptional({ description: 'Only this robot' })
-  @IsOptional()
+  @Optional()
   @Type(() => Number)
   @IsInt({ message: 'robotId must be an integer' })
   @Min(1)

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsBoolean, ValidateIf } from 'class-validator';
+import { IsBoolean } from 'class-validator';
+import { Nullable } from '../../common/validation';
 
 export class PluginStatsDto {
   @ApiProperty({ description: 'Handler calls since this instance started' })
@@ -133,7 +134,7 @@ export class RobotPluginUpdateDto {
     nullable: true,
     description: 'true/false overrides the global flag for this robot; null removes the override',
   })
-  @ValidateIf((_, v) => v !== null)
+  @Nullable()
   @IsBoolean()
   enabled!: boolean | null;
 }

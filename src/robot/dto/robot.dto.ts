@@ -7,13 +7,12 @@ import {
   IsIn,
   IsNotEmpty,
   IsObject,
-  IsOptional,
   IsString,
   Matches,
   MaxLength,
-  ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { Nullable, Optional } from '../../common/validation';
 import { PaginationQueryDto } from '../../common/dto/pagination.dto';
 import { MEDIA_KINDS } from '../../file/media-kinds';
 import type { MediaKind } from '../../file/media-kinds';
@@ -27,19 +26,19 @@ const APP_ID = /^[\w-]{1,100}$/;
 /** Per-robot settings kept in the `config` column (JSON). */
 export class RobotConfigDto {
   @ApiPropertyOptional({ description: 'Paid GeWeAPI: province code of the login region, e.g. "320000"' })
-  @IsOptional()
+  @Optional()
   @Matches(/^\d{6}$/, { message: 'config.regionId must be a 6-digit province code' })
   regionId?: string;
 
   @ApiPropertyOptional({ enum: ['ipad', 'mac'], description: 'Paid GeWeAPI: device type to log in as' })
-  @IsOptional()
+  @Optional()
   @IsIn(['ipad', 'mac'], { message: 'config.loginType must be ipad or mac' })
   loginType?: 'ipad' | 'mac';
 
   @ApiPropertyOptional({
     description: "Paid GeWeAPI: socks5 proxy in the phone's province, e.g. socks5://user:pw@host:port",
   })
-  @IsOptional()
+  @Optional()
   @Matches(/^socks5h?:\/\/\S+$/, { message: 'config.proxyIp must be a socks5:// URL' })
   proxyIp?: string;
 
@@ -49,7 +48,7 @@ export class RobotConfigDto {
     description:
       'Media kinds downloaded automatically for this robot, instead of [files].auto_download ([] = none; plugins can still ask)',
   })
-  @IsOptional()
+  @Optional()
   @IsArray({ message: 'config.autoDownload must be a list of media kinds' })
   @ArrayMaxSize(MEDIA_KINDS.length)
   @IsIn(MEDIA_KINDS, { each: true, message: `config.autoDownload may only list ${MEDIA_KINDS.join(', ')}` })
@@ -68,7 +67,7 @@ export class RobotCreateDto {
     example: 'http://192.168.1.10:2531/v2/api',
     description: 'Gewe API base URL; defaults to the gewe.base_url setting',
   })
-  @IsOptional()
+  @Optional()
   @Transform(trim)
   @IsGeweUrl()
   baseUrl?: string;
@@ -77,7 +76,7 @@ export class RobotCreateDto {
     description: 'X-GEWE-TOKEN (write-only); defaults to the gewe.token setting',
     writeOnly: true,
   })
-  @IsOptional()
+  @Optional()
   @Transform(trim)
   @IsString()
   @IsNotEmpty()
@@ -85,24 +84,24 @@ export class RobotCreateDto {
   token?: string;
 
   @ApiPropertyOptional({ description: 'An existing Gewe device (appId); omit for a new device created at first login' })
-  @IsOptional()
+  @Optional()
   @Transform(trim)
   @Matches(APP_ID, { message: 'appId must be 1-100 letters, digits, _ or -' })
   appId?: string;
 
   @ApiPropertyOptional({ example: 'http://192.168.1.10:2532/download', description: 'Gewechat file download base URL' })
-  @IsOptional()
+  @Optional()
   @Transform(trim)
   @IsGeweUrl({ allowEmpty: true })
   downloadUrl?: string;
 
   @ApiPropertyOptional({ description: 'true: paid GeWeAPI; false: self-hosted Gewechat. Defaults to gewe.is_gewe' })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   isGewe?: boolean;
 
   @ApiPropertyOptional({ type: RobotConfigDto })
-  @IsOptional()
+  @Optional()
   @IsObject()
   @ValidateNested()
   @Type(() => RobotConfigDto)
@@ -111,7 +110,7 @@ export class RobotCreateDto {
 
 export class RobotUpdateDto {
   @ApiPropertyOptional({ maxLength: 100 })
-  @IsOptional()
+  @Optional()
   @Transform(trim)
   @IsString()
   @IsNotEmpty()
@@ -119,13 +118,13 @@ export class RobotUpdateDto {
   name?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @Transform(trim)
   @IsGeweUrl()
   baseUrl?: string;
 
   @ApiPropertyOptional({ writeOnly: true, description: 'A new token (the client is rebuilt)' })
-  @IsOptional()
+  @Optional()
   @Transform(trim)
   @IsString()
   @IsNotEmpty()
@@ -137,26 +136,26 @@ export class RobotUpdateDto {
     nullable: true,
     description: 'null forgets the device (next login creates one)',
   })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
+  @Optional()
+  @Nullable()
   @Transform(trim)
   @Matches(APP_ID, { message: 'appId must be 1-100 letters, digits, _ or -' })
   appId?: string | null;
 
   @ApiPropertyOptional({ type: String, nullable: true })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
+  @Optional()
+  @Nullable()
   @Transform(trim)
   @IsGeweUrl({ allowEmpty: true })
   downloadUrl?: string | null;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   isGewe?: boolean;
 
   @ApiPropertyOptional({ type: RobotConfigDto, description: 'Replaces the whole config object' })
-  @IsOptional()
+  @Optional()
   @IsObject()
   @ValidateNested()
   @Type(() => RobotConfigDto)
@@ -165,7 +164,7 @@ export class RobotUpdateDto {
 
 export class RobotVerifyQueryDto {
   @ApiPropertyOptional({ default: true, description: 'Check the token with Gewe before saving' })
-  @IsOptional()
+  @Optional()
   @Transform(({ value }: { value: unknown }) =>
     value === 'false' || value === '0' ? false : value === 'true' || value === '1' ? true : value,
   )
@@ -175,12 +174,12 @@ export class RobotVerifyQueryDto {
 
 export class RobotListQueryDto extends PaginationQueryDto {
   @ApiPropertyOptional({ enum: ROBOT_STATUSES })
-  @IsOptional()
+  @Optional()
   @IsIn(ROBOT_STATUSES, { message: `status must be one of ${ROBOT_STATUSES.join(', ')}` })
   status?: RobotStatus;
 
   @ApiPropertyOptional({ description: 'Part of the name, appId, wxid or nickname' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(100)
   search?: string;

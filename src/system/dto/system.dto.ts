@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsDate, IsIn, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsDate, IsIn, IsObject, IsString, Matches, MaxLength } from 'class-validator';
+import { Optional } from '../../common/validation';
 import { LOG_LEVEL_ALIASES, LOG_LEVELS } from '../../config/config-schema';
 import type { LogLevel } from '../../config/config-schema';
 import { PaginationQueryDto } from '../../common/dto/pagination.dto';
@@ -65,30 +66,30 @@ export class HealthResponseDto {
 
 export class LogQueryDto extends PaginationQueryDto {
   @ApiPropertyOptional({ enum: LOG_LEVELS, description: 'Lowest level to show (INFO, warning… accepted)' })
-  @IsOptional()
+  @Optional()
   @Transform(toLevel)
   @IsIn(LOG_LEVELS, { message: `level must be one of ${ACCEPTED_LEVELS.join(', ')}` })
   level?: LogLevel;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Only lines at or after this time' })
-  @IsOptional()
+  @Optional()
   @Type(() => Date)
   @IsDate({ message: 'since must be an ISO 8601 date-time' })
   since?: Date;
 
   @ApiPropertyOptional({ description: 'Component that logged the line (e.g. AuthService)' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(100)
   source?: string;
 
   @ApiPropertyOptional({ description: 'Only lines of this request (X-Request-Id)' })
-  @IsOptional()
+  @Optional()
   @Matches(/^[\w.-]{1,64}$/, { message: 'requestId must be 1-64 letters, digits, or . _ -' })
   requestId?: string;
 
   @ApiPropertyOptional({ description: 'Only lines whose message or fields contain this text (case-insensitive)' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(200)
   q?: string;
