@@ -783,7 +783,10 @@ function noticeDetails(notice: Notice, r: Resolver, self: string | null): Detail
     return who.wxid === null && who.nickname !== null && YOU.test(who.nickname) ? { wxid: self, nickname: null } : who;
   };
   const actor = actorOf(notice.actor);
-  const subject = notice.subject === null ? [] : r.many(notice.subject, notice.single === true);
+  // "你通过扫描…加入群聊", "You joined …": the subject is the account itself.
+  const subject = (notice.subject === null ? [] : r.many(notice.subject, notice.single === true)).map((m) =>
+    m.wxid === null && m.nickname !== null && YOU.test(m.nickname) ? { wxid: self, nickname: null } : m,
+  );
   switch (notice.kind) {
     case 'group_removed':
       return { operatorNickname: actor.nickname };

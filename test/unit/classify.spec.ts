@@ -404,11 +404,22 @@ describe('classify: kinds beyond the samples', () => {
     expect(kinds('你已添加了甲，现在可以开始聊天了。')).toEqual(['system', {}]);
   });
 
-  it('keeps a join request waiting for approval as system, and one QR-code joiner whole', () => {
+  it('keeps a join request waiting for approval as system, and reads a QR-code joiner as one person', () => {
     const ev = (content: string): GeweEvent => classify(addMsg({ from: ROOM, to: BOT, type: 10000, content }), robot);
     const request = ev('"小红"想邀请"小李"加入群聊');
     expect([request.kind, request.text]).toEqual(['system', '"小红"想邀请"小李"加入群聊']);
     expect(ev('"Alice" wants to invite 2 friends to the group chat').kind).toBe('system');
+    // The account itself joining names it as "你" / "You".
+    expect(ev('你通过扫描"李四"分享的二维码加入群聊').details).toEqual({
+      joinedWxids: [BOT],
+      joinedNicknames: [],
+      inviterWxid: null,
+      inviterNickname: '李四',
+    });
+    expect(ev('You joined the group chat via the QR Code shared by "Li Si".').details).toMatchObject({
+      joinedWxids: [BOT],
+      inviterNickname: 'Li Si',
+    });
     // A QR code brings in one person: a "、" in the nickname does not make two.
     expect(ev('"卓桓、Zhuohuan"通过扫描"李佳芮"分享的二维码加入群聊').details).toEqual({
       joinedWxids: [],
