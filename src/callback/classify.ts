@@ -26,6 +26,8 @@ const ROOM = '@chatroom';
 const GROUP_PREFIX = /^([^\s:<>"'/]{1,128}):\n/;
 /** `@Name` + U+2005, the markup WeChat puts into text for each mention. */
 const MENTION_MARKUP = /@[^@\u2005\n]{1,64}\u2005/g;
+/** A mention that ends the message: WeChat trims the U+2005 after it ("@robot" alone, or "… @robot"). */
+const TRAILING_MENTION = /@[^@\u2005\n]{1,64}$/;
 
 const TYPE_NAMES: Record<string, string> = {
   addmsg: 'AddMsg',
@@ -245,7 +247,7 @@ function addMsg(ev: GeweEvent, data: Rec): void {
   switch (ev.msgType) {
     case 1:
       ev.kind = 'text';
-      ev.text = content === null ? null : content.replace(MENTION_MARKUP, '').trim();
+      ev.text = content === null ? null : withoutMentions(content, mentions.length);
       return;
     case 3:
       return setKind(ev, 'image', imageDetails(content, inline));
@@ -286,6 +288,20 @@ function you(ev: GeweEvent): string | null {
 function setKind(ev: GeweEvent, kind: EventKind, details: Details): void {
   ev.kind = kind;
   ev.details = details;
+}
+
+/**
+ * The text without its mention markup. A mention at the very end has no U+2005 after it; it is taken off only when
+ * MsgSource lists more mentions than the markup accounts for, so an "@" the writer typed stays.
+ */
+function withoutMentions(content: string, mentionCount: number): string {
+  let marked = 0;
+  let text = content.replace(MENTION_MARKUP, () => {
+    marked++;
+    return '';
+  });
+  if (mentionCount > marked) text = text.trimEnd().replace(TRAILING_MENTION, '');
+  return text.trim();
 }
 
 function parseMentions(msgSource: string | null): string[] {
@@ -414,8 +430,13 @@ function appMessage(ev: GeweEvent, content: string | null): void {
     case 5:
       if (title === GROUP_INVITE_TITLE || (url?.includes('addchatroombyinvite') ?? false)) {
         const des = xmlText(app, 'des');
-        const inviter = des !== null && des.includes('邀请') ? (quotedParts(des)[0] ?? null) : null;
-        return setKind(ev, 'group_invite', { title, description: des, url, inviterNickname: nonEmpty(inviter) });
+        // "A"邀请你加入群聊"B"，进入可查看详情。 / "A" invited you to join the group chat "B". …
+        const notice = des === null ? null : readNotice(des);
+        const inviter =
+          notice?.kind === 'group_invited' && notice.actor !== null && notice.actor !== 'self'
+            ? plainResolver.one(notice.actor.seg).nickname
+            : null;
+        return setKind(ev, 'group_invite', { title, description: des, url, inviterNickname: inviter });
       }
       return setKind(ev, 'link', linkDetails(app));
     case 6:
@@ -450,8 +471,7 @@ function appMessage(ev: GeweEvent, content: string | null): void {
       return setKind(ev, 'quote', {
         quotedMsgId: xmlText(ref, 'svrid'),
         quotedType: xmlText(ref, 'type'),
-        quotedSender: xmlText(ref, 'fromusr'),
-        quotedChat: xmlText(ref, 'chatusr'),
+        ...quotedAuthor(ev, xmlText(ref, 'fromusr'), xmlText(ref, 'chatusr')),
         quotedDisplayName: xmlText(ref, 'displayname'),
         quotedContent: xmlText(ref, 'content'),
       });
@@ -487,6 +507,19 @@ function appMessage(ev: GeweEvent, content: string | null): void {
   }
 }
 
+/**
+ * Who wrote a quoted message, and in which chat. In a group `<fromusr>` is the room and `<chatusr>` the member who
+ * wrote it; in a private chat `<fromusr>` is the writer. A room id is never the sender: a reply to it would go to the
+ * whole group, so a group quote without a member id has no sender (null).
+ */
+function quotedAuthor(ev: GeweEvent, fromUsr: string | null, chatUsr: string | null): Details {
+  const person = (id: string | null): string | null => (id !== null && !isRoom(id) ? id : null);
+  const room = isRoom(fromUsr) ? fromUsr : isRoom(chatUsr) ? chatUsr : null;
+  return ev.isGroup
+    ? { quotedSender: person(chatUsr) ?? person(fromUsr), quotedChat: room ?? ev.chatId }
+    : { quotedSender: person(fromUsr) ?? person(chatUsr), quotedChat: ev.chatId ?? chatUsr ?? fromUsr };
+}
+
 function linkDetails(app: XmlView | null): Details {
   return {
     title: xmlText(app, 'title'),
@@ -518,9 +551,12 @@ function queryParam(url: string | null, key: string): string | null {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// MsgType 10000: plain-text notices (Chinese sentences; names in quotes)
+// Group notices: one reading of the sentence for 10000 texts, 10002 templates and other 10002 sysmsgs
 
 const QUOTED = /"([^"]*)"|“([^”]*)”|「([^」]*)」/g;
+const PLACEHOLDER = /\$([A-Za-z0-9_]+)\$/g;
+/** Stands in for the characters of a name while keywords are looked for (same length, so positions still match). */
+const FILL = '\u0001';
 
 /** The quoted parts of a sentence, in order (straight, curly and corner quotes). */
 function quotedParts(sentence: string): string[] {
@@ -529,9 +565,11 @@ function quotedParts(sentence: string): string[] {
   return out;
 }
 
-/** The sentence with every quoted part emptied, so names cannot look like keywords. */
-function skeleton(sentence: string): string {
-  return sentence.replace(QUOTED, '""');
+/** The sentence with every quoted name and `$placeholder$` blanked out (same length), so names never read as keywords. */
+function mask(sentence: string): string {
+  return sentence
+    .replace(QUOTED, (whole) => whole[0] + FILL.repeat(whole.length - 2) + whole[whole.length - 1])
+    .replace(PLACEHOLDER, (whole) => FILL.repeat(whole.length));
 }
 
 function names(list: string | undefined): string[] {
@@ -542,69 +580,251 @@ function names(list: string | undefined): string[] {
     .filter((s) => s !== '');
 }
 
+type NoticeKind =
+  | 'group_removed'
+  | 'group_kick'
+  | 'group_dismiss'
+  | 'group_rename'
+  | 'group_owner_change'
+  | 'group_invited'
+  | 'group_join';
+
+/** Who a notice names as the one acting: nobody, the account itself ("你", "You"), or whoever a part of it names. */
+type Actor = null | 'self' | { seg: string };
+
+/**
+ * What a notice says, as parts of its sentence: `actor` (operator, inviter, new owner) and `subject` (the kicked or
+ * joined members, or the new group name). `single`: the subject is one person even if the name holds a "、".
+ */
+interface Notice {
+  kind: NoticeKind;
+  actor: Actor;
+  subject: string | null;
+  single?: boolean;
+}
+
+/** A keyword's span in the masked sentence, searching from `from`. The patterns are plain alternations (linear). */
+function find(masked: string, re: RegExp, from = 0): { start: number; end: number } | null {
+  const hit = re.exec(from === 0 ? masked : masked.slice(from));
+  return hit ? { start: from + hit.index, end: from + hit.index + hit[0].length } : null;
+}
+
+/** Join requests waiting for approval ("想邀请", "申请") are not joins. */
+const ZH_REQUEST = /想邀请|想通过|申请/;
+
+function readChinese(s: string, m: string): Notice | null {
+  const byMe = m.trimStart().startsWith('你');
+  const seg = (from: number, to?: number): Actor => ({ seg: s.slice(from, to) });
+
+  const rename = m.indexOf('修改群名为');
+  if (rename >= 0) return { kind: 'group_rename', actor: byMe ? 'self' : seg(0, rename), subject: s.slice(rename + 5) };
+  const byWhom = m.indexOf('你被');
+  if (byWhom >= 0 && m.includes('移出群聊', byWhom)) {
+    return { kind: 'group_removed', actor: seg(byWhom + 2, m.indexOf('移出群聊', byWhom)), subject: null };
+  }
+  const kick = m.indexOf('移出了群聊');
+  if (kick >= 0) {
+    const by = m.lastIndexOf('将', kick);
+    if (byMe) return { kind: 'group_kick', actor: 'self', subject: s.slice(by >= 0 ? by + 1 : 1, kick) };
+    if (by >= 0) return { kind: 'group_kick', actor: seg(0, by), subject: s.slice(by + 1, kick) };
+    const passive = m.lastIndexOf('被', kick);
+    if (passive >= 0) return { kind: 'group_kick', actor: seg(passive + 1, kick), subject: s.slice(0, passive) };
+    return { kind: 'group_kick', actor: null, subject: s.slice(0, kick) };
+  }
+  const dismiss = m.indexOf('解散');
+  if (dismiss >= 0) return { kind: 'group_dismiss', actor: byMe ? 'self' : seg(0, dismiss), subject: null };
+  const owner = m.indexOf('成为新群主');
+  if (owner >= 0) return { kind: 'group_owner_change', actor: byMe ? 'self' : seg(0, owner), subject: null };
+  const invitedYou = m.indexOf('邀请你');
+  if (invitedYou >= 0 && m.includes('加入', invitedYou)) {
+    return { kind: 'group_invited', actor: seg(0, invitedYou), subject: null };
+  }
+  let join = m.indexOf('加入了群聊');
+  if (join < 0) join = m.indexOf('加入群聊');
+  if (join < 0 || ZH_REQUEST.test(m)) return null;
+  const scan = m.indexOf('通过扫描');
+  if (scan >= 0 && scan < join) {
+    // "X"通过扫描"Y"分享的二维码加入群聊 / "X"通过扫描你分享的二维码加入群聊
+    const share = m.indexOf('分享', scan);
+    const actor: Actor = m.startsWith('你', scan + 4) ? 'self' : seg(scan + 4, share > scan ? share : join);
+    return { kind: 'group_join', actor, subject: s.slice(0, scan), single: true };
+  }
+  const invite = m.indexOf('邀请');
+  if (invite >= 0 && invite < join) {
+    return { kind: 'group_join', actor: byMe ? 'self' : seg(0, invite), subject: s.slice(invite + 2, join) };
+  }
+  return { kind: 'group_join', actor: null, subject: s.slice(0, join) };
+}
+
+/** The English forms of the same notices (an English-language WeChat). Names may come quoted or bare. */
+const EN = {
+  rename: /\b(?:changed|modified|set) the group(?: chat)? name to\b|\brenamed the group(?: chat)?(?: to)?\b/i,
+  youWereRemoved: /\byou(?: were| have been|'ve been) removed from the group(?: chat)?(?: by\b)?/i,
+  removedYou: /\bremoved you from the group\b/i,
+  removed: /\bremoved\b/i,
+  fromGroup: /\bfrom the group\b/i,
+  dismiss: /\b(?:disbanded|dismissed|dissolved) (?:the|this) group\b/i,
+  owner:
+    /\b(?:is|are) now the (?:new )?group owner\b|\b(?:has|have) become the (?:new )?group owner\b|\bbecame the (?:new )?group owner\b|\b(?:is|are) the new group owner\b/i,
+  invitedYou: /\binvited you\b/i,
+  request: /\bwants? to\b|\brequest(?:s|ed)?\b|\bappl(?:y|ies|ied)\b/i,
+  joined: /\bjoined (?:the )?group(?: chat)?\b|\bjoined the chat\b/i,
+  qrCode: /\bQR code\b/i,
+  yourCode: /\byou shared\b|\byour (?:shared )?QR code\b|\bshared by you\b/i,
+  sharedBy: /\bshared by\b/i,
+  invited: /\binvited\b/i,
+  toGroup: /\bto (?:join )?(?:the|this|a|your) group(?: chat)?\b|\bto join\b/i,
+  byMe: /^\s*you\b/i,
+};
+
+function readEnglish(s: string, m: string): Notice | null {
+  const byMe = EN.byMe.test(m);
+  const before = (at: number): Actor => (byMe ? 'self' : { seg: s.slice(0, at) });
+  let hit = find(m, EN.rename);
+  if (hit) return { kind: 'group_rename', actor: before(hit.start), subject: s.slice(hit.end) };
+  if ((hit = find(m, EN.youWereRemoved)))
+    return { kind: 'group_removed', actor: { seg: s.slice(hit.end) }, subject: null };
+  if ((hit = find(m, EN.removedYou)))
+    return { kind: 'group_removed', actor: { seg: s.slice(0, hit.start) }, subject: null };
+  const removed = find(m, EN.removed);
+  const fromGroup = removed && find(m, EN.fromGroup, removed.end);
+  if (removed && fromGroup) {
+    return { kind: 'group_kick', actor: before(removed.start), subject: s.slice(removed.end, fromGroup.start) };
+  }
+  if ((hit = find(m, EN.dismiss))) return { kind: 'group_dismiss', actor: before(hit.start), subject: null };
+  if ((hit = find(m, EN.owner))) return { kind: 'group_owner_change', actor: before(hit.start), subject: null };
+  if ((hit = find(m, EN.invitedYou)))
+    return { kind: 'group_invited', actor: { seg: s.slice(0, hit.start) }, subject: null };
+  if (EN.request.test(m)) return null;
+  const joined = find(m, EN.joined);
+  if (joined && EN.qrCode.test(m)) {
+    // "X" joined the group chat via the QR Code shared by "Y". / "X" joined group chat via the QR code you shared.
+    const by = find(m, EN.sharedBy, joined.end);
+    const actor: Actor = find(m, EN.yourCode, joined.end) ? 'self' : by ? { seg: s.slice(by.end) } : null;
+    return { kind: 'group_join', actor, subject: s.slice(0, joined.start), single: true };
+  }
+  const invited = find(m, EN.invited);
+  const toGroup = invited && find(m, EN.toGroup, invited.end);
+  if (invited && toGroup) {
+    return { kind: 'group_join', actor: before(invited.start), subject: s.slice(invited.end, toGroup.start) };
+  }
+  if (joined) return { kind: 'group_join', actor: null, subject: s.slice(0, joined.start) };
+  return null;
+}
+
+/** What a group notice says, in Chinese or English; null when it is not one of the group notices. */
+function readNotice(sentence: string): Notice | null {
+  const masked = mask(sentence);
+  return readChinese(sentence, masked) ?? readEnglish(sentence, masked);
+}
+
+interface Member {
+  wxid: string | null;
+  nickname: string | null;
+}
+
+const NOBODY: Member = { wxid: null, nickname: null };
+
+/** A bare (unquoted) name with the words around it in English notices removed ("The group owner X has"). */
+function bareName(part: string): string {
+  return part
+    .trim()
+    .replace(/^(?:the\s+)?group\s+owner\s+|^群主/i, '')
+    .replace(/\s+(?:has|have|had)$/i, '')
+    .replace(/[.。!！,，]+$/, '')
+    .trim();
+}
+
+/** The names a part of a sentence gives: its quoted names, else the bare text (a list split at 、 , and "and"). */
+function partNames(part: string, single: boolean): string[] {
+  const quoted = quotedParts(part);
+  if (quoted.length > 0) {
+    const first = nonEmpty(quoted[0]);
+    return single ? (first === null ? [] : [first]) : quoted.flatMap(names);
+  }
+  const bare = bareName(part);
+  if (bare === '') return [];
+  if (single) return [bare];
+  return bare
+    .split(/、|,\s*|\s+and\s+/)
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+}
+
+/** Turns the parts of a notice into members: from names in the text, or from a template's link list. */
+interface Resolver {
+  one(part: string): Member;
+  many(part: string, single: boolean): Member[];
+  newName(after: string): string | null;
+}
+
+const plainResolver: Resolver = {
+  one: (part) => ({ wxid: null, nickname: partNames(part, true)[0] ?? null }),
+  many: (part, single) => partNames(part, single).map((nickname) => ({ wxid: null, nickname })),
+  newName: (after) => nonEmpty(quotedParts(after)[0] ?? after.replace(/^\s*["“「]|["”」]\s*$/g, '')),
+};
+
+const YOU = /^(?:you|你)$/i;
+
+function wxids(members: Member[]): string[] {
+  return members.map((m) => m.wxid).filter((w): w is string => w !== null);
+}
+
+function nicknames(members: Member[]): string[] {
+  return members.map((m) => m.nickname).filter((n): n is string => n !== null);
+}
+
+/** The event kind and details a notice stands for (the same keys whichever language or form it came in). */
+function noticeDetails(notice: Notice, r: Resolver, self: string | null): Details {
+  const actorOf = (actor: Actor): Member => {
+    if (actor === null) return NOBODY;
+    if (actor === 'self') return { wxid: self, nickname: null };
+    const who = r.one(actor.seg);
+    return who.wxid === null && who.nickname !== null && YOU.test(who.nickname) ? { wxid: self, nickname: null } : who;
+  };
+  const actor = actorOf(notice.actor);
+  // "你通过扫描…加入群聊", "You joined …": the subject is the account itself.
+  const subject = (notice.subject === null ? [] : r.many(notice.subject, notice.single === true)).map((m) =>
+    m.wxid === null && m.nickname !== null && YOU.test(m.nickname) ? { wxid: self, nickname: null } : m,
+  );
+  switch (notice.kind) {
+    case 'group_removed':
+      return { operatorNickname: actor.nickname };
+    case 'group_kick':
+      return {
+        kickedWxids: wxids(subject),
+        kickedNicknames: nicknames(subject),
+        operatorWxid: actor.wxid,
+        operatorNickname: actor.nickname,
+      };
+    case 'group_dismiss':
+      return { operatorWxid: actor.wxid, operatorNickname: actor.nickname };
+    case 'group_rename':
+      return { newName: notice.subject === null ? null : r.newName(notice.subject) };
+    case 'group_owner_change':
+      return { newOwnerWxid: actor.wxid, newOwnerNickname: actor.nickname };
+    case 'group_invited':
+      return { inviterWxid: actor.wxid, inviterNickname: actor.nickname };
+    case 'group_join':
+      return {
+        joinedWxids: wxids(subject),
+        joinedNicknames: nicknames(subject),
+        inviterWxid: actor.wxid,
+        inviterNickname: actor.nickname,
+      };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// MsgType 10000: plain-text notices (names in quotes, or bare in English)
+
 function plainNotice(ev: GeweEvent, content: string | null): void {
   const sentence = nonEmpty(content);
   ev.text = sentence;
   ev.kind = 'system';
   if (sentence === null) return;
-  const sk = skeleton(sentence);
-  const q = quotedParts(sentence);
-  const self = you(ev);
-  const byMe = sk.startsWith('你');
-
-  if (sk.includes('你被') && sk.includes('移出群聊')) {
-    return setKind(ev, 'group_removed', { operatorNickname: nonEmpty(q[0]) });
-  }
-  if (sk.includes('移出了群聊')) {
-    return setKind(ev, 'group_kick', {
-      kickedWxids: [],
-      kickedNicknames: names(byMe ? q[0] : q[1]),
-      operatorWxid: byMe ? self : null,
-      operatorNickname: byMe ? null : nonEmpty(q[0]),
-    });
-  }
-  if (sk.includes('解散')) {
-    return setKind(ev, 'group_dismiss', {
-      operatorWxid: byMe ? self : null,
-      operatorNickname: byMe ? null : nonEmpty(q[0]),
-    });
-  }
-  if (sk.includes('修改群名为')) {
-    const after = sentence.slice(sentence.indexOf('修改群名为') + '修改群名为'.length);
-    const newName = quotedParts(after)[0] ?? after.replace(/^["“「]|["”」]$/g, '');
-    return setKind(ev, 'group_rename', { newName: nonEmpty(newName) });
-  }
-  if (sk.includes('成为新群主')) {
-    return setKind(ev, 'group_owner_change', {
-      newOwnerWxid: byMe ? self : null,
-      newOwnerNickname: byMe ? null : nonEmpty(q[0]),
-    });
-  }
-  if (sk.includes('邀请你') && sk.includes('加入')) {
-    return setKind(ev, 'group_invited', { inviterWxid: null, inviterNickname: nonEmpty(q[0]) });
-  }
-  if (sk.includes('加入群聊') || sk.includes('加入了群聊')) {
-    let joined: string | undefined;
-    let inviterNickname: string | null = null;
-    let inviterWxid: string | null = null;
-    if (sk.includes('通过扫描')) {
-      // "X"通过扫描"Y"分享的二维码加入群聊 / "X"通过扫描你分享的二维码加入群聊
-      joined = q[0];
-      if (sk.includes('通过扫描你')) inviterWxid = self;
-      else inviterNickname = nonEmpty(q[1]);
-    } else if (sk.includes('邀请')) {
-      if (byMe) {
-        inviterWxid = self;
-        joined = q[0];
-      } else {
-        inviterNickname = nonEmpty(q[0]);
-        joined = q[1];
-      }
-    } else {
-      joined = q[0];
-    }
-    return setKind(ev, 'group_join', { joinedWxids: [], joinedNicknames: names(joined), inviterWxid, inviterNickname });
-  }
+  const notice = readNotice(sentence);
+  if (notice) setKind(ev, notice.kind, noticeDetails(notice, plainResolver, you(ev)));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -616,8 +836,8 @@ function systemMessage(ev: GeweEvent, content: string | null): void {
   ev.kind = 'system';
   const sys = xmlAt(root(content), 'sysmsg');
   if (!sys) return;
-  const type =
-    nonEmpty(sys.attr('type'))?.toLowerCase() ?? SYSMSG_CHILDREN.find((child) => sys.get(child) !== null) ?? null;
+  const typeAttr = nonEmpty(sys.attr('type'));
+  const type = typeAttr?.toLowerCase() ?? SYSMSG_CHILDREN.find((child) => sys.get(child) !== null) ?? null;
 
   switch (type) {
     case 'revokemsg': {
@@ -659,106 +879,133 @@ function systemMessage(ev: GeweEvent, content: string | null): void {
       });
     }
     case 'sysmsgtemplate':
-      return templateMessage(ev, xmlAt(sys, 'sysmsgtemplate', 'content_template'));
+      return templateMessage(ev, xmlAt(sys, 'sysmsgtemplate', 'content_template'), 'sysmsgtemplate');
     default:
-      return;
+      return otherSysmsg(ev, sys, typeAttr ?? type);
   }
 }
 
-interface Member {
-  wxid: string | null;
-  nickname: string | null;
+interface Link {
+  members: Member[];
+  plain: string | null;
+  separator: string;
 }
 
 /** `<link_list><link name=…>`: the members (or plain text) each `$placeholder$` stands for. */
-function templateLinks(tmpl: XmlView | null): Map<string, { members: Member[]; plain: string | null }> {
-  const links = new Map<string, { members: Member[]; plain: string | null }>();
+function templateLinks(tmpl: XmlView | null): Map<string, Link> {
+  const links = new Map<string, Link>();
   for (const link of xmlAt(tmpl, 'link_list')?.all('link') ?? []) {
     const linkName = nonEmpty(link.attr('name'));
     if (linkName === null || links.has(linkName)) continue;
-    const members = (xmlAt(link, 'memberlist')?.all('member') ?? []).map((m) => ({
-      wxid: xmlText(m, 'username'),
-      nickname: xmlText(m, 'nickname'),
-    }));
-    links.set(linkName, { members, plain: xmlText(link, 'plain') ?? xmlText(link, 'title') });
+    links.set(linkName, {
+      members: memberList(xmlAt(link, 'memberlist')),
+      plain: xmlText(link, 'plain') ?? xmlText(link, 'title'),
+      separator: nonEmpty(xmlAt(link, 'separator')?.text()) ?? '、',
+    });
   }
   return links;
 }
 
 function placeholders(template: string): string[] {
-  return [...template.matchAll(/\$([A-Za-z0-9_]+)\$/g)].map((m) => m[1] ?? '');
+  return [...template.matchAll(PLACEHOLDER)].map((m) => m[1] ?? '');
 }
 
-function templateMessage(ev: GeweEvent, tmpl: XmlView | null): void {
+/** The template as a person reads it: each `$placeholder$` replaced by its names (unknown ones left as they are). */
+function fillTemplate(template: string, links: Map<string, Link>): string {
+  return template.replace(PLACEHOLDER, (whole, key: string) => {
+    const link = links.get(key);
+    if (!link) return whole;
+    const who = nicknames(link.members);
+    // The separator is read trimmed: an English list's ", " comes back as ",".
+    return who.length > 0 ? who.join(link.separator === ',' ? ', ' : link.separator) : (link.plain ?? '');
+  });
+}
+
+function templateResolver(links: Map<string, Link>, kicked: boolean): Resolver {
+  const members = (part: string): Member[] => placeholders(part).flatMap((p) => links.get(p)?.members ?? []);
+  return {
+    one: (part) => (placeholders(part).length > 0 ? (members(part)[0] ?? NOBODY) : plainResolver.one(part)),
+    many: (part, single) => {
+      // The kicked member has a link of its own in WeChat's kick template, wherever the sentence puts it.
+      if (kicked && links.has('kickoutname')) return links.get('kickoutname')?.members ?? [];
+      return placeholders(part).length > 0 ? members(part) : plainResolver.many(part, single);
+    },
+    newName: (after) => {
+      const quoted = quotedParts(after)[0] ?? after;
+      const placeholder = placeholders(quoted)[0];
+      if (placeholder === undefined) return nonEmpty(quoted.replace(/^\s*["“「]|["”」]\s*$/g, ''));
+      const link = links.get(placeholder);
+      return link?.plain ?? link?.members[0]?.nickname ?? null;
+    },
+  };
+}
+
+function templateMessage(ev: GeweEvent, tmpl: XmlView | null, sysmsgType: string): void {
   const template = xmlText(tmpl, 'template');
   if (template === null) return;
   const links = templateLinks(tmpl);
-  const members = (placeholder: string | undefined): Member[] =>
-    placeholder === undefined ? [] : (links.get(placeholder)?.members ?? []);
-  const first = (placeholder: string | undefined): Member => members(placeholder)[0] ?? { wxid: null, nickname: null };
-  /** The placeholders written before and after a keyword. */
-  const around = (keyword: string): { before: string[]; after: string[] } => {
-    const at = template.indexOf(keyword);
-    return at < 0
-      ? { before: [], after: placeholders(template) }
-      : { before: placeholders(template.slice(0, at)), after: placeholders(template.slice(at + keyword.length)) };
-  };
-  const self = you(ev);
-  const byMe = template.trim().startsWith('你');
+  ev.text = nonEmpty(fillTemplate(template, links));
+  const notice = readNotice(template);
+  if (notice) {
+    const r = templateResolver(links, notice.kind === 'group_kick');
+    return setKind(ev, notice.kind, noticeDetails(notice, r, you(ev)));
+  }
+  const members = [...links.values()].flatMap((l) => l.members);
+  setKind(ev, 'system', { sysmsgType, members });
+}
 
-  if (template.includes('邀请你') && template.includes('加入')) {
-    const inviter = first(around('邀请你').before[0]);
-    return setKind(ev, 'group_invited', { inviterWxid: inviter.wxid, inviterNickname: inviter.nickname });
+/** The members a `<memberlist>` names: `<member>` entries, and bare `<username>` entries (delchatroommember). */
+function memberList(list: XmlView | null): Member[] {
+  if (!list) return [];
+  const out: Member[] = list.all('member').map((m) => ({
+    wxid: xmlText(m, 'username'),
+    nickname: xmlText(m, 'nickname') ?? xmlText(m, 'displayname'),
+  }));
+  for (const u of list.all('username')) {
+    const wxid = nonEmpty(u.text());
+    if (wxid !== null) out.push({ wxid, nickname: null });
   }
-  if (template.includes('移出了群聊')) {
-    const { before } = around('移出了群聊');
-    const kickedName = links.has('kickoutname') ? 'kickoutname' : before[before.length - 1];
-    const kicked = members(kickedName);
-    const operator = byMe ? { wxid: self, nickname: null } : first(before.find((p) => p !== kickedName));
-    return setKind(ev, 'group_kick', {
-      kickedWxids: kicked.map((m) => m.wxid).filter((w): w is string => w !== null),
-      kickedNicknames: kicked.map((m) => m.nickname).filter((n): n is string => n !== null),
-      operatorWxid: operator.wxid,
-      operatorNickname: operator.nickname,
-    });
-  }
-  if (template.includes('解散')) {
-    const operator = byMe ? { wxid: self, nickname: null } : first(around('解散').before[0]);
-    return setKind(ev, 'group_dismiss', { operatorWxid: operator.wxid, operatorNickname: operator.nickname });
-  }
-  if (template.includes('成为新群主')) {
-    const owner = byMe ? { wxid: self, nickname: null } : first(around('成为新群主').before[0]);
-    return setKind(ev, 'group_owner_change', { newOwnerWxid: owner.wxid, newOwnerNickname: owner.nickname });
-  }
-  if (template.includes('修改群名为')) {
-    const after = template.slice(template.indexOf('修改群名为') + '修改群名为'.length);
-    const quoted = quotedParts(after)[0] ?? after;
-    const placeholder = placeholders(quoted)[0];
-    let newName: string | null = nonEmpty(quoted.replace(/^["“「]|["”」]$/g, ''));
-    if (placeholder !== undefined) {
-      const link = links.get(placeholder);
-      newName = link?.plain ?? link?.members[0]?.nickname ?? null;
+  return out;
+}
+
+/** A link's label WeChat writes after some notices ("  撤销", "  Revoke"): not part of the sentence. */
+const LINK_LABEL = /\s+(?:撤销|去确认|Revoke|Undo|Confirm)\s*$/i;
+
+/**
+ * A sysmsg type without a reading of its own (`delchatroommember`, `NewXmlChatRoomAccessVerifyApplication`,
+ * `functionmsg`…): its sentence and members are read where WeChat writes them, and the sentence is classified like
+ * a 10000 notice. Anything else stays `system`, with the sentence as its text.
+ */
+function otherSysmsg(ev: GeweEvent, sys: XmlView, sysmsgType: string | null): void {
+  const holder = (sysmsgType === null ? null : sys.get(sysmsgType)) ?? sys;
+  const tmpl = xmlAt(holder, 'content_template');
+  if (tmpl) return templateMessage(ev, tmpl, sysmsgType ?? 'sysmsgtemplate');
+
+  const raw = xmlText(holder, 'text') ?? xmlText(holder, 'plain') ?? xmlText(holder, 'content');
+  const sentence = raw === null ? null : nonEmpty(raw.replace(LINK_LABEL, ''));
+  const seen = new Set<string>();
+  const members = [
+    ...memberList(xmlAt(holder, 'memberlist')),
+    ...holder.all('link').flatMap((link) => memberList(xmlAt(link, 'memberlist'))),
+  ].filter((m) => {
+    const key = m.wxid ?? `~${m.nickname ?? ''}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  ev.text = sentence;
+
+  const notice = sentence === null ? null : readNotice(sentence);
+  if (notice) {
+    const details = noticeDetails(notice, plainResolver, you(ev));
+    // The member list names the people the notice is about (who joined, who was removed), with their wxids.
+    if (members.length > 0 && (notice.kind === 'group_join' || notice.kind === 'group_kick')) {
+      const prefix = notice.kind === 'group_join' ? 'joined' : 'kicked';
+      details[`${prefix}Wxids`] = wxids(members);
+      if ((details[`${prefix}Nicknames`] as string[]).length === 0) details[`${prefix}Nicknames`] = nicknames(members);
     }
-    return setKind(ev, 'group_rename', { newName });
+    return setKind(ev, notice.kind, details);
   }
-  if (template.includes('加入了群聊') || template.includes('加入群聊')) {
-    let joined: Member[];
-    let inviter: Member;
-    if (template.includes('通过扫描')) {
-      const all = placeholders(template);
-      joined = members(all[0]);
-      inviter = template.includes('通过扫描你') ? { wxid: self, nickname: null } : first(all[1]);
-    } else {
-      const { before, after } = around('邀请');
-      joined = members(after[0]);
-      const invited = template.includes('邀请');
-      inviter = invited && byMe ? { wxid: self, nickname: null } : first(invited ? before[0] : undefined);
-    }
-    return setKind(ev, 'group_join', {
-      joinedWxids: joined.map((m) => m.wxid).filter((w): w is string => w !== null),
-      joinedNicknames: joined.map((m) => m.nickname).filter((n): n is string => n !== null),
-      inviterWxid: inviter.wxid,
-      inviterNickname: inviter.nickname,
-    });
-  }
+  const inviter = xmlText(holder, 'link', 'inviterusername') ?? xmlText(holder, 'inviterusername');
+  setKind(ev, 'system', { sysmsgType, members, ...(inviter === null ? {} : { inviterWxid: inviter }) });
 }

@@ -81,7 +81,10 @@ export interface GeweEvent {
   mentionsAll: boolean;
   /** The robot is in `mentions`. */
   mentionsSelf: boolean;
-  /** Human text: for text (prefix and @-mention markup stripped), quote (the new text), system notices. */
+  /**
+   * Human text: for text (prefix and @-mention markup stripped, a trailing mention without U+2005 too), quote (the
+   * new text), group and system notices (the sentence; a template's placeholders filled in).
+   */
   text: string | null;
   /** Content with the group prefix removed (XML for media/app/system messages). */
   content: string | null;

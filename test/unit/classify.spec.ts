@@ -17,6 +17,20 @@ const FILE_IDS = FILE_TEXT.split(/"label"\s*:/)
   .slice(1)
   .map((chunk) => /"NewMsgId"\s*:\s*(-?\d+)/.exec(chunk)?.[1] ?? null);
 
+interface EdgeCase {
+  label: string;
+  note?: string;
+  payload: Record<string, unknown>;
+  /** Fields the event must have; `details` is compared whole unless `partialDetails`. */
+  expect: Partial<GeweEvent>;
+  partialDetails?: boolean;
+}
+
+/** Shapes the official samples lack, written from the protocol (group quotes, other sysmsgs, English notices…). */
+const EDGE_CASES = parseJsonBigSafe(
+  readFileSync(join(__dirname, '..', 'fake-gewe', 'edge-callbacks.json'), 'utf8'),
+) as EdgeCase[];
+
 const BOT = 'wxid_bot';
 const ROOM = '12345678901@chatroom';
 const robot: RobotRef = { id: 7, appId: 'wx_app', wxid: BOT };
@@ -160,6 +174,18 @@ describe('classify: the 31 official samples', () => {
   });
 });
 
+describe('classify: the edge-case corpus', () => {
+  it.each(EDGE_CASES.map((c) => [c.label, c] as const))('classifies %s', (_label, c) => {
+    const ev = classify(c.payload, robot);
+    const { details, ...rest } = c.expect;
+    expect(ev).toMatchObject(rest);
+    if (details !== undefined) {
+      if (c.partialDetails) expect(ev.details).toMatchObject(details);
+      else expect(ev.details).toEqual(details);
+    }
+  });
+});
+
 describe('classify: senders, chats and mentions', () => {
   it('takes a group sender with a custom id from the content prefix', () => {
     const ev = classify(addMsg({ from: ROOM, to: BOT, type: 1, content: 'zhangsan123:\n大家好' }), robot);
@@ -229,6 +255,16 @@ describe('classify: senders, chats and mentions', () => {
     expect(ev.mentionsAll).toBe(true);
     expect(ev.mentionsSelf).toBe(false);
     expect(ev.text).toBe('开会');
+  });
+
+  it('takes off a mention without U+2005 only when MsgSource lists more mentions than the markup shows', () => {
+    const text = (content: string, ids?: string): string | null =>
+      classify(addMsg({ from: ROOM, to: BOT, type: 1, content, msgSource: ids ? atList(ids) : undefined }), robot).text;
+    expect(text('wxid_alice:\n@Robot Helper  ', BOT)).toBe('');
+    expect(text('wxid_alice:\n谁知道？@小助手', BOT)).toBe('谁知道？');
+    // Every listed mention has its markup: an "@" the writer typed stays, and so does one without any mention.
+    expect(text('wxid_alice:\n@Bob\u2005mail me at x@y.com', 'wxid_bob')).toBe('mail me at x@y.com');
+    expect(text('wxid_alice:\nping @everyone')).toBe('ping @everyone');
   });
 
   it('reads an atuserlist written without CDATA', () => {
@@ -302,7 +338,7 @@ describe('classify: kinds beyond the samples', () => {
     expect(ev.kind).toBe('group_invite');
   });
 
-  it('reads the new text and the quoted id of a group quote', () => {
+  it('reads the new text and the quoted id of a group quote, even with the member in fromusr', () => {
     const content =
       'wxid_alice:\n<?xml version="1.0"?>\n<msg><appmsg appid="" sdkver="0"><title>同意 +1</title><type>57</type>' +
       '<refermsg><type>1</type><svrid>9223372036854775807</svrid><fromusr>wxid_bob</fromusr>' +
@@ -364,7 +400,38 @@ describe('classify: kinds beyond the samples', () => {
     expect(kinds('你修改群名为“解散吧”')).toEqual(['group_rename', { newName: '解散吧' }]);
     expect(kinds('你已成为新群主')).toEqual(['group_owner_change', { newOwnerWxid: BOT, newOwnerNickname: null }]);
     expect(kinds('"甲"邀请你加入了群聊')[0]).toBe('group_invited');
+    expect(kinds('你已解散该群聊')).toEqual(['group_dismiss', { operatorWxid: BOT, operatorNickname: null }]);
     expect(kinds('你已添加了甲，现在可以开始聊天了。')).toEqual(['system', {}]);
+  });
+
+  it('keeps a join request waiting for approval as system, and reads a QR-code joiner as one person', () => {
+    const ev = (content: string): GeweEvent => classify(addMsg({ from: ROOM, to: BOT, type: 10000, content }), robot);
+    const request = ev('"小红"想邀请"小李"加入群聊');
+    expect([request.kind, request.text]).toEqual(['system', '"小红"想邀请"小李"加入群聊']);
+    expect(ev('"Alice" wants to invite 2 friends to the group chat').kind).toBe('system');
+    // The account itself joining names it as "你" / "You".
+    expect(ev('你通过扫描"李四"分享的二维码加入群聊').details).toEqual({
+      joinedWxids: [BOT],
+      joinedNicknames: [],
+      inviterWxid: null,
+      inviterNickname: '李四',
+    });
+    expect(ev('You joined the group chat via the QR Code shared by "Li Si".').details).toMatchObject({
+      joinedWxids: [BOT],
+      inviterNickname: 'Li Si',
+    });
+    // A QR code brings in one person: a "、" in the nickname does not make two.
+    expect(ev('"卓桓、Zhuohuan"通过扫描"李佳芮"分享的二维码加入群聊').details).toEqual({
+      joinedWxids: [],
+      joinedNicknames: ['卓桓、Zhuohuan'],
+      inviterWxid: null,
+      inviterNickname: '李佳芮',
+    });
+  });
+
+  it('gives a 10002 template notice its sentence as text, names filled in', () => {
+    const ev = classify(sample('踢出群聊通知').payload, robot);
+    expect(ev.text).toBe('你将"白开水加糖"移出了群聊');
   });
 
   it('reads a 10002 join template with the joined wxids and the inviter', () => {
@@ -398,11 +465,12 @@ describe('classify: kinds beyond the samples', () => {
     expect(ev.details).toEqual({ inviterWxid: 'wxid_inv', inviterNickname: '邀请人' });
   });
 
-  it('reads an unrecognised sysmsg as system', () => {
+  it('reads an unrecognised sysmsg without a sentence as system, naming its type', () => {
     const content = `${ROOM}:\n<sysmsg type="NewXmlChatRoomAccessVerifyApplication"><x>1</x></sysmsg>`;
     const ev = classify(addMsg({ from: ROOM, to: BOT, type: 10002, content }), robot);
     expect(ev.kind).toBe('system');
-    expect(ev.details).toEqual({});
+    expect(ev.text).toBeNull();
+    expect(ev.details).toEqual({ sysmsgType: 'NewXmlChatRoomAccessVerifyApplication', members: [] });
   });
 
   it('reads MsgType 51 as sync', () => {
