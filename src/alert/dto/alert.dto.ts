@@ -13,6 +13,7 @@ import {
   Min,
 } from 'class-validator';
 import { PaginationQueryDto } from '../../common/dto/pagination.dto';
+import { IsOutboundUrl } from '../../common/gewe-url.validator';
 import { CONFIG_SCHEMA } from '../../config/config-schema';
 import { ALERT_RULES, ALERT_STATES } from '../alert-rules';
 import type { AlertRule, AlertState } from '../alert-rules';
@@ -170,11 +171,15 @@ export class AlertConfigUpdateDto {
   @Max(MAX_MS)
   resolveAfterMs?: number | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, description: 'An http(s) URL, or empty for none' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'An http(s) URL, or empty for none; link-local and cloud-metadata addresses are refused',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(1000)
-  @Matches(/^(|https?:\/\/[^\s]+)$/i, { message: 'webhookUrl must be empty or an http(s) URL' })
+  @IsOutboundUrl({ allowEmpty: true })
   webhookUrl?: string | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, description: '******** keeps the current secret' })
