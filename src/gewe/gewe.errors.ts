@@ -80,3 +80,13 @@ export class GeweTransportError extends DomainError {
 
 export type GeweError = GeweApiError | GeweTransportError;
 export const isGeweError = (e: unknown): e is GeweError => e instanceof GeweApiError || e instanceof GeweTransportError;
+
+/**
+ * What a robot's live state (`reason`, `callbackError`, shown to every user) may say of a failed call: a transport
+ * error's generic message — its detail quotes whatever the host answered (a port scanner's banner), and goes to the
+ * log instead — and Gewe's own reason otherwise (e.g. 已达到最大客户端数量操作), which operators need.
+ */
+export function stateReason(err: unknown): string {
+  if (err instanceof GeweTransportError) return err.publicMessage ?? err.message;
+  return err instanceof Error ? err.message : String(err);
+}

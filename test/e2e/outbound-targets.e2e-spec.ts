@@ -165,6 +165,17 @@ describeE2E('outbound targets: tokens stay with their host, no link-local/metada
       .post('/api/robots', { name: 'probe', baseUrl: stranger.url, token: 'x', isGewe: false })
       .expect(502);
     expect(asAdmin.body.message).toMatch(/OpenSSH_9\.6 internal-banner/);
+    // nor through the robot's live state, which every user reads
+    const parked = (
+      await as(user)
+        .post('/api/robots?verify=false', { name: 'parked', baseUrl: stranger.url, token: 'x', isGewe: false })
+        .expect(201)
+    ).body as { id: number };
+    const login = await as(user).post(`/api/robots/${parked.id}/login`).expect(502);
+    expect(JSON.stringify(login.body)).not.toMatch(/OpenSSH|banner|HTTP 500/);
+    const state = (await as(user).get(`/api/robots/${parked.id}/status`).expect(200)).body;
+    expect(state.status).toBe('error');
+    expect(JSON.stringify(state)).not.toMatch(/OpenSSH|banner|HTTP 500/);
 
     const robot = (
       await as(user)
