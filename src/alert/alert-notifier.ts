@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
 import { INSTANCE_ID } from '../common/instance-id';
 import { PACKAGE } from '../common/package-info';
+import { outboundRequest } from '../net/outbound-http';
+import { LookupFunction, OutboundRefusedError } from '../net/outbound-url-policy';
 import { MessengerFactory } from '../messaging/messenger.factory';
 import { RobotService } from '../robot/robot.service';
 import type { AlertSettings } from './alert-settings';
@@ -46,9 +48,14 @@ export interface AlertWebhookBody {
 /** The most lines of alerts in one WeChat message; the rest is counted. */
 const WECHAT_MAX_LINES = 10;
 
-/** POSTs JSON to a URL with a timeout and retries with exponential backoff. */
+/**
+ * POSTs JSON to a URL with a timeout and retries with exponential backoff, through outboundRequest: a link-local or
+ * metadata address is refused (once, without retries), also when the host name resolves to one.
+ */
 @Injectable()
 export class WebhookPoster {
+  /** Replaces DNS resolution (tests); the outbound policy still applies to what it answers. */
+  resolve?: LookupFunction;
   /** Replaceable in tests. */
   sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
@@ -67,24 +74,26 @@ export class WebhookPoster {
     for (let attempt = 1; attempt <= o.attempts; attempt++) {
       let retry = true;
       try {
-        const res = await fetch(url, {
+        const res = await outboundRequest(url, {
           method: 'POST',
           headers,
           body,
           redirect: 'manual',
           signal: AbortSignal.timeout(o.timeoutMs),
+          resolve: this.resolve,
         });
-        await res.body?.cancel().catch(() => undefined);
+        res.body.destroy();
         if (res.status >= 200 && res.status < 300) return { ok: true, attempts: attempt };
         error = `HTTP ${res.status}`;
         // a 4xx other than 408/429 will not get better by asking again
         retry = res.status >= 500 || res.status === 408 || res.status === 429;
       } catch (err) {
-        const e = err as Error & { cause?: { code?: string } };
+        const e = err as Error & { code?: string };
+        if (err instanceof OutboundRefusedError) return { ok: false, attempts: attempt, error: e.message };
         error =
           e.name === 'TimeoutError' || e.name === 'AbortError'
             ? `no answer within ${o.timeoutMs} ms`
-            : `cannot reach it (${e.cause?.code ?? e.message})`;
+            : `cannot reach it (${e.code ?? e.message})`;
       }
       if (!retry) return { ok: false, attempts: attempt, error };
       if (attempt < o.attempts) await this.sleep(o.backoffMs * 2 ** (attempt - 1));

@@ -38,7 +38,7 @@ export class AuditInterceptor implements NestInterceptor {
             tap({
               next: (value) => this.write(spec, req, scope, 'ok', okStatus, value),
               error: (err: unknown) => {
-                const body = toErrorBody(err, req.id ?? '');
+                const body = toErrorBody(err, req.id ?? '', { detail: true });
                 const message = Array.isArray(body.message) ? body.message.join('; ') : body.message;
                 this.write(spec, req, scope, 'failed', body.statusCode, undefined, {
                   error: body.code ? `${body.code}: ${message}` : message,

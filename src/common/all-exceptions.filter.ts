@@ -14,10 +14,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
-    const req = ctx.getRequest<Request & { id?: string }>();
+    const req = ctx.getRequest<Request & { id?: string; user?: { isAdmin?: boolean; token?: unknown } }>();
     const res = ctx.getResponse<Response>();
     const requestId = String(req?.id ?? '');
-    const body = toErrorBody(exception, requestId);
+    // upstream detail (an error's message when it has a publicMessage) is for logged-in admins, not API tokens
+    const detail = req?.user?.isAdmin === true && !req.user.token;
+    const body = toErrorBody(exception, requestId, { detail });
 
     if (body.statusCode >= 500) this.logger.error({ err: exception, requestId }, 'Unhandled error');
     if (res.headersSent) return;
@@ -26,7 +28,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 }
 
-export function toErrorBody(exception: unknown, requestId: string): ErrorResponseDto {
+/**
+ * `detail`: the caller may see what another system answered (an admin); otherwise an error that has a publicMessage
+ * is told with it instead of its message.
+ */
+export function toErrorBody(exception: unknown, requestId: string, o: { detail?: boolean } = {}): ErrorResponseDto {
   const make = (statusCode: number, message: string | string[], code?: string): ErrorResponseDto => ({
     statusCode,
     error: STATUS_CODES[statusCode] ?? 'Error',
@@ -34,7 +40,12 @@ export function toErrorBody(exception: unknown, requestId: string): ErrorRespons
     requestId,
     ...(code ? { code } : {}),
   });
-  if (exception instanceof DomainError) return make(exception.status, exception.message, exception.code);
+  if (exception instanceof DomainError)
+    return make(
+      exception.status,
+      o.detail ? exception.message : (exception.publicMessage ?? exception.message),
+      exception.code,
+    );
   // body-parser errors arrive raw, or wrapped by the Express adapter with the original as `cause`.
   const parserError = bodyParserError(exception instanceof HttpException ? exception.cause : exception);
   if (parserError) return make(parserError.status, parserError.message, parserError.code);

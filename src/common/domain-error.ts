@@ -14,6 +14,18 @@ export class DomainError extends Error {
     super(message);
     this.name = 'DomainError';
   }
+
+  /**
+   * What a caller who may not see the detail is told instead of `message` (undefined: `message` is for everyone).
+   * Errors that carry text from another system (an upstream answer) set it, so that text reaches admins only.
+   */
+  publicMessage: string | undefined = undefined;
+
+  /** Sets publicMessage (see there) and returns the error, for `throw badRequest(…).withPublicMessage(…)`. */
+  withPublicMessage(message: string): this {
+    this.publicMessage = message;
+    return this;
+  }
 }
 
 export const notFound = (code: string, message: string) => new DomainError(code, message, HttpStatus.NOT_FOUND);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
+import { checkOutboundUrl, OutboundPolicy } from '../net/outbound-url-policy';
 import { AppConfigShape, CONFIG_SCHEMA, EXAMPLE_SECRET_KEY, Field, parseDuration, parseSize } from './config-schema';
 
 /** The typed, validated, frozen configuration. Injected with `@Inject(APP_CONFIG)`. */
@@ -92,6 +93,14 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     }
   }
 
+  if (!problems.length) {
+    const policy = { allowLinkLocal: out.backend.allow_link_local_targets === true };
+    for (const [section, fields] of Object.entries(CONFIG_SCHEMA))
+      for (const [key, field] of Object.entries(fields as Record<string, Field>)) {
+        const problem = outboundProblem(field, out[section][key], `${section}.${key}`, policy);
+        if (problem) problems.push(problem);
+      }
+  }
   if (problems.length) throw new ConfigError(problems);
   const config = out as unknown as AppConfig;
   if (config.backend.debug && !['trace', 'debug'].includes(config.logging.level))
@@ -166,6 +175,12 @@ function readEnvOverrides(env: NodeJS.ProcessEnv, problems: string[]): Raw {
 type Coerced = { value: unknown } | string;
 
 /** Checks one value against its field; env values arrive as strings and are converted first. */
+/** A URL field (`outbound`) the server would call at an address the policy refuses: the message, else null. */
+export function outboundProblem(field: Field, value: unknown, name: string, policy: OutboundPolicy): string | null {
+  if (field.kind !== 'string' || !field.outbound || typeof value !== 'string' || value === '') return null;
+  return checkOutboundUrl(value, name, policy);
+}
+
 export function coerce(field: Field, value: unknown, fromEnv: boolean): Coerced {
   switch (field.kind) {
     case 'string': {

@@ -21,6 +21,8 @@ export interface StringField extends FieldBase<string> {
   readonly minLength?: number;
   readonly pattern?: RegExp;
   readonly patternHint?: string;
+  /** A URL this server calls: refused at a link-local/metadata address unless backend.allow_link_local_targets. */
+  readonly outbound?: boolean;
 }
 export interface IntField extends FieldBase<number> {
   readonly kind: 'int';
@@ -151,6 +153,10 @@ export const CONFIG_SCHEMA = {
       'all: accept and process callbacks; webhook: only accept (enqueue); worker: only process. Split roles need queue_type = "advanced".',
     ),
     webhook_body_limit: size('2 MB', 1024, 'Largest callback body accepted by the webhook (larger → 413).'),
+    allow_link_local_targets: bool(
+      false,
+      'Let the server call link-local (169.254.0.0/16, fe80::/10), 0.0.0.0/8 and cloud-metadata addresses (169.254.169.254, fd00:ec2::254, 100.100.100.200, metadata.google.internal…) as a robot baseUrl/downloadUrl, media URL or alert webhook. Off: refused, also when a host name resolves to one. Loopback and private LAN are always allowed.',
+    ),
   },
   database: {
     type: oneOf(['sqlite', 'mysql'] as const, 'sqlite', 'Database engine.'),
@@ -211,10 +217,12 @@ export const CONFIG_SCHEMA = {
     base_url: str('http://127.0.0.1:2531/v2/api', 'Default Gewe API base URL for new robots.', {
       pattern: HTTP_URL,
       patternHint: URL_HINT,
+      outbound: true,
     }),
     download_url: str('', 'Default Gewe file download base URL (Gewechat); empty if not used.', {
       pattern: HTTP_URL_OR_EMPTY,
       patternHint: 'empty or ' + URL_HINT,
+      outbound: true,
     }),
     callback_url: str('', 'Public URL of this service\'s webhook, e.g. "http://your_domain_or_ip:5433/api/webhook".', {
       pattern: HTTP_URL_OR_EMPTY,
@@ -336,6 +344,7 @@ export const CONFIG_SCHEMA = {
     webhook_url: str('', 'Channel: POST each batch of alerts as JSON to this URL; empty for none (runtime setting).', {
       pattern: HTTP_URL_OR_EMPTY,
       patternHint: 'empty or ' + URL_HINT,
+      outbound: true,
     }),
     webhook_secret: str(
       '',

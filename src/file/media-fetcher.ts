@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { Readable } from 'node:stream';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
+import { outboundRequest, OutboundResponse } from '../net/outbound-http';
+import { LookupFunction, OutboundRefusedError } from '../net/outbound-url-policy';
 import { BlobStore, FileTooLargeError, StoredBlob } from './blob-store';
 
 /** A download that cannot succeed by trying again (too large, no download_url…): recorded as failed at once. */
@@ -32,6 +33,9 @@ export function resolveFileUrl(fileUrl: string, downloadUrl: string | null): str
 /** Fetches a media URL straight into the blob store, within download_timeout and max_size. */
 @Injectable()
 export class MediaFetcher {
+  /** Replaces DNS resolution (tests); the outbound policy still applies to what it answers. */
+  resolve?: LookupFunction;
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: BlobStore,
@@ -44,23 +48,25 @@ export class MediaFetcher {
     const combined = AbortSignal.any(signals);
     const where = redactUrl(url);
     try {
-      let res: Response;
+      let res: OutboundResponse;
       try {
-        res = await fetch(url, { signal: combined, redirect: 'follow' });
+        // every hop of a redirect is checked against the outbound policy, at connect time too
+        res = await outboundRequest(url, { signal: combined, redirect: 'follow', resolve: this.resolve });
       } catch (err) {
+        if (err instanceof OutboundRefusedError)
+          throw new PermanentDownloadError(`refused to download ${where}: ${err.message}`);
         throw describeFetchError(err, where, timeoutMs);
       }
-      if (!res.ok) {
-        await res.body?.cancel().catch(() => undefined);
+      if (res.status < 200 || res.status >= 300) {
+        res.body.destroy();
         throw new Error(`the download server answered HTTP ${res.status} for ${where}`);
       }
-      const declared = Number(res.headers.get('content-length') ?? NaN);
+      const declared = Number(res.headers['content-length'] ?? NaN);
       if (Number.isFinite(declared) && declared > maxSize) {
-        await res.body?.cancel().catch(() => undefined);
+        res.body.destroy();
         throw new FileTooLargeError(maxSize);
       }
-      if (!res.body) throw new Error(`the download server answered no body for ${where}`);
-      const body = Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
+      const body: Readable = res.body;
       try {
         const blob = await this.store.write(body, maxSize);
         if (blob.size === 0) throw new Error(`the download server answered an empty file for ${where}`);
@@ -81,6 +87,8 @@ function describeFetchError(err: unknown, where: string, timeoutMs: number): Err
   const e = err as Error & { cause?: { code?: string; message?: string } };
   if (e.name === 'TimeoutError') return new Error(`no complete answer from ${where} within ${timeoutMs} ms`);
   if (e.name === 'AbortError') return e;
+  const code = (e as { code?: unknown }).code; // a system error of the connection (ECONNREFUSED, ENOTFOUND…)
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return new Error(`cannot download ${where} (${code})`);
   if (e instanceof Error && e.message && !e.cause) return new Error(`downloading ${where} failed: ${e.message}`);
   return new Error(`cannot download ${where} (${e.cause?.code ?? e.cause?.message ?? e.message})`);
 }

@@ -21,3 +21,15 @@ export function checkGeweUrl(value: string, field = 'baseUrl'): string | null {
 export function joinUrl(base: string, path: string): string {
   return base.replace(/\/+$/, '') + '/' + path.replace(/^\/+/, '');
 }
+
+/**
+ * Whether two base URLs send to the same place: same scheme, host and port (the WHATWG origin, so 0x7f000001 and
+ * 127.0.0.1, or :80 and no port, are one). A token saved for one origin must not be sent to another.
+ */
+export function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+}

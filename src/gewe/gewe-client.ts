@@ -1,4 +1,6 @@
 import { parseJsonBigSafe, stringifyJson } from '../common/bigint-json';
+import { outboundRequest, OutboundResponse, readCapped } from '../net/outbound-http';
+import { LookupFunction, OutboundPolicy, OutboundRefusedError } from '../net/outbound-url-policy';
 import { checkGeweUrl, joinUrl } from './base-url';
 import { CallOptions, GeweCaller } from './gewe-caller';
 import { GeweApiError, GeweTransportError } from './gewe.errors';
@@ -19,6 +21,10 @@ export interface GeweClientOptions {
   maxResponseBytes: number;
   /** Told about every call (endpoint, duration, outcome) — never the body or the token. */
   onCall?: (event: GeweCallEvent) => void;
+  /** Which addresses may be called; defaults to the policy in force (backend.allow_link_local_targets). */
+  outboundPolicy?: OutboundPolicy;
+  /** Replaces DNS resolution (tests). */
+  resolve?: LookupFunction;
 }
 
 export interface GeweCallEvent {
@@ -37,7 +43,8 @@ interface Envelope {
 
 /**
  * A typed client for one robot on one Gewe endpoint. Every call is POST JSON with X-GEWE-TOKEN, an explicit timeout,
- * no redirects, a response size cap and a bigint-safe parse; success is `ret == 200` only.
+ * no redirects, a response size cap and a bigint-safe parse; success is `ret == 200` only. Calls go through
+ * outboundRequest, so a link-local or metadata address is refused even when a host name resolves to one.
  */
 export class GeweClient implements GeweCaller {
   readonly login: LoginApi;
@@ -102,24 +109,29 @@ export class GeweClient implements GeweCaller {
   private async post(endpoint: string, payload: Record<string, unknown>, timeoutMs: number): Promise<Envelope> {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (this.options.token) headers['x-gewe-token'] = this.options.token;
-    let res: Response;
+    const signal = AbortSignal.timeout(timeoutMs);
+    let res: OutboundResponse;
     try {
-      res = await fetch(joinUrl(this.options.baseUrl, endpoint), {
+      res = await outboundRequest(joinUrl(this.options.baseUrl, endpoint), {
         method: 'POST',
         headers,
         body: stringifyJson(payload),
         redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
+        signal,
+        policy: this.options.outboundPolicy,
+        resolve: this.options.resolve,
       });
     } catch (err) {
-      const e = err as Error & { cause?: { code?: string } };
+      const e = err as Error & { code?: string };
       if (e.name === 'TimeoutError' || e.name === 'AbortError')
         throw new GeweTransportError(endpoint, 'timeout', `no answer within ${timeoutMs} ms`);
-      const detail = this.redactToken(e.cause?.code ?? e.message);
+      if (e instanceof OutboundRefusedError)
+        throw new GeweTransportError(endpoint, 'refused', `refused to connect: ${e.message}`);
+      const detail = this.redactToken(e.code ?? e.message);
       throw new GeweTransportError(endpoint, 'unreachable', `cannot reach Gewe (${detail})`);
     }
     if (res.status >= 300 && res.status < 400) {
-      await res.body?.cancel();
+      res.body.destroy();
       throw new GeweTransportError(
         endpoint,
         'redirect',
@@ -128,7 +140,7 @@ export class GeweClient implements GeweCaller {
     }
     let text: string;
     try {
-      text = await readCapped(res, this.options.maxResponseBytes);
+      text = await readCapped(res.body, this.options.maxResponseBytes, () => new ResponseTooLarge());
     } catch (err) {
       if (err instanceof ResponseTooLarge)
         throw new GeweTransportError(
@@ -141,7 +153,8 @@ export class GeweClient implements GeweCaller {
         throw new GeweTransportError(endpoint, 'timeout', `no answer within ${timeoutMs} ms`);
       throw new GeweTransportError(endpoint, 'unreachable', `connection lost while reading (${e.message})`);
     }
-    if (!res.ok) throw new GeweTransportError(endpoint, 'http', `HTTP ${res.status}: ${text.slice(0, 200)}`);
+    if (res.status < 200 || res.status >= 300)
+      throw new GeweTransportError(endpoint, 'http', `HTTP ${res.status}: ${text.slice(0, 200)}`);
     let parsed: unknown;
     try {
       parsed = parseJsonBigSafe(text);
@@ -162,26 +175,3 @@ export class GeweClient implements GeweCaller {
 }
 
 class ResponseTooLarge extends Error {}
-
-async function readCapped(res: Response, max: number): Promise<string> {
-  const declared = Number(res.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > max) {
-    await res.body?.cancel();
-    throw new ResponseTooLarge();
-  }
-  if (!res.body) return '';
-  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > max) {
-      await reader.cancel();
-      throw new ResponseTooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}

@@ -3,6 +3,7 @@ import { INSTANCE_ID } from '../common/instance-id';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { GeweClientManager } from '../gewe/client-manager';
+import { stateReason } from '../gewe/gewe.errors';
 import { RobotEntity } from './robot.entity';
 import { RobotService } from './robot.service';
 import { RobotStateStore, RobotStatus } from './state/robot-state.store';
@@ -74,7 +75,7 @@ export class RobotHealthService implements OnApplicationBootstrap, OnModuleDestr
       online = await this.clients.forRobot(robot).login.checkOnline();
     } catch (err) {
       // Gewe itself is unwell: say so, but do not conclude anything about the account.
-      await this.store.update(robot.id, { reason: `Health check failed: ${(err as Error).message}` });
+      await this.store.update(robot.id, { reason: `Health check failed: ${stateReason(err)}` });
       return;
     }
     if (online) {

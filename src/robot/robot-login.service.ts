@@ -4,7 +4,7 @@ import { INSTANCE_ID } from '../common/instance-id';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { GeweClientManager } from '../gewe/client-manager';
-import { GeweApiError, isGeweError } from '../gewe/gewe.errors';
+import { GeweApiError, isGeweError, stateReason } from '../gewe/gewe.errors';
 import type { CheckLoginResult } from '../gewe/modules/login.api';
 import { RobotStatusResponseDto } from './dto/robot.dto';
 import { RobotEntity } from './robot.entity';
@@ -119,7 +119,7 @@ export class RobotLoginService implements OnApplicationBootstrap, OnModuleDestro
       if (isGeweError(err))
         await this.robots.applyState(robot.id, {
           status: 'error',
-          reason: err.message,
+          reason: stateReason(err),
           qrcodeUrl: null,
           qrImageBase64: null,
         });
@@ -195,7 +195,7 @@ export class RobotLoginService implements OnApplicationBootstrap, OnModuleDestro
         if (poller.failures >= MAX_POLL_FAILURES) {
           await this.robots.applyState(robotId, {
             status: 'error',
-            reason: (err as Error).message,
+            reason: stateReason(err),
             qrcodeUrl: null,
             qrImageBase64: null,
           });
@@ -252,8 +252,8 @@ export class RobotLoginService implements OnApplicationBootstrap, OnModuleDestro
         callbackRegistered = true;
       } catch (err) {
         callbackRegistered = false;
-        callbackError = (err as Error).message;
-        this.logger.warn({ robotId: robot.id, error: callbackError }, 'Registering the callback URL failed');
+        callbackError = stateReason(err);
+        this.logger.warn({ robotId: robot.id, error: (err as Error).message }, 'Registering the callback URL failed');
       }
     }
     await this.robots.saveAccount(robot.id, {
@@ -293,7 +293,7 @@ export class RobotLoginService implements OnApplicationBootstrap, OnModuleDestro
       try {
         await this.clients.forRobot(robot).login.setCallback(robot.token ?? '', callbackUrl);
       } catch (err) {
-        await this.store.update(robotId, { callbackRegistered: false, callbackError: (err as Error).message });
+        await this.store.update(robotId, { callbackRegistered: false, callbackError: stateReason(err) });
         throw err;
       }
       await this.robots.saveAccount(robotId, { callbackUrl });

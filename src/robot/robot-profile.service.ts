@@ -10,8 +10,11 @@ export class RobotProfileService {
     private readonly clients: GeweClientManager,
   ) {}
 
-  /** Reads the profile from Gewe and keeps the robot's nickname and avatar current. */
-  async profile(robotId: number): Promise<RobotProfileResponseDto> {
+  /**
+   * Reads the profile from Gewe and keeps the robot's nickname and avatar current. `raw` (all Gewe answered) only
+   * when `detail` (an admin): for anyone else it is {} — it is whatever the host at the robot's baseUrl sent.
+   */
+  async profile(robotId: number, detail: boolean): Promise<RobotProfileResponseDto> {
     const robot = await this.robots.entity(robotId);
     const p = await this.clients.forRobot(robot).personal.getProfile();
     const avatarUrl = p.bigHeadImgUrl || p.smallHeadImgUrl || null;
@@ -26,7 +29,7 @@ export class RobotProfileService {
       alias: p.alias ?? null,
       avatarUrl,
       signature: p.signature ?? null,
-      raw: { ...p },
+      raw: detail ? { ...p } : {},
     };
   }
 }

@@ -33,6 +33,9 @@ import { TokenScope } from '../auth/api-token.scopes';
 
 const robotId = new IdParamPipe('robot_id');
 
+/** What Gewe (whatever host a robot points at) answered is shown to logged-in admins only, as in error bodies. */
+const maySeeUpstreamDetail = (user: AuthUser) => user.isAdmin && !user.token;
+
 @ApiTags('robots')
 @ApiBearerAuth()
 @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such robot' })
@@ -158,7 +161,7 @@ export class RobotController {
   @ApiOperation({ summary: "The account's profile, live from Gewe" })
   @ApiOkResponse({ type: RobotProfileResponseDto })
   @ApiBadGatewayResponse({ type: ErrorResponseDto })
-  profile(@Param('robot_id', robotId) id: number): Promise<RobotProfileResponseDto> {
-    return this.profiles.profile(id);
+  profile(@Param('robot_id', robotId) id: number, @CurrentUser() user: AuthUser): Promise<RobotProfileResponseDto> {
+    return this.profiles.profile(id, maySeeUpstreamDetail(user));
   }
 }

@@ -7,7 +7,8 @@ import { Page } from '../common/dto/pagination.dto';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { GeweClientManager } from '../gewe/client-manager';
-import { GeweApiError } from '../gewe/gewe.errors';
+import { sameOrigin } from '../gewe/base-url';
+import { GeweApiError, GeweTransportError } from '../gewe/gewe.errors';
 import { RuntimeSettingsService } from '../system/runtime-settings.service';
 import { guessWebhookBase, isLoopbackUrl, webhookKey, withKey } from './callback-url';
 import {
@@ -87,6 +88,9 @@ export class RobotService {
     const token = dto.token ?? ((this.settings.get('gewe.token') as string) || null);
     const isGewe = dto.isGewe ?? (this.settings.get('gewe.is_gewe') as boolean);
     if (!token) throw badRequest('TOKEN_REQUIRED', 'token must be given (or set the gewe.token setting)');
+    // the gewe.token setting was saved for gewe.base_url: it goes nowhere else
+    if (dto.token === undefined && !sameOrigin(baseUrl, this.settings.get('gewe.base_url') as string))
+      throw tokenForNewHost();
     if (dto.appId) await this.assertAppIdFree(dto.appId);
     if (verify) await this.verifyToken(baseUrl, token, isGewe);
     const downloadUrl = dto.downloadUrl ?? ((this.settings.get('gewe.download_url') as string) || null);
@@ -118,6 +122,9 @@ export class RobotService {
       (dto.baseUrl !== undefined && dto.baseUrl !== robot.baseUrl) ||
       (dto.token !== undefined && dto.token !== robot.token) ||
       (dto.isGewe !== undefined && dto.isGewe !== robot.isGewe);
+    // the stored token was saved for the stored host: sending it (probe or any later call) to another one needs it again
+    if (dto.baseUrl !== undefined && dto.token === undefined && robot.token && !sameOrigin(dto.baseUrl, robot.baseUrl))
+      throw tokenForNewHost();
     if (dto.appId !== undefined && dto.appId !== robot.appId) {
       if (['online', 'reconnecting', 'awaiting_scan', 'scanned', 'need_captcha'].includes(robot.status))
         throw conflict('ROBOT_BUSY', 'appId can only change while the robot is logged out; log it out first');
@@ -322,8 +329,16 @@ export class RobotService {
     try {
       await this.clients.probe({ baseUrl, token, appId: null, isGewe }).login.deviceList();
     } catch (err) {
+      if (err instanceof GeweTransportError && err.failure === 'refused')
+        throw badRequest(
+          'BASE_URL_REFUSED',
+          'baseUrl resolves to a link-local or cloud-metadata address, which this server does not call (backend.allow_link_local_targets)',
+        );
       if (err instanceof GeweApiError) {
-        if (err.isTokenInvalid) throw badRequest('GEWE_TOKEN_INVALID', `token was rejected by Gewe: ${err.reason}`);
+        if (err.isTokenInvalid)
+          throw badRequest('GEWE_TOKEN_INVALID', `token was rejected by Gewe: ${err.reason}`).withPublicMessage(
+            'token was rejected by Gewe',
+          );
         this.logger.warn(
           { baseUrl, reason: err.reason },
           'Token probe answered an error that does not concern the token; accepted',
@@ -339,6 +354,13 @@ export class RobotService {
       throw conflict('APP_ID_TAKEN', 'appId already belongs to another robot');
     throw err;
   }
+}
+
+function tokenForNewHost() {
+  return badRequest(
+    'TOKEN_REQUIRED_FOR_NEW_HOST',
+    'token must be given again when baseUrl points at another host (scheme, host or port): the stored token is only sent to the host it was saved for',
+  );
 }
 
 export function parseConfig(raw: string | null): Record<string, unknown> {

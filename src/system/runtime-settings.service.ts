@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
-import { APP_CONFIG, coerce, maskSecret, SECRET_MASK } from '../config/app-config';
+import { APP_CONFIG, coerce, maskSecret, outboundProblem, SECRET_MASK } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { LogLevel } from '../config/config-schema';
 import { DomainError } from '../common/domain-error';
@@ -103,7 +103,14 @@ export class RuntimeSettingsService implements OnModuleInit {
         continue;
       }
       const checked = coerce(field, raw, false);
+      const refused =
+        typeof checked === 'string'
+          ? null
+          : outboundProblem(field, checked.value, `settings.${name}`, {
+              allowLinkLocal: this.config.backend.allow_link_local_targets,
+            });
       if (typeof checked === 'string') problems.push(`settings.${name}: ${checked}`);
+      else if (refused) problems.push(refused);
       else writes.push({ name: name as RuntimeSettingName, value: checked.value });
     }
     if (problems.length) throw new DomainError('INVALID_SETTING', problems.join('; '));

@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Nullable, Optional } from '../../common/validation';
 import { PaginationQueryDto } from '../../common/dto/pagination.dto';
+import { IsOutboundUrl } from '../../common/gewe-url.validator';
 import { CONFIG_SCHEMA } from '../../config/config-schema';
 import { ALERT_RULES, ALERT_STATES } from '../alert-rules';
 import type { AlertRule, AlertState } from '../alert-rules';
@@ -169,12 +170,16 @@ export class AlertConfigUpdateDto {
   @Max(MAX_MS)
   resolveAfterMs?: number | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, description: 'An http(s) URL, or empty for none' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'An http(s) URL, or empty for none; link-local and cloud-metadata addresses are refused',
+  })
   @Optional()
   @Nullable()
   @IsString()
   @MaxLength(1000)
-  @Matches(/^(|https?:\/\/[^\s]+)$/i, { message: 'webhookUrl must be empty or an http(s) URL' })
+  @IsOutboundUrl({ allowEmpty: true })
   webhookUrl?: string | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, description: '******** keeps the current secret' })

@@ -117,7 +117,10 @@ export class RobotUpdateDto {
   @MaxLength(100)
   name?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({
+    description:
+      'Another host (scheme, host or port) needs `token` in the same request (400 TOKEN_REQUIRED_FOR_NEW_HOST): the stored token is only sent where it was saved for',
+  })
   @Optional()
   @Transform(trim)
   @IsGeweUrl()
@@ -258,6 +261,10 @@ export class RobotProfileResponseDto {
   @ApiProperty({ type: String, nullable: true }) alias!: string | null;
   @ApiProperty({ type: String, nullable: true }) avatarUrl!: string | null;
   @ApiProperty({ type: String, nullable: true }) signature!: string | null;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Everything Gewe returned' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Everything Gewe returned (admins only; {} for other users and API tokens)',
+  })
   raw!: Record<string, unknown>;
 }

@@ -1483,6 +1483,7 @@ export interface components {
         };
         RobotUpdateDto: {
             name?: string;
+            /** @description Another host (scheme, host or port) needs `token` in the same request (400 TOKEN_REQUIRED_FOR_NEW_HOST): the stored token is only sent where it was saved for */
             baseUrl?: string;
             /** @description A new token (the client is rebuilt) */
             token?: string;
@@ -1535,7 +1536,7 @@ export interface components {
             alias: string | null;
             avatarUrl: string | null;
             signature: string | null;
-            /** @description Everything Gewe returned */
+            /** @description Everything Gewe returned (admins only; {} for other users and API tokens) */
             raw: {
                 [key: string]: unknown;
             };
@@ -1919,7 +1920,7 @@ export interface components {
             geweErrorRateWindowMs?: number | null;
             geweErrorRateMinCalls?: number | null;
             resolveAfterMs?: number | null;
-            /** @description An http(s) URL, or empty for none */
+            /** @description An http(s) URL, or empty for none; link-local and cloud-metadata addresses are refused */
             webhookUrl?: string | null;
             /** @description ******** keeps the current secret */
             webhookSecret?: string | null;

@@ -6,7 +6,8 @@ export const zh = {
   'robot.name': '名称',
   'robot.baseUrl': 'Gewe API 地址',
   'robot.token': 'Gewe Token',
-  'robot.tokenHint': '出于安全不显示当前 Token；填写新值会替换它，留空则保持不变。',
+  'robot.tokenHint':
+    '出于安全不显示当前 Token；填写新值会替换它，留空则保持不变。Base URL 换到另一台主机时须重新填写 Token。',
   'robot.tokenPlaceholder': '留空则不修改',
   'robot.downloadUrl': '文件下载地址',
   'robot.downloadUrlHint': '自建 Gewechat 的文件下载地址，例如 http://192.168.1.10:2532/download；不用可留空。',
@@ -59,7 +60,8 @@ export const en: Record<keyof typeof zh, string> = {
   'robot.name': 'Name',
   'robot.baseUrl': 'Gewe API base URL',
   'robot.token': 'Gewe token',
-  'robot.tokenHint': 'The current token is never shown; a new value replaces it, empty keeps it.',
+  'robot.tokenHint':
+    'The current token is never shown; a new value replaces it, empty keeps it. A base URL on another host needs the token again.',
   'robot.tokenPlaceholder': 'Empty: keep the current token',
   'robot.downloadUrl': 'File download URL',
   'robot.downloadUrlHint':
