@@ -35,8 +35,4 @@ export class UnconfirmedMarks {
   clear(key: string | null): void {
     if (key !== null) this.keys.delete(key);
   }
-
-  get size(): number {
-    return this.keys.size;
-  }
 }
