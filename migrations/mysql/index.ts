@@ -6,6 +6,7 @@ import { Files1795653305681 } from './1795653305681-Files';
 import { AuditLog1795660368742 } from './1795660368742-AuditLog';
 import { ApiTokens1795661362824 } from './1795661362824-ApiTokens';
 import { Alerts1795660979070 } from './1795660979070-Alerts';
+import { DispatchState1796161814470 } from './1796161814470-DispatchState';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const MYSQL_MIGRATIONS: Function[] = [
@@ -16,4 +17,5 @@ export const MYSQL_MIGRATIONS: Function[] = [
   AuditLog1795660368742,
   ApiTokens1795661362824,
   Alerts1795660979070,
+  DispatchState1796161814470,
 ];

@@ -15,30 +15,36 @@ import {
   MessageRateResponseDto,
   MessageResponseDto,
 } from './dto/message.dto';
+import { DispatchLedger, DispatchState, InitialDispatchState } from './dispatch-ledger';
 import { MessageEntity } from './message.entity';
 
 /** Largest raw payload kept in the log (a TEXT column holds 64 KB on MySQL). */
 const MAX_RAW = 60_000;
 
-/** `results` while the plugins run: a job retried after a crash finds it and does not run them a second time. */
-export const DISPATCHING = '"dispatching"';
-
 const INSERT =
   'INSERT INTO "messages" ("robot_id", "new_msg_id", "msg_id", "kind", "type_name", "msg_type", "chat_id", ' +
   '"is_group", "sender_wxid", "is_self", "mentions_self", "text", "create_time", "received_at", "raw", "details", ' +
-  '"results", "request_id") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-const SET_RESULTS = 'UPDATE "messages" SET "results" = ? WHERE "id" = ?';
+  '"results", "dispatch_state", "request_id") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const SET_STATE = 'UPDATE "messages" SET "dispatch_state" = ? WHERE "id" = ?';
+const SET_RESULTS = 'UPDATE "messages" SET "results" = ?, "dispatch_state" = ? WHERE "id" = ?';
 
+/** A message as logged: its row and its dispatch state (as this call inserted it, or as it found it). */
 export interface Recorded {
   id: number;
-  /**
-   * dispatch: run the plugins (new, or logged before a crash that happened before they started);
-   * duplicate: already handled (a repeated callback); interrupted: the process stopped while the plugins ran —
-   * they are not run again, so no plugin ever sees a message twice.
-   */
-  next: 'dispatch' | 'duplicate' | 'interrupted';
-  /** This call inserted the row (with the `results` it was given); false: the row was there already. */
+  state: DispatchState;
+  /** This call inserted the row (in the state it was given); false: the row was there already. */
   fresh: boolean;
+}
+
+/**
+ * The message's INSERT failed in a way that leaves its outcome unknown — not a unique violation, so it may have
+ * committed with its answer lost with the connection. The message is the driver's.
+ */
+export class UnconfirmedInsertError extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'UnconfirmedInsertError';
+  }
 }
 
 @Injectable()
@@ -55,24 +61,24 @@ export class MessageLogService implements OnApplicationBootstrap, OnModuleDestro
   ) {}
 
   /**
-   * Logs an event with `results` as given (null: not dispatched yet; DISPATCHING: its plugins run next; a results
-   * JSON: nothing to run), in one INSERT. The unique (robot, NewMsgId) index makes a repeated callback a duplicate —
-   * unless the first one never finished dispatching (the process stopped in between), in which case it is handled
-   * again: at-least-once.
+   * Logs an event in the given dispatch state (see DispatchLedger.initial; `done` is logged with empty results), in
+   * one INSERT. The unique (robot, NewMsgId) index makes a repeated callback find the row that is there, in the
+   * state it is in: the caller's DispatchLedger says what that means (a duplicate, a dispatch that never started, or
+   * one that was interrupted). Throws UnconfirmedInsertError when the INSERT itself failed with its outcome unknown.
    */
   async record(
     event: GeweEvent,
     requestId: string | null,
     receivedAt: Date,
-    results: string | null = null,
+    initial: InitialDispatchState = 'pending',
   ): Promise<Recorded> {
     if (event.newMsgId === null && requestId) {
       // No NewMsgId to key on (contacts, Offline): a retried job finds its own row by request id.
-      const [mine] = await this.sql.rows<Pick<MessageEntity, 'id' | 'results'>>(
-        'SELECT "id", "results" FROM "messages" WHERE "robot_id" = ? AND "request_id" = ? AND "kind" = ? LIMIT 1',
+      const [mine] = await this.sql.rows<{ id: number; dispatch_state: DispatchState }>(
+        'SELECT "id", "dispatch_state" FROM "messages" WHERE "robot_id" = ? AND "request_id" = ? AND "kind" = ? LIMIT 1',
         [event.robotId, requestId, event.kind],
       );
-      if (mine) return { id: Number(mine.id), next: nextStep(mine.results), fresh: false };
+      if (mine) return { id: Number(mine.id), state: mine.dispatch_state, fresh: false };
     }
     const sql = this.sql;
     try {
@@ -93,28 +99,31 @@ export class MessageLogService implements OnApplicationBootstrap, OnModuleDestro
         sql.datetime(receivedAt),
         rawForLog(event.raw),
         JSON.stringify(event.details ?? {}).slice(0, 60_000),
-        results,
+        initial === 'done' ? '[]' : null,
+        initial,
         requestId,
       ]);
-      return { id: insertId, next: 'dispatch', fresh: true };
+      return { id: insertId, state: initial, fresh: true };
     } catch (err) {
-      if (!isUniqueViolation(err) || event.newMsgId === null) throw err;
-      const [existing] = await sql.rows<Pick<MessageEntity, 'id' | 'results'>>(
-        'SELECT "id", "results" FROM "messages" WHERE "robot_id" = ? AND "new_msg_id" = ?',
+      if (!isUniqueViolation(err)) throw new UnconfirmedInsertError(err);
+      if (event.newMsgId === null) throw err;
+      const [existing] = await sql.rows<{ id: number; dispatch_state: DispatchState }>(
+        'SELECT "id", "dispatch_state" FROM "messages" WHERE "robot_id" = ? AND "new_msg_id" = ?',
         [event.robotId, event.newMsgId],
       );
       if (!existing) throw err;
-      return { id: Number(existing.id), next: nextStep(existing.results), fresh: false };
+      return { id: Number(existing.id), state: existing.dispatch_state, fresh: false };
     }
   }
 
-  /** Marks the message as being dispatched, just before its plugins run. */
+  /** pending → dispatching, just before the plugins run (a message logged pending: media first). */
   async markDispatching(id: number): Promise<void> {
-    await this.sql.run(SET_RESULTS, [DISPATCHING, id]);
+    await this.sql.run(SET_STATE, [DispatchLedger.of('pending').to('dispatching').state, id]);
   }
 
-  async saveResults(id: number, results: unknown): Promise<void> {
-    await this.sql.run(SET_RESULTS, [JSON.stringify(results), id]);
+  /** Keeps what the handlers did, in the same UPDATE as the message's final state (done or interrupted). */
+  async saveResults(id: number, results: unknown[], state: 'done' | 'interrupted' = 'done'): Promise<void> {
+    await this.sql.run(SET_RESULTS, [JSON.stringify(results), state, id]);
   }
 
   async list(q: MessageListQueryDto): Promise<Page<MessageResponseDto>> {
@@ -193,10 +202,6 @@ export class MessageLogService implements OnApplicationBootstrap, OnModuleDestro
   }
 }
 
-function nextStep(results: string | null): Recorded['next'] {
-  return results === null ? 'dispatch' : results === DISPATCHING ? 'interrupted' : 'duplicate';
-}
-
 function toDto(m: MessageEntity): MessageResponseDto {
   return {
     id: m.id,
@@ -213,7 +218,7 @@ function toDto(m: MessageEntity): MessageResponseDto {
     text: m.text,
     createTime: m.createTime === null ? null : Number(m.createTime),
     receivedAt: m.receivedAt.toISOString(),
-    handled: m.results !== null && m.results !== DISPATCHING,
+    handled: m.dispatchState === 'done' || m.dispatchState === 'interrupted',
   };
 }
 

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { DispatchState } from './dispatch-ledger';
 
 /**
  * The message log: one row per handled callback. The unique (robot_id, new_msg_id) index is the durable dedup
@@ -64,9 +65,13 @@ export class MessageEntity {
   @Column({ type: 'text', nullable: true })
   details!: string | null;
 
-  /** JSON: what each plugin handler did with the message. */
+  /** JSON: what each plugin handler did with the message (null until its dispatch is done or interrupted). */
   @Column({ type: 'text', nullable: true })
   results!: string | null;
+
+  /** pending → dispatching → done | interrupted: see DispatchLedger. */
+  @Column({ name: 'dispatch_state', type: 'varchar', length: 16, default: 'pending' })
+  dispatchState!: DispatchState;
 
   @Column({ name: 'request_id', type: 'varchar', length: 64, nullable: true })
   requestId!: string | null;

@@ -5,37 +5,46 @@ import { parseJsonBigSafe } from '../common/bigint-json';
 import { EventBus, TEXT_PREVIEW } from '../events/event-bus';
 import { FileService } from '../file/file.service';
 import { MetricsService, ProcessResult } from '../metrics/metrics.service';
-import { DISPATCHING, MessageLogService, Recorded } from '../message/message-log.service';
-import { PluginDispatcher } from '../plugin/plugin.dispatcher';
+import { DispatchLedger, DispatchStep } from '../message/dispatch-ledger';
+import { MessageLogService, Recorded, UnconfirmedInsertError } from '../message/message-log.service';
+import { PluginDispatcher, PreparedDispatch } from '../plugin/plugin.dispatcher';
 import { RobotHealthService } from '../robot/robot-health.service';
+import type { RobotEntity } from '../robot/robot.entity';
 import { parseConfig, RobotService } from '../robot/robot.service';
 import type { CallbackJob } from './callback-queue';
+import { UnconfirmedMarks } from './unconfirmed-marks';
 
-/** `results` of a message no plugin handles. */
-const NO_HANDLERS = '[]';
-const MARK_FAILED_MAX = 10_000;
+/** One callback, classified, with the reads its dispatch needs done. */
+interface Classified {
+  robot: RobotEntity;
+  event: GeweEvent;
+  robotConfig: Record<string, unknown>;
+  dispatch: PreparedDispatch;
+  /** Its media is downloaded (a files row is written before the dispatch). */
+  media: boolean;
+  /** See messageKey. */
+  key: string | null;
+}
 
 /**
  * Turns one queued callback into effects: classify (pure), note the robot's last callback (an Offline callback
- * starts a reconnection), log the message (a repeat is dropped here for good), queue the download of its media (a
- * files row: FileWorker downloads it, never this job), then hand it to the plugins and keep what each handler did. A
- * thrown error makes the queue retry the job with backoff. Plugins see a message at most once: a job retried after a
- * crash in the middle of dispatching is logged as interrupted, not dispatched again.
+ * starts a reconnection), log the message in the dispatch state its DispatchLedger gives (a repeat is dropped here for
+ * good), queue the download of its media (a files row: FileWorker downloads it, never this job), then hand it to the
+ * plugins and keep what each handler did. A thrown error makes the queue retry the job with backoff. Plugins see a
+ * message at most once: a job retried after a crash in the middle of dispatching is logged as interrupted, not
+ * dispatched again.
  *
- * The database work of a callback is two statements in the common case: one INSERT logs the message already marked
- * "dispatching" (or with empty results when no plugin wants it), and one UPDATE keeps the results. The dispatch's reads
- * come before that INSERT, and nothing but the handlers runs after it, so the mark still means "the handlers may have
- * started". A message with media to download is logged unmarked first: its files row must be written before the mark.
+ * The database work of a callback is two statements in the common case: one INSERT logs the message already
+ * `dispatching` (or `done` with empty results when no plugin wants it), and one UPDATE keeps the results and `done`.
+ * The dispatch's reads come before that INSERT, and nothing but the handlers runs after it, so `dispatching` still
+ * means "the handlers may have started". A message with media to download is logged `pending` first: its files row
+ * must be written before the mark.
  */
 @Injectable()
 export class CallbackProcessor {
   private readonly logger = new Logger(CallbackProcessor.name);
-  /**
-   * Messages (see messageKey) whose "dispatching" mark failed to be written here — or was written but its answer lost
-   * with the connection: their handlers never ran, so a retry in this process dispatches them instead of writing them
-   * off as interrupted.
-   */
-  private readonly markFailed = new Set<string>();
+  /** Marks this process wrote without learning it did (why this is in memory: see UnconfirmedMarks). */
+  private readonly unconfirmed = new UnconfirmedMarks();
 
   constructor(
     private readonly robots: RobotService,
@@ -47,112 +56,141 @@ export class CallbackProcessor {
     private readonly metrics: MetricsService,
   ) {}
 
-  /**
-   * A job retried on another instance never clears its key here: keep the newest MARK_FAILED_MAX (a forgotten one
-   * only means that message is logged `interrupted` instead of dispatched, the safe side).
-   */
-  private noteMarkFailed(key: string): void {
-    this.markFailed.delete(key);
-    this.markFailed.add(key);
-    if (this.markFailed.size > MARK_FAILED_MAX) this.markFailed.delete(this.markFailed.values().next().value!);
-  }
-
   /** Processes one job and counts its result by robot and kind (an error is counted, then rethrown for a retry). */
   async process(job: CallbackJob): Promise<void> {
-    const seen: { kind: string } = { kind: 'unknown' };
-    let result: ProcessResult | null;
+    let kind = 'unknown';
+    let result: ProcessResult;
     try {
-      result = await this.handle(job, seen);
+      const robot = await this.robots.findById(job.robotId);
+      if (!robot) {
+        this.logger.warn({ robotId: job.robotId, requestId: job.requestId }, 'Callback for a deleted robot dropped');
+        return;
+      }
+      const event = classify(parseJsonBigSafe(job.payload), {
+        id: robot.id,
+        appId: robot.appId ?? '',
+        wxid: robot.wxid,
+      });
+      kind = event.kind;
+      result = await this.handle(job, robot, event);
     } catch (err) {
-      this.metrics.callbackProcessed(job.robotId, seen.kind, 'error');
+      this.metrics.callbackProcessed(job.robotId, kind, 'error');
       throw err;
     }
-    if (result) this.metrics.callbackProcessed(job.robotId, seen.kind, result, Date.parse(job.receivedAt));
+    this.metrics.callbackProcessed(job.robotId, kind, result, Date.parse(job.receivedAt));
   }
 
-  /** null: nothing to count (the robot was deleted). */
-  private async handle(job: CallbackJob, seen: { kind: string }): Promise<ProcessResult | null> {
-    const robot = await this.robots.findById(job.robotId);
-    if (!robot) {
-      this.logger.warn({ robotId: job.robotId, requestId: job.requestId }, 'Callback for a deleted robot dropped');
-      return null;
-    }
-    const raw = parseJsonBigSafe(job.payload);
-    const event = classify(raw, { id: robot.id, appId: robot.appId ?? '', wxid: robot.wxid });
-    seen.kind = event.kind;
-    await this.robots.noteCallback(robot, event.robotWxid);
-    if (event.kind === 'offline') this.health.reconnect(robot.id, 'Gewe sent an Offline callback');
-
-    // The reads come first: a database failure there is retried, never written off as an interrupted dispatch.
-    const robotConfig = parseConfig(robot.config);
-    const dispatch = await this.dispatcher.prepare(event, { requestId: job.requestId, robot });
-    const media = this.files.downloadsOnMessage(event, robotConfig);
-    const initial = media ? null : dispatch.handlers ? DISPATCHING : NO_HANDLERS;
-    const key = messageKey(event, job.requestId);
-
-    let logged: Recorded;
-    try {
-      logged = await this.messages.record(event, job.requestId, new Date(job.receivedAt), initial);
-    } catch (err) {
-      // the INSERT (and so the mark) may have been written with its answer lost: the handlers have not run
-      if (initial === DISPATCHING && key) this.noteMarkFailed(key);
-      throw err;
-    }
-    if (logged.next === 'duplicate') {
-      this.logger.debug(
-        { robotId: robot.id, newMsgId: event.newMsgId, requestId: job.requestId },
-        'Repeated callback dropped',
-      );
-      return 'duplicate';
-    }
-    // Idempotent (one files row per message and kind), and before the dispatch bookkeeping: a crash cannot skip it.
-    if (media) await this.files.onMessage(event, logged.id, robotConfig);
-    if (logged.next === 'dispatch')
-      this.events.publish('message', {
-        id: logged.id,
-        robotId: robot.id,
-        kind: event.kind,
-        chatId: event.chatId,
-        isGroup: event.isGroup,
-        senderWxid: event.senderWxid,
-        isSelf: event.isSelf,
-        text: event.text === null ? null : event.text.slice(0, TEXT_PREVIEW),
-        newMsgId: event.newMsgId,
-        receivedAt: new Date(job.receivedAt).toISOString(),
-      });
-    if (logged.next === 'interrupted' && !(key && this.markFailed.has(key))) {
-      // The process stopped while the plugins ran: running them again could answer twice.
-      await this.messages.saveResults(logged.id, [
-        { status: 'interrupted', error: 'the service stopped while plugins ran' },
-      ]);
-      this.logger.warn(
-        { robotId: robot.id, messageId: logged.id, requestId: job.requestId },
-        'Dispatch was interrupted; not repeated',
-      );
-      return 'interrupted';
-    }
-    if (logged.fresh && initial === NO_HANDLERS) return 'handled';
-    if (logged.next === 'dispatch' && !(logged.fresh && initial === DISPATCHING)) {
-      // logged without the mark: media first, or by an attempt that stopped before marking
-      if (!dispatch.handlers) {
+  /** classify → record → prepare → run → save. */
+  private async handle(job: CallbackJob, robot: RobotEntity, event: GeweEvent): Promise<ProcessResult> {
+    const c = await this.reads(job, robot, event);
+    const logged = await this.record(job, c);
+    const step = await this.prepare(job, c, logged);
+    switch (step) {
+      case 'handled':
+        return 'handled';
+      case 'duplicate':
+        this.logger.debug(
+          { robotId: robot.id, newMsgId: event.newMsgId, requestId: job.requestId },
+          'Repeated callback dropped',
+        );
+        return 'duplicate';
+      case 'interrupt':
+        return this.interrupt(job, logged);
+      case 'empty':
         await this.messages.saveResults(logged.id, []);
         return 'handled';
-      }
-      try {
-        await this.messages.markDispatching(logged.id);
-      } catch (err) {
-        if (key) this.noteMarkFailed(key);
-        throw err;
-      }
+      case 'mark':
+      case 'run':
+        break;
     }
-    if (key) this.markFailed.delete(key);
-    const results = await dispatch.run(logged.id);
+    const results = await c.dispatch.run(logged.id);
     await this.messages.saveResults(logged.id, results);
     this.logger.debug(
       { robotId: robot.id, kind: event.kind, messageId: logged.id, handlers: results.length, requestId: job.requestId },
       'Callback handled',
     );
     return 'handled';
+  }
+
+  /**
+   * The rest of "classify": what the robot's callback says about it, and the reads of the dispatch. They come before
+   * anything is logged: a database failure here is retried, never written off as an interrupted dispatch.
+   */
+  private async reads(job: CallbackJob, robot: RobotEntity, event: GeweEvent): Promise<Classified> {
+    await this.robots.noteCallback(robot, event.robotWxid);
+    if (event.kind === 'offline') this.health.reconnect(robot.id, 'Gewe sent an Offline callback');
+    const robotConfig = parseConfig(robot.config);
+    const dispatch = await this.dispatcher.prepare(event, { requestId: job.requestId, robot });
+    const media = this.files.downloadsOnMessage(event, robotConfig);
+    return { robot, event, robotConfig, dispatch, media, key: messageKey(event, job.requestId) };
+  }
+
+  /** Logs the message in its initial state, or finds the row a previous attempt or callback left. */
+  private async record(job: CallbackJob, c: Classified): Promise<Recorded> {
+    const initial = DispatchLedger.initial({ media: c.media, handlers: c.dispatch.handlers > 0 }).state;
+    try {
+      return await this.messages.record(c.event, job.requestId, new Date(job.receivedAt), initial);
+    } catch (err) {
+      // the INSERT (and so the mark) may have been written with its answer lost: the handlers have not run
+      if (err instanceof UnconfirmedInsertError && initial === 'dispatching') this.unconfirmed.note(c.key);
+      throw err;
+    }
+  }
+
+  /**
+   * What the row's state means for this job (see DispatchLedger.step), with the work due before the handlers: the
+   * media's files row (idempotent, and before the dispatch bookkeeping: a crash cannot skip it), the live event of a
+   * message new to the log, and the mark of a message logged pending.
+   */
+  private async prepare(job: CallbackJob, c: Classified, logged: Recorded): Promise<DispatchStep> {
+    const step = DispatchLedger.of(logged.state).step({
+      fresh: logged.fresh,
+      handlers: c.dispatch.handlers > 0,
+      unconfirmed: this.unconfirmed.has(c.key),
+    });
+    if (step === 'duplicate') return step;
+    if (c.media) await this.files.onMessage(c.event, logged.id, c.robotConfig);
+    if (logged.fresh || logged.state === 'pending') this.publish(job, c.event, logged.id);
+    if (step === 'mark') {
+      try {
+        await this.messages.markDispatching(logged.id);
+      } catch (err) {
+        this.unconfirmed.note(c.key);
+        throw err;
+      }
+    }
+    if (step === 'run' || step === 'mark') this.unconfirmed.clear(c.key);
+    return step;
+  }
+
+  /** The process stopped while the plugins ran: running them again could answer twice. */
+  private async interrupt(job: CallbackJob, logged: Recorded): Promise<ProcessResult> {
+    const state = DispatchLedger.of(logged.state).to('interrupted').state;
+    await this.messages.saveResults(
+      logged.id,
+      [{ status: 'interrupted', error: 'the service stopped while plugins ran' }],
+      state,
+    );
+    this.logger.warn(
+      { robotId: job.robotId, messageId: logged.id, requestId: job.requestId },
+      'Dispatch was interrupted; not repeated',
+    );
+    return 'interrupted';
+  }
+
+  private publish(job: CallbackJob, event: GeweEvent, id: number): void {
+    this.events.publish('message', {
+      id,
+      robotId: event.robotId,
+      kind: event.kind,
+      chatId: event.chatId,
+      isGroup: event.isGroup,
+      senderWxid: event.senderWxid,
+      isSelf: event.isSelf,
+      text: event.text === null ? null : event.text.slice(0, TEXT_PREVIEW),
+      newMsgId: event.newMsgId,
+      receivedAt: new Date(job.receivedAt).toISOString(),
+    });
   }
 }
 

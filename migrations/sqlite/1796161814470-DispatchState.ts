@@ -1,0 +1,31 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * The message log's dispatch state becomes a column (see src/message/dispatch-ledger.ts) instead of the
+ * `"dispatching"` sentinel in `results`: a sentinel row is `dispatching` (its results null again), a row without
+ * results `pending`, one whose results hold the interrupted entry `interrupted`, any other `done`.
+ *
+ * ADD COLUMN rather than the table copy TypeORM generates for SQLite: the log can hold millions of rows, and a
+ * constant default is all SQLite needs to add a NOT NULL column in place. The schema-drift test checks the result.
+ */
+export class DispatchState1796161814470 implements MigrationInterface {
+  name = 'DispatchState1796161814470';
+
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(
+      `ALTER TABLE "messages" ADD COLUMN "dispatch_state" varchar(16) NOT NULL DEFAULT ('pending')`,
+    );
+    await queryRunner.query(`UPDATE "messages" SET "dispatch_state" = 'done' WHERE "results" IS NOT NULL`);
+    await queryRunner.query(
+      `UPDATE "messages" SET "dispatch_state" = 'interrupted' WHERE "results" LIKE '%"status":"interrupted"%'`,
+    );
+    await queryRunner.query(
+      `UPDATE "messages" SET "dispatch_state" = 'dispatching', "results" = NULL WHERE "results" = '"dispatching"'`,
+    );
+  }
+
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`UPDATE "messages" SET "results" = '"dispatching"' WHERE "dispatch_state" = 'dispatching'`);
+    await queryRunner.query(`ALTER TABLE "messages" DROP COLUMN "dispatch_state"`);
+  }
+}
