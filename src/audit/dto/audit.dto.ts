@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsDateTime } from '../../common/date-time';
 import { PaginationQueryDto } from '../../common/dto/pagination.dto';
 
 export class AuditListQueryDto extends PaginationQueryDto {
@@ -33,14 +33,12 @@ export class AuditListQueryDto extends PaginationQueryDto {
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'At or after' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'since must be an ISO 8601 date-time' })
+  @IsDateTime('since')
   since?: Date;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Before' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'until must be an ISO 8601 date-time' })
+  @IsDateTime('until')
   until?: Date;
 }
 

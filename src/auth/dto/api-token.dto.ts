@@ -1,16 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  ArrayUnique,
-  IsArray,
-  IsDate,
-  IsIn,
-  IsOptional,
-  IsString,
-  Length,
-} from 'class-validator';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsOptional, IsString, Length } from 'class-validator';
+import { IsDateTime } from '../../common/date-time';
 import { PaginationQueryDto } from '../../common/dto/pagination.dto';
 import { TOKEN_SCOPE_NAMES } from '../api-token.scopes';
 
@@ -36,8 +27,7 @@ export class ApiTokenCreateDto {
     description: 'When the token stops working (in the future); absent or null: never',
   })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'expiresAt must be an ISO 8601 date-time' })
+  @IsDateTime('expiresAt')
   expiresAt?: Date | null;
 }
 

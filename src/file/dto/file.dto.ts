@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { IsDateTime } from '../../common/date-time';
 import { PaginationQueryDto } from '../../common/dto/pagination.dto';
 import { FILE_STATUSES } from '../file.entity';
 import type { FileStatus } from '../file.entity';
@@ -28,14 +29,12 @@ export class FileListQueryDto extends PaginationQueryDto {
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Created at or after' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'since must be an ISO 8601 date-time' })
+  @IsDateTime('since')
   since?: Date;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Created before' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'until must be an ISO 8601 date-time' })
+  @IsDateTime('until')
   until?: Date;
 
   @ApiPropertyOptional({ description: 'Part of the original file name (case-insensitive on most collations)' })

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsDate, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsDateTime } from '../../common/date-time';
 import { EVENT_KINDS } from '../../callback/events';
 import { PaginationQueryDto } from '../../common/dto/pagination.dto';
 import { FileResponseDto } from '../../file/dto/file.dto';
@@ -38,14 +39,12 @@ export class MessageListQueryDto extends PaginationQueryDto {
 
   @ApiPropertyOptional({ type: String, format: 'date-time' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'since must be an ISO 8601 date-time' })
+  @IsDateTime('since')
   since?: Date;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Received before' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'until must be an ISO 8601 date-time' })
+  @IsDateTime('until')
   until?: Date;
 
   @ApiPropertyOptional({ description: 'Part of the text (case-insensitive on most collations)' })

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { IsDate, IsIn, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsIn, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsDateTime } from '../../common/date-time';
 import { LOG_LEVEL_ALIASES, LOG_LEVELS } from '../../config/config-schema';
 import type { LogLevel } from '../../config/config-schema';
 import { PaginationQueryDto } from '../../common/dto/pagination.dto';
@@ -72,8 +73,7 @@ export class LogQueryDto extends PaginationQueryDto {
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Only lines at or after this time' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'since must be an ISO 8601 date-time' })
+  @IsDateTime('since')
   since?: Date;
 
   @ApiPropertyOptional({ description: 'Component that logged the line (e.g. AuthService)' })
