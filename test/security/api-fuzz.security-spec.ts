@@ -111,6 +111,8 @@ describe('every operation under malformed input', () => {
               const ok = res.status < 500 || (res.status !== 500 && op.statuses.includes(res.status));
               if (!ok)
                 throw new Error(`${op.method.toUpperCase()} ${url}?${qs} → ${res.status} ${res.text.slice(0, 300)}`);
+              // an empty or dot segment names another route (GET /api/messages/ is the list): not this operation's
+              if (params.some((v) => v === '' || v === '.' || v === '..')) return;
               for (const p of validator.check(op.method, op.path, res)) {
                 const key = p.replace(/:.*$/, '') + (p.includes('not declared') ? ' undeclared' : ' schema');
                 if (!problems.has(key)) problems.set(key, `${p} (e.g. ${op.method.toUpperCase()} ${url}?${qs})`);
