@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from './app.module';
+import { declarePipelineResponses } from './common/openapi-responses';
 import { PACKAGE } from './common/package-info';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
@@ -165,18 +166,26 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
       `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
   doc.info.contact = { name: 'OpenGewe Backend', url: 'https://github.com/Wangnov/OpenGewe' };
-  // Every operation gets a description: its summary plus who may call it (read from the documented responses).
+  declarePipelineResponses(doc);
+  // Every operation gets a description: its summary plus who may call it (@AdminOnly shows as x-admin-only).
   for (const item of Object.values(doc.paths))
     for (const op of Object.values(
       item as Record<
         string,
-        { summary?: string; description?: string; responses?: object; security?: unknown[]; 'x-token-scope'?: string }
+        {
+          summary?: string;
+          description?: string;
+          responses?: object;
+          security?: unknown[];
+          'x-token-scope'?: string;
+          'x-admin-only'?: boolean;
+        }
       >,
     )) {
       if (!op || typeof op !== 'object' || !('responses' in op) || op.description) continue;
       const who = !op.security?.length
         ? 'Public (no token).'
-        : '403' in (op.responses ?? {})
+        : op['x-admin-only']
           ? 'Needs an admin access token.'
           : 'Needs an access token.';
       const token = op.security?.length

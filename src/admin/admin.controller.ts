@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Post, Put, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiConflictResponse,
@@ -12,7 +12,7 @@ import {
 import { AdminOnly, CurrentUser } from '../auth/auth.decorators';
 import type { AuthUser } from '../auth/auth.decorators';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
-import { IdParamPipe } from '../common/id-param.pipe';
+import { IdParam } from '../common/id-param.pipe';
 import { StatusResponseDto } from '../common/dto/status-response.dto';
 import { AdminService } from './admin.service';
 import { UserListResponseDto, UserResponseDto } from './dto/user-response.dto';
@@ -47,7 +47,7 @@ export class AdminController {
   @ApiOperation({ summary: 'One user' })
   @ApiOkResponse({ type: UserResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  get(@Param('user_id', new IdParamPipe('user_id')) id: number): Promise<UserResponseDto> {
+  get(@IdParam('user_id') id: number): Promise<UserResponseDto> {
     return this.admin.get(id);
   }
 
@@ -58,7 +58,7 @@ export class AdminController {
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'Duplicate username/email, or the last active admin' })
   update(
-    @Param('user_id', new IdParamPipe('user_id')) id: number,
+    @IdParam('user_id') id: number,
     @Body() dto: UserUpdateDto,
     @CurrentUser() actor: AuthUser,
   ): Promise<UserResponseDto> {
@@ -71,10 +71,7 @@ export class AdminController {
   @ApiOkResponse({ type: StatusResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'The last active admin, or yourself' })
-  async remove(
-    @Param('user_id', new IdParamPipe('user_id')) id: number,
-    @CurrentUser() actor: AuthUser,
-  ): Promise<StatusResponseDto> {
+  async remove(@IdParam('user_id') id: number, @CurrentUser() actor: AuthUser): Promise<StatusResponseDto> {
     await this.admin.remove(id, actor);
     return StatusResponseDto.ok('User deleted');
   }

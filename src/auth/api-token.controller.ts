@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -11,7 +11,7 @@ import {
 } from '@nestjs/swagger';
 import { Audit } from '../audit/audit.decorator';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
-import { IdParamPipe } from '../common/id-param.pipe';
+import { IdParam } from '../common/id-param.pipe';
 import { ApiTokenService } from './api-token.service';
 import { AdminOnly, CurrentUser } from './auth.decorators';
 import type { AuthUser } from './auth.decorators';
@@ -22,8 +22,6 @@ import {
   ApiTokenListResponseDto,
   ApiTokenResponseDto,
 } from './dto/api-token.dto';
-
-const tokenId = new IdParamPipe('token_id');
 
 @ApiTags('admin')
 @ApiBearerAuth()
@@ -53,7 +51,7 @@ export class ApiTokenController {
   @ApiOperation({ summary: 'One API token (never its secret)' })
   @ApiOkResponse({ type: ApiTokenResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  get(@Param('token_id', tokenId) id: number): Promise<ApiTokenResponseDto> {
+  get(@IdParam('token_id') id: number): Promise<ApiTokenResponseDto> {
     return this.tokens.get(id);
   }
 
@@ -62,7 +60,7 @@ export class ApiTokenController {
   @ApiOperation({ summary: 'Revoke an API token at once (it stays listed as revoked)' })
   @ApiOkResponse({ type: ApiTokenResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  revoke(@Param('token_id', tokenId) id: number, @CurrentUser() user: AuthUser): Promise<ApiTokenResponseDto> {
+  revoke(@IdParam('token_id') id: number, @CurrentUser() user: AuthUser): Promise<ApiTokenResponseDto> {
     return this.tokens.revoke(id, user);
   }
 }

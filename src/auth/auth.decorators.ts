@@ -1,4 +1,5 @@
-import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ApiExtension } from '@nestjs/swagger';
 import type { Request } from 'express';
 
 export const IS_PUBLIC = 'auth:public';
@@ -7,8 +8,8 @@ export const ADMIN_ONLY = 'auth:admin';
 /** Opens a route to anonymous callers. Everything else needs a valid access token (deny by default). */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
 
-/** Restricts a controller or route to admins. */
-export const AdminOnly = () => SetMetadata(ADMIN_ONLY, true);
+/** Restricts a controller or route to admins. Shown on the operation as `x-admin-only: true`. */
+export const AdminOnly = () => applyDecorators(SetMetadata(ADMIN_ONLY, true), ApiExtension('x-admin-only', true));
 
 /** The authenticated caller, as the JWT strategy resolved it from the database on this request. */
 export interface AuthUser {

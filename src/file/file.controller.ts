@@ -9,7 +9,6 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiProduces,
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
@@ -19,9 +18,17 @@ import type { AuthUser } from '../auth/auth.decorators';
 import { DomainError, notFound } from '../common/domain-error';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { FileListQueryDto, FileListResponseDto } from './dto/file.dto';
+import { STORED_NAME } from './file-name';
 import { FileService } from './file.service';
 import { Audit } from '../audit/audit.decorator';
 import { TokenScope } from '../auth/api-token.scopes';
+
+const FILENAME_PARAM = {
+  name: 'filename',
+  description: 'A stored file name: <sha256>.<ext> (64 lower-case hex digits, a dot, 1-8 of a-z 0-9)',
+  schema: { type: 'string', pattern: STORED_NAME.source, example: `${'0'.repeat(64)}.jpg` },
+} as const;
+const FILE_CONTENT = { '*/*': { schema: { type: 'string', format: 'binary' } } };
 
 @ApiTags('files')
 @ApiBearerAuth()
@@ -45,15 +52,17 @@ export class FileController {
       'Served as an attachment with its sniffed Content-Type and the original name (RFC 6266). Supports Range ' +
       '(206) and conditional requests (ETag = the content hash; If-None-Match → 304).',
   })
-  @ApiParam({ name: 'filename', description: '<sha256>.<ext>', example: `${'0'.repeat(64)}.jpg` })
+  @ApiParam(FILENAME_PARAM)
   @ApiHeader({ name: 'Range', required: false })
   @ApiHeader({ name: 'If-None-Match', required: false })
-  @ApiProduces('application/octet-stream')
-  @ApiOkResponse({ description: 'The file', schema: { type: 'string', format: 'binary' } })
-  @ApiResponse({ status: 206, description: 'Part of the file (Range)' })
+  // the bytes come with their sniffed type (image/jpeg, audio/silk, … application/octet-stream); errors are JSON
+  @ApiOkResponse({ description: 'The file, with its sniffed Content-Type', content: FILE_CONTENT })
+  @ApiResponse({ status: 206, description: 'Part of the file (Range)', content: FILE_CONTENT })
   @ApiResponse({ status: 304, description: 'Not modified (If-None-Match)' })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'filename is not <sha256>.<ext>' })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiResponse({ status: 412, type: ErrorResponseDto, description: 'If-Match / If-Unmodified-Since does not hold' })
+  @ApiResponse({ status: 416, type: ErrorResponseDto, description: 'The Range is outside the file' })
   async download(@Param('filename') filename: string, @Res() res: Response): Promise<void> {
     const f = await this.files.download(filename);
     res.setHeader('Content-Type', f.contentType);
@@ -78,7 +87,7 @@ export class FileController {
   @Audit('file.delete', { target: 'file' })
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a stored file: its blob and every row linking to it' })
-  @ApiParam({ name: 'filename', description: '<sha256>.<ext>' })
+  @ApiParam(FILENAME_PARAM)
   @ApiNoContentResponse()
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiForbiddenResponse,
@@ -9,7 +9,7 @@ import {
 } from '@nestjs/swagger';
 import { AdminOnly } from '../auth/auth.decorators';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
-import { IdParamPipe } from '../common/id-param.pipe';
+import { IdParam } from '../common/id-param.pipe';
 import {
   MessageDetailResponseDto,
   MessageListQueryDto,
@@ -53,7 +53,7 @@ export class MessageController {
   @ApiOperation({ summary: 'One message with its raw callback and what each plugin did' })
   @ApiOkResponse({ type: MessageDetailResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  get(@Param('message_id', new IdParamPipe('message_id')) id: number): Promise<MessageDetailResponseDto> {
+  get(@IdParam('message_id') id: number): Promise<MessageDetailResponseDto> {
     return this.messages.get(id);
   }
 
@@ -65,10 +65,7 @@ export class MessageController {
   @ApiOkResponse({ type: ReplayResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiForbiddenResponse({ type: ErrorResponseDto })
-  replay(
-    @Param('message_id', new IdParamPipe('message_id')) id: number,
-    @Body() dto: ReplayDto,
-  ): Promise<ReplayResponseDto> {
+  replay(@IdParam('message_id') id: number, @Body() dto: ReplayDto): Promise<ReplayResponseDto> {
     return this.replays.replay(id, dto.plugin);
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Param, Post } from '@nestjs/common';
+import { Body, Controller, Post } from '@nestjs/common';
 import {
   ApiBadGatewayResponse,
   ApiBearerAuth,
@@ -12,7 +12,7 @@ import {
 import { Audit } from '../audit/audit.decorator';
 import { TokenScope } from '../auth/api-token.scopes';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
-import { IdParamPipe } from '../common/id-param.pipe';
+import { IdParam } from '../common/id-param.pipe';
 import { MessageSendDto, MessageSentResponseDto } from './dto/message-send.dto';
 import { MessageSendService } from './message-send.service';
 
@@ -36,10 +36,7 @@ export class MessageSendController {
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'The robot is not online' })
   @ApiBadGatewayResponse({ type: ErrorResponseDto, description: "Gewe refused the send (with Gewe's reason)" })
   @ApiGatewayTimeoutResponse({ type: ErrorResponseDto, description: 'Gewe did not answer in time' })
-  send(
-    @Param('robot_id', new IdParamPipe('robot_id')) robotId: number,
-    @Body() dto: MessageSendDto,
-  ): Promise<MessageSentResponseDto> {
+  send(@IdParam('robot_id') robotId: number, @Body() dto: MessageSendDto): Promise<MessageSentResponseDto> {
     return this.sender.send(robotId, dto);
   }
 }

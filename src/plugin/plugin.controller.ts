@@ -15,7 +15,7 @@ import type { AuthUser } from '../auth/auth.decorators';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { PaginationQueryDto } from '../common/dto/pagination.dto';
 import { StatusResponseDto } from '../common/dto/status-response.dto';
-import { IdParamPipe } from '../common/id-param.pipe';
+import { IdParam } from '../common/id-param.pipe';
 import {
   PluginDetailResponseDto,
   PluginListResponseDto,
@@ -123,8 +123,6 @@ export class PluginController {
   }
 }
 
-const robotId = new IdParamPipe('robot_id');
-
 @ApiTags('plugins')
 @ApiBearerAuth()
 @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such robot or plugin' })
@@ -136,7 +134,7 @@ export class RobotPluginController {
   @TokenScope('plugins:read')
   @ApiOperation({ summary: "Each plugin's state for this robot (its override, else the global flag)" })
   @ApiOkResponse({ type: RobotPluginListResponseDto })
-  list(@Param('robot_id', robotId) id: number, @Query() q: PaginationQueryDto): Promise<RobotPluginListResponseDto> {
+  list(@IdParam('robot_id') id: number, @Query() q: PaginationQueryDto): Promise<RobotPluginListResponseDto> {
     return this.plugins.robotPlugins(id, q);
   }
 
@@ -149,7 +147,7 @@ export class RobotPluginController {
   @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'Not an admin' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'The manifest is invalid or the name duplicated' })
   set(
-    @Param('robot_id', robotId) id: number,
+    @IdParam('robot_id') id: number,
     @Param('plugin_name') name: string,
     @Body() dto: RobotPluginUpdateDto,
     @CurrentUser() user: AuthUser,

@@ -1,10 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBadGatewayResponse,
   ApiBearerAuth,
   ApiConflictResponse,
   ApiCreatedResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
@@ -13,7 +12,7 @@ import { CurrentUser } from '../auth/auth.decorators';
 import type { AuthUser } from '../auth/auth.decorators';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { StatusResponseDto } from '../common/dto/status-response.dto';
-import { IdParamPipe } from '../common/id-param.pipe';
+import { IdParam } from '../common/id-param.pipe';
 import {
   CaptchaDto,
   RobotCreateDto,
@@ -31,14 +30,11 @@ import { RobotService } from './robot.service';
 import { Audit } from '../audit/audit.decorator';
 import { TokenScope } from '../auth/api-token.scopes';
 
-const robotId = new IdParamPipe('robot_id');
-
 /** What Gewe (whatever host a robot points at) answered is shown to logged-in admins only, as in error bodies. */
 const maySeeUpstreamDetail = (user: AuthUser) => user.isAdmin && !user.token;
 
 @ApiTags('robots')
 @ApiBearerAuth()
-@ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such robot' })
 @Controller('robots')
 export class RobotController {
   constructor(
@@ -74,7 +70,7 @@ export class RobotController {
   @TokenScope('robots:read')
   @ApiOperation({ summary: 'One robot, with the callback URL Gewe must POST to' })
   @ApiOkResponse({ type: RobotResponseDto })
-  get(@Param('robot_id', robotId) id: number): Promise<RobotResponseDto> {
+  get(@IdParam('robot_id') id: number): Promise<RobotResponseDto> {
     return this.robots.get(id);
   }
 
@@ -85,7 +81,7 @@ export class RobotController {
   @ApiOkResponse({ type: RobotResponseDto })
   @ApiConflictResponse({ type: ErrorResponseDto })
   update(
-    @Param('robot_id', robotId) id: number,
+    @IdParam('robot_id') id: number,
     @Body() dto: RobotUpdateDto,
     @Query() q: RobotVerifyQueryDto,
     @CurrentUser() user: AuthUser,
@@ -98,7 +94,7 @@ export class RobotController {
   @TokenScope('robots:write')
   @ApiOperation({ summary: 'Delete a robot (the WeChat account stays logged in on Gewe; log it out first if needed)' })
   @ApiOkResponse({ type: StatusResponseDto })
-  async remove(@Param('robot_id', robotId) id: number, @CurrentUser() user: AuthUser): Promise<StatusResponseDto> {
+  async remove(@IdParam('robot_id') id: number, @CurrentUser() user: AuthUser): Promise<StatusResponseDto> {
     await this.robots.remove(id, user.username);
     return StatusResponseDto.ok('Robot deleted');
   }
@@ -107,7 +103,7 @@ export class RobotController {
   @TokenScope('robots:read')
   @ApiOperation({ summary: 'Live state: login progress (QR), online/offline with the reason, account' })
   @ApiOkResponse({ type: RobotStatusResponseDto })
-  status(@Param('robot_id', robotId) id: number): Promise<RobotStatusResponseDto> {
+  status(@IdParam('robot_id') id: number): Promise<RobotStatusResponseDto> {
     return this.robots.status(id);
   }
 
@@ -118,7 +114,7 @@ export class RobotController {
   @ApiOperation({ summary: 'Start a QR login (or return the one waiting); the service polls Gewe until it ends' })
   @ApiOkResponse({ type: RobotStatusResponseDto })
   @ApiBadGatewayResponse({ type: ErrorResponseDto, description: "Gewe refused, with Gewe's reason" })
-  startLogin(@Param('robot_id', robotId) id: number): Promise<RobotStatusResponseDto> {
+  startLogin(@IdParam('robot_id') id: number): Promise<RobotStatusResponseDto> {
     return this.login.start(id);
   }
 
@@ -129,7 +125,7 @@ export class RobotController {
   @ApiOperation({ summary: 'Submit the security code a login asks for' })
   @ApiOkResponse({ type: RobotStatusResponseDto })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'No login waiting' })
-  captcha(@Param('robot_id', robotId) id: number, @Body() dto: CaptchaDto): Promise<RobotStatusResponseDto> {
+  captcha(@IdParam('robot_id') id: number, @Body() dto: CaptchaDto): Promise<RobotStatusResponseDto> {
     return this.login.submitCaptcha(id, dto.code);
   }
 
@@ -140,7 +136,7 @@ export class RobotController {
   @ApiOperation({ summary: 'Log the account out of Gewe' })
   @ApiOkResponse({ type: RobotStatusResponseDto })
   @ApiBadGatewayResponse({ type: ErrorResponseDto })
-  logout(@Param('robot_id', robotId) id: number): Promise<RobotStatusResponseDto> {
+  logout(@IdParam('robot_id') id: number): Promise<RobotStatusResponseDto> {
     return this.login.logout(id);
   }
 
@@ -152,7 +148,7 @@ export class RobotController {
   @ApiOkResponse({ type: RobotStatusResponseDto })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'Paid GeWeAPI: paste the URL in its console' })
   @ApiBadGatewayResponse({ type: ErrorResponseDto })
-  registerCallback(@Param('robot_id', robotId) id: number): Promise<RobotStatusResponseDto> {
+  registerCallback(@IdParam('robot_id') id: number): Promise<RobotStatusResponseDto> {
     return this.login.registerCallback(id);
   }
 
@@ -161,7 +157,7 @@ export class RobotController {
   @ApiOperation({ summary: "The account's profile, live from Gewe" })
   @ApiOkResponse({ type: RobotProfileResponseDto })
   @ApiBadGatewayResponse({ type: ErrorResponseDto })
-  profile(@Param('robot_id', robotId) id: number, @CurrentUser() user: AuthUser): Promise<RobotProfileResponseDto> {
+  profile(@IdParam('robot_id') id: number, @CurrentUser() user: AuthUser): Promise<RobotProfileResponseDto> {
     return this.profiles.profile(id, maySeeUpstreamDetail(user));
   }
 }

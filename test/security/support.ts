@@ -8,6 +8,7 @@ export interface Operation {
   queryNames: string[];
   bodyProps: string[];
   hasBody: boolean;
+  /** @AdminOnly (x-admin-only): a user who is not an admin is refused. */
   adminOnly: boolean;
   isPublic: boolean;
   statuses: number[];
@@ -20,6 +21,7 @@ type Op = {
   requestBody?: { content?: Record<string, { schema?: { $ref?: string; properties?: Record<string, unknown> } }> };
   responses?: Record<string, { content?: Record<string, unknown> } | undefined>;
   security?: unknown[];
+  'x-admin-only'?: boolean;
 };
 
 /** Every operation of the document, with what a fuzzer needs to call it. */
@@ -40,7 +42,7 @@ export function operations(doc: OpenAPIObject): Operation[] {
         queryNames: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
         bodyProps: props,
         hasBody: !!op.requestBody,
-        adminOnly: '403' in (op.responses ?? {}),
+        adminOnly: op['x-admin-only'] === true,
         isPublic: !op.security?.length,
         statuses: Object.keys(op.responses ?? {}).map(Number),
         streaming: Object.values(op.responses ?? {}).some((r) => !!r?.content?.['text/event-stream']),

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsString, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsString, Matches, MaxLength } from 'class-validator';
+import { IsDateTime } from '../../common/date-time';
 import { Optional } from '../../common/validation';
 import { PaginationQueryDto } from '../../common/dto/pagination.dto';
 
@@ -34,14 +34,12 @@ export class AuditListQueryDto extends PaginationQueryDto {
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'At or after' })
   @Optional()
-  @Type(() => Date)
-  @IsDate({ message: 'since must be an ISO 8601 date-time' })
+  @IsDateTime('since')
   since?: Date;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Before' })
   @Optional()
-  @Type(() => Date)
-  @IsDate({ message: 'until must be an ISO 8601 date-time' })
+  @IsDateTime('until')
   until?: Date;
 }
 
