@@ -45,6 +45,7 @@ export class RobotService {
   private readonly hot = new Map<string, { until: number; robot: Promise<RobotEntity | null> }>();
   /** When each robot's lastCallbackAt was last written (at most once per NOTE_EVERY_MS). */
   private readonly noted = new Map<number, number>();
+  private writes = 0;
 
   constructor(
     @InjectRepository(RobotEntity) private readonly robots: Repository<RobotEntity>,
@@ -108,6 +109,7 @@ export class RobotService {
         }),
       )
       .catch((err) => this.rethrowUnique(err));
+    this.changed();
     this.logger.log({ actor, robotId: saved.id, name: saved.name, baseUrl, verified: verify }, 'Robot created');
     return this.toResponse(saved);
   }
@@ -238,6 +240,21 @@ export class RobotService {
   /** Forgets the hot-path copies (after any write to the robots table). */
   private changed(): void {
     this.hot.clear();
+    this.writes++;
+  }
+
+  /** Grows with every write to the robots table through this instance: other caches of robot data compare it. */
+  get revision(): number {
+    return this.writes;
+  }
+
+  /** Every token some robot uses (a robot without one counts as the empty token). */
+  async knownTokens(): Promise<string[]> {
+    const rows = await this.robots
+      .createQueryBuilder('r')
+      .select('DISTINCT r.token', 'token')
+      .getRawMany<{ token: string | null }>();
+    return [...new Set(rows.map((r) => r.token ?? ''))];
   }
 
   findByToken(token: string): Promise<RobotEntity[]> {
