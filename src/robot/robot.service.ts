@@ -33,6 +33,12 @@ const HOT_MAX = 10_000;
 /** lastCallbackAt is written at most this often per robot. */
 const NOTE_EVERY_MS = 1000;
 
+/** What a caller may see of a robot: `callbackKey` only for those who may change robots (it opens the webhook). */
+export interface RobotView {
+  callbackKey: boolean;
+}
+const FULL_VIEW: RobotView = { callbackKey: true };
+
 /** Robots: the table, their callback URLs, and the one place their status changes (live store + database). */
 @Injectable()
 export class RobotService {
@@ -56,7 +62,7 @@ export class RobotService {
     private readonly audit: AuditTrail,
   ) {}
 
-  async list(q: RobotListQueryDto): Promise<Page<RobotResponseDto>> {
+  async list(q: RobotListQueryDto, view: RobotView = FULL_VIEW): Promise<Page<RobotResponseDto>> {
     const qb = this.robots
       .createQueryBuilder('r')
       .orderBy('r.id', 'ASC')
@@ -70,11 +76,11 @@ export class RobotService {
         { t: `%${term.replace(/[!%_]/g, (c) => '!' + c)}%` },
       );
     const [rows, total] = await qb.getManyAndCount();
-    return { items: rows.map((r) => this.toResponse(r)), total, page: q.page, limit: q.limit };
+    return { items: rows.map((r) => this.toResponse(r, view)), total, page: q.page, limit: q.limit };
   }
 
-  async get(id: number): Promise<RobotResponseDto> {
-    return this.toResponse(await this.entity(id));
+  async get(id: number, view: RobotView = FULL_VIEW): Promise<RobotResponseDto> {
+    return this.toResponse(await this.entity(id), view);
   }
 
   async entity(id: number): Promise<RobotEntity> {
@@ -305,8 +311,8 @@ export class RobotService {
     return withKey(this.webhookBase(), webhookKey(this.config.backend.secret_key, robot.token ?? ''));
   }
 
-  toResponse(r: RobotEntity): RobotResponseDto {
-    const callbackUrl = this.callbackUrl(r);
+  toResponse(r: RobotEntity, view: RobotView = FULL_VIEW): RobotResponseDto {
+    const callbackUrl = view.callbackKey ? this.callbackUrl(r) : this.webhookBase();
     const warning = isLoopbackUrl(callbackUrl)
       ? 'This callback URL points at loopback: Gewe (another host or container) cannot reach it. Set the gewe.callback_url setting to an address Gewe can reach.'
       : undefined;
@@ -318,6 +324,7 @@ export class RobotService {
       baseUrl: r.baseUrl,
       downloadUrl: r.downloadUrl,
       callbackUrl,
+      callbackKeyHidden: !view.callbackKey,
       ...(warning ? { callbackUrlWarning: warning } : {}),
       isGewe: r.isGewe,
       status: r.status as RobotStatus,
