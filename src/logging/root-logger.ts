@@ -5,6 +5,7 @@ import pretty from 'pino-pretty';
 import { createStream, RotatingFileStream } from 'rotating-file-stream';
 import { AppConfig, logFilePath } from '../config/app-config';
 import { LogLevel } from '../config/config-schema';
+import { queryParamName } from '../common/url-secrets';
 
 /** Values written under these paths are replaced by "[REDACTED]" in every log line. */
 export const REDACT_PATHS = [
@@ -53,13 +54,7 @@ function redactParam(param: string): string {
 }
 
 function isCredentialName(raw: string): boolean {
-  let name = raw.replace(/\+/g, ' ');
-  try {
-    name = decodeURIComponent(name);
-  } catch {
-    // not valid percent-encoding: judged by its raw text
-  }
-  return name
+  return queryParamName(raw)
     .toLowerCase()
     .split(/[^a-z0-9_]+/)
     .some((word) => CREDENTIAL_PARAMS.has(word));
