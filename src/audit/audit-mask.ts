@@ -1,3 +1,4 @@
+import { maskUrlSecrets } from '../common/url-secrets';
 import { SECRET_MASK } from '../config/app-config';
 
 /**
@@ -12,6 +13,17 @@ const SECRET_KEY =
 
 export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);
+}
+
+/** Query parameters of URLs that hold secrets: secret-looking names, and signatures (paid GeWeAPI media links). */
+const isSecretParam = (name: string) => isSecretKey(name) || /^(sig|signature|auth)$/i.test(name.trim());
+
+/**
+ * A text with the credentials of the URLs in it masked: `http://user:password@host` and `?token=…` (a refused
+ * baseUrl, an error message quoting one), wherever a string appears in the details.
+ */
+export function maskUrlsIn(text: string): string {
+  return maskUrlSecrets(text, isSecretParam, AUDIT_MASK);
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -34,9 +46,13 @@ export function secretPaths(schema: unknown, prefix = ''): Set<string> {
 /** A secret's value as recorded: the mask, unless there is nothing to hide (empty, null, a flag). */
 const hidden = (v: unknown) => (v === undefined || v === null || v === '' || typeof v === 'boolean' ? v : AUDIT_MASK);
 
-/** A deep copy of `value` with secrets masked (by key name, or by path in `secret`). Empty values stay visible. */
+/**
+ * A deep copy of `value` with secrets masked (by key name, or by path in `secret`) and the credentials of URLs in its
+ * strings. Empty values stay visible.
+ */
 export function maskSecrets(value: unknown, secret: ReadonlySet<string> = new Set(), path = ''): unknown {
   if (Array.isArray(value)) return value.map((v) => maskSecrets(v, secret, path));
+  if (typeof value === 'string') return maskUrlsIn(value);
   if (!isObject(value)) return value;
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { tooManyRequests } from '../common/domain-error';
@@ -8,31 +8,56 @@ interface Window {
   resetAt: number;
 }
 
+/** The failures of one username from one address. */
+interface PairFailures {
+  count: number;
+  /** The next attempt of this pair is refused before this time (0: not slowed down). */
+  nextAt: number;
+  /** Forgotten at this time. */
+  resetAt: number;
+  /** The warning that this pair is slowed down was logged (once per episode). */
+  warned: boolean;
+}
+
 /**
- * Fixed-window limits on logins: every attempt counts against the client IP, failed attempts count against the
- * username (a success clears that counter). Guessing one account's password from many IPs, or many accounts from one
- * IP, is throttled either way. In-process state: one instance per service process.
+ * Limits on logins, all counted in this process:
+ *
+ * - every attempt counts against the client IP (`login_max_attempts_per_ip` per `login_window`, a fixed window), so one
+ *   address cannot try many usernames;
+ * - failures count against the username *and* the address they came from. Once a pair has failed
+ *   `login_max_failures_per_user` times — or the username has failed that often from all addresses together, for an
+ *   address that failed at least once — each further attempt of the pair waits `login_slowdown_base`, doubling with
+ *   every further failure, at most `login_slowdown_max` (429 with Retry-After). The counters of a pair are forgotten
+ *   after `login_window` without a failure.
+ *
+ * There is no lock on a username: an address that has not failed for it (the owner elsewhere) always gets its
+ * password checked, so nobody can lock an account out by failing on purpose. A success clears its own pair only.
  */
 @Injectable()
 export class LoginRateLimiter {
+  private readonly logger = new Logger(LoginRateLimiter.name);
   private readonly windows = new Map<string, Window>();
+  private readonly pairs = new Map<string, PairFailures>();
+  /** Failures of a username from all addresses: count and when they are forgotten. */
+  private readonly users = new Map<string, Window>();
   private lastSweep = 0;
+  /** The clock (replaceable in tests). */
+  clock: () => number = () => Date.now();
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  /** Counts an attempt from `ip` and throws 429 if the IP or the username is over its limit. */
-  checkAttempt(ip: string, username: string, now = Date.now()): void {
+  /** Counts an attempt from `ip` and throws 429 if the IP is over its limit or this username+IP pair must wait. */
+  checkAttempt(ip: string, username: string, now = this.clock()): void {
     this.sweep(now);
-    const b = this.config.backend;
-    const userWindow = this.current(`user:${username.toLowerCase()}`, now);
-    if (userWindow && userWindow.count >= b.login_max_failures_per_user)
+    const pair = this.pairs.get(pairKey(username, ip));
+    if (pair && pair.nextAt > now)
       throw tooManyRequests(
-        'LOGIN_LOCKED',
-        'Too many failed logins for this username; try again later',
-        Math.ceil((userWindow.resetAt - now) / 1000),
+        'LOGIN_SLOWED_DOWN',
+        'Too many failed logins for this username from this address; wait before trying again',
+        Math.max(1, Math.ceil((pair.nextAt - now) / 1000)),
       );
     const ipWindow = this.bump(`ip:${ip}`, now);
-    if (ipWindow.count > b.login_max_attempts_per_ip)
+    if (ipWindow.count > this.config.backend.login_max_attempts_per_ip)
       throw tooManyRequests(
         'LOGIN_RATE_LIMITED',
         'Too many login attempts from this address; try again later',
@@ -40,21 +65,54 @@ export class LoginRateLimiter {
       );
   }
 
-  recordFailure(username: string, now = Date.now()): void {
-    this.bump(`user:${username.toLowerCase()}`, now);
+  /** A wrong password (or unknown or disabled user) for `username` from `ip`. */
+  recordFailure(username: string, ip: string, now = this.clock()): void {
+    const b = this.config.backend;
+    const name = username.toLowerCase();
+    const user = this.live(this.users, name, now) ?? { count: 0, resetAt: 0 };
+    user.count++;
+    user.resetAt = now + b.login_window;
+    this.users.set(name, user);
+
+    const key = pairKey(username, ip);
+    const pair = this.live(this.pairs, key, now) ?? { count: 0, nextAt: 0, resetAt: 0, warned: false };
+    pair.count++;
+    const threshold = b.login_max_failures_per_user;
+    if (pair.count >= threshold || user.count >= threshold) {
+      const doublings = Math.max(0, pair.count - threshold);
+      // 2^doublings, without overflowing to Infinity for a long-running attack
+      const delay = Math.min(b.login_slowdown_base * 2 ** Math.min(doublings, 40), b.login_slowdown_max);
+      pair.nextAt = now + delay;
+      if (!pair.warned) {
+        pair.warned = true;
+        this.logger.warn(
+          {
+            username,
+            ip,
+            failures: pair.count,
+            usernameFailures: user.count,
+            retryAfterSeconds: Math.ceil(delay / 1000),
+          },
+          'Repeated failed logins: this username and address are slowed down',
+        );
+      }
+    }
+    pair.resetAt = Math.max(now + b.login_window, pair.nextAt);
+    this.pairs.set(key, pair);
   }
 
-  recordSuccess(username: string): void {
-    this.windows.delete(`user:${username.toLowerCase()}`);
+  /** A successful login of `username` from `ip`: that pair starts afresh (other addresses stay slowed down). */
+  recordSuccess(username: string, ip: string): void {
+    this.pairs.delete(pairKey(username, ip));
   }
 
-  private current(key: string, now: number): Window | undefined {
-    const w = this.windows.get(key);
-    return w && w.resetAt > now ? w : undefined;
+  private live<T extends { resetAt: number }>(map: Map<string, T>, key: string, now: number): T | undefined {
+    const v = map.get(key);
+    return v && v.resetAt > now ? v : undefined;
   }
 
   private bump(key: string, now: number): Window {
-    let w = this.current(key, now);
+    let w = this.live(this.windows, key, now);
     if (!w) {
       w = { count: 0, resetAt: now + this.config.backend.login_window };
       this.windows.set(key, w);
@@ -67,5 +125,10 @@ export class LoginRateLimiter {
     if (now - this.lastSweep < 60_000) return;
     this.lastSweep = now;
     for (const [k, w] of this.windows) if (w.resetAt <= now) this.windows.delete(k);
+    for (const [k, w] of this.users) if (w.resetAt <= now) this.users.delete(k);
+    for (const [k, p] of this.pairs) if (p.resetAt <= now) this.pairs.delete(k);
   }
 }
+
+/** Usernames are matched case-insensitively (as the database's collation does on MySQL). */
+const pairKey = (username: string, ip: string) => `${username.toLowerCase()}\n${ip}`;

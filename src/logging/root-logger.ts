@@ -5,6 +5,7 @@ import pretty from 'pino-pretty';
 import { createStream, RotatingFileStream } from 'rotating-file-stream';
 import { AppConfig, logFilePath } from '../config/app-config';
 import { LogLevel } from '../config/config-schema';
+import { queryParamName } from '../common/url-secrets';
 
 /** Values written under these paths are replaced by "[REDACTED]" in every log line. */
 export const REDACT_PATHS = [
@@ -32,10 +33,31 @@ export const REDACT_PATHS = [
   '*.authorization',
 ];
 
-/** Query parameters that carry credentials (the webhook key, tokens) are masked in logged URLs. */
+/** Names of query parameters that carry credentials (the webhook key, tokens). */
+const CREDENTIAL_PARAMS = new Set(['key', 'token', 'access_token', 'refresh_token', 'password', 'secret']);
+
+/**
+ * Query parameters that carry credentials are masked in logged URLs — in every shape a caller may send them, since
+ * the logged text is the raw URL: `key=`, `KEY=`, `key[]=`, `key[0]=`, `%6Bey=`, `a[key]=`… A parameter is masked
+ * when a word of its decoded name (split at anything but letters, digits and `_`) is a credential name.
+ */
 export function redactUrl(url: string | undefined): string | undefined {
   if (!url) return url;
-  return url.replace(/([?&](?:key|token|access_token|refresh_token|password|secret)=)[^&#]*/gi, '$1[REDACTED]');
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  return url.slice(0, q + 1) + url.slice(q + 1).replace(/[^&#]+/g, redactParam);
+}
+
+function redactParam(param: string): string {
+  const eq = param.indexOf('=');
+  return eq >= 0 && isCredentialName(param.slice(0, eq)) ? `${param.slice(0, eq + 1)}[REDACTED]` : param;
+}
+
+function isCredentialName(raw: string): boolean {
+  return queryParamName(raw)
+    .toLowerCase()
+    .split(/[^a-z0-9_]+/)
+    .some((word) => CREDENTIAL_PARAMS.has(word));
 }
 
 export interface RootLogger {

@@ -12,7 +12,10 @@ export type ProcessResult = 'handled' | 'duplicate' | 'interrupted' | 'error';
 export type HandlerResult = 'ok' | 'error' | 'timeout';
 export type GeweOutcome = 'ok' | 'api_error' | 'transport_error';
 
-/** Error codes of the webhook that are counted by name; anything else is `other` (bounded label values). */
+/**
+ * Error codes of the webhook that are counted by name (for its one 401, the reason: WebhookRefusal); anything else is
+ * `other` (bounded label values).
+ */
 const REJECT_REASONS = new Set([
   'WEBHOOK_KEY_MISSING',
   'WEBHOOK_KEY_INVALID',

@@ -8,7 +8,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { CurrentUser } from '../auth/auth.decorators';
+import { ADMIN_ONLY, CurrentUser } from '../auth/auth.decorators';
 import type { AuthUser } from '../auth/auth.decorators';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { StatusResponseDto } from '../common/dto/status-response.dto';
@@ -26,9 +26,9 @@ import {
 } from './dto/robot.dto';
 import { RobotLoginService } from './robot-login.service';
 import { RobotProfileService } from './robot-profile.service';
-import { RobotService } from './robot.service';
+import { RobotService, RobotView } from './robot.service';
 import { Audit } from '../audit/audit.decorator';
-import { TokenScope } from '../auth/api-token.scopes';
+import { TOKEN_SCOPE, TokenScope } from '../auth/api-token.scopes';
 
 /** What Gewe (whatever host a robot points at) answered is shown to logged-in admins only, as in error bodies. */
 const maySeeUpstreamDetail = (user: AuthUser) => user.isAdmin && !user.token;
@@ -47,8 +47,8 @@ export class RobotController {
   @TokenScope('robots:read')
   @ApiOperation({ summary: 'List robots' })
   @ApiOkResponse({ type: RobotListResponseDto })
-  list(@Query() q: RobotListQueryDto): Promise<RobotListResponseDto> {
-    return this.robots.list(q);
+  list(@Query() q: RobotListQueryDto, @CurrentUser() user: AuthUser): Promise<RobotListResponseDto> {
+    return this.robots.list(q, viewOf(user));
   }
 
   @Post()
@@ -70,8 +70,8 @@ export class RobotController {
   @TokenScope('robots:read')
   @ApiOperation({ summary: 'One robot, with the callback URL Gewe must POST to' })
   @ApiOkResponse({ type: RobotResponseDto })
-  get(@IdParam('robot_id') id: number): Promise<RobotResponseDto> {
-    return this.robots.get(id);
+  get(@IdParam('robot_id') id: number, @CurrentUser() user: AuthUser): Promise<RobotResponseDto> {
+    return this.robots.get(id, viewOf(user));
   }
 
   @Patch(':robot_id')
@@ -160,4 +160,20 @@ export class RobotController {
   profile(@IdParam('robot_id') id: number, @CurrentUser() user: AuthUser): Promise<RobotProfileResponseDto> {
     return this.profiles.profile(id, maySeeUpstreamDetail(user));
   }
+}
+
+/**
+ * A robot's callback key lets anyone post callbacks that plugins act on, so it is shown only to callers who may
+ * change robots: whoever the guards let through PATCH /api/robots/{robot_id} — an API token with that route's scope
+ * (robots:write), a user unless the route is admin-only. Read from the route's own metadata, so the two cannot drift.
+ */
+export function viewOf(user: AuthUser): RobotView {
+  const update = Object.getOwnPropertyDescriptor(RobotController.prototype, 'update')?.value as object;
+  const meta = <T>(key: string): T | undefined =>
+    (Reflect.getMetadata(key, update) as T | undefined) ?? (Reflect.getMetadata(key, RobotController) as T | undefined);
+  if (user.token) {
+    const scope = meta<string>(TOKEN_SCOPE);
+    return { callbackKey: !!scope && user.token.scopes.includes(scope) };
+  }
+  return { callbackKey: !meta<boolean>(ADMIN_ONLY) || user.isAdmin };
 }

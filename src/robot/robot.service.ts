@@ -34,6 +34,12 @@ const HOT_MAX = 10_000;
 /** lastCallbackAt is written at most this often per robot. */
 const NOTE_EVERY_MS = 1000;
 
+/** What a caller may see of a robot: `callbackKey` only for those who may change robots (it opens the webhook). */
+export interface RobotView {
+  callbackKey: boolean;
+}
+const FULL_VIEW: RobotView = { callbackKey: true };
+
 /** Robots: the table, their callback URLs, and the one place their status changes (live store + database). */
 @Injectable()
 export class RobotService {
@@ -46,6 +52,7 @@ export class RobotService {
   private readonly hot = new Map<string, { until: number; robot: Promise<RobotEntity | null> }>();
   /** When each robot's lastCallbackAt was last written (at most once per NOTE_EVERY_MS). */
   private readonly noted = new Map<number, number>();
+  private writes = 0;
 
   constructor(
     @InjectRepository(RobotEntity) private readonly robots: Repository<RobotEntity>,
@@ -56,7 +63,7 @@ export class RobotService {
     private readonly audit: AuditTrail,
   ) {}
 
-  async list(q: RobotListQueryDto): Promise<Page<RobotResponseDto>> {
+  async list(q: RobotListQueryDto, view: RobotView = FULL_VIEW): Promise<Page<RobotResponseDto>> {
     const qb = this.robots
       .createQueryBuilder('r')
       .orderBy('r.id', 'ASC')
@@ -70,11 +77,11 @@ export class RobotService {
         { t: `%${term.replace(/[!%_]/g, (c) => '!' + c)}%` },
       );
     const [rows, total] = await qb.getManyAndCount();
-    return { items: rows.map((r) => this.toResponse(r)), total, page: q.page, limit: q.limit };
+    return { items: rows.map((r) => this.toResponse(r, view)), total, page: q.page, limit: q.limit };
   }
 
-  async get(id: number): Promise<RobotResponseDto> {
-    return this.toResponse(await this.entity(id));
+  async get(id: number, view: RobotView = FULL_VIEW): Promise<RobotResponseDto> {
+    return this.toResponse(await this.entity(id), view);
   }
 
   async entity(id: number): Promise<RobotEntity> {
@@ -112,6 +119,7 @@ export class RobotService {
         }),
       )
       .catch((err) => this.rethrowUnique(err));
+    this.changed();
     this.logger.log({ actor, robotId: saved.id, name: saved.name, baseUrl, verified: verify }, 'Robot created');
     return this.toResponse(saved);
   }
@@ -245,6 +253,21 @@ export class RobotService {
   /** Forgets the hot-path copies (after any write to the robots table). */
   private changed(): void {
     this.hot.clear();
+    this.writes++;
+  }
+
+  /** Grows with every write to the robots table through this instance: other caches of robot data compare it. */
+  get revision(): number {
+    return this.writes;
+  }
+
+  /** Every token some robot uses (a robot without one counts as the empty token). */
+  async knownTokens(): Promise<string[]> {
+    const rows = await this.robots
+      .createQueryBuilder('r')
+      .select('DISTINCT r.token', 'token')
+      .getRawMany<{ token: string | null }>();
+    return [...new Set(rows.map((r) => r.token ?? ''))];
   }
 
   findByToken(token: string): Promise<RobotEntity[]> {
@@ -295,8 +318,8 @@ export class RobotService {
     return withKey(this.webhookBase(), webhookKey(this.config.backend.secret_key, robot.token ?? ''));
   }
 
-  toResponse(r: RobotEntity): RobotResponseDto {
-    const callbackUrl = this.callbackUrl(r);
+  toResponse(r: RobotEntity, view: RobotView = FULL_VIEW): RobotResponseDto {
+    const callbackUrl = view.callbackKey ? this.callbackUrl(r) : this.webhookBase();
     const warning = isLoopbackUrl(callbackUrl)
       ? 'This callback URL points at loopback: Gewe (another host or container) cannot reach it. Set the gewe.callback_url setting to an address Gewe can reach.'
       : undefined;
@@ -308,6 +331,7 @@ export class RobotService {
       baseUrl: r.baseUrl,
       downloadUrl: r.downloadUrl,
       callbackUrl,
+      callbackKeyHidden: !view.callbackKey,
       ...(warning ? { callbackUrlWarning: warning } : {}),
       isGewe: r.isGewe,
       status: r.status as RobotStatus,

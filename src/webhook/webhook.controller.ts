@@ -2,7 +2,6 @@ import { Body, Controller, HttpCode, Post, Query, Req } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiPayloadTooLargeResponse,
@@ -30,9 +29,12 @@ export class WebhookController {
   @ApiQuery({ name: 'key', required: true, description: 'The key from the robot’s callbackUrl' })
   @ApiBody({ schema: { type: 'object', additionalProperties: true }, description: 'A Gewe callback' })
   @ApiOkResponse({ type: WebhookAnswerDto })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Malformed JSON or no Appid' })
-  @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'Missing or wrong key' })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'Unknown Appid (or token, for the probe)' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Malformed JSON or no Appid (the key was right)' })
+  @ApiUnauthorizedResponse({
+    type: ErrorResponseDto,
+    description:
+      'WEBHOOK_UNAUTHORIZED, one answer for every failure: no key, a wrong key, an Appid (or, for the probe, a token) that is not the key’s. The key is checked before the body is read.',
+  })
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto })
   @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'Could not be stored; send again' })
   receive(

@@ -2,7 +2,12 @@ import { Module } from '@nestjs/common';
 import { QueueModule } from '../queue/queue.module';
 import { RobotModule } from '../robot/robot.module';
 import { WebhookController } from './webhook.controller';
+import { WebhookKeyIndex } from './webhook-key-index';
 import { WebhookService } from './webhook.service';
 
-@Module({ imports: [RobotModule, QueueModule], controllers: [WebhookController], providers: [WebhookService] })
+@Module({
+  imports: [RobotModule, QueueModule],
+  controllers: [WebhookController],
+  providers: [WebhookService, WebhookKeyIndex],
+})
 export class WebhookModule {}

@@ -1,13 +1,11 @@
-import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { parseJsonBigSafe } from '../common/bigint-json';
-import { badRequest, DomainError, notFound, unauthorized } from '../common/domain-error';
-import { APP_CONFIG } from '../config/app-config';
-import type { AppConfig } from '../config/app-config';
+import { badRequest, DomainError } from '../common/domain-error';
 import { MetricsService } from '../metrics/metrics.service';
 import { CallbackQueue, QueueUnavailableError } from '../queue/callback-queue';
-import { webhookKey } from '../robot/callback-url';
 import { RobotService } from '../robot/robot.service';
+import { WebhookKeyIndex } from './webhook-key-index';
 
 /** Deeper JSON than this is refused before parsing (a real callback is about 4 levels deep). */
 const MAX_DEPTH = 32;
@@ -18,18 +16,34 @@ export interface WebhookAnswer {
   duplicate?: boolean;
 }
 
+/** Why a callback was refused with the one 401: counted in the metrics, never told to the caller. */
+export type WebhookRefusal = 'WEBHOOK_KEY_MISSING' | 'WEBHOOK_KEY_INVALID' | 'UNKNOWN_APPID' | 'UNKNOWN_TOKEN';
+
 /**
- * The webhook's work, in order and all cheap: parse (bigint-safe), find the robot (by Appid; by token for Gewe's
- * probe), check the URL's key in constant time, store the callback durably. No Gewe call and no plugin runs here.
+ * The one answer to a callback that is not authentic, whatever the reason: a caller without the key learns nothing
+ * (not which Appids exist, nor which tokens robots use).
+ */
+export class WebhookUnauthorized extends DomainError {
+  constructor(readonly reason: WebhookRefusal) {
+    super(
+      'WEBHOOK_UNAUTHORIZED',
+      'The callback was refused: use the callbackUrl shown for the robot, with its key',
+      HttpStatus.UNAUTHORIZED,
+    );
+  }
+}
+
+/**
+ * The webhook's work, in order and all cheap: check the URL's key (known keys in memory, see WebhookKeyIndex), parse
+ * (bigint-safe), find the robot (by Appid; by token for Gewe's probe) among the key's tokens, store the callback
+ * durably. No Gewe call and no plugin runs here.
  */
 @Injectable()
 export class WebhookService {
   private readonly logger = new Logger(WebhookService.name);
-  /** The expected key of each robot token (an HMAC per callback otherwise). */
-  private readonly keys = new Map<string, Buffer>();
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly keys: WebhookKeyIndex,
     private readonly robots: RobotService,
     private readonly queue: CallbackQueue,
     private readonly metrics: MetricsService,
@@ -40,7 +54,9 @@ export class WebhookService {
     try {
       return await this.handle(body, key, requestId, performance.now());
     } catch (err) {
-      this.metrics.webhookRejected(err instanceof DomainError ? err.code : 'INTERNAL');
+      this.metrics.webhookRejected(
+        err instanceof WebhookUnauthorized ? err.reason : err instanceof DomainError ? err.code : 'INTERNAL',
+      );
       throw err;
     }
   }
@@ -51,8 +67,9 @@ export class WebhookService {
     requestId: string | null,
     started: number,
   ): Promise<WebhookAnswer> {
-    if (!key)
-      throw unauthorized('WEBHOOK_KEY_MISSING', 'The callback URL has no key: use the callbackUrl shown for the robot');
+    if (!key) throw new WebhookUnauthorized('WEBHOOK_KEY_MISSING');
+    const tokens = await this.lookup(() => this.keys.tokensFor(key), requestId);
+    if (tokens.length === 0) throw new WebhookUnauthorized('WEBHOOK_KEY_INVALID');
     if (typeof body !== 'string' || body.trim() === '') throw badRequest('EMPTY_BODY', 'The callback body is empty');
     if (nestingDepth(body) > MAX_DEPTH)
       throw badRequest('MALFORMED_JSON', `The callback body is nested deeper than ${MAX_DEPTH} levels`);
@@ -69,9 +86,9 @@ export class WebhookService {
     // Gewe's connectivity probe when the callback URL is registered: {testMsg, token}.
     if ('testMsg' in payload && typeof payload.token === 'string') {
       const token = payload.token;
+      if (!tokens.includes(token)) throw new WebhookUnauthorized('WEBHOOK_KEY_INVALID');
       const owners = await this.lookup(() => this.robots.findByToken(token), requestId);
-      if (owners.length === 0) throw notFound('UNKNOWN_TOKEN', 'No robot uses this token');
-      this.checkKey(key, payload.token);
+      if (owners.length === 0) throw new WebhookUnauthorized('UNKNOWN_TOKEN');
       this.logger.log({ robots: owners.map((r) => r.id), requestId }, 'Gewe callback probe answered');
       return { status: 'ok', message: 'Callback URL verified' };
     }
@@ -79,8 +96,8 @@ export class WebhookService {
     const appId = pick(payload, 'Appid', 'appid', 'AppId', 'appId');
     if (typeof appId !== 'string' || !appId) throw badRequest('APPID_MISSING', 'The callback has no Appid');
     const robot = await this.lookup(() => this.robots.findByAppId(appId), requestId);
-    if (!robot) throw notFound('UNKNOWN_APPID', `No robot has appId ${appId}`);
-    this.checkKey(key, robot.token ?? '');
+    if (!robot) throw new WebhookUnauthorized('UNKNOWN_APPID');
+    if (!tokens.includes(robot.token ?? '')) throw new WebhookUnauthorized('WEBHOOK_KEY_INVALID');
 
     const data = pick(payload, 'Data', 'data');
     const newMsgId =
@@ -128,18 +145,6 @@ export class WebhookService {
       this.logger.error({ requestId, reason: (err as Error).message }, 'Robot lookup failed: answered 503');
       throw notStored();
     }
-  }
-
-  private checkKey(given: string, token: string): void {
-    let expected = this.keys.get(token);
-    if (!expected) {
-      if (this.keys.size >= 10_000) this.keys.clear();
-      expected = Buffer.from(webhookKey(this.config.backend.secret_key, token));
-      this.keys.set(token, expected);
-    }
-    const actual = Buffer.from(given);
-    if (actual.length !== expected.length || !timingSafeEqual(actual, expected))
-      throw unauthorized('WEBHOOK_KEY_INVALID', 'The callback URL key does not match this robot');
   }
 }
 

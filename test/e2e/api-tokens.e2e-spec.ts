@@ -271,6 +271,28 @@ describeE2E('API tokens and the send API', () => {
       .expect(403);
   });
 
+  it("shows a robot's callback key only to those who may change robots", async () => {
+    const reader = await createToken({ name: 'dashboard', scopes: ['robots:read'] });
+    const writer = await createToken({ name: 'provisioner', scopes: ['robots:read', 'robots:write'] });
+    const keyOf = (url: string) => new URL(url).searchParams.get('key');
+    const full = (await as(admin).get(`/api/robots/${robotId}`).expect(200)).body;
+    expect(keyOf(full.callbackUrl)).toMatch(/^[\w-]{32}$/);
+    expect(full.callbackKeyHidden).toBe(false);
+
+    const one = (await as(reader.token).get(`/api/robots/${robotId}`).expect(200)).body;
+    const listed = (await as(reader.token).get('/api/robots').expect(200)).body.items[0];
+    for (const r of [one, listed]) {
+      expect(r.callbackKeyHidden).toBe(true);
+      expect(keyOf(r.callbackUrl)).toBeNull();
+      expect(JSON.stringify(r)).not.toContain(keyOf(full.callbackUrl));
+      // the rest of the URL is still shown
+      expect(new URL(r.callbackUrl).pathname).toBe(new URL(full.callbackUrl).pathname);
+    }
+    const w = (await as(writer.token).get(`/api/robots/${robotId}`).expect(200)).body;
+    expect(w.callbackUrl).toBe(full.callbackUrl);
+    expect(w.callbackKeyHidden).toBe(false);
+  });
+
   it('refuses unknown, expired and revoked tokens with 401', async () => {
     await as(`ogw_${'A'.repeat(43)}`)
       .get('/api/robots')

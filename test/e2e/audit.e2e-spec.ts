@@ -62,6 +62,8 @@ const SECRETS = {
   passage2: 'second-sesame-passage',
   signingKey: 'hook-signing-key-value',
   settingToken: 'runtime-gewe-token-value',
+  urlPassword: 'url-userinfo-pass-9',
+  urlToken: 'url-query-token-8',
 };
 
 describeE2E('audit log', () => {
@@ -259,6 +261,15 @@ describeE2E('audit log', () => {
       status: 400,
       details: { error: expect.stringContaining('baseUrl') },
     });
+    // a refused URL is recorded without its credentials or query secrets
+    const withCredentials = `http://gewe-op:${SECRETS.urlPassword}@127.0.0.1:2531/v2/api?token=${SECRETS.urlToken}`;
+    await api().patch(`/api/robots/${robot.id}`, { baseUrl: withCredentials }).expect(400);
+    const refused = await last('robot.update', robot.id);
+    expect(refused).toMatchObject({ result: 'failed', status: 400 });
+    expect((refused.details?.body as { baseUrl: string }).baseUrl).toBe(
+      'http://********@127.0.0.1:2531/v2/api?token=********',
+    );
+    expect(JSON.stringify(refused)).not.toMatch(new RegExp(`${SECRETS.urlPassword}|${SECRETS.urlToken}`));
 
     await api().post(`/api/robots/${robot.id}/login`).expect(200);
     expect(await last('robot.login', robot.id)).toMatchObject({ result: 'ok', status: 200 });

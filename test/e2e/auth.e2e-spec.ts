@@ -9,6 +9,7 @@ import {
   TestApp,
   TestDatabase,
 } from '../support/test-app';
+import { LoginRateLimiter } from '../../src/auth/login-rate-limiter';
 
 type App = TestApp & { database: TestDatabase };
 
@@ -194,7 +195,7 @@ describeE2E('auth', () => {
     expect(JSON.stringify(res.body.message)).toMatch(/newPassword must be at most 72 bytes/);
   });
 
-  it('locks a username after repeated failures, even with the right password, and says when to retry', async () => {
+  it('slows an address down after repeated failures for a username, even with the right password, and says when to retry', async () => {
     const { accessToken } = await login(t);
     await t
       .http()
@@ -213,10 +214,48 @@ describeE2E('auth', () => {
       .post('/api/auth/login')
       .send({ username: 'victim', password: 'victim-pass-1' })
       .expect(429);
-    expect(locked.body.code).toBe('LOGIN_LOCKED');
+    expect(locked.body.code).toBe('LOGIN_SLOWED_DOWN');
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
     // other accounts are unaffected
     await login(t);
+  });
+});
+
+describeE2E('auth: failed logins from one address do not lock the account out elsewhere', () => {
+  let t: App;
+  let now = Date.now();
+  const ATTACKER = '203.0.113.7';
+  const OWNER = '198.51.100.20';
+  const from = (ip: string, password: string) =>
+    t.http().post('/api/auth/login').set('X-Forwarded-For', ip).send({ username: ADMIN.username, password });
+  beforeAll(async () => {
+    t = await createTestApp({
+      overrides: { backend: { trust_proxy: true, login_max_failures_per_user: 5, login_slowdown_base: '1s' } },
+    });
+    t.app.get(LoginRateLimiter).clock = () => now;
+  });
+  afterAll(() => destroyTestApp(t));
+
+  it('lets the admin in from another address while an attacker fails ten times, and slows the attacker down', async () => {
+    const retryAfter: number[] = [];
+    let failures = 0;
+    while (failures < 10) {
+      const res = await from(ATTACKER, `guess-${failures}-pw`);
+      if (res.status === 429) {
+        retryAfter.push(Number(res.headers['retry-after']));
+        expect(res.body.code).toBe('LOGIN_SLOWED_DOWN');
+        now += Number(res.headers['retry-after']) * 1000; // the attacker waits as told
+        continue;
+      }
+      expect(res.status).toBe(401);
+      failures++;
+    }
+    // the first five failures are free; each one after waits twice as long as the one before
+    expect(retryAfter).toEqual([1, 2, 4, 8, 16]);
+    const slowed = await from(ATTACKER, ADMIN.password).expect(429);
+    expect(Number(slowed.headers['retry-after'])).toBe(32);
+    const ok = await from(OWNER, ADMIN.password).expect(200);
+    expect(ok.body.user.username).toBe(ADMIN.username);
   });
 });
 

@@ -112,6 +112,31 @@ describe('attacks on the running service', () => {
     expect(record(await post(a.key, body(a.appId))).status).toBe(200);
   });
 
+  it('tells a caller without the key nothing: not which Appids exist, nor which tokens robots use', async () => {
+    const [a] = robots;
+    const post = (key: string | null, payload: string) =>
+      t
+        .http()
+        .post(`/api/webhook${key === null ? '' : `?key=${encodeURIComponent(key)}`}`)
+        .set('Content-Type', 'application/json')
+        .send(payload);
+    const body = (appId: string) =>
+      textCallback({ appId, robotWxid: 'wxid_r', from: 'wxid_x', text: 'hi', newMsgId: '7600000000000000002' });
+    const answers = [
+      await post('wrong', body(a.appId)), // an Appid that exists
+      await post('wrong', body('wx_attack_nobody')), // one that does not
+      await post(null, body('wx_attack_nobody')),
+      await post(a.key, body('wx_attack_nobody')), // even with a real key
+      await post('wrong', JSON.stringify({ testMsg: 'x', token: a.token })), // a token a robot uses
+      await post('wrong', JSON.stringify({ testMsg: 'x', token: 'nobody-uses-this' })),
+      await post(a.key, JSON.stringify({ testMsg: 'x', token: 'nobody-uses-this' })),
+      await post('wrong', '{"broken":'), // the key is checked before the body is read
+    ].map(record);
+    const shape = (r: (typeof answers)[number]) => ({ status: r.status, code: r.body.code, message: r.body.message });
+    for (const r of answers) expect(shape(r)).toEqual(shape(answers[0]));
+    expect(shape(answers[0])).toMatchObject({ status: 401, code: 'WEBHOOK_UNAUTHORIZED' });
+  });
+
   it('cannot reach outside the file store with hostile file names', async () => {
     for (const name of [
       '..%2F..%2F..%2Fetc%2Fpasswd',
@@ -134,6 +159,10 @@ describe('attacks on the running service', () => {
   });
 
   it('never shows secrets in responses or in the log file', async () => {
+    // a webhook key in other shapes than key=… (refused, so their access lines are logged at warn)
+    const [a, b] = robots;
+    for (const query of [`key[]=${a.key}`, `%6Bey=${b.key}`, `key%5B0%5D=${a.key}`, `x=1&KEY[a]=${b.key}`])
+      record(await t.http().post(`/api/webhook?${query}`).set('Content-Type', 'application/json').send('{}'));
     // the log file is written asynchronously: wait until the suite's last requests have landed in it
     const marker = (await t.http().get('/api/health').set('X-Request-Id', 'secrets-scan-marker')).headers[
       'x-request-id'

@@ -47,6 +47,32 @@ describe('audit masking', () => {
     });
   });
 
+  it('masks credentials and query secrets in URLs wherever they appear in the details', () => {
+    const M = AUDIT_MASK;
+    expect(
+      maskSecrets({
+        body: { baseUrl: 'http://gewe-op:pa55@10.0.0.5:2531/v2/api', downloadUrl: 'https://cdn.example/f?sig=abc&x=1' },
+        error: 'BAD_URL: baseUrl http://u:p@h.example/x must not carry credentials',
+        list: ['ftp://only-user@files.example/a', 'https://h.example/cb?key=k1&Token=t1&page=2#frag'],
+        hook: { url: 'https://a:b@hooks.example/?access_token=zz' },
+      }),
+    ).toEqual({
+      body: { baseUrl: `http://${M}@10.0.0.5:2531/v2/api`, downloadUrl: `https://cdn.example/f?sig=${M}&x=1` },
+      error: `BAD_URL: baseUrl http://${M}@h.example/x must not carry credentials`,
+      list: [`ftp://${M}@files.example/a`, `https://h.example/cb?key=${M}&Token=${M}&page=2#frag`],
+      hook: { url: `https://${M}@hooks.example/?access_token=${M}` },
+    });
+  });
+
+  it('leaves URLs without credentials, and text that only looks like one, as they are', () => {
+    const plain = {
+      baseUrl: 'http://10.0.0.5:2531/v2/api',
+      mail: 'ops@example.com',
+      note: 'see https://example.com/docs?page=2&monkey=1 and user@host',
+    };
+    expect(maskSecrets(plain)).toEqual(plain);
+  });
+
   it('finds the fields a JSON Schema marks writeOnly, nested too', () => {
     const schema = {
       type: 'object',

@@ -392,6 +392,33 @@ describe('redactUrl', () => {
     expect(redactUrl(url)).toBe(url);
   });
 
+  it.each([
+    ['key[]=s3cr3t', 'key[]=[REDACTED]'],
+    ['key[0]=s3cr3t', 'key[0]=[REDACTED]'],
+    ['key[a][b]=s3cr3t', 'key[a][b]=[REDACTED]'],
+    ['key%5B%5D=s3cr3t', 'key%5B%5D=[REDACTED]'],
+    ['%6Bey=s3cr3t', '%6Bey=[REDACTED]'],
+    ['%6B%65%79=s3cr3t', '%6B%65%79=[REDACTED]'],
+    ['k%65y[x]=s3cr3t', 'k%65y[x]=[REDACTED]'],
+    ['a[key]=s3cr3t', 'a[key]=[REDACTED]'],
+    ['key.x=s3cr3t', 'key.x=[REDACTED]'],
+    ['key+=s3cr3t', 'key+=[REDACTED]'],
+    ['%20KEY%20=s3cr3t', '%20KEY%20=[REDACTED]'],
+    ['x=1&key=a&key=s3cr3t', 'x=1&key=[REDACTED]&key=[REDACTED]'],
+    ['key=s3cr3t=more', 'key=[REDACTED]'],
+  ])('masks a key passed in another shape: %s', (query, masked) => {
+    expect(redactUrl(`/api/webhook?${query}`)).toBe(`/api/webhook?${masked}`);
+  });
+
+  it('judges a name that is not valid percent-encoding by its raw text', () => {
+    expect(redactUrl('/api/webhook?key%zz=s3cr3t&%E0%A4%A=1')).toBe('/api/webhook?key%zz=[REDACTED]&%E0%A4%A=1');
+    expect(redactUrl('/api/webhook?key[%zz]=s3cr3t')).toBe('/api/webhook?key[%zz]=[REDACTED]');
+  });
+
+  it('masks a key after a fragment mark too', () => {
+    expect(redactUrl('/api/webhook?x=1#&key=s3cr3t')).toBe('/api/webhook?x=1#&key=[REDACTED]');
+  });
+
   it('leaves credential words in the path alone', () => {
     expect(redactUrl('/api/token/key=abc')).toBe('/api/token/key=abc');
   });

@@ -1,4 +1,4 @@
-import { HttpStatus } from '@nestjs/common';
+import { HttpStatus, Logger } from '@nestjs/common';
 import { LoginRateLimiter } from '../../src/auth/login-rate-limiter';
 import { DomainError } from '../../src/common/domain-error';
 import { loadConfig } from '../../src/config/app-config';
@@ -11,7 +11,13 @@ function limiter(): LoginRateLimiter {
     path: null,
     env: {},
     overrides: {
-      backend: { login_max_failures_per_user: 3, login_max_attempts_per_ip: 5, login_window: '1m' },
+      backend: {
+        login_max_failures_per_user: 3,
+        login_max_attempts_per_ip: 5,
+        login_window: '1m',
+        login_slowdown_base: '2s',
+        login_slowdown_max: '30s',
+      },
     },
   });
   return new LoginRateLimiter(config);
@@ -31,10 +37,20 @@ function rejection(fn: () => void): DomainError {
 /** A failed login as the service does it: count the attempt, then record the failure. */
 function failLogin(l: LoginRateLimiter, ip: string, username: string, now: number) {
   l.checkAttempt(ip, username, now);
-  l.recordFailure(username, now);
+  l.recordFailure(username, ip, now);
 }
 
-describe('LoginRateLimiter per username', () => {
+/** The Retry-After (seconds) of the 429 the next attempt gets. */
+const retryAfter = (l: LoginRateLimiter, ip: string, username: string, now: number) =>
+  Number(rejection(() => l.checkAttempt(ip, username, now)).headers['Retry-After']);
+
+describe('LoginRateLimiter per username and address', () => {
+  let warn: jest.SpyInstance;
+  beforeEach(() => {
+    warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  });
+  afterEach(() => warn.mockRestore());
+
   it('allows attempts while the failures stay below the limit', () => {
     const l = limiter();
     failLogin(l, '10.0.0.1', 'alice', T0);
@@ -42,61 +58,101 @@ describe('LoginRateLimiter per username', () => {
     expect(() => l.checkAttempt('10.0.0.1', 'alice', T0 + 2000)).not.toThrow();
   });
 
-  it('locks a username after the maximum failures with 429 and a Retry-After header', () => {
+  it('slows a username+address pair down after the maximum failures with 429 and a Retry-After header', () => {
     const l = limiter();
     for (let i = 0; i < 3; i++) failLogin(l, '10.0.0.1', 'alice', T0 + i * 1000);
-    const err = rejection(() => l.checkAttempt('10.0.0.1', 'alice', T0 + 20_000));
+    const err = rejection(() => l.checkAttempt('10.0.0.1', 'alice', T0 + 2500));
     expect(err.status).toBe(HttpStatus.TOO_MANY_REQUESTS);
-    expect(err.code).toBe('LOGIN_LOCKED');
-    expect(Number(err.headers['Retry-After'])).toBeGreaterThan(0);
-    // the window started with the first failure: 60 s - 20 s
-    expect(err.headers['Retry-After']).toBe('40');
+    expect(err.code).toBe('LOGIN_SLOWED_DOWN');
+    // the base wait (2 s) from the third failure, at T0 + 2 s
+    expect(err.headers['Retry-After']).toBe('2');
   });
 
-  it('locks the username case-insensitively and from another IP', () => {
+  it('doubles the wait with every further failure of the pair, up to login_slowdown_max', () => {
+    const l = limiter();
+    let now = T0;
+    const waits: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      l.recordFailure('alice', '10.0.0.1', now);
+      if (i < 2) continue;
+      const wait = retryAfter(l, '10.0.0.1', 'alice', now);
+      waits.push(wait);
+      now += wait * 1000;
+    }
+    expect(waits).toEqual([2, 4, 8, 16, 30, 30, 30]);
+  });
+
+  it('lets the right password through from an address that has not failed, while the failing one waits', () => {
+    const l = limiter();
+    for (let i = 0; i < 10; i++) {
+      l.recordFailure('admin', '203.0.113.7', T0);
+    }
+    expect(() => l.checkAttempt('198.51.100.20', 'admin', T0)).not.toThrow();
+    l.recordSuccess('admin', '198.51.100.20');
+    expect(rejection(() => l.checkAttempt('203.0.113.7', 'admin', T0)).code).toBe('LOGIN_SLOWED_DOWN');
+  });
+
+  it('matches the username case-insensitively', () => {
     const l = limiter();
     failLogin(l, '10.0.0.1', 'Alice', T0);
-    failLogin(l, '10.0.0.2', 'ALICE', T0);
-    failLogin(l, '10.0.0.3', 'alice', T0);
+    failLogin(l, '10.0.0.1', 'ALICE', T0);
+    failLogin(l, '10.0.0.1', 'alice', T0);
     for (const name of ['alice', 'Alice', 'aLiCe'])
-      expect(rejection(() => l.checkAttempt('192.168.1.9', name, T0 + 1000)).status).toBe(429);
+      expect(rejection(() => l.checkAttempt('10.0.0.1', name, T0 + 1000)).status).toBe(429);
+    expect(() => l.checkAttempt('10.0.0.1', 'bob', T0 + 1000)).not.toThrow();
   });
 
-  it('does not lock other usernames', () => {
-    const l = limiter();
-    for (let i = 0; i < 3; i++) l.recordFailure('alice', T0);
-    expect(() => l.checkAttempt('10.0.0.1', 'bob', T0)).not.toThrow();
-  });
-
-  it('clears the failure counter on a successful login', () => {
+  it('slows down every address that failed once the username failed often from many addresses', () => {
     const l = limiter();
     failLogin(l, '10.0.0.1', 'alice', T0);
+    failLogin(l, '10.0.0.2', 'alice', T0);
+    expect(() => l.checkAttempt('10.0.0.1', 'alice', T0)).not.toThrow();
+    failLogin(l, '10.0.0.3', 'alice', T0); // the third failure of alice
+    expect(retryAfter(l, '10.0.0.3', 'alice', T0)).toBe(2);
+    // the earlier addresses wait from their next failure on; one that never failed does not
     failLogin(l, '10.0.0.1', 'alice', T0);
-    l.recordSuccess('ALICE');
-    failLogin(l, '10.0.0.2', 'alice', T0);
-    failLogin(l, '10.0.0.2', 'alice', T0);
-    expect(() => l.checkAttempt('10.0.0.3', 'alice', T0)).not.toThrow();
-    l.recordFailure('alice', T0);
-    expect(rejection(() => l.checkAttempt('10.0.0.3', 'alice', T0)).code).toBe('LOGIN_LOCKED');
+    expect(retryAfter(l, '10.0.0.1', 'alice', T0)).toBe(2);
+    expect(() => l.checkAttempt('10.0.0.9', 'alice', T0)).not.toThrow();
   });
 
-  it('unlocks the username once the window has passed', () => {
+  it('logs one warning when a pair starts to be slowed down, not one per failure', () => {
     const l = limiter();
-    for (let i = 0; i < 3; i++) l.recordFailure('alice', T0);
-    const justBefore = rejection(() => l.checkAttempt('10.0.0.1', 'alice', T0 + WINDOW - 1));
-    expect(justBefore.headers['Retry-After']).toBe('1');
-    expect(() => l.checkAttempt('10.0.0.1', 'alice', T0 + WINDOW)).not.toThrow();
+    let now = T0;
+    for (let i = 0; i < 6; i++) {
+      l.recordFailure('alice', '10.0.0.1', now);
+      now += 1000;
+    }
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0][0]).toMatchObject({ username: 'alice', ip: '10.0.0.1', failures: 3 });
+    // another pair is another warning
+    for (let i = 0; i < 3; i++) l.recordFailure('alice', '10.0.0.2', now);
+    expect(warn).toHaveBeenCalledTimes(2);
   });
 
-  it('starts a fresh window after expiry, so old failures no longer count', () => {
+  it('starts the pair afresh after a successful login from it', () => {
     const l = limiter();
-    for (let i = 0; i < 2; i++) l.recordFailure('alice', T0);
-    const later = T0 + WINDOW + 5_000;
-    l.recordFailure('alice', later);
-    l.recordFailure('alice', later);
+    for (let i = 0; i < 3; i++) l.recordFailure('alice', '10.0.0.1', T0);
+    l.recordSuccess('ALICE', '10.0.0.1');
+    expect(() => l.checkAttempt('10.0.0.1', 'alice', T0)).not.toThrow();
+  });
+
+  it('forgets the failures of a pair after login_window without one', () => {
+    const l = limiter();
+    for (let i = 0; i < 2; i++) l.recordFailure('alice', '10.0.0.1', T0);
+    const later = T0 + WINDOW;
+    l.recordFailure('alice', '10.0.0.1', later);
     expect(() => l.checkAttempt('10.0.0.1', 'alice', later)).not.toThrow();
-    l.recordFailure('alice', later);
-    expect(rejection(() => l.checkAttempt('10.0.0.1', 'alice', later + 1000)).headers['Retry-After']).toBe('59');
+    l.recordFailure('alice', '10.0.0.1', later);
+    l.recordFailure('alice', '10.0.0.1', later);
+    expect(retryAfter(l, '10.0.0.1', 'alice', later)).toBe(2);
+  });
+
+  it('keeps a slowed-down pair across the periodic sweep', () => {
+    const l = limiter();
+    for (let i = 0; i < 3; i++) l.recordFailure('alice', '10.0.0.1', T0);
+    expect(() => l.checkAttempt('10.0.0.2', 'bob', T0 + 61_000)).not.toThrow(); // sweeps
+    for (let i = 0; i < 12; i++) l.recordFailure('alice', '10.0.0.1', T0 + 61_000);
+    expect(retryAfter(l, '10.0.0.1', 'alice', T0 + 62_000)).toBe(29);
   });
 });
 
@@ -114,7 +170,7 @@ describe('LoginRateLimiter per IP', () => {
     const l = limiter();
     for (let i = 0; i < 5; i++) {
       l.checkAttempt('10.0.0.1', 'alice', T0);
-      l.recordSuccess('alice');
+      l.recordSuccess('alice', '10.0.0.1');
     }
     expect(rejection(() => l.checkAttempt('10.0.0.1', 'alice', T0)).code).toBe('LOGIN_RATE_LIMITED');
   });
@@ -140,11 +196,10 @@ describe('LoginRateLimiter per IP', () => {
 
   it('keeps working after the periodic sweep of expired windows', () => {
     const l = limiter();
-    for (let i = 0; i < 3; i++) l.recordFailure('alice', T0);
     for (let i = 0; i < 5; i++) l.checkAttempt('10.0.0.1', `user${i}`, T0);
     const muchLater = T0 + 10 * WINDOW;
     expect(() => l.checkAttempt('10.0.0.1', 'alice', muchLater)).not.toThrow();
-    for (let i = 0; i < 3; i++) l.recordFailure('alice', muchLater);
-    expect(rejection(() => l.checkAttempt('10.0.0.9', 'alice', muchLater)).code).toBe('LOGIN_LOCKED');
+    for (let i = 0; i < 4; i++) l.checkAttempt('10.0.0.1', `user${i}`, muchLater);
+    expect(rejection(() => l.checkAttempt('10.0.0.1', 'x', muchLater)).code).toBe('LOGIN_RATE_LIMITED');
   });
 });

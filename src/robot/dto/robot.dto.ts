@@ -235,7 +235,16 @@ export class RobotResponseDto {
   token!: string | null;
   @ApiProperty() baseUrl!: string;
   @ApiProperty({ type: String, nullable: true }) downloadUrl!: string | null;
-  @ApiProperty({ description: 'The full URL Gewe must POST callbacks to, including its key' }) callbackUrl!: string;
+  @ApiProperty({
+    description:
+      'The full URL Gewe must POST callbacks to, including its key — for callers who may change robots (a user, or an API token with robots:write); others get it without the key (see callbackKeyHidden)',
+  })
+  callbackUrl!: string;
+  @ApiProperty({
+    description:
+      'True when callbackUrl is shown without its key: the caller may not change robots (e.g. a robots:read token)',
+  })
+  callbackKeyHidden!: boolean;
   @ApiPropertyOptional({ description: 'Present when the callback URL is unlikely to be reachable by Gewe' })
   callbackUrlWarning?: string;
   @ApiProperty() isGewe!: boolean;

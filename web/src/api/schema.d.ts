@@ -1427,8 +1427,10 @@ export interface components {
             token: string | null;
             baseUrl: string;
             downloadUrl: string | null;
-            /** @description The full URL Gewe must POST callbacks to, including its key */
+            /** @description The full URL Gewe must POST callbacks to, including its key — for callers who may change robots (a user, or an API token with robots:write); others get it without the key (see callbackKeyHidden) */
             callbackUrl: string;
+            /** @description True when callbackUrl is shown without its key: the caller may not change robots (e.g. a robots:read token) */
+            callbackKeyHidden: boolean;
             /** @description Present when the callback URL is unlikely to be reachable by Gewe */
             callbackUrlWarning?: string;
             isGewe: boolean;
@@ -5204,7 +5206,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookAnswerDto"];
                 };
             };
-            /** @description Malformed JSON or no Appid */
+            /** @description Malformed JSON or no Appid (the key was right) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5213,17 +5215,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing or wrong key */
+            /** @description WEBHOOK_UNAUTHORIZED, one answer for every failure: no key, a wrong key, an Appid (or, for the probe, a token) that is not the key’s. The key is checked before the body is read. */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Unknown Appid (or token, for the probe) */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };

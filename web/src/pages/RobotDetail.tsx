@@ -66,6 +66,7 @@ export function RobotDetailPage() {
                 <dt>{t('robot.callbackUrl')}</dt>
                 <dd>
                   <CopyField value={r.callbackUrl} label={t('robot.callbackUrl')} />
+                  {r.callbackKeyHidden && <p className="muted small">{t('robots.callbackKeyHidden')}</p>}
                   {r.callbackUrlWarning && <p className="warn small">⚠ {r.callbackUrlWarning}</p>}
                 </dd>
               </div>

@@ -79,6 +79,7 @@ export function RobotsPage() {
                 </td>
                 <td data-label={t('robots.callbackUrl')} className="callback">
                   <CopyField value={r.callbackUrl} label={`${t('robots.callbackUrl')} ${r.name}`} />
+                  {r.callbackKeyHidden && <p className="muted small">{t('robots.callbackKeyHidden')}</p>}
                   {r.callbackUrlWarning && (
                     <p className="warn small" title={t('robots.callbackWarning')}>
                       ⚠ {r.callbackUrlWarning}
