@@ -10,6 +10,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from './app.module';
+import { LoginRateLimiter } from './auth/login-rate-limiter';
+import { useJsonBodyParsers } from './common/json-body';
 import { PACKAGE } from './common/package-info';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
@@ -71,7 +73,12 @@ export function configureApp(app: NestExpressApplication, config: AppConfig, web
   });
   // The webhook reads its body as text: JSON.parse would corrupt 64-bit NewMsgIds, so the service parses it itself.
   app.use('/api/webhook', text({ type: () => true, limit: config.backend.webhook_body_limit }));
-  app.useBodyParser('json', { limit: config.backend.body_limit });
+  // A login body refused before it could be read (too large, malformed, too deep) counts against the caller's IP
+  const limiter = app.get(LoginRateLimiter);
+  useJsonBodyParsers(app, config, (req, path) => {
+    if (path === '/api/auth/login' && req.method === 'POST')
+      limiter.countRefusedBody(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+  });
   // /metrics is where Prometheus looks by default: it stays outside /api (see MetricsController).
   app.setGlobalPrefix('api', { exclude: [{ path: 'metrics', method: RequestMethod.GET }] });
   app.useGlobalPipes(createValidationPipe());

@@ -1,6 +1,7 @@
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { parseJsonBigSafe } from '../common/bigint-json';
+import { assertSafeJson } from '../common/json-guard';
 import { badRequest, DomainError, notFound, unauthorized } from '../common/domain-error';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
@@ -8,9 +9,6 @@ import { MetricsService } from '../metrics/metrics.service';
 import { CallbackQueue, QueueUnavailableError } from '../queue/callback-queue';
 import { webhookKey } from '../robot/callback-url';
 import { RobotService } from '../robot/robot.service';
-
-/** Deeper JSON than this is refused before parsing (a real callback is about 4 levels deep). */
-const MAX_DEPTH = 32;
 
 export interface WebhookAnswer {
   status: 'success' | 'ok';
@@ -54,8 +52,8 @@ export class WebhookService {
     if (!key)
       throw unauthorized('WEBHOOK_KEY_MISSING', 'The callback URL has no key: use the callbackUrl shown for the robot');
     if (typeof body !== 'string' || body.trim() === '') throw badRequest('EMPTY_BODY', 'The callback body is empty');
-    if (nestingDepth(body) > MAX_DEPTH)
-      throw badRequest('MALFORMED_JSON', `The callback body is nested deeper than ${MAX_DEPTH} levels`);
+    // too deep or a prototype key: refused before parsing, as every JSON body is (common/json-guard.ts)
+    assertSafeJson(body, 'The callback body');
     let parsed: unknown;
     try {
       parsed = parseJsonBigSafe(body);
@@ -155,22 +153,4 @@ function notStored(): DomainError {
 function pick(o: Record<string, unknown>, ...keys: string[]): unknown {
   for (const k of keys) if (o[k] !== undefined) return o[k];
   return undefined;
-}
-
-/** Deepest nesting of objects/arrays in a JSON text, without parsing it (strings are skipped). */
-export function nestingDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92 /* \ */) i++;
-      else if (c === 34 /* " */) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 123 || c === 91) {
-      if (++depth > max) max = depth;
-    } else if (c === 125 || c === 93) depth--;
-  }
-  return max;
 }
