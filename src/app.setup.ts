@@ -12,6 +12,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from './app.module';
 import { LoginRateLimiter } from './auth/login-rate-limiter';
 import { useJsonBodyParsers } from './common/json-body';
+import { methodNotAllowed } from './common/method-not-allowed';
 import { PACKAGE } from './common/package-info';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
@@ -71,6 +72,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig, web
     credentials: !origins.includes('*'),
     exposedHeaders: ['X-Request-Id', 'Retry-After'],
   });
+  app.use(methodNotAllowed(app));
   // The webhook reads its body as text: JSON.parse would corrupt 64-bit NewMsgIds, so the service parses it itself.
   app.use('/api/webhook', text({ type: () => true, limit: config.backend.webhook_body_limit }));
   // A login body refused before it could be read (too large, malformed, too deep) counts against the caller's IP

@@ -151,4 +151,24 @@ describe('hostile request bodies, methods and tokens', () => {
       expect(res.status).toBe(401);
     });
   });
+
+  describe('methods', () => {
+    it.each([
+      ['delete', '/api/auth/login', 'POST'],
+      ['get', '/api/webhook', 'POST'],
+      ['put', '/api/robots', 'GET, HEAD, POST'],
+      ['post', '/api/health', 'GET, HEAD'],
+      ['put', '/api/robots/1/status', 'GET, HEAD'],
+    ] as const)('answers %s %s with 405 and Allow: %s', async (method, path, allow) => {
+      const res = await t.http()[method](path).set(bearer(admin.accessToken));
+      expect([res.status, res.headers.allow, res.body.code]).toEqual([405, allow, 'METHOD_NOT_ALLOWED']);
+      expect(res.body).toMatchObject({ statusCode: 405, error: 'Method Not Allowed', requestId: expect.any(String) });
+    });
+
+    it('still answers 404 on an unknown path, and 405 case-insensitively like the router', async () => {
+      expect((await t.http().delete('/api/no-such-thing')).status).toBe(404);
+      expect((await t.http().delete('/API/Auth/Login')).status).toBe(405);
+      expect((await t.http().get('/api/robots').set(bearer(admin.accessToken))).status).toBe(200);
+    });
+  });
 });
