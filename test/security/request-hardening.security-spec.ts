@@ -1,5 +1,12 @@
+import { createHmac } from 'node:crypto';
 import { PUBLIC_JSON_ROUTES } from '../../src/common/json-body';
 import { ADMIN, bearer, createTestApp, destroyTestApp, login, TestApp, TestDatabase } from '../support/test-app';
+
+const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+function signedJwt(claims: object, key: string): string {
+  const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}`;
+  return `${body}.${createHmac('sha256', key).update(body).digest('base64url')}`;
+}
 
 /** `{"<field>":[[[…]]]}` nested `levels` deep: 2,000 levels are about 4 KB. */
 const deep = (field: string, levels: number) => `{"${field}":${'['.repeat(levels)}${']'.repeat(levels)}}`;
@@ -169,6 +176,28 @@ describe('hostile request bodies, methods and tokens', () => {
       expect((await t.http().delete('/api/no-such-thing')).status).toBe(404);
       expect((await t.http().delete('/API/Auth/Login')).status).toBe(405);
       expect((await t.http().get('/api/robots').set(bearer(admin.accessToken))).status).toBe(200);
+    });
+  });
+
+  describe('access tokens', () => {
+    it('refuses a validly signed access token without exp', async () => {
+      const claims = JSON.parse(Buffer.from(admin.accessToken.split('.')[1], 'base64url').toString()) as Record<
+        string,
+        unknown
+      >;
+      expect(claims.exp).toEqual(expect.any(Number));
+      const { exp: _exp, ...noExp } = claims;
+      const res = await t
+        .http()
+        .get('/api/auth/me')
+        .set(bearer(signedJwt(noExp, t.config.backend.secret_key)));
+      expect([res.status, res.body.code]).toEqual([401, 'INVALID_TOKEN']);
+      // the same claims with exp are accepted: the refusal is about exp alone
+      await t
+        .http()
+        .get('/api/auth/me')
+        .set(bearer(signedJwt({ ...noExp, exp: Math.floor(Date.now() / 1000) + 60 }, t.config.backend.secret_key)))
+        .expect(200);
     });
   });
 });
