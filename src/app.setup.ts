@@ -14,6 +14,7 @@ import { LoginRateLimiter } from './auth/login-rate-limiter';
 import { useJsonBodyParsers } from './common/json-body';
 import { methodNotAllowed } from './common/method-not-allowed';
 import { PACKAGE } from './common/package-info';
+import { applyServerTimeouts } from './common/server-timeouts';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
 
@@ -50,6 +51,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig, web
   app.useLogger(app.get(Logger));
   app.flushLogs();
   app.disable('x-powered-by');
+  applyServerTimeouts(app.getHttpServer(), config.backend);
   if (config.backend.trust_proxy) app.set('trust proxy', true);
   // The request id comes first, so even a body that fails to parse is answered with one.
   app.use(requestIdMiddleware);

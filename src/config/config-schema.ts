@@ -151,6 +151,26 @@ export const CONFIG_SCHEMA = {
       'all: accept and process callbacks; webhook: only accept (enqueue); worker: only process. Split roles need queue_type = "advanced".',
     ),
     webhook_body_limit: size('2 MB', 1024, 'Largest callback body accepted by the webhook (larger → 413).'),
+    headers_timeout: duration(
+      '20s',
+      1_000,
+      'A client must send a request’s headers within this time, or the connection is closed (slow-header clients).',
+    ),
+    request_timeout: duration(
+      '60s',
+      1_000,
+      'A client must send a whole request (headers and body) within this time (408). Not a limit on the answer: live events stream on.',
+    ),
+    keep_alive_timeout: duration(
+      '65s',
+      1_000,
+      'An idle keep-alive connection is closed after this. Keep it longer than the reverse proxy’s upstream idle timeout (nginx and most load balancers: 60 s), so the proxy closes first and never reuses a closing connection (a 502).',
+    ),
+    idle_timeout: duration(
+      '5m',
+      1_000,
+      'A connection on which nothing was sent or received for this long is closed (a client that stopped reading). Live events send a heartbeat every 15 s.',
+    ),
   },
   database: {
     type: oneOf(['sqlite', 'mysql'] as const, 'sqlite', 'Database engine.'),

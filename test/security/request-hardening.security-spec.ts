@@ -21,7 +21,9 @@ describe('hostile request bodies, methods and tokens', () => {
   const nextIp = () => `198.51.100.${++ipSeq}`;
 
   beforeAll(async () => {
-    t = await createTestApp({ overrides: { backend: { trust_proxy: true, login_max_attempts_per_ip: 3 } } });
+    t = await createTestApp({
+      overrides: { backend: { trust_proxy: true, login_max_attempts_per_ip: 3, keep_alive_timeout: '61s' } },
+    });
     admin = await login(t);
     const robot = await t
       .http()
@@ -198,6 +200,18 @@ describe('hostile request bodies, methods and tokens', () => {
         .get('/api/auth/me')
         .set(bearer(signedJwt({ ...noExp, exp: Math.floor(Date.now() / 1000) + 60 }, t.config.backend.secret_key)))
         .expect(200);
+    });
+  });
+
+  describe('server timeouts', () => {
+    it('runs the HTTP server with the configured timeouts, not Node’s defaults', () => {
+      const server = t.app.getHttpServer() as import('node:http').Server;
+      expect({
+        headersTimeout: server.headersTimeout,
+        requestTimeout: server.requestTimeout,
+        keepAliveTimeout: server.keepAliveTimeout,
+        timeout: server.timeout,
+      }).toEqual({ headersTimeout: 20_000, requestTimeout: 60_000, keepAliveTimeout: 61_000, timeout: 300_000 });
     });
   });
 });
