@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { PUBLIC_JSON_ROUTES } from '../../src/common/json-body';
 import { ADMIN, bearer, createTestApp, destroyTestApp, login, TestApp, TestDatabase } from '../support/test-app';
 
@@ -205,7 +207,7 @@ describe('hostile request bodies, methods and tokens', () => {
 
   describe('server timeouts', () => {
     it('runs the HTTP server with the configured timeouts, not Node’s defaults', () => {
-      const server = t.app.getHttpServer() as import('node:http').Server;
+      const server = t.app.getHttpServer();
       expect({
         headersTimeout: server.headersTimeout,
         requestTimeout: server.requestTimeout,
@@ -213,5 +215,35 @@ describe('hostile request bodies, methods and tokens', () => {
         timeout: server.timeout,
       }).toEqual({ headersTimeout: 20_000, requestTimeout: 60_000, keepAliveTimeout: 61_000, timeout: 300_000 });
     });
+  });
+});
+
+describe('a flood of refused requests', () => {
+  it('writes at most logging.rejected_log_limit access lines per status and route, then one summary line', async () => {
+    const t = await createTestApp({ overrides: { logging: { rejected_log_limit: 3, rejected_log_window: '1h' } } });
+    let lines: Record<string, unknown>[];
+    try {
+      for (let i = 0; i < 10; i++) await t.http().get('/api/robots').expect(401);
+      for (let i = 0; i < 2; i++) await t.http().get('/api/admin/users').expect(401);
+    } finally {
+      await t.close(); // the summary of a window still open is written at shutdown, before the log is closed
+      lines = readFileSync(join(t.dir, 'logs', 'opengewe.log'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      await t.database.drop();
+      rmSync(t.dir, { recursive: true, force: true });
+    }
+    const access = (url: string) =>
+      lines.filter(
+        (l) =>
+          (l.req as { url?: string } | undefined)?.url === url &&
+          (l.res as { statusCode?: number })?.statusCode === 401,
+      );
+    expect(access('/api/robots')).toHaveLength(3);
+    expect(access('/api/admin/users')).toHaveLength(2);
+    expect(lines.filter((l) => l.context === 'AccessLog')).toEqual([
+      expect.objectContaining({ level: 'warn', route: '401 GET /api/robots', suppressed: 7 }),
+    ]);
   });
 });
