@@ -76,6 +76,16 @@ describe('hostile request bodies, methods and tokens', () => {
       expect([res.status, res.body.code]).toEqual([400, 'JSON_TOO_DEEP']);
     });
 
+    it('refuses a JSON body in a charset other than UTF-8, which the byte scan could not read (415)', async () => {
+      const res = await t
+        .http()
+        .post('/api/auth/login')
+        .set('Content-Type', 'application/json; charset=utf-16le')
+        .set('X-Forwarded-For', nextIp())
+        .send(Buffer.from(JSON.stringify(ADMIN), 'utf16le'));
+      expect([res.status, res.body.code]).toEqual([415, 'UNSUPPORTED_ENCODING']);
+    });
+
     it('still accepts ordinary nesting', async () => {
       const res = await postJson('/api/auth/login', JSON.stringify(ADMIN));
       expect(res.status).toBe(200);
