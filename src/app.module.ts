@@ -45,7 +45,7 @@ export class AppModule {
       global: true,
       imports: [
         ConfigModule.forRoot(o.config),
-        LoggingModule.forRoot(o.rootLogger),
+        LoggingModule.forRoot(o.rootLogger, o.config.logging),
         TypeOrmModule.forRootAsync({
           useFactory: async () => ({
             ...buildDataSourceOptions(o.config, await detectMysqlFlavor(o.config)),

@@ -11,7 +11,11 @@ import { join } from 'node:path';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from './app.module';
 import { declarePipelineResponses } from './common/openapi-responses';
+import { LoginRateLimiter } from './auth/login-rate-limiter';
+import { useJsonBodyParsers } from './common/json-body';
+import { methodNotAllowed } from './common/method-not-allowed';
 import { PACKAGE } from './common/package-info';
+import { applyServerTimeouts } from './common/server-timeouts';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
 
@@ -48,6 +52,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig, web
   app.useLogger(app.get(Logger));
   app.flushLogs();
   app.disable('x-powered-by');
+  applyServerTimeouts(app.getHttpServer(), config.backend);
   if (config.backend.trust_proxy) app.set('trust proxy', true);
   // The request id comes first, so even a body that fails to parse is answered with one.
   app.use(requestIdMiddleware);
@@ -70,9 +75,15 @@ export function configureApp(app: NestExpressApplication, config: AppConfig, web
     credentials: !origins.includes('*'),
     exposedHeaders: ['X-Request-Id', 'Retry-After'],
   });
+  app.use(methodNotAllowed(app));
   // The webhook reads its body as text: JSON.parse would corrupt 64-bit NewMsgIds, so the service parses it itself.
   app.use('/api/webhook', text({ type: () => true, limit: config.backend.webhook_body_limit }));
-  app.useBodyParser('json', { limit: config.backend.body_limit });
+  // A login body refused before it could be read (too large, malformed, too deep) counts against the caller's IP
+  const limiter = app.get(LoginRateLimiter);
+  useJsonBodyParsers(app, config, (req, path) => {
+    if (path === '/api/auth/login' && req.method === 'POST')
+      limiter.countRefusedBody(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+  });
   // /metrics is where Prometheus looks by default: it stays outside /api (see MetricsController).
   app.setGlobalPrefix('api', { exclude: [{ path: 'metrics', method: RequestMethod.GET }] });
   app.useGlobalPipes(createValidationPipe());

@@ -26,7 +26,10 @@ export function extractAccessToken(req: Request): string | null {
   return QUERY_TOKEN_ROUTES.includes(`${req.method} ${path}`) ? fromQuery(req) : null;
 }
 
-/** Verifies the access JWT (HS256 only: `alg: none` and other algorithms are refused) and loads the live session. */
+/**
+ * Verifies the access JWT (HS256 only: `alg: none` and other algorithms are refused; `exp` required) and loads the
+ * live session.
+ */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(
@@ -41,7 +44,10 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
   }
 
-  async validate(claims: AccessClaims): Promise<AuthUser | false> {
+  async validate(claims: AccessClaims & { exp?: unknown }): Promise<AuthUser | false> {
+    // jsonwebtoken checks exp only when a token has one: a token signed without it would never expire. Ours always
+    // carry it (JwtModule signs with expiresIn), so one without is not ours to honour.
+    if (typeof claims?.exp !== 'number' || !Number.isFinite(claims.exp)) return false;
     return (await this.auth.validateAccess(claims)) ?? false;
   }
 }

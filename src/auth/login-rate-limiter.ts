@@ -65,6 +65,21 @@ export class LoginRateLimiter {
       );
   }
 
+  /**
+   * Counts a login request from `ip` whose body was refused before it could be read as an attempt (too large,
+   * malformed, too deep): against the IP only, as an attempt would, with the same 429 once the IP is over its limit.
+   */
+  countRefusedBody(ip: string, now = this.clock()): void {
+    this.sweep(now);
+    const ipWindow = this.bump(`ip:${ip}`, now);
+    if (ipWindow.count > this.config.backend.login_max_attempts_per_ip)
+      throw tooManyRequests(
+        'LOGIN_RATE_LIMITED',
+        'Too many login attempts from this address; try again later',
+        Math.ceil((ipWindow.resetAt - now) / 1000),
+      );
+  }
+
   /** A wrong password (or unknown or disabled user) for `username` from `ip`. */
   recordFailure(username: string, ip: string, now = this.clock()): void {
     const b = this.config.backend;

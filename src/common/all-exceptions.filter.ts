@@ -23,7 +23,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
     if (body.statusCode >= 500) this.logger.error({ err: exception, requestId }, 'Unhandled error');
     if (res.headersSent) return;
-    if (exception instanceof DomainError) for (const [k, v] of Object.entries(exception.headers)) res.setHeader(k, v);
+    const domain =
+      exception instanceof HttpException && exception.cause instanceof DomainError ? exception.cause : exception;
+    if (domain instanceof DomainError) for (const [k, v] of Object.entries(domain.headers)) res.setHeader(k, v);
     res.status(body.statusCode).json(body);
   }
 }
@@ -46,6 +48,9 @@ export function toErrorBody(exception: unknown, requestId: string, o: { detail?:
       o.detail ? exception.message : (exception.publicMessage ?? exception.message),
       exception.code,
     );
+  // a DomainError thrown in body-parser's verify hook (json-body.ts) comes back wrapped by the Express adapter
+  if (exception instanceof HttpException && exception.cause instanceof DomainError)
+    return make(exception.cause.status, exception.cause.message, exception.cause.code);
   // body-parser errors arrive raw, or wrapped by the Express adapter with the original as `cause`.
   const parserError = bodyParserError(exception instanceof HttpException ? exception.cause : exception);
   if (parserError) return make(parserError.status, parserError.message, parserError.code);

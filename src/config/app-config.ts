@@ -111,6 +111,11 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       `backend.role: "${config.backend.role}" splits accepting and processing across instances, which needs queue.queue_type = "advanced" (a shared Redis queue)`,
     ]);
 
+  if (config.backend.headers_timeout > config.backend.request_timeout)
+    throw new ConfigError([
+      'backend.headers_timeout: must not be longer than backend.request_timeout (the headers are part of the request)',
+    ]);
+
   const secret = config.backend.secret_key;
   const production = (env.NODE_ENV ?? '').toLowerCase() === 'production';
   if (secret === EXAMPLE_SECRET_KEY) {

@@ -172,6 +172,26 @@ export const CONFIG_SCHEMA = {
       false,
       'Let the server call link-local (169.254.0.0/16, fe80::/10), 0.0.0.0/8 and cloud-metadata addresses (169.254.169.254, fd00:ec2::254, 100.100.100.200, metadata.google.internal…) as a robot baseUrl/downloadUrl, media URL or alert webhook. Off: refused, also when a host name resolves to one. Loopback and private LAN are always allowed.',
     ),
+    headers_timeout: duration(
+      '20s',
+      1_000,
+      'A client must send a request’s headers within this time, or the connection is closed (slow-header clients).',
+    ),
+    request_timeout: duration(
+      '60s',
+      1_000,
+      'A client must send a whole request (headers and body) within this time (408). Not a limit on the answer: live events stream on.',
+    ),
+    keep_alive_timeout: duration(
+      '65s',
+      1_000,
+      'An idle keep-alive connection is closed after this. Keep it longer than the reverse proxy’s upstream idle timeout (nginx and most load balancers: 60 s), so the proxy closes first and never reuses a closing connection (a 502).',
+    ),
+    idle_timeout: duration(
+      '5m',
+      1_000,
+      'A connection on which nothing was sent or received for this long is closed (a client that stopped reading). Live events send a heartbeat every 15 s.',
+    ),
   },
   database: {
     type: oneOf(['sqlite', 'mysql'] as const, 'sqlite', 'Database engine.'),
@@ -387,6 +407,19 @@ export const CONFIG_SCHEMA = {
       gz: 'gzip',
       '': 'none',
     }),
+    max_files: int(20, 1, 10_000, 'Keep at most this many rotated log files; the oldest go first.'),
+    max_total_size: size(
+      '2 GB',
+      1024,
+      'Keep the rotated log files under this total size; the oldest go first. The live file adds up to logging.rotation.',
+    ),
+    rejected_log_limit: int(
+      20,
+      0,
+      1_000_000,
+      'Access-log lines of refused requests (4xx) written per status and route in each rejected_log_window; the rest are counted in one "suppressed" line. 0: no limit.',
+    ),
+    rejected_log_window: duration('1m', 1_000, 'Window of logging.rejected_log_limit.'),
     path: str('./logs', 'Directory of the log file (opengewe.log); empty disables the file.'),
     stdout: bool(true, 'Write logs to the console.'),
   },

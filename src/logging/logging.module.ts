@@ -1,8 +1,10 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module, OnApplicationShutdown } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
+import type { AppConfig } from '../config/app-config';
 import { LogLevelService } from './log-level.service';
 import { ROOT_LOGGER } from './logging.tokens';
+import { RejectedLogThrottle } from './rejected-log-throttle';
 import { redactUrl, RootLogger } from './root-logger';
 
 /**
@@ -22,13 +24,42 @@ export function accessLogLevel(
 }
 
 /**
+ * accessLogLevel, with the lines of refused requests (4xx) throttled per status, method and route pattern (see
+ * RejectedLogThrottle): past `logging.rejected_log_limit` in a window they are counted into one summary line.
+ */
+export function throttledAccessLogLevel(throttle: RejectedLogThrottle) {
+  return (req: IncomingMessage, res: ServerResponse, err?: Error): ReturnType<typeof accessLogLevel> | 'silent' => {
+    const level = accessLogLevel(req, res, err);
+    if (level !== 'warn') return level;
+    const route = (req as IncomingMessage & { route?: { path?: unknown } }).route?.path;
+    const key = `${res.statusCode} ${req.method ?? '?'} ${typeof route === 'string' ? route : '(no route)'}`;
+    return throttle.admit(key) ? level : 'silent';
+  };
+}
+
+/** Writes the last summaries of suppressed access lines when the application stops (before the log is closed). */
+class RejectedLogFlush implements OnApplicationShutdown {
+  constructor(private readonly throttle: RejectedLogThrottle) {}
+  onApplicationShutdown(): void {
+    this.throttle.flush(true);
+  }
+}
+
+/**
  * nestjs-pino over the one root logger. Each request gets a child logger bound to its request id only
  * (`requestId` on every line); the access line at completion has method, redacted URL, status and time.
  */
 @Global()
 @Module({})
 export class LoggingModule {
-  static forRoot(root: RootLogger): DynamicModule {
+  static forRoot(root: RootLogger, logging: AppConfig['logging']): DynamicModule {
+    const throttle = new RejectedLogThrottle(logging.rejected_log_limit, logging.rejected_log_window, (s) =>
+      // on the root logger itself, not a child: a child keeps the level it was made with, not the runtime one
+      root.logger.warn(
+        { context: 'AccessLog', route: s.key, suppressed: s.suppressed, windowSeconds: s.windowMs / 1000 },
+        `${s.suppressed} access-log lines of refused requests (${s.key}) suppressed in ${s.windowMs / 1000} s`,
+      ),
+    );
     return {
       module: LoggingModule,
       imports: [
@@ -38,7 +69,7 @@ export class LoggingModule {
             genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id: string }).id,
             quietReqLogger: true,
             customAttributeKeys: { reqId: 'requestId' },
-            customLogLevel: accessLogLevel,
+            customLogLevel: throttledAccessLogLevel(throttle),
             serializers: {
               req: (req: { id?: string; method?: string; url?: string; remoteAddress?: string }) => ({
                 id: req.id,
@@ -51,7 +82,11 @@ export class LoggingModule {
           },
         }),
       ],
-      providers: [{ provide: ROOT_LOGGER, useValue: root }, LogLevelService],
+      providers: [
+        { provide: ROOT_LOGGER, useValue: root },
+        LogLevelService,
+        { provide: RejectedLogFlush, useValue: new RejectedLogFlush(throttle) },
+      ],
       exports: [ROOT_LOGGER, LogLevelService],
     };
   }

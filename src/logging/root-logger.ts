@@ -100,8 +100,12 @@ export function createRootLogger(config: AppConfig, level: LogLevel = config.log
     mkdirSync(dirname(file), { recursive: true });
     fileStream = openRotatingFile(file, log.rotation, log.compression === 'gzip');
     streams.push({ level: 'trace', stream: fileStream });
-    sweepRotatedLogs(file, log.retention);
-    sweeper = setInterval(() => sweepRotatedLogs(file, log.retention), 3_600_000).unref();
+    const limits = { maxFiles: log.max_files, maxTotalBytes: log.max_total_size };
+    const sweep = () => sweepRotatedLogs(file, log.retention, Date.now(), limits);
+    sweep();
+    // after every rotation too: a flood that rotates the file every few minutes must not wait an hour for the sweep
+    fileStream.on('rotated', sweep);
+    sweeper = setInterval(sweep, 3_600_000).unref();
   }
   // Live log events (GET /api/events?logLevel=) read the lines here, in the redacted form the file gets.
   const taps = new Set<(line: string) => void>();
@@ -178,16 +182,54 @@ export function rotatedLogFiles(file: string): string[] {
     .map((n) => join(dir, n));
 }
 
-export function sweepRotatedLogs(file: string, retentionMs: number, now = Date.now()): string[] {
+export interface LogRetentionLimits {
+  /** Keep at most this many rotated files (`logging.max_files`). */
+  maxFiles?: number;
+  /** Keep the rotated files under this many bytes in total (`logging.max_total_size`). */
+  maxTotalBytes?: number;
+}
+
+/**
+ * Deletes rotated files of `file` older than `retentionMs`, then the oldest of the rest until at most `maxFiles`
+ * are left and they take at most `maxTotalBytes`: age alone let a flood of log lines fill the disk within the
+ * retention. The live file is never touched. Returns the files deleted, oldest first.
+ */
+export function sweepRotatedLogs(
+  file: string,
+  retentionMs: number,
+  now = Date.now(),
+  limits: LogRetentionLimits = {},
+): string[] {
   const removed: string[] = [];
-  for (const f of rotatedLogFiles(file)) {
+  const kept: { path: string; size: number }[] = [];
+  const remove = (f: string) => {
     try {
-      if (now - statSync(f).mtimeMs > retentionMs) {
-        unlinkSync(f);
-        removed.push(f);
-      }
+      unlinkSync(f);
+      removed.push(f);
+      return true;
     } catch {
-      // a file that vanished or cannot be removed is tried again at the next sweep
+      return false; // a file that vanished or cannot be removed is tried again at the next sweep
+    }
+  };
+  for (const f of rotatedLogFiles(file)) {
+    let st;
+    try {
+      st = statSync(f);
+    } catch {
+      continue;
+    }
+    if (now - st.mtimeMs > retentionMs) remove(f);
+    else kept.push({ path: f, size: st.size });
+  }
+  let total = kept.reduce((sum, k) => sum + k.size, 0);
+  const maxFiles = limits.maxFiles ?? Infinity;
+  const maxBytes = limits.maxTotalBytes ?? Infinity;
+  let left = kept.length;
+  for (const k of kept) {
+    if (left <= maxFiles && total <= maxBytes) break;
+    if (remove(k.path)) {
+      total -= k.size;
+      left--;
     }
   }
   return removed;

@@ -1,14 +1,12 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { parseJsonBigSafe } from '../common/bigint-json';
+import { assertSafeJson } from '../common/json-guard';
 import { badRequest, DomainError } from '../common/domain-error';
 import { MetricsService } from '../metrics/metrics.service';
 import { CallbackQueue, QueueUnavailableError } from '../queue/callback-queue';
 import { RobotService } from '../robot/robot.service';
 import { WebhookKeyIndex } from './webhook-key-index';
-
-/** Deeper JSON than this is refused before parsing (a real callback is about 4 levels deep). */
-const MAX_DEPTH = 32;
 
 export interface WebhookAnswer {
   status: 'success' | 'ok';
@@ -71,8 +69,8 @@ export class WebhookService {
     const tokens = await this.lookup(() => this.keys.tokensFor(key), requestId);
     if (tokens.length === 0) throw new WebhookUnauthorized('WEBHOOK_KEY_INVALID');
     if (typeof body !== 'string' || body.trim() === '') throw badRequest('EMPTY_BODY', 'The callback body is empty');
-    if (nestingDepth(body) > MAX_DEPTH)
-      throw badRequest('MALFORMED_JSON', `The callback body is nested deeper than ${MAX_DEPTH} levels`);
+    // too deep or a prototype key: refused before parsing, as every JSON body is (common/json-guard.ts)
+    assertSafeJson(body, 'The callback body');
     let parsed: unknown;
     try {
       parsed = parseJsonBigSafe(body);
@@ -160,22 +158,4 @@ function notStored(): DomainError {
 function pick(o: Record<string, unknown>, ...keys: string[]): unknown {
   for (const k of keys) if (o[k] !== undefined) return o[k];
   return undefined;
-}
-
-/** Deepest nesting of objects/arrays in a JSON text, without parsing it (strings are skipped). */
-export function nestingDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92 /* \ */) i++;
-      else if (c === 34 /* " */) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 123 || c === 91) {
-      if (++depth > max) max = depth;
-    } else if (c === 125 || c === 93) depth--;
-  }
-  return max;
 }

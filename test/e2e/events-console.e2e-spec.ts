@@ -289,7 +289,8 @@ describeE2E('live events for the console across two instances', () => {
 
     beforeAll(async () => {
       const overrides = { backend: { enable_redis: true }, redis: { host: REDIS.host, port: REDIS.port, prefix } };
-      a = await createTestApp({ overrides });
+      // the test below sends 404s until one reaches the other instance: none of their lines may be throttled
+      a = await createTestApp({ overrides: { ...overrides, logging: { rejected_log_limit: 0 } } });
       // the same database and Redis, its own log directory: a second instance of the service
       b = await createTestApp({
         dir: a.dir,

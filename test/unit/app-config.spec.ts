@@ -357,6 +357,13 @@ level = "loud"
     ]);
   });
 
+  it('rejects a headers timeout longer than the request timeout', () => {
+    const err = configError(() => load('[backend]\nheaders_timeout = "90s"\nrequest_timeout = "60s"\n'));
+    expect(err.problems).toEqual([
+      'backend.headers_timeout: must not be longer than backend.request_timeout (the headers are part of the request)',
+    ]);
+  });
+
   it('rejects strings that do not match their pattern', () => {
     const err = configError(() =>
       load(

@@ -363,6 +363,43 @@ describe('sweepRotatedLogs', () => {
   it('does nothing for a missing directory', () => {
     expect(sweepRotatedLogs(join(dir, 'missing', 'opengewe.log'), DAY)).toEqual([]);
   });
+
+  /** Rotated files of 100 bytes each, 1 to n days old (the first is the oldest), and the live file. */
+  function rotations(n: number, now: number): { live: string; files: string[] } {
+    const live = join(dir, 'opengewe.log');
+    writeFileSync(live, 'x'.repeat(10_000));
+    const files = Array.from({ length: n }, (_, i) =>
+      join(dir, `opengewe-202401${String(i + 1).padStart(2, '0')}-000000-1.log.gz`),
+    );
+    files.forEach((f, i) => {
+      writeFileSync(f, 'x'.repeat(100));
+      age(f, now, (n - i) * DAY);
+    });
+    return { live, files };
+  }
+
+  it('keeps at most max_files rotated files, deleting the oldest first', () => {
+    const now = Date.now();
+    const { live, files } = rotations(5, now);
+    expect(sweepRotatedLogs(live, 30 * DAY, now, { maxFiles: 2 })).toEqual(files.slice(0, 3));
+    expect(files.map((f) => existsSync(f))).toEqual([false, false, false, true, true]);
+    expect(existsSync(live)).toBe(true);
+  });
+
+  it('keeps the rotated files under max_total_size, deleting the oldest first and never the live file', () => {
+    const now = Date.now();
+    const { live, files } = rotations(5, now);
+    expect(sweepRotatedLogs(live, 30 * DAY, now, { maxTotalBytes: 250 })).toEqual(files.slice(0, 3));
+    expect(sweepRotatedLogs(live, 30 * DAY, now, { maxTotalBytes: 50 })).toEqual(files.slice(3));
+    expect(existsSync(live)).toBe(true);
+  });
+
+  it('applies the age, the count and the size together', () => {
+    const now = Date.now();
+    const { live, files } = rotations(6, now);
+    // age takes the two oldest (6 and 5 days), the count one more, the size none
+    expect(sweepRotatedLogs(live, 4.5 * DAY, now, { maxFiles: 3, maxTotalBytes: 1000 })).toEqual(files.slice(0, 3));
+  });
 });
 
 describe('redactUrl', () => {
