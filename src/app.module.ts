@@ -16,12 +16,15 @@ import { buildDataSourceOptions, detectMysqlFlavor } from './database/data-sourc
 import { RawSql } from './database/raw-sql';
 import { EventsModule } from './events/events.module';
 import { FileModule } from './file/file.module';
+import { MediaBullModule } from './file/media-bull.module';
 import { LoggingModule } from './logging/logging.module';
 import { RootLogger } from './logging/root-logger';
 import { MetricsCoreModule, MetricsModule } from './metrics/metrics.module';
 import { PluginModule } from './plugin/plugin.module';
+import { bullRoot } from './redis/bullmq';
 import { RedisModule } from './redis/redis.module';
 import { MessageModule } from './message/message.module';
+import { CallbackBullModule } from './queue/callback-bull.module';
 import { QueueModule } from './queue/queue.module';
 import { RobotModule } from './robot/robot.module';
 import { WebhookModule } from './webhook/webhook.module';
@@ -57,6 +60,10 @@ export class AppModule {
           }),
         }),
         RedisModule,
+        // BullMQ only in advanced mode: simple mode registers none of it and opens no Redis connection for queues
+        ...(o.config.queue.queue_type === 'advanced'
+          ? [bullRoot(), CallbackBullModule.register(o.config), MediaBullModule.register(o.config)]
+          : []),
         MetricsCoreModule,
         AuditModule.forRoot({ api: o.config.backend.enable_admin }),
         ApiTokenModule.forRoot({ api: o.config.backend.enable_admin }),

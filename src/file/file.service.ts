@@ -11,7 +11,7 @@ import { contentDisposition } from './content-disposition';
 import { FileListQueryDto, FileResponseDto } from './dto/file.dto';
 import { FileEntity } from './file.entity';
 import { assertStoredName, blobRelativePath } from './file-name';
-import { FileWorker } from './file.worker';
+import { MediaDownloadQueue } from './media-download-queue';
 import { isMediaKind, MEDIA_KINDS } from './media-kinds';
 import type { MediaKind } from './media-kinds';
 import { inlineBytes, MAX_SOURCE_BYTES, mediaSource } from './media-source';
@@ -40,7 +40,7 @@ export class FileService {
     @InjectRepository(FileEntity) private readonly files: Repository<FileEntity>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: BlobStore,
-    private readonly worker: FileWorker,
+    private readonly downloads: MediaDownloadQueue,
   ) {}
 
   /** The media kinds downloaded automatically for a robot: its `config.autoDownload`, else `[files].auto_download`. */
@@ -77,7 +77,12 @@ export class FileService {
     const kind = event.kind;
     if (!isMediaKind(kind)) throw new Error(`a ${kind} event has no media`);
     const existing = await this.files.findOne({ where: { messageId, kind } });
-    if (existing) return opts.retryFailed && existing.status === 'failed' ? this.requeue(existing) : existing;
+    if (existing) {
+      if (opts.retryFailed && existing.status === 'failed') return this.requeue(existing);
+      // a retried callback, or a plugin asking: its try may not be scheduled yet (the enqueue is idempotent)
+      if (existing.status === 'pending') await this.downloads.enqueue(existing.id);
+      return existing;
+    }
 
     const source = mediaSource(event, kind);
     const base = {
@@ -97,6 +102,7 @@ export class FileService {
     const inline = kind === 'voice' || kind === 'image' ? await this.stageInline(event, messageId) : null;
 
     let row: Partial<FileEntity>;
+    let saved: FileEntity;
     if (kind === 'voice' && inline) {
       row = { ...base, ...blobFields(inline), status: 'done', source: null };
     } else {
@@ -111,15 +117,15 @@ export class FileService {
           : { ...base, status: 'pending', source: json };
     }
     try {
-      const saved = await this.files.save(this.files.create(row));
-      if (saved.status === 'pending') this.worker.wake();
-      return saved;
+      saved = await this.files.save(this.files.create(row));
     } catch (err) {
       if (!(err instanceof QueryFailedError && /unique|duplicate/i.test(err.message))) throw err;
       const other = await this.files.findOne({ where: { messageId, kind } });
       if (!other) throw err;
       return other;
     }
+    if (saved.status === 'pending') await this.downloads.enqueue(saved.id);
+    return saved;
   }
 
   /**
@@ -157,16 +163,16 @@ export class FileService {
       if (!row) return null;
       if (row.status === 'done' || row.status === 'failed') return row;
       const left = deadline - Date.now();
-      if (left <= 0 || this.worker.stopping) return null;
+      if (left <= 0 || this.downloads.stopping) return null;
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer);
-          this.worker.events.off('settled', onSettled);
+          this.downloads.events.off('settled', onSettled);
           resolve();
         };
         const onSettled = (fileId: number) => fileId === id && done();
         const timer = setTimeout(done, Math.min(250, left));
-        this.worker.events.on('settled', onSettled);
+        this.downloads.events.on('settled', onSettled);
       });
     }
   }
@@ -254,7 +260,7 @@ export class FileService {
       { id: row.id, status: 'failed' },
       { status: 'pending', attempts: 0, nextAttemptAt: new Date(), claimedAt: null },
     );
-    this.worker.wake();
+    await this.downloads.enqueue(row.id);
     return (await this.files.findOne({ where: { id: row.id } })) ?? row;
   }
 

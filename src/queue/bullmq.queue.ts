@@ -1,55 +1,44 @@
-import { Logger } from '@nestjs/common';
-import { Job, Queue, Worker } from 'bullmq';
-import Redis from 'ioredis';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Job, Queue } from 'bullmq';
+import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import type { Page } from '../common/dto/pagination.dto';
+import { bullPrefix, JobWorker } from '../redis/bullmq';
 import { CallbackJob, CallbackQueue, FailedJob, JobHandler, QueueDepth, QueueUnavailableError } from './callback-queue';
+
+/** The Nest name of the callback queue (its BullMQ name is `queue.name`). */
+export const CALLBACK_QUEUE = 'callbacks';
+/** The callback queue's worker (registered where this instance's role processes callbacks). */
+export const CALLBACK_WORKER = Symbol('CALLBACK_WORKER');
 
 /** How long the webhook waits for Redis to take a job before answering 503. */
 const ENQUEUE_TIMEOUT_MS = 3000;
 
 /**
- * Advanced mode: BullMQ on Redis. The job id is the dedup key, so a callback Gewe sends again is not added twice
- * while its completed job is remembered (`dedup_window`); failed jobs are kept as the dead-letter set; attempts back
- * off exponentially. The producer connection does not queue commands while Redis is down, so the webhook fails fast
- * (503) instead of hanging.
+ * Advanced mode: BullMQ on Redis, through @nestjs/bullmq (CallbackBullModule registers the queue and its worker; the
+ * library owns their connections and closes them at shutdown). The job id is the dedup key, so a callback Gewe sends
+ * again is not added twice while its completed job is remembered (`dedup_window`); failed jobs are kept as the
+ * dead-letter set; attempts back off exponentially. The producer connection does not queue commands while Redis is
+ * down, so the webhook fails fast (503) instead of hanging; until its first connection, BullMQ holds the queue's
+ * commands back, so a callback arriving just after start-up waits for it (within the timeout) instead of a 503.
  */
+@Injectable()
 export class BullMqQueue extends CallbackQueue {
   readonly type = 'advanced' as const;
   private readonly logger = new Logger('BullMqQueue');
-  private readonly producer: Redis;
-  private readonly queue: Queue;
-  private worker?: Worker;
-  private readonly connections: Redis[] = [];
-  /**
-   * The producer's first connection. Without an offline queue a command sent before it is refused at once, so a
-   * callback arriving just after start-up would be a 503; until then enqueue waits for it (within its timeout).
-   * Later, while Redis is away, enqueue still fails fast.
-   */
-  private readonly firstReady: Promise<void>;
-  private connected = false;
 
-  constructor(private readonly config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectQueue(CALLBACK_QUEUE) private readonly queue: Queue<CallbackJob>,
+    @Optional() @Inject(CALLBACK_WORKER) private readonly worker?: JobWorker<CallbackJob>,
+  ) {
     super();
-    this.producer = this.connect('producer', { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-    this.firstReady = new Promise((resolve) => this.producer.once('ready', () => resolve()));
-    this.queue = new Queue(config.queue.name, { connection: this.producer, prefix: this.prefix });
     this.queue.on('error', (err) => this.logger.warn({ error: err.message }, 'Queue connection error'));
   }
 
   private get prefix(): string {
-    return `${this.config.redis.prefix}bull`;
-  }
-
-  private connect(role: string, extra: Record<string, unknown>): Redis {
-    const client = new Redis(this.config.queue.broker, {
-      connectionName: `opengewe-queue-${role}`,
-      retryStrategy: (times: number) => Math.min(times * 200, 3000),
-      ...extra,
-    });
-    client.on('error', () => undefined); // reported by the operations that need the connection
-    this.connections.push(client);
-    return client;
+    return bullPrefix(this.config);
   }
 
   async enqueue(job: CallbackJob): Promise<'queued' | 'duplicate'> {
@@ -58,15 +47,14 @@ export class BullMqQueue extends CallbackQueue {
     let expired = false;
     try {
       const store = async (): Promise<'queued' | 'duplicate'> => {
-        if (!this.connected) {
-          await this.firstReady;
-          this.connected = true;
-          if (expired) throw new Error('answered already'); // a 503 went out: Gewe sends it again
-        }
+        // resolves at once once the queue has connected; before that, when it first connects
+        const client = await this.queue.getBackend().client;
+        if (expired) throw new Error('answered already'); // a 503 went out: Gewe sends it again
         // BullMQ silently keeps the first job of an id (adding it again changes nothing), so the answer learns that
-        // it was a repeat from an EXISTS sent just before the add on the same connection — both in one round trip.
+        // it was a repeat from a look at the job's hash sent just before the add on the same connection — both in one
+        // round trip.
         const [known] = await Promise.all([
-          this.producer.exists(`${this.prefix}:${q.name}:${job.dedupKey}`),
+          client.hexists(`${this.prefix}:${q.name}:${job.dedupKey}`, 'data'),
           this.queue.add('callback', job, {
             jobId: job.dedupKey,
             attempts: q.attempts,
@@ -94,28 +82,8 @@ export class BullMqQueue extends CallbackQueue {
   }
 
   consume(handler: JobHandler): void {
-    const connection = this.connect('worker', { maxRetriesPerRequest: null });
-    this.worker = new Worker(
-      this.config.queue.name,
-      async (job: Job<CallbackJob>) => {
-        await handler(job.data);
-      },
-      {
-        connection,
-        prefix: this.prefix,
-        concurrency: this.config.queue.concurrency,
-        // A worker that dies (kill -9, OOM) keeps its jobs active until their lock expires; then a stalled check of
-        // any worker queues them again.
-        lockDuration: this.config.queue.lock_duration,
-        stalledInterval: this.config.queue.stalled_interval,
-        // BullMQ fails a job for good once it stalled more than this. Running a stalled job again is safe here (the
-        // message log's dispatch marker turns a re-run after a cut dispatch into `interrupted`, never a second plugin
-        // call), while failing it means a lost callback until someone retries it: allow a few stalls, e.g. a worker
-        // killed and its successor's event loop starved long enough to miss a lock renewal.
-        maxStalledCount: 3,
-      },
-    );
-    this.worker.on('failed', (job, err) =>
+    if (!this.worker) throw new Error('this instance has no callback worker (backend.role = "webhook")');
+    this.worker.worker.on('failed', (job, err) =>
       this.logger.warn(
         {
           jobId: job?.id,
@@ -126,7 +94,7 @@ export class BullMqQueue extends CallbackQueue {
         'Callback processing failed',
       ),
     );
-    this.worker.on('error', (err) => this.logger.warn({ error: err.message }, 'Worker connection error'));
+    this.worker.start((job) => handler(job.data));
   }
 
   async depth(): Promise<QueueDepth> {
@@ -176,9 +144,9 @@ export class BullMqQueue extends CallbackQueue {
   }
 
   async close(): Promise<void> {
-    // A graceful worker close lets jobs in flight finish; the rest stay in Redis for the next start.
-    await this.worker?.close().catch(() => undefined);
-    await this.queue.close().catch(() => undefined);
-    for (const c of this.connections) c.disconnect();
+    // @nestjs/bullmq closes the worker and the queue at application shutdown too, but in the order of its own module;
+    // closing the worker here (the same graceful close, done once) lets the jobs in flight finish while the database
+    // they write to is still open. The jobs not started stay in Redis for the next start.
+    await this.worker?.worker.close().catch(() => undefined);
   }
 }

@@ -51,10 +51,19 @@ export class QueueConsumer implements OnApplicationBootstrap, OnApplicationShutd
   controllers: [QueueController],
   providers: [
     {
+      // BullMqQueue exists in advanced mode only (CallbackBullModule, imported by AppModule then)
       provide: CallbackQueue,
-      inject: [APP_CONFIG, getRepositoryToken(InboxEntity), RawSql],
-      useFactory: (config: AppConfig, inbox: Repository<InboxEntity>, sql: RawSql): CallbackQueue =>
-        config.queue.queue_type === 'advanced' ? new BullMqQueue(config) : new InboxQueue(inbox, sql, config),
+      inject: [APP_CONFIG, getRepositoryToken(InboxEntity), RawSql, { token: BullMqQueue, optional: true }],
+      useFactory: (
+        config: AppConfig,
+        inbox: Repository<InboxEntity>,
+        sql: RawSql,
+        bull?: BullMqQueue,
+      ): CallbackQueue => {
+        if (config.queue.queue_type !== 'advanced') return new InboxQueue(inbox, sql, config);
+        if (!bull) throw new Error('queue.queue_type = "advanced" needs CallbackBullModule');
+        return bull;
+      },
     },
     CallbackProcessor,
     QueueConsumer,

@@ -1,6 +1,8 @@
+import { Queue } from 'bullmq';
 import { loadConfig } from '../../src/config/app-config';
 import { BullMqQueue } from '../../src/queue/bullmq.queue';
 import type { CallbackJob } from '../../src/queue/callback-queue';
+import { bullPrefix, producerConnection } from '../../src/redis/bullmq';
 import { cleanRedis, describeWithRedis, REDIS, redisPrefix } from '../support/services';
 
 describeWithRedis('BullMqQueue on the real Redis', () => {
@@ -23,7 +25,12 @@ describeWithRedis('BullMqQueue on the real Redis', () => {
   afterAll(() => cleanRedis(prefix));
 
   it('stores a callback that arrives before its Redis connection is up (just after start-up), not a 503', async () => {
-    const queue = new BullMqQueue(config);
+    // the queue as BullModule.forRootAsync + registerQueue build it (AppModule in advanced mode)
+    const bull = new Queue<CallbackJob>(config.queue.name, {
+      connection: producerConnection(config),
+      prefix: bullPrefix(config),
+    });
+    const queue = new BullMqQueue(config, bull);
     try {
       // called in the same tick as the constructor: the producer has not connected yet
       const first = queue.enqueue(job('7700000000000000001'));
@@ -32,6 +39,7 @@ describeWithRedis('BullMqQueue on the real Redis', () => {
       expect(await queue.depth()).toMatchObject({ waiting: 1 });
     } finally {
       await queue.close();
+      await bull.close();
     }
   });
 });
