@@ -89,7 +89,7 @@ export class GeweClient implements GeweCaller {
       this.options.onCall?.({ endpoint, durationMs: performance.now() - started, ...e });
     let envelope: Envelope;
     try {
-      envelope = await this.post(endpoint, payload, opts.timeoutMs ?? this.options.timeoutMs);
+      envelope = await this.#post(endpoint, payload, opts.timeoutMs ?? this.options.timeoutMs);
     } catch (err) {
       report({ outcome: 'transport_error', error: (err as Error).message });
       throw err;
@@ -106,7 +106,7 @@ export class GeweClient implements GeweCaller {
     return envelope.data as T;
   }
 
-  private async post(endpoint: string, payload: Record<string, unknown>, timeoutMs: number): Promise<Envelope> {
+  async #post(endpoint: string, payload: Record<string, unknown>, timeoutMs: number): Promise<Envelope> {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (this.options.token) headers['x-gewe-token'] = this.options.token;
     const signal = AbortSignal.timeout(timeoutMs);
@@ -127,7 +127,7 @@ export class GeweClient implements GeweCaller {
         throw new GeweTransportError(endpoint, 'timeout', `no answer within ${timeoutMs} ms`);
       if (e instanceof OutboundRefusedError)
         throw new GeweTransportError(endpoint, 'refused', `refused to connect: ${e.message}`);
-      const detail = this.redactToken(e.code ?? e.message);
+      const detail = this.#redactToken(e.code ?? e.message);
       throw new GeweTransportError(endpoint, 'unreachable', `cannot reach Gewe (${detail})`);
     }
     if (res.status >= 300 && res.status < 400) {
@@ -167,7 +167,7 @@ export class GeweClient implements GeweCaller {
   }
 
   /** fetch quotes an invalid header value in its error ("Headers.append: \"…\" is an invalid header value"). */
-  private redactToken(text: string): string {
+  #redactToken(text: string): string {
     let out = text;
     for (const t of [this.options.token, this.options.token.trim()]) if (t) out = out.split(t).join('[token]');
     return out;

@@ -7,6 +7,7 @@
 import type { EventKind, GeweEvent, Subscription } from '../callback/events';
 import type { StoredFile } from '../file/stored-file';
 import type { SentMessage } from '../gewe/modules/message.api';
+import type { RobotClient } from '../gewe/robot-client';
 
 export type { EventKind, GeweEvent, Subscription, SentMessage, StoredFile };
 
@@ -63,10 +64,11 @@ export interface BaseContext {
   /** Sends through the governor. */
   send: RobotMessenger;
   /**
-   * The robot's Gewe client for everything else (contacts, groups, profile, downloads). Its message.post* and
-   * forward* calls also go through the send governor.
+   * The robot's Gewe client for everything else (contacts, groups, profile, downloads). Its sends — message posts,
+   * forwards and revokes, group creation, invites, announcements and joins, friend requests and their answers, and
+   * any raw `call` — also wait in the send governor (src/messaging/governed-gewe-client.ts lists them).
    */
-  gewe: import('../gewe/gewe-client').GeweClient;
+  gewe: RobotClient;
   /** The plugin's config: stored values over the schema defaults. */
   config: Record<string, unknown>;
   log: PluginLogger;
@@ -112,9 +114,7 @@ export interface JobContext extends Omit<BaseContext, 'robot' | 'send' | 'gewe'>
    * Robots the plugin is enabled for (whatever their status: check `status === 'online'` before sending), each with
    * its messenger and client.
    */
-  robots(): Promise<
-    { robot: RobotInfo; status: string; send: RobotMessenger; gewe: import('../gewe/gewe-client').GeweClient }[]
-  >;
+  robots(): Promise<{ robot: RobotInfo; status: string; send: RobotMessenger; gewe: RobotClient }[]>;
 }
 
 export interface JobSpec {

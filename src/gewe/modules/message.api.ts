@@ -88,37 +88,37 @@ export class MessageApi {
 
   /** The field is `imgUrl` (OpenGewe sends `imageUrl`). The answer carries the CDN data for forwardImage. */
   postImage(toWxid: string, imgUrl: string): Promise<SentMedia> {
-    return this.send<SentMedia>('/message/postImage', { toWxid, imgUrl });
+    return this.#send<SentMedia>('/message/postImage', { toWxid, imgUrl });
   }
 
   postFile(toWxid: string, fileUrl: string, fileName: string): Promise<SentMessage> {
-    return this.send('/message/postFile', { toWxid, fileUrl, fileName });
+    return this.#send('/message/postFile', { toWxid, fileUrl, fileName });
   }
 
   /** The file must be SILK audio; `voiceDuration` is in milliseconds (OpenGewe sends `voiceTime`). */
   postVoice(toWxid: string, voiceUrl: string, voiceDuration: number): Promise<SentMessage> {
-    return this.send('/message/postVoice', { toWxid, voiceUrl, voiceDuration });
+    return this.#send('/message/postVoice', { toWxid, voiceUrl, voiceDuration });
   }
 
   /** `videoDuration` is in seconds (unlike postVoice). The answer carries the CDN data for forwardVideo. */
   postVideo(toWxid: string, videoUrl: string, thumbUrl: string, videoDuration: number): Promise<SentMedia> {
-    return this.send<SentMedia>('/message/postVideo', { toWxid, videoUrl, thumbUrl, videoDuration });
+    return this.#send<SentMedia>('/message/postVideo', { toWxid, videoUrl, thumbUrl, videoDuration });
   }
 
   /** The fields are `linkUrl` and `thumbUrl` (OpenGewe sends `url` and `imageUrl`). */
   postLink(toWxid: string, link: LinkCard): Promise<SentMessage> {
     const { title, desc, linkUrl, thumbUrl } = link;
-    return this.send('/message/postLink', { toWxid, title, desc, linkUrl, thumbUrl });
+    return this.#send('/message/postLink', { toWxid, title, desc, linkUrl, thumbUrl });
   }
 
   /** A contact card: `nickName` is shown on the card, `nameCardWxid` is whose card it is. */
   postNameCard(toWxid: string, nickName: string, nameCardWxid: string): Promise<SentMessage> {
-    return this.send('/message/postNameCard', { toWxid, nickName, nameCardWxid });
+    return this.#send('/message/postNameCard', { toWxid, nickName, nameCardWxid });
   }
 
   /** An emoji WeChat already knows, by its md5 and size in bytes (both from an emoji callback). */
   postEmoji(toWxid: string, emojiMd5: string, emojiSize: number): Promise<SentMessage> {
-    return this.send('/message/postEmoji', { toWxid, emojiMd5, emojiSize });
+    return this.#send('/message/postEmoji', { toWxid, emojiMd5, emojiSize });
   }
 
   /**
@@ -126,12 +126,12 @@ export class MessageApi {
    * the `<appmsg>…</appmsg>` node only, not the whole `<msg>`.
    */
   postAppMsg(toWxid: string, appmsg: string): Promise<SentMessage> {
-    return this.send('/message/postAppMsg', { toWxid, appmsg });
+    return this.#send('/message/postAppMsg', { toWxid, appmsg });
   }
 
   postMiniApp(toWxid: string, app: MiniAppCard): Promise<SentMessage> {
     const { miniAppId, displayName, pagePath, coverImgUrl, title, userName } = app;
-    return this.send('/message/postMiniApp', {
+    return this.#send('/message/postMiniApp', {
       toWxid,
       miniAppId,
       displayName,
@@ -144,27 +144,27 @@ export class MessageApi {
 
   /** Forwards a file without re-uploading it; `xml` is the callback's file message XML. */
   forwardFile(toWxid: string, xml: string): Promise<SentMessage> {
-    return this.send('/message/forwardFile', { toWxid, xml });
+    return this.#send('/message/forwardFile', { toWxid, xml });
   }
 
   /** `xml` is the callback's image XML (or one rebuilt from postImage's CDN data). */
   forwardImage(toWxid: string, xml: string): Promise<SentMedia> {
-    return this.send<SentMedia>('/message/forwardImage', { toWxid, xml });
+    return this.#send<SentMedia>('/message/forwardImage', { toWxid, xml });
   }
 
   /** `xml` is the callback's video XML (or one rebuilt from postVideo's CDN data). */
   forwardVideo(toWxid: string, xml: string): Promise<SentMedia> {
-    return this.send<SentMedia>('/message/forwardVideo', { toWxid, xml });
+    return this.#send<SentMedia>('/message/forwardVideo', { toWxid, xml });
   }
 
   /** `xml` is the callback's link (appmsg type 5) XML. */
   forwardUrl(toWxid: string, xml: string): Promise<SentMessage> {
-    return this.send('/message/forwardUrl', { toWxid, xml });
+    return this.#send('/message/forwardUrl', { toWxid, xml });
   }
 
   /** `xml` is the callback's mini program XML; Gewe needs a cover image URL besides. */
   forwardMiniApp(toWxid: string, xml: string, coverImgUrl: string): Promise<SentMessage> {
-    return this.send('/message/forwardMiniApp', { toWxid, xml, coverImgUrl });
+    return this.#send('/message/forwardMiniApp', { toWxid, xml, coverImgUrl });
   }
 
   /**
@@ -195,7 +195,7 @@ export class MessageApi {
 
   /** `xml` is the callback's image XML. Not every image has an HD or a normal version: see downloadImageBest. */
   downloadImage(xml: string, type: ImageQuality = 2): Promise<DownloadedFile> {
-    return this.download('/message/downloadImage', { xml, type });
+    return this.#download('/message/downloadImage', { xml, type });
   }
 
   /**
@@ -220,12 +220,12 @@ export class MessageApi {
 
   /** `msgId` is the callback's MsgId, written as a bare JSON integer. The file is SILK audio. Paid GeWeAPI. */
   async downloadVoice(xml: string, msgId: string | number): Promise<DownloadedFile> {
-    return this.download('/message/downloadVoice', { xml, msgId: jsonInteger(msgId) });
+    return this.#download('/message/downloadVoice', { xml, msgId: jsonInteger(msgId) });
   }
 
   /** Paid GeWeAPI. */
   downloadVideo(xml: string): Promise<DownloadedFile> {
-    return this.download('/message/downloadVideo', { xml });
+    return this.#download('/message/downloadVideo', { xml });
   }
 
   /**
@@ -233,13 +233,13 @@ export class MessageApi {
    * even shows `Url`) rather than `fileUrl`; every spelling is accepted and returned as `fileUrl`.
    */
   downloadEmojiMd5(emojiMd5: string): Promise<DownloadedFile> {
-    return this.download('/message/downloadEmojiMd5', { emojiMd5 });
+    return this.#download('/message/downloadEmojiMd5', { emojiMd5 });
   }
 
   /** Downloads straight from the WeChat CDN (e.g. items of a forwarded chat record). Paid GeWeAPI. */
   downloadCdn(file: CdnFile): Promise<DownloadedFile> {
     const { aesKey, fileId, type, totalSize, suffix } = file;
-    return this.download('/message/downloadCdn', {
+    return this.#download('/message/downloadCdn', {
       aesKey,
       fileId,
       type: String(type),
@@ -250,14 +250,14 @@ export class MessageApi {
 
   /** `xml` is the callback's file (appmsg type 6) XML. Paid GeWeAPI; absent from the free Gewechat docs. */
   downloadFile(xml: string): Promise<DownloadedFile> {
-    return this.download('/message/downloadFile', { xml });
+    return this.#download('/message/downloadFile', { xml });
   }
 
-  private async send<T extends SentMessage = SentMessage>(endpoint: string, body: Record<string, unknown>): Promise<T> {
+  async #send<T extends SentMessage = SentMessage>(endpoint: string, body: Record<string, unknown>): Promise<T> {
     return normalizeSent(await this.c.call<Record<string, unknown> | null>(endpoint, body)) as T;
   }
 
-  private async download(endpoint: string, body: Record<string, unknown>): Promise<DownloadedFile> {
+  async #download(endpoint: string, body: Record<string, unknown>): Promise<DownloadedFile> {
     const data = await this.c.call<Record<string, unknown> | null>(endpoint, body);
     const d = data && typeof data === 'object' ? data : {};
     const fileUrl = [d.fileUrl, d.url, d.Url].find((v): v is string => typeof v === 'string' && v !== '');
