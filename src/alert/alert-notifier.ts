@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
+import { backoffDelay } from '../common/backoff';
 import { INSTANCE_ID } from '../common/instance-id';
 import { PACKAGE } from '../common/package-info';
 import { outboundRequest } from '../net/outbound-http';
@@ -96,7 +97,7 @@ export class WebhookPoster {
             : `cannot reach it (${e.code ?? e.message})`;
       }
       if (!retry) return { ok: false, attempts: attempt, error };
-      if (attempt < o.attempts) await this.sleep(o.backoffMs * 2 ** (attempt - 1));
+      if (attempt < o.attempts) await this.sleep(backoffDelay(attempt, { baseMs: o.backoffMs }));
     }
     return { ok: false, attempts: o.attempts, error };
   }

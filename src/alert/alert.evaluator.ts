@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { INSTANCE_ID } from '../common/instance-id';
+import { PeriodicTask } from '../common/periodic-task';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { EventBus } from '../events/event-bus';
@@ -29,8 +30,8 @@ const ROBOT_RULES: AlertRule[] = ['robot_offline', 'login_needs_scan', 'no_callb
 @Injectable()
 export class AlertEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(AlertEvaluator.name);
-  private timer?: NodeJS.Timeout;
-  private round?: Promise<void>;
+  /** One tick at a time: share this instance's counts, then evaluate if this instance holds the lock. */
+  private task?: PeriodicTask;
   private destroyed = false;
   /** When this evaluator first saw each robot online (for no_callback). */
   private readonly onlineSince = new Map<number, Date>();
@@ -54,34 +55,32 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     if (!this.config.alerts.enabled) return;
-    this.timer = setInterval(() => void this.tick(), this.config.alerts.evaluate_interval);
-    this.timer.unref();
+    this.task = new PeriodicTask({
+      name: 'Alert evaluation',
+      intervalMs: this.config.alerts.evaluate_interval,
+      logger: this.logger,
+      run: () => this.tick(),
+    }).start();
   }
 
+  /** No tick starts any more, one under way is waited for, then the evaluator's lock is let go. */
   async onModuleDestroy(): Promise<void> {
     this.destroyed = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.round;
+    await this.task?.stop();
     await this.locks.release(LOCK, this.instanceId).catch(() => undefined);
   }
 
-  /** One tick: share this instance's counts, then evaluate if this instance holds the lock. Ticks never overlap. */
-  tick(): Promise<void> {
-    if (this.round || this.destroyed) return this.round ?? Promise.resolve();
-    this.round = (async () => {
-      try {
-        await this.stats
-          .publish()
-          .catch((err: Error) => this.logger.warn({ error: err.message }, 'Could not share the Gewe call counts'));
-        const ttl = Math.max(this.config.alerts.evaluate_interval * 3, 30_000);
-        if (await this.locks.acquire(LOCK, this.instanceId, ttl)) await this.evaluate();
-      } catch (err) {
-        if (!this.destroyed) this.logger.error({ err }, 'Alert evaluation failed');
-      } finally {
-        this.round = undefined;
-      }
-    })();
-    return this.round;
+  /** One tick (run by the task, never two at once). */
+  private async tick(): Promise<void> {
+    try {
+      await this.stats
+        .publish()
+        .catch((err: Error) => this.logger.warn({ error: err.message }, 'Could not share the Gewe call counts'));
+      const ttl = Math.max(this.config.alerts.evaluate_interval * 3, 30_000);
+      if (await this.locks.acquire(LOCK, this.instanceId, ttl)) await this.evaluate();
+    } catch (err) {
+      if (!this.destroyed) this.logger.error({ err }, 'Alert evaluation failed');
+    }
   }
 
   /** One evaluation, then the notifications it owes. */

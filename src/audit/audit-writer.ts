@@ -51,6 +51,7 @@ export class AuditWriter implements BeforeApplicationShutdown {
     this.timer = null;
   }
 
+  /** A one-shot flush (a debounce of push, or the retry of a failed batch), not a loop: no PeriodicTask here. */
   private schedule(ms: number): void {
     if (this.timer) return;
     this.timer = setTimeout(() => {

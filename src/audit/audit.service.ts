@@ -4,6 +4,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { LessThan, Repository } from 'typeorm';
 import type { AuthUser } from '../auth/auth.decorators';
 import { Page } from '../common/dto/pagination.dto';
+import { PeriodicTask } from '../common/periodic-task';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { AuditLogEntity, AuditResult } from './audit-log.entity';
@@ -37,6 +38,7 @@ interface AuditScope {
 }
 
 const HOUR_MS = 3_600_000;
+const FIRST_SWEEP_MS = 10_000;
 const DAY_MS = 86_400_000;
 const MAX_DETAILS = 16_384;
 
@@ -55,9 +57,14 @@ export function actorOf(user: AuthUser | undefined): AuditActor {
 export class AuditTrail implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('AuditLog');
   private readonly scopes = new AsyncLocalStorage<AuditScope>();
-  private firstSweep: NodeJS.Timeout | null = null;
-  private sweeper: NodeJS.Timeout | null = null;
-  private sweeping: Promise<number> | null = null;
+  /** The retention sweep: 10 s after the start, then hourly. */
+  private readonly retention = new PeriodicTask({
+    name: 'Audit log retention sweep',
+    intervalMs: HOUR_MS,
+    firstRunAfterMs: FIRST_SWEEP_MS,
+    logger: this.logger,
+    run: () => this.sweep(),
+  });
 
   constructor(
     @InjectRepository(AuditLogEntity) private readonly rows: Repository<AuditLogEntity>,
@@ -66,22 +73,12 @@ export class AuditTrail implements OnModuleInit, BeforeApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    if (!this.config.audit.retention_days) return;
-    const sweep = () => {
-      this.sweeping ??= this.sweep().finally(() => (this.sweeping = null));
-    };
-    this.firstSweep = setTimeout(sweep, 10_000);
-    this.firstSweep.unref();
-    this.sweeper = setInterval(sweep, HOUR_MS);
-    this.sweeper.unref();
+    if (this.config.audit.retention_days) this.retention.start();
   }
 
   /** Before the database and the logger close: no sweep starts any more, and one under way is waited for. */
-  async beforeApplicationShutdown(): Promise<void> {
-    if (this.firstSweep) clearTimeout(this.firstSweep);
-    if (this.sweeper) clearInterval(this.sweeper);
-    this.firstSweep = this.sweeper = null;
-    await this.sweeping;
+  beforeApplicationShutdown(): Promise<void> {
+    return this.retention.stop();
   }
 
   /** Queues one row. Never throws and never waits for the database. */

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { backoffDelay } from '../common/backoff';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { tooManyRequests } from '../common/domain-error';
@@ -95,8 +96,8 @@ export class LoginRateLimiter {
     const threshold = b.login_max_failures_per_user;
     if (pair.count >= threshold || user.count >= threshold) {
       const doublings = Math.max(0, pair.count - threshold);
-      // 2^doublings, without overflowing to Infinity for a long-running attack
-      const delay = Math.min(b.login_slowdown_base * 2 ** Math.min(doublings, 40), b.login_slowdown_max);
+      // base × 2^doublings (never Infinity, however long the attack), capped
+      const delay = backoffDelay(doublings + 1, { baseMs: b.login_slowdown_base, maxMs: b.login_slowdown_max });
       pair.nextAt = now + delay;
       if (!pair.warned) {
         pair.warned = true;

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } f
 import type { Response } from 'express';
 import type { AuthUser } from '../auth/auth.decorators';
 import { SessionService } from '../auth/session.service';
+import { PeriodicTask } from '../common/periodic-task';
 import { RobotStateStore } from '../robot/state/robot-state.store';
 import { LOG_LEVELS, LogLevel } from '../config/config-schema';
 import { EventBus, LiveEvent } from './event-bus';
@@ -42,7 +43,8 @@ interface Client {
   res: Response;
   user: AuthUser;
   expiresAt: number | null;
-  timer: NodeJS.Timeout;
+  /** The heartbeat (a comment line and a session check), one at a time. */
+  heartbeat: PeriodicTask;
   /** The log level this stream gets lines at (admins who asked), or null: no log events. */
   logLevel: LogLevel | null;
   /** Ends this stream's claims on the publishers (counted as a watcher, its log level wanted). */
@@ -111,7 +113,12 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
       res,
       user: req.user,
       expiresAt: req.expiresAt,
-      timer: setInterval(() => void this.heartbeat(client), this.options.heartbeatMs),
+      heartbeat: new PeriodicTask({
+        name: 'Live events heartbeat',
+        intervalMs: this.options.heartbeatMs,
+        logger: this.logger,
+        run: () => this.heartbeat(client),
+      }),
       logLevel,
       release: () => {
         unwatch();
@@ -119,8 +126,8 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
       },
       lastDepth: null,
     };
-    client.timer.unref();
     this.clients.add(client);
+    client.heartbeat.start();
     res.on('close', () => this.drop(client));
 
     let backlog: BufferedEvent[] = [];
@@ -181,14 +188,19 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
   }
 
   private drop(c: Client): void {
-    clearInterval(c.timer);
+    void c.heartbeat.stop();
     c.release();
     this.clients.delete(c);
   }
 
-  /** Open streams would keep the HTTP server from closing: end them. */
-  onModuleDestroy(): void {
+  /**
+   * Open streams would keep the HTTP server from closing: end them, then wait for the heartbeats under way (a session
+   * check would read a closed database and log after the logger closed).
+   */
+  async onModuleDestroy(): Promise<void> {
     for (const u of this.unsubscribe.splice(0)) u();
-    for (const c of [...this.clients]) this.end(c, 'shutdown');
+    const clients = [...this.clients];
+    for (const c of clients) this.end(c, 'shutdown');
+    await Promise.all(clients.map((c) => c.heartbeat.stop()));
   }
 }

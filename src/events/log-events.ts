@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { INSTANCE_ID } from '../common/instance-id';
+import { PeriodicTask } from '../common/periodic-task';
 import { LOG_LEVELS, LogLevel } from '../config/config-schema';
 import { ROOT_LOGGER } from '../logging/logging.tokens';
 import type { RootLogger } from '../logging/root-logger';
@@ -40,7 +41,8 @@ export class LogEventsPublisher implements OnModuleInit, OnModuleDestroy {
   private localFloor = NONE;
   private remoteFloor = NONE;
   private untap?: () => void;
-  private timer?: NodeJS.Timeout;
+  /** With Redis: advertise this instance's wish and read the others', every syncMs and when the wish changes. */
+  private readonly syncTask: PeriodicTask;
   private advertised = false;
   private busy = false;
   private windowStart = 0;
@@ -55,6 +57,14 @@ export class LogEventsPublisher implements OnModuleInit, OnModuleDestroy {
     @Optional() @Inject(LOG_EVENTS_OPTIONS) options?: Partial<LogEventsOptions>,
   ) {
     this.options = { ...DEFAULTS, ...options };
+    this.syncTask = new PeriodicTask({
+      name: 'Live log levels sync',
+      intervalMs: this.options.syncMs,
+      firstRunAfterMs: 0,
+      // a line about it would feed the lines it is about (sync() catches Redis failures itself)
+      onError: () => undefined,
+      run: () => this.sync(),
+    });
   }
 
   private get key(): string {
@@ -68,11 +78,7 @@ export class LogEventsPublisher implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.untap = this.root.tap((line) => this.onLine(line));
-    if (this.redis.enabled) {
-      this.timer = setInterval(() => void this.sync(), this.options.syncMs);
-      this.timer.unref();
-      void this.sync();
-    }
+    if (this.redis.enabled) this.syncTask.start();
   }
 
   /** A stream of this instance wants log lines at or above `level` until the returned function is called. */
@@ -81,12 +87,12 @@ export class LogEventsPublisher implements OnModuleInit, OnModuleDestroy {
     this.wishes.set(id, level);
     const before = this.localFloor;
     this.recompute();
-    if (this.localFloor !== before) void this.sync();
+    if (this.localFloor !== before) void this.syncTask.trigger();
     return () => {
       if (!this.wishes.delete(id)) return;
       const was = this.localFloor;
       this.recompute();
-      if (this.localFloor !== was) void this.sync();
+      if (this.localFloor !== was) void this.syncTask.trigger();
     };
   }
 
@@ -98,7 +104,6 @@ export class LogEventsPublisher implements OnModuleInit, OnModuleDestroy {
 
   /** Advertises this instance's wish and reads the others'. A Redis failure keeps the last known state. */
   private async sync(): Promise<void> {
-    if (!this.redis.enabled) return;
     const r = this.redis.command();
     const now = Date.now();
     try {
@@ -158,7 +163,8 @@ export class LogEventsPublisher implements OnModuleInit, OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     this.untap?.();
-    if (this.timer) clearInterval(this.timer);
+    // a sync under way would advertise this instance again after the hdel below
+    await this.syncTask.stop();
     if (this.advertised) {
       this.advertised = false;
       await this.redis

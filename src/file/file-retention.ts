@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, LessThan, Repository } from 'typeorm';
+import { PeriodicTask } from '../common/periodic-task';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { BLOB_GRACE_MS, BlobStore } from './blob-store';
@@ -35,8 +36,15 @@ const HOUR_MS = 3_600_000;
 @Injectable()
 export class FileRetention implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(FileRetention.name);
-  private timer?: NodeJS.Timeout;
   private running?: Promise<unknown>;
+  private readonly task = new PeriodicTask({
+    name: 'File retention sweep',
+    intervalMs: HOUR_MS,
+    firstRunAfterMs: 0,
+    logger: this.logger,
+    run: () =>
+      this.sweep().catch((err: Error) => this.logger.warn({ error: err.message }, 'File retention sweep failed')),
+  });
 
   constructor(
     @InjectRepository(FileEntity) private readonly files: Repository<FileEntity>,
@@ -46,15 +54,13 @@ export class FileRetention implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     if (this.config.backend.role === 'webhook') return;
-    const run = () =>
-      void this.sweep().catch((err: Error) => this.logger.warn({ error: err.message }, 'File retention sweep failed'));
-    this.timer = setInterval(run, HOUR_MS);
-    this.timer.unref();
-    run();
+    this.task.start();
   }
 
-  onModuleDestroy(): void {
-    if (this.timer) clearInterval(this.timer);
+  /** Before the database and the logger close: no sweep starts any more, and one under way is waited for. */
+  async onModuleDestroy(): Promise<void> {
+    await this.task.stop();
+    await this.running?.catch(() => undefined);
   }
 
   /** One sweep; sweeps of this instance run one after the other. */

@@ -1,3 +1,5 @@
+import { PeriodicTask } from '../common/periodic-task';
+
 /** What was left out of the access log in one window, for one key. */
 export interface SuppressedLines {
   /** `401 POST /api/auth/login`: status, method and route pattern (never the raw path: its values are unbounded). */
@@ -24,7 +26,8 @@ const OVERFLOW_KEY = '(other)';
  */
 export class RejectedLogThrottle {
   private readonly windows = new Map<string, Window>();
-  private timer: NodeJS.Timeout | undefined;
+  /** Reports the windows that ended; runs only while some window has suppressed lines. */
+  private summaries?: PeriodicTask;
 
   constructor(
     private readonly limit: number,
@@ -50,7 +53,12 @@ export class RejectedLogThrottle {
     }
     if (++w.count <= this.limit) return true;
     w.suppressed++;
-    this.timer ??= setInterval(() => this.flush(), this.windowMs).unref();
+    this.summaries ??= new PeriodicTask({
+      name: 'Access-log summaries',
+      intervalMs: this.windowMs,
+      run: () => this.flush(),
+    });
+    this.summaries.start();
     return false;
   }
 
@@ -58,10 +66,7 @@ export class RejectedLogThrottle {
   flush(all = false): void {
     const now = this.now();
     for (const [key, w] of this.windows) if (all || now - w.start >= this.windowMs) this.end(key, w);
-    if (![...this.windows.values()].some((w) => w.suppressed > 0) && this.timer) {
-      clearInterval(this.timer);
-      this.timer = undefined;
-    }
+    if (this.summaries?.active && ![...this.windows.values()].some((w) => w.suppressed > 0)) void this.summaries.stop(); // never awaited: flush() is synchronous, and may be the task's own run
   }
 
   private end(key: string, w: Window): void {

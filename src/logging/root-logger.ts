@@ -5,6 +5,7 @@ import pretty from 'pino-pretty';
 import { createStream, RotatingFileStream } from 'rotating-file-stream';
 import { AppConfig, logFilePath } from '../config/app-config';
 import { LogLevel } from '../config/config-schema';
+import { PeriodicTask } from '../common/periodic-task';
 import { queryParamName } from '../common/url-secrets';
 
 /** Values written under these paths are replaced by "[REDACTED]" in every log line. */
@@ -95,7 +96,7 @@ export function createRootLogger(config: AppConfig, level: LogLevel = config.log
   }
   const file = logFilePath(config);
   let fileStream: RotatingFileStream | undefined;
-  let sweeper: NodeJS.Timeout | undefined;
+  let sweeper: PeriodicTask | undefined;
   if (file) {
     mkdirSync(dirname(file), { recursive: true });
     fileStream = openRotatingFile(file, log.rotation, log.compression === 'gzip');
@@ -105,7 +106,14 @@ export function createRootLogger(config: AppConfig, level: LogLevel = config.log
     sweep();
     // after every rotation too: a flood that rotates the file every few minutes must not wait an hour for the sweep
     fileStream.on('rotated', sweep);
-    sweeper = setInterval(sweep, 3_600_000).unref();
+    sweeper = new PeriodicTask({
+      name: 'Log retention sweep',
+      intervalMs: 3_600_000,
+      run: sweep,
+      // the root logger below (defined by the time the first run is due); the Nest logger may not exist yet
+      onError: (err) => logger.error({ err, context: 'LogRetention' }, 'Log retention sweep failed'),
+    });
+    sweeper.start();
   }
   // Live log events (GET /api/events?logLevel=) read the lines here, in the redacted form the file gets.
   const taps = new Set<(line: string) => void>();
@@ -135,7 +143,7 @@ export function createRootLogger(config: AppConfig, level: LogLevel = config.log
       return () => taps.delete(listener);
     },
     close: async () => {
-      if (sweeper) clearInterval(sweeper);
+      await sweeper?.stop();
       logger.flush();
       if (fileStream) await new Promise<void>((done) => fileStream.end(done));
     },

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, Repository } from 'typeorm';
 import type { GeweEvent } from '../callback/events';
 import { notFound } from '../common/domain-error';
+import { PeriodicTask } from '../common/periodic-task';
 import type { Page } from '../common/dto/pagination.dto';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
@@ -20,6 +21,7 @@ import { MessageEntity } from './message.entity';
 
 /** Largest raw payload kept in the log (a TEXT column holds 64 KB on MySQL). */
 const MAX_RAW = 60_000;
+const HOUR_MS = 3_600_000;
 
 const INSERT =
   'INSERT INTO "messages" ("robot_id", "new_msg_id", "msg_id", "kind", "type_name", "msg_type", "chat_id", ' +
@@ -50,7 +52,13 @@ export class UnconfirmedInsertError extends Error {
 @Injectable()
 export class MessageLogService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(MessageLogService.name);
-  private sweeper?: NodeJS.Timeout;
+  /** Deletes log rows older than `queue.message_retention`, hourly. */
+  private readonly retention = new PeriodicTask({
+    name: 'Message retention sweep',
+    intervalMs: HOUR_MS,
+    logger: this.logger,
+    run: () => this.sweep(),
+  });
 
   constructor(
     @InjectRepository(MessageEntity) private readonly messages: Repository<MessageEntity>,
@@ -186,19 +194,24 @@ export class MessageLogService implements OnApplicationBootstrap, OnModuleDestro
     };
   }
 
-  /** Deletes log rows older than `queue.message_retention`, hourly. */
   onApplicationBootstrap(): void {
-    const sweep = () =>
-      void this.messages
-        .delete({ receivedAt: LessThan(new Date(Date.now() - this.config.queue.message_retention)) })
-        .then((r) => r.affected && this.logger.log({ deleted: r.affected }, 'Old messages deleted'))
-        .catch((err: Error) => this.logger.warn({ error: err.message }, 'Message retention sweep failed'));
-    this.sweeper = setInterval(sweep, 3_600_000);
-    this.sweeper.unref();
+    this.retention.start();
   }
 
-  onModuleDestroy(): void {
-    if (this.sweeper) clearInterval(this.sweeper);
+  /** Before the database and the logger close: no sweep starts any more, and one under way is waited for. */
+  onModuleDestroy(): Promise<void> {
+    return this.retention.stop();
+  }
+
+  private async sweep(): Promise<void> {
+    try {
+      const r = await this.messages.delete({
+        receivedAt: LessThan(new Date(Date.now() - this.config.queue.message_retention)),
+      });
+      if (r.affected) this.logger.log({ deleted: r.affected }, 'Old messages deleted');
+    } catch (err) {
+      this.logger.warn({ error: (err as Error).message }, 'Message retention sweep failed');
+    }
   }
 }
 

@@ -117,6 +117,8 @@ export class PluginScheduler implements OnModuleInit, OnModuleDestroy {
       );
       job.stop = () => cron.stop();
     } else {
+      // Not a PeriodicTask: runs are aligned on epoch slots (the same on every instance, for the slot's lock), each
+      // timer aims at the next slot, and fire() already skips a run while the previous one is in flight.
       const every = spec.intervalMs as number;
       let timer: NodeJS.Timeout | undefined;
       let last = 0;

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
+import { PeriodicTask } from '../common/periodic-task';
 import { EventBus } from '../events/event-bus';
 import { CallbackQueue, QueueDepth } from './callback-queue';
 
@@ -14,10 +15,8 @@ export const QUEUE_DEPTH_INTERVAL = Symbol('QUEUE_DEPTH_INTERVAL');
 @Injectable()
 export class QueueDepthPublisher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(QueueDepthPublisher.name);
-  private readonly intervalMs: number;
-  private timer?: NodeJS.Timeout;
+  private readonly task: PeriodicTask;
   private last: string | null = null;
-  private reading = false;
   private failing = false;
 
   constructor(
@@ -25,7 +24,12 @@ export class QueueDepthPublisher implements OnApplicationBootstrap, OnModuleDest
     private readonly bus: EventBus,
     @Optional() @Inject(QUEUE_DEPTH_INTERVAL) intervalMs?: number,
   ) {
-    this.intervalMs = intervalMs ?? 2_000;
+    this.task = new PeriodicTask({
+      name: 'Queue depth read',
+      intervalMs: intervalMs ?? 2_000,
+      logger: this.logger,
+      run: () => this.tick(),
+    });
   }
 
   private readonly unsubscribe: (() => void)[] = [];
@@ -37,15 +41,12 @@ export class QueueDepthPublisher implements OnApplicationBootstrap, OnModuleDest
       }),
       this.bus.onWatch(() => (this.last = null)),
     );
-    this.timer = setInterval(() => void this.tick(), this.intervalMs);
-    this.timer.unref();
+    this.task.start();
   }
 
-  /** Reads the depth (when someone watches) and publishes it if it changed. */
-  async tick(): Promise<void> {
-    if (this.reading) return;
+  /** Reads the depth (when someone watches) and publishes it if it changed. Runs one at a time (the task's). */
+  private async tick(): Promise<void> {
     if (this.bus.audience === 0) return;
-    this.reading = true;
     let depth: QueueDepth;
     try {
       depth = await this.queue.depth();
@@ -54,8 +55,6 @@ export class QueueDepthPublisher implements OnApplicationBootstrap, OnModuleDest
       if (!this.failing) this.logger.warn({ error: (err as Error).message }, 'Queue depth unavailable for live events');
       this.failing = true;
       return;
-    } finally {
-      this.reading = false;
     }
     const key = countsKey(depth);
     if (key === this.last) return;
@@ -71,9 +70,10 @@ export class QueueDepthPublisher implements OnApplicationBootstrap, OnModuleDest
     });
   }
 
-  onModuleDestroy(): void {
+  /** No read starts any more, and one under way is waited for (it would publish or log after the shutdown). */
+  async onModuleDestroy(): Promise<void> {
     for (const u of this.unsubscribe.splice(0)) u();
-    if (this.timer) clearInterval(this.timer);
+    await this.task.stop();
   }
 }
 

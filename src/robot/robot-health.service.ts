@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { backoffDelay } from '../common/backoff';
 import { INSTANCE_ID } from '../common/instance-id';
+import { PeriodicTask } from '../common/periodic-task';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { GeweClientManager } from '../gewe/client-manager';
@@ -22,9 +24,13 @@ const healthLock = (robotId: number) => `health:${robotId}`;
 @Injectable()
 export class RobotHealthService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(RobotHealthService.name);
-  private timer?: NodeJS.Timeout;
-  private round?: Promise<void>;
+  /** The rounds of checks, one at a time. */
+  private task?: PeriodicTask;
   private destroyed = false;
+  /**
+   * Robots being reconnected here, with the timer of the next attempt: one-shot timers of a backoff sequence that
+   * ends (online, or offline after `reconnect_attempts`), not a loop; cleared at shutdown like the task.
+   */
   private readonly reconnecting = new Map<number, NodeJS.Timeout | null>();
   private readonly attemptsInFlight = new Set<Promise<void>>();
 
@@ -37,33 +43,30 @@ export class RobotHealthService implements OnApplicationBootstrap, OnModuleDestr
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.checkAll(), this.config.gewe.health_check_interval);
-    this.timer.unref();
+    this.task = new PeriodicTask({
+      name: 'Robot health check round',
+      intervalMs: this.config.gewe.health_check_interval,
+      logger: this.logger,
+      run: () => this.checkAll(),
+    }).start();
   }
 
   /** Stops the timers and waits for a round in flight, so nothing runs against a closed database or logger. */
   async onModuleDestroy(): Promise<void> {
     this.destroyed = true;
-    if (this.timer) clearInterval(this.timer);
     for (const t of this.reconnecting.values()) if (t) clearTimeout(t);
     this.reconnecting.clear();
-    await Promise.allSettled([this.round, ...this.attemptsInFlight]);
+    await Promise.allSettled([this.task?.stop(), ...this.attemptsInFlight]);
   }
 
-  /** One round of checks; rounds never overlap. */
-  checkAll(): Promise<void> {
-    if (this.round || this.destroyed) return this.round ?? Promise.resolve();
-    this.round = (async () => {
-      try {
-        const robots = await this.robots.findByStatus(WATCHED);
-        await Promise.all(robots.map((r) => this.check(r)));
-      } catch (err) {
-        if (!this.destroyed) this.logger.error({ err }, 'Health check round failed');
-      } finally {
-        this.round = undefined;
-      }
-    })();
-    return this.round;
+  /** One round of checks (run by the task: rounds never overlap). */
+  private async checkAll(): Promise<void> {
+    try {
+      const robots = await this.robots.findByStatus(WATCHED);
+      await Promise.all(robots.map((r) => this.check(r)));
+    } catch (err) {
+      if (!this.destroyed) this.logger.error({ err }, 'Health check round failed');
+    }
   }
 
   async check(robot: RobotEntity): Promise<void> {
@@ -143,7 +146,7 @@ export class RobotHealthService implements OnApplicationBootstrap, OnModuleDestr
         if (!this.destroyed)
           this.logger.warn({ robotId, attempt: n, error: (err as Error).message }, 'Reconnection attempt failed');
       }
-      const delay = Math.min(this.config.gewe.reconnect_backoff * 2 ** (n - 1), MAX_BACKOFF_MS);
+      const delay = backoffDelay(n, { baseMs: this.config.gewe.reconnect_backoff, maxMs: MAX_BACKOFF_MS });
       if (this.destroyed) return;
       const t = setTimeout(() => this.track(this.attempt(robotId, n + 1, reason)), delay);
       t.unref();

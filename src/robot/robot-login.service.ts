@@ -157,6 +157,10 @@ export class RobotLoginService implements OnApplicationBootstrap, OnModuleDestro
     return toStatusDto(robot, state);
   }
 
+  /**
+   * The next poll of one QR login: a chain of one-shot timers whose delay each poll chooses and which ends with the
+   * login (confirmed, expired, failed), not a fixed-period loop; stopPoller() clears it.
+   */
   private schedule(robotId: number, poller: Poller, delay: number): void {
     if (poller.stopped) return;
     poller.timer = setTimeout(() => void this.serial(robotId, () => this.poll(robotId, poller)), delay);
