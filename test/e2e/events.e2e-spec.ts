@@ -159,14 +159,19 @@ describeE2E('live events (GET /api/events, Server-Sent Events)', () => {
 
     const resumed = open('/api/events', { ...bearer(session.accessToken), 'Last-Event-ID': seen.id! });
     const ready = await resumed.next((e) => e.event === 'ready');
-    expect((ready.data as { replayed: number }).replayed).toBe(2);
+    // what was missed: the two messages, and whatever else was published meanwhile (a queue.depth change on a busy
+    // machine) — the messages are checked below
+    const replayed = (ready.data as { replayed: number }).replayed;
+    expect(replayed).toBeGreaterThanOrEqual(2);
     await resumed.next((e) => e.event === 'message' && (e.data as { text: string }).text === 'three');
     const texts = resumed.events.filter((e) => e.event === 'message').map((e) => (e.data as { text: string }).text);
     expect(texts).toEqual(['two', 'three']);
 
     // the same through ?lastEventId= (a new EventSource cannot send the header)
     const viaQuery = open(`/api/events?lastEventId=${seen.id}&access_token=${encodeURIComponent(session.accessToken)}`);
-    expect(((await viaQuery.next((e) => e.event === 'ready')).data as { replayed: number }).replayed).toBe(2);
+    expect(
+      ((await viaQuery.next((e) => e.event === 'ready')).data as { replayed: number }).replayed,
+    ).toBeGreaterThanOrEqual(2);
 
     const lost = open('/api/events', { ...bearer(session.accessToken), 'Last-Event-ID': '12' });
     await lost.next((e) => e.event === 'resync');
