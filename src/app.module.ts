@@ -20,6 +20,7 @@ import { LoggingModule } from './logging/logging.module';
 import { RootLogger } from './logging/root-logger';
 import { MetricsCoreModule, MetricsModule } from './metrics/metrics.module';
 import { PluginModule } from './plugin/plugin.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RedisModule } from './redis/redis.module';
 import { MessageModule } from './message/message.module';
 import { QueueModule } from './queue/queue.module';
@@ -57,6 +58,7 @@ export class AppModule {
           }),
         }),
         RedisModule,
+        RateLimitModule,
         MetricsCoreModule,
         AuditModule.forRoot({ api: o.config.backend.enable_admin }),
         ApiTokenModule.forRoot({ api: o.config.backend.enable_admin }),
