@@ -22,6 +22,7 @@ import { RootLogger } from './logging/root-logger';
 import { MetricsCoreModule, MetricsModule } from './metrics/metrics.module';
 import { PluginModule } from './plugin/plugin.module';
 import { bullRoot } from './redis/bullmq';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RedisModule } from './redis/redis.module';
 import { MessageModule } from './message/message.module';
 import { CallbackBullModule } from './queue/callback-bull.module';
@@ -64,6 +65,7 @@ export class AppModule {
         ...(o.config.queue.queue_type === 'advanced'
           ? [bullRoot(), CallbackBullModule.register(o.config), MediaBullModule.register(o.config)]
           : []),
+        RateLimitModule,
         MetricsCoreModule,
         AuditModule.forRoot({ api: o.config.backend.enable_admin }),
         ApiTokenModule.forRoot({ api: o.config.backend.enable_admin }),

@@ -18,6 +18,8 @@ import { PACKAGE } from './common/package-info';
 import { applyServerTimeouts } from './common/server-timeouts';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
+import { clientIp, rateLimited } from './rate-limit/rate-limit.guard';
+import { RateLimitStore, rateLimits } from './rate-limit/rate-limit.store';
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 
@@ -78,11 +80,18 @@ export function configureApp(app: NestExpressApplication, config: AppConfig, web
   app.use(methodNotAllowed(app));
   // The webhook reads its body as text: JSON.parse would corrupt 64-bit NewMsgIds, so the service parses it itself.
   app.use('/api/webhook', text({ type: () => true, limit: config.backend.webhook_body_limit }));
-  // A login body refused before it could be read (too large, malformed, too deep) counts against the caller's IP
+  // A login or refresh body refused before it could be read (too large, malformed, too deep) counts against the
+  // caller's IP, as the attempt would have
   const limiter = app.get(LoginRateLimiter);
-  useJsonBodyParsers(app, config, (req, path) => {
-    if (path === '/api/auth/login' && req.method === 'POST')
-      limiter.countRefusedBody(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+  const store = app.get(RateLimitStore);
+  const limits = rateLimits(config);
+  useJsonBodyParsers(app, config, async (req, path) => {
+    if (req.method !== 'POST') return;
+    if (path === '/api/auth/login') await limiter.countRefusedBody(clientIp(req));
+    else if (path === '/api/auth/refresh') {
+      const retryAfter = await store.hit(limits.refresh, clientIp(req));
+      if (retryAfter > 0) throw rateLimited('refresh', retryAfter);
+    }
   });
   // /metrics is where Prometheus looks by default: it stays outside /api (see MetricsController).
   app.setGlobalPrefix('api', { exclude: [{ path: 'metrics', method: RequestMethod.GET }] });

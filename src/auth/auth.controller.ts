@@ -16,6 +16,7 @@ import type { AuthUser } from './auth.decorators';
 import { AuthService, ClientInfo } from './auth.service';
 import { ChangePasswordDto, LoginDto, RefreshDto, TokenResponseDto } from './dto/auth.dto';
 import { Audit } from '../audit/audit.decorator';
+import { clientIp, RateLimited } from '../rate-limit/rate-limit.guard';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -39,6 +40,11 @@ export class AuthController {
   @ApiOperation({ summary: 'Exchange a refresh token for new tokens (the old refresh token stops working)' })
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiUnauthorizedResponse({ type: ErrorResponseDto })
+  @ApiTooManyRequestsResponse({
+    type: ErrorResponseDto,
+    description: 'REFRESH_RATE_LIMITED: too many refreshes from this IP',
+  })
+  @RateLimited('refresh')
   refresh(@Body() dto: RefreshDto, @Req() req: Request): Promise<TokenResponseDto> {
     return this.auth.refresh(dto.refreshToken, clientInfo(req));
   }
@@ -76,7 +82,7 @@ export class AuthController {
 
 function clientInfo(req: Request): ClientInfo {
   return {
-    ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+    ip: clientIp(req),
     userAgent: req.get('user-agent') ?? null,
     requestId: typeof req.id === 'string' || typeof req.id === 'number' ? String(req.id) : null,
   };

@@ -10,6 +10,7 @@ import type { AuthSessionEntity } from './auth-session.entity';
 import type { AuthUser } from './auth.decorators';
 import { AccessClaims, AuthService, ClientInfo } from './auth.service';
 import { LoginRateLimiter } from './login-rate-limiter';
+import { MemoryRateLimitStore } from '../rate-limit/memory-rate-limit.store';
 import type { PasswordHasher } from './password-hasher';
 import { SessionService } from './session.service';
 
@@ -88,7 +89,7 @@ function setup() {
     new FakeJwt() as unknown as JwtService,
     sessions,
     new FakeHasher() as unknown as PasswordHasher,
-    new LoginRateLimiter(config),
+    new LoginRateLimiter(config, new MemoryRateLimitStore()),
     audit as unknown as AuditTrail,
   );
   /** The caller an access token stands for, as the JWT strategy resolves it (null: refused). */

@@ -55,7 +55,7 @@ export class AuthService {
         details: { ...details, userAgent: client.userAgent },
       });
     try {
-      this.limiter.checkAttempt(client.ip, username);
+      await this.limiter.checkAttempt(client.ip, username);
     } catch (err) {
       if (err instanceof DomainError) audit('failed', err.status, null, { reason: err.code });
       throw err;
@@ -63,14 +63,14 @@ export class AuthService {
     const user = await this.users.findOne({ where: { username } });
     const valid = await this.hasher.verify(password, user?.passwordHash ?? null);
     if (!user || !valid || !user.isActive) {
-      this.limiter.recordFailure(username, client.ip);
+      await this.limiter.recordFailure(username, client.ip);
       const reason = !user ? 'unknown user' : !valid ? 'bad password' : 'disabled';
       this.logger.warn({ username, ip: client.ip, reason }, 'Login failed');
       audit('failed', 401, user?.id ?? null, { reason });
       // One message for every case: a caller cannot tell which usernames exist.
       throw unauthorized('INVALID_CREDENTIALS', 'Invalid username or password');
     }
-    this.limiter.recordSuccess(username, client.ip);
+    await this.limiter.recordSuccess(username, client.ip);
     user.lastLoginAt = new Date();
     await this.users.update({ id: user.id }, { lastLoginAt: user.lastLoginAt });
     const refresh = await this.sessions.create(user.id, client.ip, client.userAgent);

@@ -35,23 +35,21 @@ function verifyJson(_req: IncomingMessage, _res: unknown, body: Buffer, encoding
 /**
  * The JSON body parsers: the small limit on the public routes, `backend.body_limit` everywhere else, both with the
  * pre-parse scan. `onPublicBodyRefused` hears of every body refused on a public route (too large, malformed, too
- * deep, a forbidden key) and may throw instead (e.g. 429 when the caller is over its rate limit).
+ * deep, a forbidden key) and may reject instead (e.g. 429 when the caller is over its rate limit).
  */
 export function useJsonBodyParsers(
   app: NestExpressApplication,
   config: AppConfig,
-  onPublicBodyRefused: (req: Request, path: string) => void,
+  onPublicBodyRefused: (req: Request, path: string) => Promise<void>,
 ): void {
   app.use([...PUBLIC_JSON_ROUTES], json({ limit: PUBLIC_BODY_LIMIT, verify: verifyJson }));
   for (const path of PUBLIC_JSON_ROUTES)
     app.use(path, (err: unknown, req: Request, _res: Response, next: NextFunction) => {
       if (!isBodyParserError(err)) return next(err);
-      try {
-        onPublicBodyRefused(req, path);
-      } catch (instead) {
-        return next(instead);
-      }
-      next(err);
+      onPublicBodyRefused(req, path).then(
+        () => next(err),
+        (instead) => next(instead),
+      );
     });
   // Skips a body already read above (body-parser marks it), so each request is parsed once.
   app.use(json({ limit: config.backend.body_limit, verify: verifyJson }));

@@ -134,7 +134,10 @@ export const CONFIG_SCHEMA = {
     cors_origins: list(['*'], 'Allowed CORS origins; ["*"] allows any origin (without credentials).'),
     enable_docs: bool(true, 'Serve Swagger UI at docs_url and the OpenAPI JSON at <docs_url>-json.'),
     docs_url: str('/docs', 'Path of the Swagger UI.', { pattern: /^\/[\w\-/]*$/, patternHint: 'a path such as /docs' }),
-    enable_redis: bool(false, 'Connect to Redis (section [redis]) for health checks and multi-instance features.'),
+    enable_redis: bool(
+      false,
+      'Connect to Redis (section [redis]) for health checks and multi-instance features (shared robot state, locks, rate limits).',
+    ),
     enable_admin: bool(true, 'Serve the /api/admin endpoints.'),
     data_dir: str('./data', 'Directory for the SQLite database, the generated secret key and other state.', {
       minLength: 1,
@@ -159,6 +162,13 @@ export const CONFIG_SCHEMA = {
       1_000,
       'Window of the per-IP limit; failures of a username+address pair are forgotten after this long without one.',
     ),
+    refresh_max_per_ip: int(
+      60,
+      1,
+      100_000,
+      'Token refreshes (POST /api/auth/refresh) allowed per client IP per refresh_window; more → 429 REFRESH_RATE_LIMITED.',
+    ),
+    refresh_window: duration('1m', 1_000, 'Window of the per-IP refresh limit.'),
     password_hash_rounds: int(12, 4, 15, 'bcrypt cost factor for password hashes.'),
     body_limit: size('1 MB', 1024, 'Largest JSON request body accepted.'),
     trust_proxy: bool(false, 'Trust X-Forwarded-For (set when running behind a reverse proxy).'),
@@ -168,6 +178,13 @@ export const CONFIG_SCHEMA = {
       'all: accept and process callbacks; webhook: only accept (enqueue); worker: only process. Split roles need queue_type = "advanced".',
     ),
     webhook_body_limit: size('2 MB', 1024, 'Largest callback body accepted by the webhook (larger → 413).'),
+    webhook_max_refusals_per_ip: int(
+      600,
+      1,
+      10_000_000,
+      'Refused callbacks (the one 401: no key, a wrong key, an Appid not the key’s) allowed per client IP per webhook_refusal_window; more → 429 WEBHOOK_RATE_LIMITED. Accepted callbacks are never counted.',
+    ),
+    webhook_refusal_window: duration('1m', 1_000, 'Window of the per-IP limit on refused callbacks.'),
     allow_link_local_targets: bool(
       false,
       'Let the server call link-local (169.254.0.0/16, fe80::/10), 0.0.0.0/8 and cloud-metadata addresses (169.254.169.254, fd00:ec2::254, 100.100.100.200, metadata.google.internal…) as a robot baseUrl/downloadUrl, media URL or alert webhook. Off: refused, also when a host name resolves to one. Loopback and private LAN are always allowed.',

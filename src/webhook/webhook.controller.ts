@@ -8,11 +8,13 @@ import {
   ApiQuery,
   ApiServiceUnavailableResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Public } from '../auth/auth.decorators';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
+import { clientIp } from '../rate-limit/rate-limit.guard';
 import { WebhookAnswerDto } from './webhook.dto';
 import { WebhookService } from './webhook.service';
 
@@ -36,12 +38,17 @@ export class WebhookController {
       'WEBHOOK_UNAUTHORIZED, one answer for every failure: no key, a wrong key, an Appid (or, for the probe, a token) that is not the key’s. The key is checked before the body is read.',
   })
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto })
+  @ApiTooManyRequestsResponse({
+    type: ErrorResponseDto,
+    description:
+      'WEBHOOK_RATE_LIMITED: too many refused callbacks from this IP (backend.webhook_max_refusals_per_ip); accepted callbacks are never counted',
+  })
   @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'Could not be stored; send again' })
   receive(
     @Body() body: unknown,
     @Query('key') key: string | undefined,
     @Req() req: Request & { id?: string },
   ): Promise<WebhookAnswerDto> {
-    return this.webhook.accept(body, typeof key === 'string' ? key : undefined, req.id ?? null);
+    return this.webhook.accept(body, typeof key === 'string' ? key : undefined, req.id ?? null, clientIp(req));
   }
 }

@@ -1,10 +1,13 @@
-import { HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { parseJsonBigSafe } from '../common/bigint-json';
 import { assertSafeJson } from '../common/json-guard';
-import { badRequest, DomainError } from '../common/domain-error';
+import { badRequest, DomainError, tooManyRequests } from '../common/domain-error';
+import { APP_CONFIG } from '../config/app-config';
+import type { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { CallbackQueue, QueueUnavailableError } from '../queue/callback-queue';
+import { NamedRateLimit, RateLimitStore, rateLimits } from '../rate-limit/rate-limit.store';
 import { RobotService } from '../robot/robot.service';
 import { WebhookKeyIndex } from './webhook-key-index';
 
@@ -40,21 +43,40 @@ export class WebhookUnauthorized extends DomainError {
 export class WebhookService {
   private readonly logger = new Logger(WebhookService.name);
 
+  private readonly refusalLimit: NamedRateLimit;
+
   constructor(
     private readonly keys: WebhookKeyIndex,
     private readonly robots: RobotService,
     private readonly queue: CallbackQueue,
     private readonly metrics: MetricsService,
-  ) {}
+    private readonly limits: RateLimitStore,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.refusalLimit = rateLimits(config)['webhook-refusals'];
+  }
 
-  /** Accepts one callback, and counts what became of it (metrics are recorded in memory: no I/O added). */
-  async accept(body: unknown, key: string | undefined, requestId: string | null): Promise<WebhookAnswer> {
+  /**
+   * Accepts one callback, and counts what became of it (metrics are recorded in memory: no I/O added). A refusal
+   * also counts against the caller's IP: over `webhook_max_refusals_per_ip` it is answered 429 instead of 401. Only
+   * refusals count (a guard would count every callback), so Gewe posting valid callbacks is never throttled.
+   */
+  async accept(body: unknown, key: string | undefined, requestId: string | null, ip: string): Promise<WebhookAnswer> {
     try {
       return await this.handle(body, key, requestId, performance.now());
     } catch (err) {
       this.metrics.webhookRejected(
         err instanceof WebhookUnauthorized ? err.reason : err instanceof DomainError ? err.code : 'INTERNAL',
       );
+      if (err instanceof WebhookUnauthorized) {
+        const retryAfter = await this.limits.hit(this.refusalLimit, ip);
+        if (retryAfter > 0)
+          throw tooManyRequests(
+            'WEBHOOK_RATE_LIMITED',
+            'Too many refused callbacks from this address; try again later',
+            retryAfter,
+          );
+      }
       throw err;
     }
   }

@@ -2,6 +2,7 @@ import { HttpStatus, Logger } from '@nestjs/common';
 import { LoginRateLimiter } from '../../src/auth/login-rate-limiter';
 import { DomainError } from '../../src/common/domain-error';
 import { loadConfig } from '../../src/config/app-config';
+import { MemoryRateLimitStore } from '../../src/rate-limit/memory-rate-limit.store';
 
 const WINDOW = 60_000;
 const T0 = Date.parse('2024-05-01T12:00:00.000Z');
@@ -20,13 +21,13 @@ function limiter(): LoginRateLimiter {
       },
     },
   });
-  return new LoginRateLimiter(config);
+  return new LoginRateLimiter(config, new MemoryRateLimitStore());
 }
 
 /** Runs `fn` and returns the DomainError it throws (fails the test if it throws nothing or something else). */
-function rejection(fn: () => void): DomainError {
+async function rejection(fn: () => Promise<unknown>): Promise<DomainError> {
   try {
-    fn();
+    await fn();
   } catch (err) {
     expect(err).toBeInstanceOf(DomainError);
     return err as DomainError;
@@ -35,14 +36,14 @@ function rejection(fn: () => void): DomainError {
 }
 
 /** A failed login as the service does it: count the attempt, then record the failure. */
-function failLogin(l: LoginRateLimiter, ip: string, username: string, now: number) {
-  l.checkAttempt(ip, username, now);
-  l.recordFailure(username, ip, now);
+async function failLogin(l: LoginRateLimiter, ip: string, username: string, now: number) {
+  await l.checkAttempt(ip, username, now);
+  await l.recordFailure(username, ip, now);
 }
 
 /** The Retry-After (seconds) of the 429 the next attempt gets. */
-const retryAfter = (l: LoginRateLimiter, ip: string, username: string, now: number) =>
-  Number(rejection(() => l.checkAttempt(ip, username, now)).headers['Retry-After']);
+const retryAfter = async (l: LoginRateLimiter, ip: string, username: string, now: number) =>
+  Number((await rejection(() => l.checkAttempt(ip, username, now))).headers['Retry-After']);
 
 describe('LoginRateLimiter per username and address', () => {
   let warn: jest.SpyInstance;
@@ -51,155 +52,156 @@ describe('LoginRateLimiter per username and address', () => {
   });
   afterEach(() => warn.mockRestore());
 
-  it('allows attempts while the failures stay below the limit', () => {
+  it('allows attempts while the failures stay below the limit', async () => {
     const l = limiter();
-    failLogin(l, '10.0.0.1', 'alice', T0);
-    failLogin(l, '10.0.0.1', 'alice', T0 + 1000);
-    expect(() => l.checkAttempt('10.0.0.1', 'alice', T0 + 2000)).not.toThrow();
+    await failLogin(l, '10.0.0.1', 'alice', T0);
+    await failLogin(l, '10.0.0.1', 'alice', T0 + 1000);
+    await expect(l.checkAttempt('10.0.0.1', 'alice', T0 + 2000)).resolves.toBeUndefined();
   });
 
-  it('slows a username+address pair down after the maximum failures with 429 and a Retry-After header', () => {
+  it('slows a username+address pair down after the maximum failures with 429 and a Retry-After header', async () => {
     const l = limiter();
-    for (let i = 0; i < 3; i++) failLogin(l, '10.0.0.1', 'alice', T0 + i * 1000);
-    const err = rejection(() => l.checkAttempt('10.0.0.1', 'alice', T0 + 2500));
+    for (let i = 0; i < 3; i++) await failLogin(l, '10.0.0.1', 'alice', T0 + i * 1000);
+    const err = await rejection(() => l.checkAttempt('10.0.0.1', 'alice', T0 + 2500));
     expect(err.status).toBe(HttpStatus.TOO_MANY_REQUESTS);
     expect(err.code).toBe('LOGIN_SLOWED_DOWN');
     // the base wait (2 s) from the third failure, at T0 + 2 s
     expect(err.headers['Retry-After']).toBe('2');
   });
 
-  it('doubles the wait with every further failure of the pair, up to login_slowdown_max', () => {
+  it('doubles the wait with every further failure of the pair, up to login_slowdown_max', async () => {
     const l = limiter();
     let now = T0;
     const waits: number[] = [];
     for (let i = 0; i < 9; i++) {
-      l.recordFailure('alice', '10.0.0.1', now);
+      await l.recordFailure('alice', '10.0.0.1', now);
       if (i < 2) continue;
-      const wait = retryAfter(l, '10.0.0.1', 'alice', now);
+      const wait = await retryAfter(l, '10.0.0.1', 'alice', now);
       waits.push(wait);
       now += wait * 1000;
     }
     expect(waits).toEqual([2, 4, 8, 16, 30, 30, 30]);
   });
 
-  it('lets the right password through from an address that has not failed, while the failing one waits', () => {
+  it('lets the right password through from an address that has not failed, while the failing one waits', async () => {
     const l = limiter();
     for (let i = 0; i < 10; i++) {
-      l.recordFailure('admin', '203.0.113.7', T0);
+      await l.recordFailure('admin', '203.0.113.7', T0);
     }
-    expect(() => l.checkAttempt('198.51.100.20', 'admin', T0)).not.toThrow();
-    l.recordSuccess('admin', '198.51.100.20');
-    expect(rejection(() => l.checkAttempt('203.0.113.7', 'admin', T0)).code).toBe('LOGIN_SLOWED_DOWN');
+    await expect(l.checkAttempt('198.51.100.20', 'admin', T0)).resolves.toBeUndefined();
+    await l.recordSuccess('admin', '198.51.100.20');
+    expect((await rejection(() => l.checkAttempt('203.0.113.7', 'admin', T0))).code).toBe('LOGIN_SLOWED_DOWN');
   });
 
-  it('matches the username case-insensitively', () => {
+  it('matches the username case-insensitively', async () => {
     const l = limiter();
-    failLogin(l, '10.0.0.1', 'Alice', T0);
-    failLogin(l, '10.0.0.1', 'ALICE', T0);
-    failLogin(l, '10.0.0.1', 'alice', T0);
+    await failLogin(l, '10.0.0.1', 'Alice', T0);
+    await failLogin(l, '10.0.0.1', 'ALICE', T0);
+    await failLogin(l, '10.0.0.1', 'alice', T0);
     for (const name of ['alice', 'Alice', 'aLiCe'])
-      expect(rejection(() => l.checkAttempt('10.0.0.1', name, T0 + 1000)).status).toBe(429);
-    expect(() => l.checkAttempt('10.0.0.1', 'bob', T0 + 1000)).not.toThrow();
+      expect((await rejection(() => l.checkAttempt('10.0.0.1', name, T0 + 1000))).status).toBe(429);
+    await expect(l.checkAttempt('10.0.0.1', 'bob', T0 + 1000)).resolves.toBeUndefined();
   });
 
-  it('slows down every address that failed once the username failed often from many addresses', () => {
+  it('slows down every address that failed once the username failed often from many addresses', async () => {
     const l = limiter();
-    failLogin(l, '10.0.0.1', 'alice', T0);
-    failLogin(l, '10.0.0.2', 'alice', T0);
-    expect(() => l.checkAttempt('10.0.0.1', 'alice', T0)).not.toThrow();
-    failLogin(l, '10.0.0.3', 'alice', T0); // the third failure of alice
-    expect(retryAfter(l, '10.0.0.3', 'alice', T0)).toBe(2);
+    await failLogin(l, '10.0.0.1', 'alice', T0);
+    await failLogin(l, '10.0.0.2', 'alice', T0);
+    await expect(l.checkAttempt('10.0.0.1', 'alice', T0)).resolves.toBeUndefined();
+    await failLogin(l, '10.0.0.3', 'alice', T0); // the third failure of alice
+    expect(await retryAfter(l, '10.0.0.3', 'alice', T0)).toBe(2);
     // the earlier addresses wait from their next failure on; one that never failed does not
-    failLogin(l, '10.0.0.1', 'alice', T0);
-    expect(retryAfter(l, '10.0.0.1', 'alice', T0)).toBe(2);
-    expect(() => l.checkAttempt('10.0.0.9', 'alice', T0)).not.toThrow();
+    await failLogin(l, '10.0.0.1', 'alice', T0);
+    expect(await retryAfter(l, '10.0.0.1', 'alice', T0)).toBe(2);
+    await expect(l.checkAttempt('10.0.0.9', 'alice', T0)).resolves.toBeUndefined();
   });
 
-  it('logs one warning when a pair starts to be slowed down, not one per failure', () => {
+  it('logs one warning when a pair starts to be slowed down, not one per failure', async () => {
     const l = limiter();
     let now = T0;
     for (let i = 0; i < 6; i++) {
-      l.recordFailure('alice', '10.0.0.1', now);
+      await l.recordFailure('alice', '10.0.0.1', now);
       now += 1000;
     }
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn.mock.calls[0][0]).toMatchObject({ username: 'alice', ip: '10.0.0.1', failures: 3 });
     // another pair is another warning
-    for (let i = 0; i < 3; i++) l.recordFailure('alice', '10.0.0.2', now);
+    for (let i = 0; i < 3; i++) await l.recordFailure('alice', '10.0.0.2', now);
     expect(warn).toHaveBeenCalledTimes(2);
   });
 
-  it('starts the pair afresh after a successful login from it', () => {
+  it('starts the pair afresh after a successful login from it', async () => {
     const l = limiter();
-    for (let i = 0; i < 3; i++) l.recordFailure('alice', '10.0.0.1', T0);
-    l.recordSuccess('ALICE', '10.0.0.1');
-    expect(() => l.checkAttempt('10.0.0.1', 'alice', T0)).not.toThrow();
+    for (let i = 0; i < 3; i++) await l.recordFailure('alice', '10.0.0.1', T0);
+    await l.recordSuccess('ALICE', '10.0.0.1');
+    await expect(l.checkAttempt('10.0.0.1', 'alice', T0)).resolves.toBeUndefined();
   });
 
-  it('forgets the failures of a pair after login_window without one', () => {
+  it('forgets the failures of a pair after login_window without one', async () => {
     const l = limiter();
-    for (let i = 0; i < 2; i++) l.recordFailure('alice', '10.0.0.1', T0);
+    for (let i = 0; i < 2; i++) await l.recordFailure('alice', '10.0.0.1', T0);
     const later = T0 + WINDOW;
-    l.recordFailure('alice', '10.0.0.1', later);
-    expect(() => l.checkAttempt('10.0.0.1', 'alice', later)).not.toThrow();
-    l.recordFailure('alice', '10.0.0.1', later);
-    l.recordFailure('alice', '10.0.0.1', later);
-    expect(retryAfter(l, '10.0.0.1', 'alice', later)).toBe(2);
+    await l.recordFailure('alice', '10.0.0.1', later);
+    await expect(l.checkAttempt('10.0.0.1', 'alice', later)).resolves.toBeUndefined();
+    await l.recordFailure('alice', '10.0.0.1', later);
+    await l.recordFailure('alice', '10.0.0.1', later);
+    expect(await retryAfter(l, '10.0.0.1', 'alice', later)).toBe(2);
   });
 
-  it('keeps a slowed-down pair across the periodic sweep', () => {
+  it('keeps a slowed-down pair across the periodic sweep', async () => {
     const l = limiter();
-    for (let i = 0; i < 3; i++) l.recordFailure('alice', '10.0.0.1', T0);
-    expect(() => l.checkAttempt('10.0.0.2', 'bob', T0 + 61_000)).not.toThrow(); // sweeps
-    for (let i = 0; i < 12; i++) l.recordFailure('alice', '10.0.0.1', T0 + 61_000);
-    expect(retryAfter(l, '10.0.0.1', 'alice', T0 + 62_000)).toBe(29);
+    for (let i = 0; i < 3; i++) await l.recordFailure('alice', '10.0.0.1', T0);
+    await expect(l.checkAttempt('10.0.0.2', 'bob', T0 + 61_000)).resolves.toBeUndefined(); // sweeps
+    for (let i = 0; i < 12; i++) await l.recordFailure('alice', '10.0.0.1', T0 + 61_000);
+    expect(await retryAfter(l, '10.0.0.1', 'alice', T0 + 62_000)).toBe(29);
   });
 });
 
 describe('LoginRateLimiter per IP', () => {
-  it('limits attempts from one IP across usernames with 429 and a Retry-After header', () => {
+  it('limits attempts from one IP across usernames with 429 and a Retry-After header', async () => {
     const l = limiter();
-    for (let i = 0; i < 5; i++) expect(() => l.checkAttempt('10.0.0.1', `user${i}`, T0 + i * 1000)).not.toThrow();
-    const err = rejection(() => l.checkAttempt('10.0.0.1', 'user5', T0 + 10_000));
+    for (let i = 0; i < 5; i++)
+      await expect(l.checkAttempt('10.0.0.1', `user${i}`, T0 + i * 1000)).resolves.toBeUndefined();
+    const err = await rejection(() => l.checkAttempt('10.0.0.1', 'user5', T0 + 10_000));
     expect(err.status).toBe(HttpStatus.TOO_MANY_REQUESTS);
     expect(err.code).toBe('LOGIN_RATE_LIMITED');
     expect(err.headers['Retry-After']).toBe('50');
   });
 
-  it('counts successful attempts too', () => {
+  it('counts successful attempts too', async () => {
     const l = limiter();
     for (let i = 0; i < 5; i++) {
-      l.checkAttempt('10.0.0.1', 'alice', T0);
-      l.recordSuccess('alice', '10.0.0.1');
+      await l.checkAttempt('10.0.0.1', 'alice', T0);
+      await l.recordSuccess('alice', '10.0.0.1');
     }
-    expect(rejection(() => l.checkAttempt('10.0.0.1', 'alice', T0)).code).toBe('LOGIN_RATE_LIMITED');
+    expect((await rejection(() => l.checkAttempt('10.0.0.1', 'alice', T0))).code).toBe('LOGIN_RATE_LIMITED');
   });
 
-  it('does not limit other IPs', () => {
+  it('does not limit other IPs', async () => {
     const l = limiter();
     for (let i = 0; i < 6; i++) {
       try {
-        l.checkAttempt('10.0.0.1', 'alice', T0);
+        await l.checkAttempt('10.0.0.1', 'alice', T0);
       } catch {
         // the sixth attempt is refused
       }
     }
-    expect(() => l.checkAttempt('10.0.0.2', 'alice', T0)).not.toThrow();
+    await expect(l.checkAttempt('10.0.0.2', 'alice', T0)).resolves.toBeUndefined();
   });
 
-  it('allows the IP again once the window has passed', () => {
+  it('allows the IP again once the window has passed', async () => {
     const l = limiter();
-    for (let i = 0; i < 5; i++) l.checkAttempt('10.0.0.1', `user${i}`, T0);
-    expect(() => l.checkAttempt('10.0.0.1', 'x', T0 + WINDOW - 1)).toThrow(DomainError);
-    expect(() => l.checkAttempt('10.0.0.1', 'x', T0 + WINDOW)).not.toThrow();
+    for (let i = 0; i < 5; i++) await l.checkAttempt('10.0.0.1', `user${i}`, T0);
+    await expect(l.checkAttempt('10.0.0.1', 'x', T0 + WINDOW - 1)).rejects.toThrow(DomainError);
+    await expect(l.checkAttempt('10.0.0.1', 'x', T0 + WINDOW)).resolves.toBeUndefined();
   });
 
-  it('keeps working after the periodic sweep of expired windows', () => {
+  it('keeps working after the periodic sweep of expired windows', async () => {
     const l = limiter();
-    for (let i = 0; i < 5; i++) l.checkAttempt('10.0.0.1', `user${i}`, T0);
+    for (let i = 0; i < 5; i++) await l.checkAttempt('10.0.0.1', `user${i}`, T0);
     const muchLater = T0 + 10 * WINDOW;
-    expect(() => l.checkAttempt('10.0.0.1', 'alice', muchLater)).not.toThrow();
-    for (let i = 0; i < 4; i++) l.checkAttempt('10.0.0.1', `user${i}`, muchLater);
-    expect(rejection(() => l.checkAttempt('10.0.0.1', 'x', muchLater)).code).toBe('LOGIN_RATE_LIMITED');
+    await expect(l.checkAttempt('10.0.0.1', 'alice', muchLater)).resolves.toBeUndefined();
+    for (let i = 0; i < 4; i++) await l.checkAttempt('10.0.0.1', `user${i}`, muchLater);
+    expect((await rejection(() => l.checkAttempt('10.0.0.1', 'x', muchLater))).code).toBe('LOGIN_RATE_LIMITED');
   });
 });

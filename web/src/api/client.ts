@@ -65,6 +65,8 @@ export function refreshTokens(): Promise<boolean> {
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ refreshToken }),
       });
+      // too many refreshes from this address (REFRESH_RATE_LIMITED): the refresh token was not spent, keep it
+      if (res.status === 429) return false;
       if (!res.ok) {
         // another tab may have rotated it meanwhile: only give up if the stored one is still ours
         if (tokens.refresh === refreshToken) tokens.clear();

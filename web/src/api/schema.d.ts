@@ -2437,6 +2437,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description REFRESH_RATE_LIMITED: too many refreshes from this IP */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     Auth_logout: {
@@ -5234,6 +5243,15 @@ export interface operations {
             };
             /** @description The request body has an encoding or charset the service does not read */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description WEBHOOK_RATE_LIMITED: too many refused callbacks from this IP (backend.webhook_max_refusals_per_ip); accepted callbacks are never counted */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
