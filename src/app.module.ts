@@ -24,6 +24,7 @@ import { RedisModule } from './redis/redis.module';
 import { MessageModule } from './message/message.module';
 import { QueueModule } from './queue/queue.module';
 import { RobotModule } from './robot/robot.module';
+import { WebhookEndpointModule } from './webhook/webhook-endpoint.module';
 import { WebhookModule } from './webhook/webhook.module';
 import { SystemModule } from './system/system.module';
 import { CONFIG_SOURCE } from './system/system.tokens';
@@ -63,6 +64,7 @@ export class AppModule {
         AuthModule,
         EventsModule,
         SystemModule,
+        WebhookEndpointModule,
         RobotModule,
         PluginModule,
         QueueModule,
@@ -70,7 +72,7 @@ export class AppModule {
         FileModule,
         MetricsModule,
         AlertModule,
-        ...(o.config.backend.role !== 'worker' ? [WebhookModule] : []),
+        WebhookModule.forRoot({ receive: o.config.backend.role !== 'worker' }),
         ...(o.config.backend.enable_admin ? [AdminModule] : []),
       ],
       providers: [

@@ -168,6 +168,11 @@ export const CONFIG_SCHEMA = {
       'all: accept and process callbacks; webhook: only accept (enqueue); worker: only process. Split roles need queue_type = "advanced".',
     ),
     webhook_body_limit: size('2 MB', 1024, 'Largest callback body accepted by the webhook (larger → 413).'),
+    webhook_key_grace: duration(
+      '24h',
+      0,
+      'After a robot’s callback key is rotated, the previous key (its old callback URL) still works this long, so Gewe can be given the new URL without losing callbacks.',
+    ),
     allow_link_local_targets: bool(
       false,
       'Let the server call link-local (169.254.0.0/16, fe80::/10), 0.0.0.0/8 and cloud-metadata addresses (169.254.169.254, fd00:ec2::254, 100.100.100.200, metadata.google.internal…) as a robot baseUrl/downloadUrl, media URL or alert webhook. Off: refused, also when a host name resolves to one. Loopback and private LAN are always allowed.',
