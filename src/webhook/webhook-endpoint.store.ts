@@ -279,9 +279,10 @@ export class WebhookEndpointStore extends CallbackKeys implements BeforeApplicat
     if (!reasons.length) return void (await update(this.endpoints, {}));
     await this.endpoints.manager.transaction(async (m) => {
       const repo = m.getRepository(WebhookEndpointEntity);
-      const row = await repo
-        .createQueryBuilder('e')
-        .setLock('pessimistic_write')
+      const read = repo.createQueryBuilder('e');
+      // MySQL: lock the row against another instance's flush; SQLite: the transaction holds the one writer already
+      if (!['better-sqlite3', 'sqlite'].includes(m.connection.options.type)) read.setLock('pessimistic_write');
+      const row = await read
         .select(['e.robotId', 'e.rejectedByReason'])
         .where('e.robot_id = :robotId', { robotId })
         .getOne();
