@@ -28,6 +28,7 @@ import { MessageModule } from './message/message.module';
 import { CallbackBullModule } from './queue/callback-bull.module';
 import { QueueModule } from './queue/queue.module';
 import { RobotModule } from './robot/robot.module';
+import { WebhookEndpointModule } from './webhook/webhook-endpoint.module';
 import { WebhookModule } from './webhook/webhook.module';
 import { SystemModule } from './system/system.module';
 import { CONFIG_SOURCE } from './system/system.tokens';
@@ -72,6 +73,7 @@ export class AppModule {
         AuthModule,
         EventsModule,
         SystemModule,
+        WebhookEndpointModule,
         RobotModule,
         PluginModule,
         QueueModule,
@@ -79,7 +81,7 @@ export class AppModule {
         FileModule,
         MetricsModule,
         AlertModule,
-        ...(o.config.backend.role !== 'worker' ? [WebhookModule] : []),
+        WebhookModule.forRoot({ receive: o.config.backend.role !== 'worker' }),
         ...(o.config.backend.enable_admin ? [AdminModule] : []),
       ],
       providers: [

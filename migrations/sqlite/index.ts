@@ -7,6 +7,7 @@ import { AuditLog1795660368742 } from './1795660368742-AuditLog';
 import { ApiTokens1795661362824 } from './1795661362824-ApiTokens';
 import { Alerts1795660979070 } from './1795660979070-Alerts';
 import { DispatchState1796161814470 } from './1796161814470-DispatchState';
+import { WebhookEndpoints1796164221173 } from './1796164221173-WebhookEndpoints';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const SQLITE_MIGRATIONS: Function[] = [
@@ -18,4 +19,5 @@ export const SQLITE_MIGRATIONS: Function[] = [
   ApiTokens1795661362824,
   Alerts1795660979070,
   DispatchState1796161814470,
+  WebhookEndpoints1796164221173,
 ];

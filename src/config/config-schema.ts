@@ -185,6 +185,11 @@ export const CONFIG_SCHEMA = {
       'Refused callbacks (the one 401: no key, a wrong key, an Appid not the key’s) allowed per client IP per webhook_refusal_window; more → 429 WEBHOOK_RATE_LIMITED. Accepted callbacks are never counted.',
     ),
     webhook_refusal_window: duration('1m', 1_000, 'Window of the per-IP limit on refused callbacks.'),
+    webhook_key_grace: duration(
+      '24h',
+      0,
+      'After a robot’s callback key is rotated, the previous key (its old callback URL) still works this long, so Gewe can be given the new URL without losing callbacks.',
+    ),
     allow_link_local_targets: bool(
       false,
       'Let the server call link-local (169.254.0.0/16, fe80::/10), 0.0.0.0/8 and cloud-metadata addresses (169.254.169.254, fd00:ec2::254, 100.100.100.200, metadata.google.internal…) as a robot baseUrl/downloadUrl, media URL or alert webhook. Off: refused, also when a host name resolves to one. Loopback and private LAN are always allowed.',

@@ -11,6 +11,7 @@ import { PluginEntity } from '../plugin/plugin.entity';
 import { InboxEntity } from '../queue/inbox.entity';
 import { RobotEntity } from '../robot/robot.entity';
 import { ConfigEntity } from '../system/config.entity';
+import { WebhookEndpointEntity } from '../webhook/webhook-endpoint.entity';
 
 /** Every entity, listed explicitly (no globs: the same list works from src/ under jest and from dist/). */
 export const ENTITIES = [
@@ -27,4 +28,5 @@ export const ENTITIES = [
   AuditLogEntity,
   ApiTokenEntity,
   AlertEntity,
+  WebhookEndpointEntity,
 ];

@@ -84,8 +84,8 @@ class FakeRobots implements Pick<
       : Promise.resolve();
   }
 
-  callbackUrl(robot: Pick<RobotEntity, 'token'>): string {
-    return `http://service.test/webhook?key=k-${robot.token}`;
+  callbackUrl(robot: Pick<RobotEntity, 'token'>): Promise<string | null> {
+    return Promise.resolve(`http://service.test/webhook?key=k-${robot.token}`);
   }
 
   findByStatus(statuses: RobotStatus[]): Promise<RobotEntity[]> {

@@ -25,6 +25,8 @@ const CAPTCHA = /验证码|captch/i;
 const QR_GONE = /二维码已(失效|过期)|expired/i;
 
 const loginLock = (robotId: number) => `login:${robotId}`;
+const CALLBACK_KEY_UNKNOWN =
+  'The callback key cannot be shown (sealed with another backend.secret_key): rotate it first (POST /api/robots/{robot_id}/webhook/rotate)';
 
 /**
  * The QR login state machine: offline → awaiting_scan → scanned → online, with need_captcha, expired and error.
@@ -247,10 +249,13 @@ export class RobotLoginService implements OnApplicationBootstrap, OnModuleDestro
     } catch (err) {
       this.logger.warn({ robotId: robot.id, error: (err as Error).message }, 'getProfile failed after login');
     }
-    const callbackUrl = this.robots.callbackUrl(robot);
+    const callbackUrl = await this.robots.callbackUrl(robot);
     let callbackRegistered: boolean | null = null;
     let callbackError: string | null = null;
-    if (!robot.isGewe) {
+    if (!robot.isGewe && callbackUrl === null) {
+      callbackRegistered = false;
+      callbackError = CALLBACK_KEY_UNKNOWN;
+    } else if (!robot.isGewe && callbackUrl !== null) {
       try {
         await client.login.setCallback(robot.token ?? '', callbackUrl);
         callbackRegistered = true;
@@ -293,7 +298,8 @@ export class RobotLoginService implements OnApplicationBootstrap, OnModuleDestro
           'CALLBACK_MANUAL',
           'Paid GeWeAPI takes the callback URL in its web console: paste the callbackUrl of this robot there',
         );
-      const callbackUrl = this.robots.callbackUrl(robot);
+      const callbackUrl = await this.robots.callbackUrl(robot);
+      if (callbackUrl === null) throw conflict('CALLBACK_KEY_UNKNOWN', CALLBACK_KEY_UNKNOWN);
       try {
         await this.clients.forRobot(robot).login.setCallback(robot.token ?? '', callbackUrl);
       } catch (err) {

@@ -10,7 +10,8 @@ import { GeweClientManager } from '../gewe/client-manager';
 import { sameOrigin } from '../gewe/base-url';
 import { GeweApiError, GeweTransportError } from '../gewe/gewe.errors';
 import { RuntimeSettingsService } from '../system/runtime-settings.service';
-import { guessWebhookBase, isLoopbackUrl, webhookKey, withKey } from './callback-url';
+import { CallbackKeys, KeyedRobot } from './callback-keys';
+import { guessWebhookBase, isLoopbackUrl, withKey } from './callback-url';
 import {
   RobotCreateDto,
   RobotListQueryDto,
@@ -61,6 +62,7 @@ export class RobotService {
     private readonly clients: GeweClientManager,
     private readonly store: RobotStateStore,
     private readonly audit: AuditTrail,
+    private readonly keys: CallbackKeys,
   ) {}
 
   async list(q: RobotListQueryDto, view: RobotView = FULL_VIEW): Promise<Page<RobotResponseDto>> {
@@ -77,11 +79,17 @@ export class RobotService {
         { t: `%${term.replace(/[!%_]/g, (c) => '!' + c)}%` },
       );
     const [rows, total] = await qb.getManyAndCount();
-    return { items: rows.map((r) => this.toResponse(r, view)), total, page: q.page, limit: q.limit };
+    const keys = view.callbackKey ? await this.keys.keysOf(rows) : new Map<number, string | null>();
+    return {
+      items: rows.map((r) => this.toResponse(r, view, keys.get(r.id) ?? null)),
+      total,
+      page: q.page,
+      limit: q.limit,
+    };
   }
 
   async get(id: number, view: RobotView = FULL_VIEW): Promise<RobotResponseDto> {
-    return this.toResponse(await this.entity(id), view);
+    return this.respond(await this.entity(id), view);
   }
 
   async entity(id: number): Promise<RobotEntity> {
@@ -120,8 +128,10 @@ export class RobotService {
       )
       .catch((err) => this.rethrowUnique(err));
     this.changed();
+    const sameToken = (await this.findByToken(token)).map((r) => r.id).filter((id) => id !== saved.id);
+    await this.keys.issue(saved, sameToken);
     this.logger.log({ actor, robotId: saved.id, name: saved.name, baseUrl, verified: verify }, 'Robot created');
-    return this.toResponse(saved);
+    return this.respond(saved);
   }
 
   async update(id: number, dto: RobotUpdateDto, verify: boolean, actor: string): Promise<RobotResponseDto> {
@@ -153,7 +163,7 @@ export class RobotService {
     this.changed();
     if (connectionChanged) this.clients.forget(id);
     this.logger.log({ actor, robotId: id, fields: Object.keys(dto), connectionChanged }, 'Robot updated');
-    return this.toResponse(saved);
+    return this.respond(saved);
   }
 
   async remove(id: number, actor: string): Promise<void> {
@@ -261,13 +271,9 @@ export class RobotService {
     return this.writes;
   }
 
-  /** Every token some robot uses (a robot without one counts as the empty token). */
-  async knownTokens(): Promise<string[]> {
-    const rows = await this.robots
-      .createQueryBuilder('r')
-      .select('DISTINCT r.token', 'token')
-      .getRawMany<{ token: string | null }>();
-    return [...new Set(rows.map((r) => r.token ?? ''))];
+  /** Every robot's id and token (one statement): what callback keys depend on. */
+  keyedRobots(): Promise<KeyedRobot[]> {
+    return this.robots.find({ select: { id: true, token: true } });
   }
 
   findByToken(token: string): Promise<RobotEntity[]> {
@@ -313,16 +319,29 @@ export class RobotService {
     return (this.settings.get('gewe.callback_url') as string) || guessWebhookBase(this.config.backend.port);
   }
 
-  /** The URL Gewe must POST callbacks to for this robot (one per token). */
-  callbackUrl(robot: Pick<RobotEntity, 'token'>): string {
-    return withKey(this.webhookBase(), webhookKey(this.config.backend.secret_key, robot.token ?? ''));
+  /**
+   * The URL Gewe must POST callbacks to for this robot, with the key of its webhook endpoint (robots sharing a token
+   * share it). Null when the key cannot be shown: sealed with another backend.secret_key (rotate it).
+   */
+  async callbackUrl(robot: KeyedRobot): Promise<string | null> {
+    const key = (await this.keys.keysOf([robot])).get(robot.id) ?? null;
+    return key === null ? null : withKey(this.webhookBase(), key);
   }
 
-  toResponse(r: RobotEntity, view: RobotView = FULL_VIEW): RobotResponseDto {
-    const callbackUrl = view.callbackKey ? this.callbackUrl(r) : this.webhookBase();
-    const warning = isLoopbackUrl(callbackUrl)
-      ? 'This callback URL points at loopback: Gewe (another host or container) cannot reach it. Set the gewe.callback_url setting to an address Gewe can reach.'
-      : undefined;
+  private async respond(r: RobotEntity, view: RobotView = FULL_VIEW): Promise<RobotResponseDto> {
+    const key = view.callbackKey ? ((await this.keys.keysOf([r])).get(r.id) ?? null) : null;
+    return this.toResponse(r, view, key);
+  }
+
+  /** `key`: the robot's callback key, shown when the view allows (null: not known, see callbackUrl). */
+  private toResponse(r: RobotEntity, view: RobotView, key: string | null): RobotResponseDto {
+    const callbackUrl = view.callbackKey && key !== null ? withKey(this.webhookBase(), key) : this.webhookBase();
+    const warning =
+      view.callbackKey && key === null
+        ? 'The callback key was sealed with another backend.secret_key and cannot be shown: rotate it (POST /api/robots/{robot_id}/webhook/rotate) and give Gewe the new URL. The old URL keeps working.'
+        : isLoopbackUrl(callbackUrl)
+          ? 'This callback URL points at loopback: Gewe (another host or container) cannot reach it. Set the gewe.callback_url setting to an address Gewe can reach.'
+          : undefined;
     return {
       id: r.id,
       name: r.name,
@@ -331,7 +350,7 @@ export class RobotService {
       baseUrl: r.baseUrl,
       downloadUrl: r.downloadUrl,
       callbackUrl,
-      callbackKeyHidden: !view.callbackKey,
+      callbackKeyHidden: !view.callbackKey || key === null,
       ...(warning ? { callbackUrlWarning: warning } : {}),
       isGewe: r.isGewe,
       status: r.status as RobotStatus,

@@ -1,78 +1,106 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { APP_CONFIG } from '../config/app-config';
-import type { AppConfig } from '../config/app-config';
-import { webhookKey } from '../robot/callback-url';
+import { Injectable } from '@nestjs/common';
 import { RobotService } from '../robot/robot.service';
+import { hashCallbackKey, sameHash } from './callback-key';
+import { WebhookClock } from './webhook-clock';
+import { WebhookEndpointStore } from './webhook-endpoint.store';
 
 /** A key this index does not know reads the database again at most this often (as RobotService's hot cache). */
 const REFRESH_MS = 1000;
 
-interface Entry {
-  key: Buffer;
-  tokens: string[];
+/** A robot whose endpoint a key opens, and the robot's token (robots with the same token share a callback URL). */
+export interface KeyOwner {
+  robotId: number;
+  token: string;
+}
+
+interface Entry extends KeyOwner {
+  hash: string;
+  /** A previous key: accepted until then (wall-clock ms); a current key has none. */
+  until: number | null;
 }
 
 /**
- * Which robot tokens a callback URL key belongs to, so the webhook checks the key before it reads the body or looks
- * a robot up (answering "no such Appid" first told strangers which Appids exist). The key is HMAC(secret, token), so
- * it cannot be looked up in the database: the index holds the expected key of every token in use, built from one
- * `SELECT DISTINCT token`. It is rebuilt after any robot write through this instance, and on an unknown key at most
- * once per REFRESH_MS (a robot added on another instance is known within that time; a flood of wrong keys costs one
- * query a second). Keys are found by their SHA-256, so the lookup's timing says nothing about how much of a key was
- * right.
+ * Which robots' webhook endpoints a callback URL key opens, so the webhook checks the key before it reads the body or
+ * looks a robot up (answering "no such Appid" first told strangers which Appids exist). Keys are stored as hashes
+ * (webhook_endpoints), so the index holds every endpoint's current key hash, and its previous one during the grace
+ * period, built from one read of the endpoints and one of the robots' tokens. It is rebuilt after any robot or key
+ * write through this instance, and on an unknown key at most once per REFRESH_MS (a robot added or a key rotated on
+ * another instance is known within that time; a flood of wrong keys costs two queries a second). Keys are found by
+ * their SHA-256, so the lookup's timing says nothing about how much of a key was right. A robot found without an
+ * endpoint gets the key its URL had before endpoints existed (WebhookEndpointStore.ensureLegacy).
  */
 @Injectable()
 export class WebhookKeyIndex {
-  private byDigest = new Map<string, Entry>();
-  private loadedRevision = -1;
+  private byHash = new Map<string, Entry[]>();
+  private loadedRevision = '';
   private loadedAt = Number.NEGATIVE_INFINITY;
   private loading: Promise<void> | null = null;
-  /** The clock, in ms (replaceable in tests). */
+  /** The clock of the refresh throttle, in ms (replaceable in tests). */
   clock: () => number = () => performance.now();
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly robots: RobotService,
+    private readonly endpoints: WebhookEndpointStore,
+    private readonly wallClock: WebhookClock,
   ) {}
 
-  /** The tokens whose callback key is `key`; empty when none (rejects when the database cannot be read). */
-  async tokensFor(key: string): Promise<readonly string[]> {
+  /** The robots whose endpoint `key` opens; empty when none (rejects when the database cannot be read). */
+  async ownersOf(key: string): Promise<readonly KeyOwner[]> {
     // twice at most: a load already under way may have started before the write
-    for (let i = 0; i < 2 && this.loadedRevision !== this.robots.revision; i++) await this.reload();
+    for (let i = 0; i < 2 && this.loadedRevision !== this.revision(); i++) await this.reload();
     const hit = this.match(key);
-    if (hit || this.clock() - this.loadedAt < REFRESH_MS) return hit ?? [];
+    if (hit.length || this.clock() - this.loadedAt < REFRESH_MS) return hit;
     await this.reload();
-    return this.match(key) ?? [];
+    return this.match(key);
   }
 
-  private match(key: string): string[] | undefined {
-    const given = Buffer.from(key);
-    const entry = this.byDigest.get(digest(given));
-    return entry && entry.key.length === given.length && timingSafeEqual(entry.key, given) ? entry.tokens : undefined;
+  /** Builds the index now (at boot: robots from before the endpoints get theirs). */
+  async load(): Promise<void> {
+    await this.reload();
+  }
+
+  private revision(): string {
+    return `${this.robots.revision}:${this.endpoints.revision}`;
+  }
+
+  private match(key: string): KeyOwner[] {
+    const hash = hashCallbackKey(key);
+    const now = this.wallClock.now();
+    return (this.byHash.get(hash) ?? [])
+      .filter((e) => sameHash(e.hash, hash) && (e.until === null || e.until > now))
+      .map(({ robotId, token }) => ({ robotId, token }))
+      .sort((a, b) => a.robotId - b.robotId);
   }
 
   /** One load at a time; callers arriving meanwhile wait for it. */
   private reload(): Promise<void> {
-    this.loading ??= this.load().finally(() => (this.loading = null));
+    this.loading ??= this.build().finally(() => (this.loading = null));
     return this.loading;
   }
 
-  private async load(): Promise<void> {
-    const revision = this.robots.revision;
-    const tokens = await this.robots.knownTokens();
-    const next = new Map<string, Entry>();
-    for (const token of tokens) {
-      const key = Buffer.from(webhookKey(this.config.backend.secret_key, token));
-      const d = digest(key);
-      const entry = next.get(d);
-      if (entry) entry.tokens.push(token);
-      else next.set(d, { key, tokens: [token] });
+  private async build(): Promise<void> {
+    const revision = this.revision();
+    const robots = await this.robots.keyedRobots();
+    let keys = await this.endpoints.allKeys();
+    const known = new Set(keys.map((k) => k.robotId));
+    if (robots.some((r) => !known.has(r.id)) && (await this.endpoints.ensureLegacy(robots)))
+      keys = await this.endpoints.allKeys();
+    const tokens = new Map(robots.map((r) => [r.id, r.token ?? '']));
+    const next = new Map<string, Entry[]>();
+    const add = (hash: string, robotId: number, until: number | null) => {
+      const token = tokens.get(robotId);
+      if (token === undefined) return; // the robot was deleted meanwhile
+      const list = next.get(hash);
+      const entry = { hash, robotId, token, until };
+      if (list) list.push(entry);
+      else next.set(hash, [entry]);
+    };
+    for (const k of keys) {
+      add(k.keyHash, k.robotId, null);
+      if (k.previousKeyHash && k.previousKeyUntil !== null) add(k.previousKeyHash, k.robotId, k.previousKeyUntil);
     }
-    this.byDigest = next;
+    this.byHash = next;
     this.loadedRevision = revision;
     this.loadedAt = this.clock();
   }
 }
-
-const digest = (b: Buffer) => createHash('sha256').update(b).digest('base64');

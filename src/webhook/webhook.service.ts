@@ -9,7 +9,8 @@ import { MetricsService } from '../metrics/metrics.service';
 import { CallbackQueue, QueueUnavailableError } from '../queue/callback-queue';
 import { NamedRateLimit, RateLimitStore, rateLimits } from '../rate-limit/rate-limit.store';
 import { RobotService } from '../robot/robot.service';
-import { WebhookKeyIndex } from './webhook-key-index';
+import { KeyOwner, WebhookKeyIndex } from './webhook-key-index';
+import { WebhookEndpointStore } from './webhook-endpoint.store';
 
 export interface WebhookAnswer {
   status: 'success' | 'ok';
@@ -50,6 +51,7 @@ export class WebhookService {
     private readonly robots: RobotService,
     private readonly queue: CallbackQueue,
     private readonly metrics: MetricsService,
+    private readonly endpoints: WebhookEndpointStore,
     private readonly limits: RateLimitStore,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
@@ -57,39 +59,59 @@ export class WebhookService {
   }
 
   /**
-   * Accepts one callback, and counts what became of it (metrics are recorded in memory: no I/O added). A refusal
-   * also counts against the caller's IP: over `webhook_max_refusals_per_ip` it is answered 429 instead of 401. Only
-   * refusals count (a guard would count every callback), so Gewe posting valid callbacks is never throttled.
+   * Accepts one callback, and counts what became of it, in memory (no I/O added): in the metrics, and in the figures
+   * of the endpoint the key opens — every outcome once the key is right (without it, the callback is nobody's).
    */
   async accept(body: unknown, key: string | undefined, requestId: string | null, ip: string): Promise<WebhookAnswer> {
+    const started = performance.now();
+    let owners: readonly KeyOwner[];
     try {
-      return await this.handle(body, key, requestId, performance.now());
+      owners = await this.authenticate(key, requestId);
     } catch (err) {
-      this.metrics.webhookRejected(
-        err instanceof WebhookUnauthorized ? err.reason : err instanceof DomainError ? err.code : 'INTERNAL',
-      );
-      if (err instanceof WebhookUnauthorized) {
-        const retryAfter = await this.limits.hit(this.refusalLimit, ip);
-        if (retryAfter > 0)
-          throw tooManyRequests(
-            'WEBHOOK_RATE_LIMITED',
-            'Too many refused callbacks from this address; try again later',
-            retryAfter,
-          );
-      }
-      throw err;
+      this.metrics.webhookRejected(reasonOf(err));
+      throw await this.refusal(err, ip);
     }
+    try {
+      return await this.handle(body, owners, requestId, started);
+    } catch (err) {
+      const reason = reasonOf(err);
+      this.metrics.webhookRejected(reason);
+      this.endpoints.record(owners[0].robotId, { kind: 'rejected', reason });
+      throw await this.refusal(err, ip);
+    }
+  }
+
+  /**
+   * A refusal (the one 401) also counts against the caller's IP: over `webhook_max_refusals_per_ip` it is answered
+   * 429 instead. Only refusals count (a guard would count every callback), so Gewe posting valid callbacks is never
+   * throttled.
+   */
+  private async refusal(err: unknown, ip: string): Promise<unknown> {
+    if (!(err instanceof WebhookUnauthorized)) return err;
+    const retryAfter = await this.limits.hit(this.refusalLimit, ip);
+    return retryAfter > 0
+      ? tooManyRequests(
+          'WEBHOOK_RATE_LIMITED',
+          'Too many refused callbacks from this address; try again later',
+          retryAfter,
+        )
+      : err;
+  }
+
+  /** The robots whose endpoint the key opens: never empty (else the one 401). */
+  private async authenticate(key: string | undefined, requestId: string | null): Promise<readonly KeyOwner[]> {
+    if (!key) throw new WebhookUnauthorized('WEBHOOK_KEY_MISSING');
+    const owners = await this.lookup(() => this.keys.ownersOf(key), requestId);
+    if (owners.length === 0) throw new WebhookUnauthorized('WEBHOOK_KEY_INVALID');
+    return owners;
   }
 
   private async handle(
     body: unknown,
-    key: string | undefined,
+    owners: readonly KeyOwner[],
     requestId: string | null,
     started: number,
   ): Promise<WebhookAnswer> {
-    if (!key) throw new WebhookUnauthorized('WEBHOOK_KEY_MISSING');
-    const tokens = await this.lookup(() => this.keys.tokensFor(key), requestId);
-    if (tokens.length === 0) throw new WebhookUnauthorized('WEBHOOK_KEY_INVALID');
     if (typeof body !== 'string' || body.trim() === '') throw badRequest('EMPTY_BODY', 'The callback body is empty');
     // too deep or a prototype key: refused before parsing, as every JSON body is (common/json-guard.ts)
     assertSafeJson(body, 'The callback body');
@@ -106,10 +128,12 @@ export class WebhookService {
     // Gewe's connectivity probe when the callback URL is registered: {testMsg, token}.
     if ('testMsg' in payload && typeof payload.token === 'string') {
       const token = payload.token;
-      if (!tokens.includes(token)) throw new WebhookUnauthorized('WEBHOOK_KEY_INVALID');
-      const owners = await this.lookup(() => this.robots.findByToken(token), requestId);
-      if (owners.length === 0) throw new WebhookUnauthorized('UNKNOWN_TOKEN');
-      this.logger.log({ robots: owners.map((r) => r.id), requestId }, 'Gewe callback probe answered');
+      const owner = owners.find((o) => o.token === token);
+      if (!owner) throw new WebhookUnauthorized('WEBHOOK_KEY_INVALID');
+      const robots = await this.lookup(() => this.robots.findByToken(token), requestId);
+      if (robots.length === 0) throw new WebhookUnauthorized('UNKNOWN_TOKEN');
+      this.endpoints.record(owner.robotId, { kind: 'probe' });
+      this.logger.log({ robots: robots.map((r) => r.id), requestId }, 'Gewe callback probe answered');
       return { status: 'ok', message: 'Callback URL verified' };
     }
 
@@ -117,7 +141,9 @@ export class WebhookService {
     if (typeof appId !== 'string' || !appId) throw badRequest('APPID_MISSING', 'The callback has no Appid');
     const robot = await this.lookup(() => this.robots.findByAppId(appId), requestId);
     if (!robot) throw new WebhookUnauthorized('UNKNOWN_APPID');
-    if (!tokens.includes(robot.token ?? '')) throw new WebhookUnauthorized('WEBHOOK_KEY_INVALID');
+    // the robot's own endpoint, or that of a robot with its token: Gewe holds one callback URL per token
+    const via = owners.find((o) => o.robotId === robot.id) ?? owners.find((o) => o.token === (robot.token ?? ''));
+    if (!via) throw new WebhookUnauthorized('WEBHOOK_KEY_INVALID');
 
     const data = pick(payload, 'Data', 'data');
     const newMsgId =
@@ -144,6 +170,7 @@ export class WebhookService {
       this.logger.error({ robotId: robot.id, requestId, reason }, 'Callback could not be stored: answered 503');
       throw notStored();
     }
+    this.endpoints.record(via.robotId, { kind: outcome === 'duplicate' ? 'duplicate' : 'accepted' });
     this.metrics.webhookCallback(
       robot.id,
       outcome === 'duplicate' ? 'duplicate' : 'accepted',
@@ -166,6 +193,10 @@ export class WebhookService {
       throw notStored();
     }
   }
+}
+
+function reasonOf(err: unknown): string {
+  return err instanceof WebhookUnauthorized ? err.reason : err instanceof DomainError ? err.code : 'INTERNAL';
 }
 
 function notStored(): DomainError {

@@ -275,6 +275,7 @@ describe('every operation answers what the document declares', () => {
       { op: 'POST /api/robots/{robot_id}/login' },
       { op: 'POST /api/robots/{robot_id}/login/captcha', body: { code: '123456' } },
       { op: 'POST /api/robots/{robot_id}/callback' },
+      { op: 'POST /api/robots/{robot_id}/webhook/rotate' },
       { op: 'POST /api/robots/{robot_id}/messages', body: { type: 'text', toWxid: 'wxid_friend', content: 'hello' } },
       { op: 'POST /api/plugins/{plugin_name}/disable' },
       { op: 'POST /api/plugins/{plugin_name}/enable' },

@@ -9,6 +9,7 @@ import * as logs from './locales/logs';
 import * as messages from './locales/messages';
 import * as plugins from './locales/plugins';
 import * as robotDetail from './locales/robot-detail';
+import * as webhook from './locales/webhook';
 import * as schemaForm from './locales/schema-form';
 import * as settings from './locales/settings';
 import * as tokens from './locales/tokens';
@@ -212,6 +213,7 @@ const zh = {
   ...messages.zh,
   ...plugins.zh,
   ...robotDetail.zh,
+  ...webhook.zh,
   ...schemaForm.zh,
   ...settings.zh,
   ...tokens.zh,
@@ -231,6 +233,7 @@ const en: Record<MessageKey, string> = {
   ...messages.en,
   ...plugins.en,
   ...robotDetail.en,
+  ...webhook.en,
   ...schemaForm.en,
   ...settings.en,
   ...tokens.en,

@@ -900,6 +900,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/robots/{robot_id}/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The robot's webhook endpoint: callback URL, key rotation, callbacks received by outcome
+         * @description The robot's webhook endpoint: callback URL, key rotation, callbacks received by outcome. Needs an access token. API tokens need the scope robots:read.
+         */
+        get: operations["WebhookEndpoint_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/robots/{robot_id}/webhook/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new callback key (and URL); the previous one keeps working for backend.webhook_key_grace. Give Gewe the new URL.
+         * @description A new callback key (and URL); the previous one keeps working for backend.webhook_key_grace. Give Gewe the new URL.. Needs an access token. API tokens need the scope robots:write.
+         */
+        post: operations["WebhookEndpoint_rotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/webhook": {
         parameters: {
             query?: never;
@@ -1942,6 +1982,46 @@ export interface components {
             /** @description true when every channel accepted the test alert */
             ok: boolean;
             deliveries: components["schemas"]["AlertDeliveryDto"][];
+        };
+        WebhookEndpointResponseDto: {
+            robotId: number;
+            /** @description The URL Gewe must POST callbacks to, with its key — for callers who may change robots (a user, or an API token with robots:write); others get it without the key (see callbackKeyHidden) */
+            callbackUrl: string;
+            /** @description True when callbackUrl is shown without its key */
+            callbackKeyHidden: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the key was last rotated
+             */
+            rotatedAt: string | null;
+            /**
+             * Format: date-time
+             * @description Until when the key before the last rotation (the old callback URL) still works; null when it does not
+             */
+            previousKeyValidUntil: string | null;
+            /**
+             * Format: date-time
+             * @description Last callback with a right key
+             */
+            lastCallbackAt: string | null;
+            /** @description Callbacks stored */
+            accepted: number;
+            /** @description Callbacks received before (answered 200, stored once) */
+            duplicates: number;
+            /** @description Gewe connectivity probes ({testMsg}) answered */
+            probes: number;
+            /** @description Callbacks with a right key that were refused (400, 401, 413, 503) */
+            rejected: number;
+            /** @description Refusals by reason code, e.g. {"UNKNOWN_APPID": 2, "MALFORMED_JSON": 1} */
+            rejectedByReason: {
+                [key: string]: number;
+            };
+            /** Format: date-time */
+            lastRejectedAt: string | null;
+            /** @description Reason code of the last refusal */
+            lastRejection: string | null;
         };
         WebhookAnswerDto: {
             /** @enum {string} */
@@ -5179,6 +5259,119 @@ export interface operations {
             };
             /** @description No channel is configured */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    WebhookEndpoint_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope robots:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    WebhookEndpoint_rotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint, with the new callback URL */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope robots:write */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -9,6 +9,7 @@ import { useI18n, type MessageKey } from '../i18n';
 import { useLiveEvents } from '../live';
 import { Link, usePath } from '../router';
 import { useSession } from '../session';
+import { RobotWebhook } from './RobotWebhook';
 
 const KINDS = ['image', 'voice', 'video', 'file', 'emoji'] as const;
 type MediaKind = (typeof KINDS)[number];
@@ -85,6 +86,10 @@ export function RobotDetailPage() {
                 <dd>{status.data?.lastCallbackAt ? new Date(status.data.lastCallbackAt).toLocaleString() : '—'}</dd>
               </div>
             </dl>
+          </section>
+          <section className="card" aria-labelledby="robot-webhook">
+            <h2 id="robot-webhook">{t('webhook.title')}</h2>
+            <RobotWebhook robotId={r.id} name={r.name} onRotated={robot.reload} />
           </section>
           <section className="card" aria-labelledby="robot-edit">
             <h2 id="robot-edit">{t('robot.editTitle')}</h2>
