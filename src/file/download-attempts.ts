@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { backoffDelay } from '../common/backoff';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, Repository } from 'typeorm';
 import { APP_CONFIG } from '../config/app-config';
@@ -92,7 +93,7 @@ export class DownloadAttempts {
       const error = ((err as Error).message ?? String(err)).slice(0, 1000);
       const permanent = err instanceof PermanentDownloadError || err instanceof FileTooLargeError;
       const dead = permanent || lastAttempt;
-      const delay = f.backoff * 2 ** (row.attempts - 1);
+      const delay = backoffDelay(row.attempts, { baseMs: f.backoff });
       await this.files
         .update(
           { id: row.id, status: 'downloading' },

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { LessThanOrEqual, Repository } from 'typeorm';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
+import { PeriodicTask } from '../common/periodic-task';
 import { AttemptOutcome, DownloadAttempts } from './download-attempts';
 import { FileEntity } from './file.entity';
 import { MediaDownloadQueue } from './media-download-queue';
@@ -23,7 +24,8 @@ export class FileWorker extends MediaDownloadQueue {
    * `inFlight`; the claim would fail anyway, this just spares the query.
    */
   private readonly recentlyDone = new Map<number, number>();
-  private timer?: NodeJS.Timeout;
+  /** Due retries are found by a periodic look at the table. */
+  private poll?: PeriodicTask;
   private pumping = false;
   private again = false;
   private closed = false;
@@ -38,8 +40,12 @@ export class FileWorker extends MediaDownloadQueue {
 
   consume(attempts: DownloadAttempts): void {
     this.attempts = attempts;
-    this.timer = setInterval(() => this.wake(), Math.min(1000, this.config.files.backoff));
-    this.timer.unref();
+    this.poll = new PeriodicTask({
+      name: 'media download poll',
+      intervalMs: Math.min(1000, this.config.files.backoff),
+      logger: this.logger,
+      run: () => this.wake(),
+    }).start();
     this.wake();
     this.logger.log({ concurrency: this.config.files.concurrency }, 'Downloading media');
   }
@@ -115,7 +121,7 @@ export class FileWorker extends MediaDownloadQueue {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.timer) clearInterval(this.timer);
+    await this.poll?.stop();
     for (const { abort } of this.inFlight.values()) abort.abort();
     await Promise.allSettled([...this.inFlight.values()].map((x) => x.run));
   }

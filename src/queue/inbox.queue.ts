@@ -1,6 +1,8 @@
 import { HttpStatus, Logger } from '@nestjs/common';
 import { parse, stringify } from 'lossless-json';
+import { backoffDelay } from '../common/backoff';
 import { DomainError } from '../common/domain-error';
+import { PeriodicTask } from '../common/periodic-task';
 import { LessThanOrEqual, Repository } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { isUniqueViolation, RawSql } from '../database/raw-sql';
@@ -110,7 +112,8 @@ export class InboxQueue extends CallbackQueue {
    * left `inFlight`; without this it would be run a second time.
    */
   private readonly recentlyDone = new Map<number, number>(); // id → skip it until this time
-  private timer?: NodeJS.Timeout;
+  /** Due retries and rows left by an earlier run are found by a periodic look at the table. */
+  private poll?: PeriodicTask;
   private pumping = false;
   private again = false;
   private closed = false;
@@ -157,15 +160,15 @@ export class InboxQueue extends CallbackQueue {
 
   consume(handler: JobHandler): void {
     this.handler = handler;
-    // Due retries and rows left by an earlier run are found by a periodic look at the table.
-    this.timer = setInterval(
-      () => {
+    this.poll = new PeriodicTask({
+      name: 'inbox poll',
+      intervalMs: Math.min(1000, this.config.queue.backoff),
+      logger: this.logger,
+      run: () => {
         this.look = true;
         this.wake();
       },
-      Math.min(1000, this.config.queue.backoff),
-    );
-    this.timer.unref();
+    }).start();
     this.wake();
   }
 
@@ -276,12 +279,12 @@ export class InboxQueue extends CallbackQueue {
             attempts,
             lastError: error,
             status: dead ? 'failed' : 'pending',
-            nextAttemptAt: new Date(Date.now() + q.backoff * 2 ** (attempts - 1)),
+            nextAttemptAt: new Date(Date.now() + backoffDelay(attempts, { baseMs: q.backoff })),
           },
         )
         .catch(() => undefined);
       this.logger.warn({ jobId: row.id, robotId: row.robotId, attempts, dead, error }, 'Callback processing failed');
-      return dead ? Date.now() + SKIP_DONE_MS : Date.now() + Math.min(SKIP_DONE_MS, q.backoff * 2 ** (attempts - 1));
+      return Date.now() + (dead ? SKIP_DONE_MS : backoffDelay(attempts, { baseMs: q.backoff, maxMs: SKIP_DONE_MS }));
     }
   }
 
@@ -381,7 +384,7 @@ export class InboxQueue extends CallbackQueue {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.timer) clearInterval(this.timer);
+    await this.poll?.stop();
     this.ready.clear();
     await Promise.allSettled([...this.inFlight.values()]);
     await this.deleting;
