@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config/app-config';
-import { buildDataSourceOptions, detectMysqlFlavor } from '../src/database/data-source';
+import { buildDataSourceOptions, detectMysqlFlavor } from '../src/data-source';
 
 async function main(): Promise<void> {
   const name = process.argv[2];

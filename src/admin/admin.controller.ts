@@ -9,13 +9,13 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { AdminOnly, CurrentUser } from '../auth/auth.decorators';
-import type { AuthUser } from '../auth/auth.decorators';
+import { AdminOnly, CurrentUser } from '../common/auth.decorators';
+import type { AuthUser } from '../common/auth.decorators';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { IdParam } from '../common/id-param.pipe';
 import { StatusResponseDto } from '../common/dto/status-response.dto';
 import { AdminService } from './admin.service';
-import { UserListResponseDto, UserResponseDto } from './dto/user-response.dto';
+import { UserListResponseDto, UserResponseDto } from '../user/dto/user-response.dto';
 import { UserCreateDto, UserListQueryDto, UserUpdateDto } from './dto/user.dto';
 import { Audit } from '../audit/audit.decorator';
 

@@ -2,14 +2,14 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError, Repository } from 'typeorm';
 import { AuditTrail } from '../audit/audit.service';
-import { AuthUser } from '../auth/auth.decorators';
+import { AuthUser } from '../common/auth.decorators';
 import { PasswordHasher } from '../auth/password-hasher';
 import { SessionService } from '../auth/session.service';
 import { conflict, notFound } from '../common/domain-error';
 import { Page } from '../common/dto/pagination.dto';
-import { UserResponseDto } from './dto/user-response.dto';
+import { UserResponseDto } from '../user/dto/user-response.dto';
 import { UserCreateDto, UserListQueryDto, UserUpdateDto } from './dto/user.dto';
-import { UserEntity } from './user.entity';
+import { UserEntity } from '../user/user.entity';
 
 @Injectable()
 export class AdminService {

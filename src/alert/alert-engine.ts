@@ -1,5 +1,5 @@
 import type { QueueDepth } from '../queue/callback-queue';
-import { ALERT_RULES, AlertRule } from './alert-rules';
+import { ALERT_RULES, AlertRule } from '../config/alert-rules';
 import type { AlertSettings } from './alert-settings';
 
 /**

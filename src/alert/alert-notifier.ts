@@ -5,7 +5,7 @@ import { INSTANCE_ID } from '../common/instance-id';
 import { PACKAGE } from '../common/package-info';
 import { outboundRequest } from '../net/outbound-http';
 import { LookupFunction, OutboundRefusedError } from '../net/outbound-url-policy';
-import { MessengerFactory } from '../messaging/messenger.factory';
+import { MessengerFactory } from '../sending/messenger.factory';
 import { RobotService } from '../robot/robot.service';
 import type { AlertSettings } from './alert-settings';
 

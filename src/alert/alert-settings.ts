@@ -1,5 +1,5 @@
-import type { RuntimeSettingName } from '../system/runtime-settings';
-import { AlertRule } from './alert-rules';
+import type { RuntimeSettingName } from '../settings/runtime-settings';
+import { AlertRule } from '../config/alert-rules';
 
 /** The `[alerts]` settings in effect (runtime settings over the config file), typed. */
 export interface AlertSettings {

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { MessagingModule } from '../messaging/messaging.module';
+import { MessagingModule } from '../sending/messaging.module';
 import { PluginModule } from '../plugin/plugin.module';
 import { QueueModule } from '../queue/queue.module';
 import { RobotModule } from '../robot/robot.module';

@@ -5,11 +5,11 @@ import { conflict } from '../common/domain-error';
 import { Page } from '../common/dto/pagination.dto';
 import { APP_CONFIG, maskSecret } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
-import { RuntimeSettingsService } from '../system/runtime-settings.service';
-import type { RuntimeSettingName } from '../system/runtime-settings';
+import { RuntimeSettingsService } from '../settings/runtime-settings.service';
+import type { RuntimeSettingName } from '../settings/runtime-settings';
 import { OpenIncident, RoundPlan, subjectKey } from './alert-engine';
 import { AlertNotice, AlertNotifier, DeliveryResult } from './alert-notifier';
-import { ALERT_SEVERITY } from './alert-rules';
+import { ALERT_SEVERITY } from '../config/alert-rules';
 import { readAlertSettings } from './alert-settings';
 import { AlertEntity } from './alert.entity';
 import {

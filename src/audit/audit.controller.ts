@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnly } from '../auth/auth.decorators';
+import { AdminOnly } from '../common/auth.decorators';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { AuditTrail } from './audit.service';
 import { AuditListQueryDto, AuditListResponseDto } from './dto/audit.dto';

@@ -3,7 +3,7 @@ import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { Observable, tap } from 'rxjs';
-import type { AuthUser } from '../auth/auth.decorators';
+import type { AuthUser } from '../common/auth.decorators';
 import { toErrorBody } from '../common/all-exceptions.filter';
 import { AUDIT_SPEC, AuditSpec } from './audit.decorator';
 import { actorOf, AuditTrail } from './audit.service';

@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } f
 import { InjectRepository } from '@nestjs/typeorm';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { LessThan, Repository } from 'typeorm';
-import type { AuthUser } from '../auth/auth.decorators';
+import type { AuthUser } from '../common/auth.decorators';
 import { Page } from '../common/dto/pagination.dto';
 import { PeriodicTask } from '../common/periodic-task';
 import { APP_CONFIG } from '../config/app-config';

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { UserEntity } from '../admin/user.entity';
-import { ensureFirstAdmin, firstAdminBanner } from './first-admin';
+import { UserEntity } from '../user/user.entity';
+import { ensureFirstAdmin, firstAdminBanner } from '../user/first-admin';
 import { PasswordHasher } from './password-hasher';
 
 export const BOOT_ENV = Symbol('BOOT_ENV');

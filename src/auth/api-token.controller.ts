@@ -13,8 +13,8 @@ import { Audit } from '../audit/audit.decorator';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { IdParam } from '../common/id-param.pipe';
 import { ApiTokenService } from './api-token.service';
-import { AdminOnly, CurrentUser } from './auth.decorators';
-import type { AuthUser } from './auth.decorators';
+import { AdminOnly, CurrentUser } from '../common/auth.decorators';
+import type { AuthUser } from '../common/auth.decorators';
 import {
   ApiTokenCreateDto,
   ApiTokenCreatedResponseDto,

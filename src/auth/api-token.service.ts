@@ -5,7 +5,7 @@ import { Repository } from 'typeorm';
 import { badRequest, notFound } from '../common/domain-error';
 import { Page } from '../common/dto/pagination.dto';
 import { ApiTokenEntity } from './api-token.entity';
-import type { AuthUser } from './auth.decorators';
+import type { AuthUser } from '../common/auth.decorators';
 import {
   ApiTokenCreateDto,
   ApiTokenCreatedResponseDto,

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { UserEntity } from '../admin/user.entity';
+import { UserEntity } from '../user/user.entity';
 import { TimestampedEntity } from '../database/timestamps';
 
 /**

@@ -8,11 +8,11 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { UserResponseDto } from '../admin/dto/user-response.dto';
+import { UserResponseDto } from '../user/dto/user-response.dto';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { StatusResponseDto } from '../common/dto/status-response.dto';
-import { CurrentUser, Public } from './auth.decorators';
-import type { AuthUser } from './auth.decorators';
+import { CurrentUser, Public } from '../common/auth.decorators';
+import type { AuthUser } from '../common/auth.decorators';
 import { AuthService, ClientInfo } from './auth.service';
 import { ChangePasswordDto, LoginDto, RefreshDto, TokenResponseDto } from './dto/auth.dto';
 import { Audit } from '../audit/audit.decorator';

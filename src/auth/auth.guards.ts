@@ -5,7 +5,7 @@ import type { Request } from 'express';
 import { forbidden, unauthorized } from '../common/domain-error';
 import { ApiTokenService, isApiToken } from './api-token.service';
 import { TOKEN_SCOPE } from './api-token.scopes';
-import { ADMIN_ONLY, AuthUser, IS_PUBLIC } from './auth.decorators';
+import { ADMIN_ONLY, AuthUser, IS_PUBLIC } from '../common/auth.decorators';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 

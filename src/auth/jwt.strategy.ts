@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
-import { AuthUser } from './auth.decorators';
+import { AuthUser } from '../common/auth.decorators';
 import { AccessClaims, AuthService } from './auth.service';
 
 export const JWT_ALGORITHM = 'HS256' as const;

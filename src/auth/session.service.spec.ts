@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Repository } from 'typeorm';
 import { FakeRepository } from '../../test/support/fake-repository';
 import { loadConfig } from '../config/app-config';
-import type { UserEntity } from '../admin/user.entity';
+import type { UserEntity } from '../user/user.entity';
 import { AuthSessionEntity } from './auth-session.entity';
 import { SessionService } from './session.service';
 

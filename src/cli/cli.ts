@@ -5,12 +5,12 @@ import { randomBytes } from 'node:crypto';
 import { IsNull } from 'typeorm';
 import type { DataSource } from 'typeorm';
 import { UserCreateDto } from '../admin/dto/user.dto';
-import { UserEntity } from '../admin/user.entity';
+import { UserEntity } from '../user/user.entity';
 import { AuthSessionEntity } from '../auth/auth-session.entity';
-import { ensureFirstAdmin, firstAdminBanner } from '../auth/first-admin';
+import { ensureFirstAdmin, firstAdminBanner } from '../user/first-admin';
 import { flattenValidationErrors } from '../common/validation';
 import { AppConfig, ConfigError, loadConfig } from '../config/app-config';
-import { openDatabase } from '../database/data-source';
+import { openDatabase } from '../data-source';
 
 /** Output of a command: what it printed and its exit code (commands never call process.exit themselves). */
 export interface CliResult {

@@ -1,5 +1,5 @@
-import { ALERT_RULES } from '../alert/alert-rules';
-import { MEDIA_KINDS } from '../file/media-kinds';
+import { ALERT_RULES } from './alert-rules';
+import { MEDIA_KINDS } from './media-kinds';
 import { parseDuration, parseSize } from './units';
 
 export { parseDuration, parseSize };

@@ -13,8 +13,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { AdminOnly, CurrentUser } from '../auth/auth.decorators';
-import type { AuthUser } from '../auth/auth.decorators';
+import { AdminOnly, CurrentUser } from '../common/auth.decorators';
+import type { AuthUser } from '../common/auth.decorators';
 import { DomainError, notFound } from '../common/domain-error';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { FileListQueryDto, FileListResponseDto } from './dto/file.dto';

@@ -1,6 +1,6 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { TimestampedEntity } from '../database/timestamps';
-import type { MediaKind } from './media-kinds';
+import type { MediaKind } from '../config/media-kinds';
 
 export const FILE_STATUSES = ['pending', 'downloading', 'done', 'failed'] as const;
 export type FileStatus = (typeof FILE_STATUSES)[number];

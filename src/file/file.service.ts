@@ -12,8 +12,8 @@ import { FileListQueryDto, FileResponseDto } from './dto/file.dto';
 import { FileEntity } from './file.entity';
 import { assertStoredName, blobRelativePath } from './file-name';
 import { MediaDownloadQueue } from './media-download-queue';
-import { isMediaKind, MEDIA_KINDS } from './media-kinds';
-import type { MediaKind } from './media-kinds';
+import { isMediaKind, MEDIA_KINDS } from '../config/media-kinds';
+import type { MediaKind } from '../config/media-kinds';
 import { inlineBytes, MAX_SOURCE_BYTES, mediaSource } from './media-source';
 import { MediaDownloadError, StoredFile } from './stored-file';
 

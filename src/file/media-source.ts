@@ -1,5 +1,5 @@
 import type { GeweEvent } from '../callback/events';
-import type { MediaKind } from './media-kinds';
+import type { MediaKind } from '../config/media-kinds';
 
 /** What a download needs from its message, kept on the row (`files.source`, JSON) so the job is self-contained. */
 export interface MediaSource {

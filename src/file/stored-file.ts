@@ -1,4 +1,4 @@
-import type { MediaKind } from './media-kinds';
+import type { MediaKind } from '../config/media-kinds';
 
 /** A downloaded media file, as plugins get it from `ctx.downloadMedia()`. */
 export interface StoredFile {

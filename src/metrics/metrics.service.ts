@@ -3,7 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { EVENT_KINDS } from '../callback/events';
 import { INSTANCE_ID } from '../common/instance-id';
 import { PACKAGE } from '../common/package-info';
-import { endpointLabel } from '../gewe/endpoints';
+import { endpointLabel } from './gewe-endpoints';
 
 /** What became of a callback at the webhook. */
 export type WebhookResult = 'accepted' | 'duplicate';

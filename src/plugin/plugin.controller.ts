@@ -10,8 +10,8 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { AdminOnly, CurrentUser } from '../auth/auth.decorators';
-import type { AuthUser } from '../auth/auth.decorators';
+import { AdminOnly, CurrentUser } from '../common/auth.decorators';
+import type { AuthUser } from '../common/auth.decorators';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { PaginationQueryDto } from '../common/dto/pagination.dto';
 import { StatusResponseDto } from '../common/dto/status-response.dto';

@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { GeweEvent } from '../callback/events';
 import { DomainError } from '../common/domain-error';
-import { EventBus, PluginFailureEvent } from '../events/event-bus';
+import { EventBus, PluginFailureEvent } from '../live-events/event-bus';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { FileService } from '../file/file.service';
 import { MediaDownloadError } from '../file/stored-file';
 import { isGeweError } from '../gewe/gewe.errors';
-import { MessengerFactory } from '../messaging/messenger.factory';
+import { MessengerFactory } from '../sending/messenger.factory';
 import { MetricsService } from '../metrics/metrics.service';
 import type { RobotEntity } from '../robot/robot.entity';
 import { RobotService } from '../robot/robot.service';

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { FileModule } from '../file/file.module';
-import { MessagingModule } from '../messaging/messaging.module';
+import { MessagingModule } from '../sending/messaging.module';
 import { RobotModule } from '../robot/robot.module';
 import { PluginKvEntity } from './plugin-kv.entity';
 import { PluginKvStore } from './plugin-kv.store';

@@ -1,10 +1,10 @@
 import { Logger } from '@nestjs/common';
 import type { GeweEvent } from '../callback/events';
-import type { EventBus } from '../events/event-bus';
+import type { EventBus } from '../live-events/event-bus';
 import type { FileService } from '../file/file.service';
-import type { DispatchState, InitialDispatchState } from '../message/dispatch-ledger';
-import type { MessageLogService, Recorded } from '../message/message-log.service';
-import { UnconfirmedInsertError } from '../message/message-log.service';
+import type { DispatchState, InitialDispatchState } from '../message-log/dispatch-ledger';
+import type { MessageLogService, Recorded } from '../message-log/message-log.service';
+import { UnconfirmedInsertError } from '../message-log/message-log.service';
 import type { MetricsService, ProcessResult } from '../metrics/metrics.service';
 import type { HandlerOutcome, PluginDispatcher } from '../plugin/plugin.dispatcher';
 import type { RobotHealthService } from '../robot/robot-health.service';

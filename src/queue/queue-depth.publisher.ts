@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { PeriodicTask } from '../common/periodic-task';
-import { EventBus } from '../events/event-bus';
+import { EventBus } from '../live-events/event-bus';
 import { CallbackQueue, QueueDepth } from './callback-queue';
 
 export const QUEUE_DEPTH_INTERVAL = Symbol('QUEUE_DEPTH_INTERVAL');

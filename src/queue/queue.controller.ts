@@ -7,12 +7,12 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { AdminOnly } from '../auth/auth.decorators';
+import { AdminOnly } from '../common/auth.decorators';
 import { badRequest, notFound } from '../common/domain-error';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { PaginationQueryDto } from '../common/dto/pagination.dto';
 import { StatusResponseDto } from '../common/dto/status-response.dto';
-import { SendGovernor } from '../messaging/send-governor';
+import { SendGovernor } from '../sending/send-governor';
 import { CallbackQueue } from './callback-queue';
 import { FailedJobListResponseDto, QueueDepthResponseDto } from './dto/queue.dto';
 import { Audit } from '../audit/audit.decorator';

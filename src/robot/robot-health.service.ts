@@ -8,7 +8,7 @@ import { GeweClientManager } from '../gewe/client-manager';
 import { stateReason } from '../gewe/gewe.errors';
 import { RobotEntity } from './robot.entity';
 import { RobotService } from './robot.service';
-import { RobotStateStore, RobotStatus } from './state/robot-state.store';
+import { RobotStateStore, RobotStatus } from '../coordination/robot-state.store';
 
 const MAX_BACKOFF_MS = 300_000;
 /** The statuses health checks look after; any other status (a logout, a new login) ends their involvement. */

@@ -8,8 +8,14 @@ import type { RobotStatusResponseDto } from './dto/robot.dto';
 import { RobotLoginService } from './robot-login.service';
 import type { RobotEntity } from './robot.entity';
 import { RobotService, toStatusDto } from './robot.service';
-import { MemoryRobotStateStore } from './state/memory-state.store';
-import { emptyState, RobotLiveState, RobotStatePatch, RobotStateStore, RobotStatus } from './state/robot-state.store';
+import { MemoryRobotStateStore } from '../coordination/memory-state.store';
+import {
+  emptyState,
+  RobotLiveState,
+  RobotStatePatch,
+  RobotStateStore,
+  RobotStatus,
+} from '../coordination/robot-state.store';
 
 /**
  * The QR login state machine with plain fakes: the robots table and its status, a scripted Gewe login API, the

@@ -9,7 +9,7 @@ import type { CheckLoginResult } from '../gewe/modules/login.api';
 import { RobotStatusResponseDto } from './dto/robot.dto';
 import { RobotEntity } from './robot.entity';
 import { parseConfig, RobotService, toStatusDto } from './robot.service';
-import { emptyState, LOGIN_PENDING, RobotLiveState, RobotStateStore } from './state/robot-state.store';
+import { emptyState, LOGIN_PENDING, RobotLiveState, RobotStateStore } from '../coordination/robot-state.store';
 
 interface Poller {
   uuid: string;

@@ -5,11 +5,11 @@ import { SystemModule } from '../system/system.module';
 import { RobotHealthService } from './robot-health.service';
 import { RobotLoginService } from './robot-login.service';
 import { RobotProfileService } from './robot-profile.service';
-import { robotStateStoreProvider } from './robot-state.provider';
+import { robotStateStoreProvider } from '../coordination/robot-state.provider';
 import { RobotController } from './robot.controller';
 import { RobotEntity } from './robot.entity';
 import { RobotService } from './robot.service';
-import { RobotStateStore } from './state/robot-state.store';
+import { RobotStateStore } from '../coordination/robot-state.store';
 
 @Module({
   imports: [TypeOrmModule.forFeature([RobotEntity]), GeweModule, SystemModule],

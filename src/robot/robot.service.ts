@@ -9,7 +9,7 @@ import type { AppConfig } from '../config/app-config';
 import { GeweClientManager } from '../gewe/client-manager';
 import { sameOrigin } from '../gewe/base-url';
 import { GeweApiError, GeweTransportError } from '../gewe/gewe.errors';
-import { RuntimeSettingsService } from '../system/runtime-settings.service';
+import { RuntimeSettingsService } from '../settings/runtime-settings.service';
 import { CallbackKeys, KeyedRobot } from './callback-keys';
 import { guessWebhookBase, isLoopbackUrl, withKey } from './callback-url';
 import {
@@ -27,7 +27,7 @@ import {
   RobotStatePatch,
   RobotStateStore,
   RobotStatus,
-} from './state/robot-state.store';
+} from '../coordination/robot-state.store';
 
 /** How long the callback hot path may use a robot it read (see RobotService.hot). */
 const HOT_TTL_MS = 1000;

@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ConfigEntity } from './config.entity';
+import { ConfigEntity } from '../settings/config.entity';
 import { HealthController } from './health.controller';
 import { RedisProbe } from './redis-probe';
-import { RuntimeSettingsService } from './runtime-settings.service';
+import { RuntimeSettingsService } from '../settings/runtime-settings.service';
 import { SystemController } from './system.controller';
 import { SystemService } from './system.service';
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { UserEntity } from '../admin/user.entity';
+import { UserEntity } from '../user/user.entity';
 import { AuditTrail } from '../audit/audit.service';
 import { diffConfig } from '../audit/audit-mask';
 import { APP_CONFIG, maskedConfig } from '../config/app-config';
@@ -12,10 +12,10 @@ import { LogLevelService } from '../logging/log-level.service';
 import { PluginEntity } from '../plugin/plugin.entity';
 import { RobotEntity } from '../robot/robot.entity';
 import { CONFIG_SOURCE } from './system.tokens';
-import { LogEntry, queryLogs } from './log-reader';
+import { LogEntry, queryLogs } from '../logging/log-reader';
 import { RedisProbe } from './redis-probe';
-import { RUNTIME_SETTING_NAMES } from './runtime-settings';
-import { RuntimeSettingsService } from './runtime-settings.service';
+import { RUNTIME_SETTING_NAMES } from '../settings/runtime-settings';
+import { RuntimeSettingsService } from '../settings/runtime-settings.service';
 import {
   DatabaseHealthDto,
   LogQueryDto,

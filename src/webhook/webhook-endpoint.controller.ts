@@ -1,8 +1,8 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Audit } from '../audit/audit.decorator';
-import { CurrentUser } from '../auth/auth.decorators';
-import type { AuthUser } from '../auth/auth.decorators';
+import { CurrentUser } from '../common/auth.decorators';
+import type { AuthUser } from '../common/auth.decorators';
 import { TokenScope } from '../auth/api-token.scopes';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { IdParam } from '../common/id-param.pipe';

@@ -12,7 +12,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { Public } from '../auth/auth.decorators';
+import { Public } from '../common/auth.decorators';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { clientIp } from '../rate-limit/rate-limit.guard';
 import { WebhookAnswerDto } from './webhook.dto';

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../../src/config/app-config';
-import { buildDataSourceOptions, detectMysqlFlavor } from '../../src/database/data-source';
+import { buildDataSourceOptions, detectMysqlFlavor } from '../../src/data-source';
 import { MYSQL_MIGRATIONS } from '../../migrations/mysql';
 import { SQLITE_MIGRATIONS } from '../../migrations/sqlite';
 import { DispatchState1796161814470 as MysqlDispatchState } from '../../migrations/mysql/1796161814470-DispatchState';

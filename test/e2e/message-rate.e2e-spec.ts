@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { MessageEntity } from '../../src/message/message.entity';
+import { MessageEntity } from '../../src/message-log/message.entity';
 import { bearer, createTestApp, describeE2E, destroyTestApp, login, TestApp, TestDatabase } from '../support/test-app';
 
 describeE2E('messages per minute', () => {

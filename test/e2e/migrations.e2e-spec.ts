@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/app-config';
-import { buildDataSourceOptions, detectMysqlFlavor, openDatabase } from '../../src/database/data-source';
+import { buildDataSourceOptions, detectMysqlFlavor, openDatabase } from '../../src/data-source';
 import { createTestDatabase, dbKind, describeE2E, TestDatabase } from '../support/test-app';
 
 describeE2E('migrations', () => {

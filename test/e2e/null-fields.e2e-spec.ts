@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { RobotEntity } from '../../src/robot/robot.entity';
-import { UserEntity } from '../../src/admin/user.entity';
+import { UserEntity } from '../../src/user/user.entity';
 import { bearer, createTestApp, describeE2E, destroyTestApp, login, TestApp, TestDatabase } from '../support/test-app';
 
 /** `null` for a field that is not nullable is a 400 naming the field, and changes nothing (the whole walk is in test/security). */

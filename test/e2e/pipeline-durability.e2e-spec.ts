@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/app-config';
-import { openDatabase } from '../../src/database/data-source';
+import { openDatabase } from '../../src/data-source';
 import { RawSql } from '../../src/database/raw-sql';
 import { InboxEntity } from '../../src/queue/inbox.entity';
 import { InboxQueue } from '../../src/queue/inbox.queue';

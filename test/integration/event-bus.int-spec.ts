@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { EventBus, LiveEvent } from '../../src/events/event-bus';
+import { EventBus, LiveEvent } from '../../src/live-events/event-bus';
 import { RedisConnections } from '../../src/redis/redis.module';
 import type { AppConfig } from '../../src/config/app-config';
 import { describeWithRedis, REDIS } from '../support/services';

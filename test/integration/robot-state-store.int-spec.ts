@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
-import { MemoryRobotStateStore } from '../../src/robot/state/memory-state.store';
-import { RedisRobotStateStore } from '../../src/robot/state/redis-state.store';
-import { RobotStateStore, RobotStatusEvent } from '../../src/robot/state/robot-state.store';
+import { MemoryRobotStateStore } from '../../src/coordination/memory-state.store';
+import { RedisRobotStateStore } from '../../src/coordination/redis-state.store';
+import { RobotStateStore, RobotStatusEvent } from '../../src/coordination/robot-state.store';
 import { describeWithRedis, REDIS } from '../support/services';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

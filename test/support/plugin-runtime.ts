@@ -11,7 +11,7 @@ import type { GeweEvent } from '../../src/callback/events';
 import { notFound } from '../../src/common/domain-error';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { GeweTransportError } from '../../src/gewe/gewe.errors';
-import type { MessengerFactory } from '../../src/messaging/messenger.factory';
+import type { MessengerFactory } from '../../src/sending/messenger.factory';
 import { PluginKvEntity } from '../../src/plugin/plugin-kv.entity';
 import { PluginKvStore } from '../../src/plugin/plugin-kv.store';
 import { PluginRobotSettingEntity } from '../../src/plugin/plugin-robot-setting.entity';
@@ -23,8 +23,8 @@ import { PluginRegistry } from '../../src/plugin/plugin.registry';
 import { PluginScheduler } from '../../src/plugin/plugin.scheduler';
 import type { RobotEntity } from '../../src/robot/robot.entity';
 import type { RobotService } from '../../src/robot/robot.service';
-import { MemoryRobotStateStore } from '../../src/robot/state/memory-state.store';
-import type { RobotStateStore } from '../../src/robot/state/robot-state.store';
+import { MemoryRobotStateStore } from '../../src/coordination/memory-state.store';
+import type { RobotStateStore } from '../../src/coordination/robot-state.store';
 
 export interface SentText {
   robotId: number;

@@ -7,7 +7,7 @@ import {
   WorldSnapshot,
 } from '../../src/alert/alert-engine';
 import { AlertNotice, wechatText } from '../../src/alert/alert-notifier';
-import { ALERT_RULES, AlertRule } from '../../src/alert/alert-rules';
+import { ALERT_RULES, AlertRule } from '../../src/config/alert-rules';
 import { AlertSettings } from '../../src/alert/alert-settings';
 
 const MIN = 60_000;

@@ -4,17 +4,17 @@ import { AuditTrail } from '../../src/audit/audit.service';
 import type { AuditWriter } from '../../src/audit/audit-writer';
 import type { SessionService } from '../../src/auth/session.service';
 import type { AppConfig } from '../../src/config/app-config';
-import type { EventBus } from '../../src/events/event-bus';
-import { EventsService } from '../../src/events/events.service';
-import { LogEventsPublisher } from '../../src/events/log-events';
+import type { EventBus } from '../../src/live-events/event-bus';
+import { EventsService } from '../../src/live-events/events.service';
+import { LogEventsPublisher } from '../../src/live-events/log-events';
 import type { BlobStore } from '../../src/file/blob-store';
 import { FileRetention } from '../../src/file/file-retention';
 import type { RootLogger } from '../../src/logging/root-logger';
-import { MessageLogService } from '../../src/message/message-log.service';
+import { MessageLogService } from '../../src/message-log/message-log.service';
 import type { CallbackQueue } from '../../src/queue/callback-queue';
 import { QueueDepthPublisher } from '../../src/queue/queue-depth.publisher';
 import type { RedisConnections } from '../../src/redis/redis.module';
-import type { RobotStateStore } from '../../src/robot/state/robot-state.store';
+import type { RobotStateStore } from '../../src/coordination/robot-state.store';
 
 /**
  * Every periodic loop stops at shutdown without leaving work behind: the shutdown hook resolves only once the run in

@@ -1,9 +1,9 @@
 import type { GeweClientManager } from '../../src/gewe/client-manager';
 import { GeweClient } from '../../src/gewe/gewe-client';
 import type { RobotClient } from '../../src/gewe/robot-client';
-import { GEWE_PACING, GovernedGeweClient, Pacing } from '../../src/messaging/governed-gewe-client';
-import { MessengerFactory } from '../../src/messaging/messenger.factory';
-import type { SendGovernor } from '../../src/messaging/send-governor';
+import { GEWE_PACING, GovernedGeweClient, Pacing } from '../../src/sending/governed-gewe-client';
+import { MessengerFactory } from '../../src/sending/messenger.factory';
+import type { SendGovernor } from '../../src/sending/send-governor';
 
 type Fn = (...args: unknown[]) => Promise<unknown>;
 

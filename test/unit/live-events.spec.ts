@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events';
 import type { Response } from 'express';
 import type { SessionService } from '../../src/auth/session.service';
-import { EventBus, LiveEvent } from '../../src/events/event-bus';
-import { EventRing } from '../../src/events/event-ring';
-import { EventsService } from '../../src/events/events.service';
+import { EventBus, LiveEvent } from '../../src/live-events/event-bus';
+import { EventRing } from '../../src/live-events/event-ring';
+import { EventsService } from '../../src/live-events/events.service';
 import type { RedisConnections } from '../../src/redis/redis.module';
-import { MemoryRobotStateStore } from '../../src/robot/state/memory-state.store';
+import { MemoryRobotStateStore } from '../../src/coordination/memory-state.store';
 import { waitFor } from '../support/wait';
 const msg = (text: string): LiveEvent => ({
   type: 'message',

@@ -1,5 +1,5 @@
-import { EventBus, LiveEvent } from '../../src/events/event-bus';
-import { LogEventsPublisher } from '../../src/events/log-events';
+import { EventBus, LiveEvent } from '../../src/live-events/event-bus';
+import { LogEventsPublisher } from '../../src/live-events/log-events';
 import type { RootLogger } from '../../src/logging/root-logger';
 import type { RedisConnections } from '../../src/redis/redis.module';
 

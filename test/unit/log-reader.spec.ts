@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { LogLevel } from '../../src/config/config-schema';
 import { redactUrl, rotatedLogFiles, sweepRotatedLogs } from '../../src/logging/root-logger';
-import { LogEntry, LogQuery, parseLogLine, queryLogs } from '../../src/system/log-reader';
+import { LogEntry, LogQuery, parseLogLine, queryLogs } from '../../src/logging/log-reader';
 
 let dir: string;
 

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { endpointLabel, GEWE_ENDPOINTS } from '../../src/gewe/endpoints';
+import { endpointLabel, GEWE_ENDPOINTS } from '../../src/metrics/gewe-endpoints';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { parsePrometheusText, PromParseError, sampleValue } from '../support/prom-text';
 

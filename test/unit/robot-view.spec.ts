@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { AuthUser } from '../../src/auth/auth.decorators';
+import type { AuthUser } from '../../src/common/auth.decorators';
 import { viewOf } from '../../src/robot/robot.controller';
 
 const user = (isAdmin: boolean): AuthUser => ({ id: 2, username: 'u', isAdmin, sessionId: 's' });

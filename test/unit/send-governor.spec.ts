@@ -1,5 +1,5 @@
 import { loadConfig } from '../../src/config/app-config';
-import { SendGovernor } from '../../src/messaging/send-governor';
+import { SendGovernor } from '../../src/sending/send-governor';
 
 function governor(gewe: Record<string, unknown>) {
   const { config } = loadConfig({ path: null, env: {}, overrides: { gewe } });

@@ -3,10 +3,10 @@ import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Nullable, Optional } from '../../common/validation';
 import { PaginationQueryDto } from '../../common/dto/pagination.dto';
-import { IsOutboundUrl } from '../../common/gewe-url.validator';
+import { IsOutboundUrl } from '../../gewe/gewe-url.validator';
 import { CONFIG_SCHEMA } from '../../config/config-schema';
-import { ALERT_RULES, ALERT_STATES } from '../alert-rules';
-import type { AlertRule, AlertState } from '../alert-rules';
+import { ALERT_RULES, ALERT_STATES } from '../../config/alert-rules';
+import type { AlertRule, AlertState } from '../../config/alert-rules';
 
 const A = CONFIG_SCHEMA.alerts;
 /** Longest duration accepted through the API (about 24 days, what a timer can wait). */

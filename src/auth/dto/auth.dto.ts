@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
-import { UserResponseDto } from '../../admin/dto/user-response.dto';
+import { UserResponseDto } from '../../user/dto/user-response.dto';
 import { IsNewPassword } from '../../common/password.validator';
 
 export class LoginDto {

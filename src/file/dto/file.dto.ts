@@ -6,8 +6,8 @@ import { Optional } from '../../common/validation';
 import { PaginationQueryDto } from '../../common/dto/pagination.dto';
 import { FILE_STATUSES } from '../file.entity';
 import type { FileStatus } from '../file.entity';
-import { MEDIA_KINDS } from '../media-kinds';
-import type { MediaKind } from '../media-kinds';
+import { MEDIA_KINDS } from '../../config/media-kinds';
+import type { MediaKind } from '../../config/media-kinds';
 
 export class FileListQueryDto extends PaginationQueryDto {
   @ApiPropertyOptional()

@@ -14,11 +14,11 @@ import {
 } from 'class-validator';
 import { Nullable, Optional } from '../../common/validation';
 import { PaginationQueryDto } from '../../common/dto/pagination.dto';
-import { MEDIA_KINDS } from '../../file/media-kinds';
-import type { MediaKind } from '../../file/media-kinds';
-import { IsGeweUrl } from '../../common/gewe-url.validator';
-import { ROBOT_STATUSES } from '../state/robot-state.store';
-import type { RobotStatus } from '../state/robot-state.store';
+import { MEDIA_KINDS } from '../../config/media-kinds';
+import type { MediaKind } from '../../config/media-kinds';
+import { IsGeweUrl } from '../../gewe/gewe-url.validator';
+import { ROBOT_STATUSES } from '../../coordination/robot-state.store';
+import type { RobotStatus } from '../../coordination/robot-state.store';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const APP_ID = /^[\w-]{1,100}$/;

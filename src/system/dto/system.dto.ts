@@ -6,7 +6,7 @@ import { Optional } from '../../common/validation';
 import { LOG_LEVEL_ALIASES, LOG_LEVELS } from '../../config/config-schema';
 import type { LogLevel } from '../../config/config-schema';
 import { PaginationQueryDto } from '../../common/dto/pagination.dto';
-import { RUNTIME_SETTING_NAMES, settingField } from '../runtime-settings';
+import { RUNTIME_SETTING_NAMES, settingField } from '../../settings/runtime-settings';
 
 export const ACCEPTED_LEVELS = [...LOG_LEVELS, ...Object.keys(LOG_LEVEL_ALIASES)];
 /** "INFO", "Warning", "critical" → canonical pino level names. */

@@ -5,7 +5,7 @@ import { LOG_LEVELS, LogLevel } from '../config/config-schema';
 import { ROOT_LOGGER } from '../logging/logging.tokens';
 import type { RootLogger } from '../logging/root-logger';
 import { RedisConnections } from '../redis/redis.module';
-import { parseLogLine } from '../system/log-reader';
+import { parseLogLine } from '../logging/log-reader';
 import { EventBus } from './event-bus';
 
 const RANK: Record<string, number> = Object.fromEntries(LOG_LEVELS.map((l, i) => [l, i]));

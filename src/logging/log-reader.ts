@@ -2,7 +2,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { LOG_LEVELS, LogLevel } from '../config/config-schema';
-import { rotatedLogFiles } from '../logging/root-logger';
+import { rotatedLogFiles } from './root-logger';
 
 const LEVEL_RANK: Record<string, number> = Object.fromEntries(LOG_LEVELS.map((l, i) => [l, i]));
 

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import type { Response } from 'express';
-import type { AuthUser } from '../auth/auth.decorators';
+import type { AuthUser } from '../common/auth.decorators';
 import { SessionService } from '../auth/session.service';
 import { PeriodicTask } from '../common/periodic-task';
-import { RobotStateStore } from '../robot/state/robot-state.store';
+import { RobotStateStore } from '../coordination/robot-state.store';
 import { LOG_LEVELS, LogLevel } from '../config/config-schema';
 import { EventBus, LiveEvent } from './event-bus';
 import { BufferedEvent, EventRing } from './event-ring';

@@ -9,8 +9,8 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { CurrentUser } from '../auth/auth.decorators';
-import type { AuthUser } from '../auth/auth.decorators';
+import { CurrentUser } from '../common/auth.decorators';
+import type { AuthUser } from '../common/auth.decorators';
 import {
   AlertEventDto,
   EventsQueryDto,

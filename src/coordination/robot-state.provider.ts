@@ -2,9 +2,9 @@ import type { Provider } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { RedisConnections } from '../redis/redis.module';
-import { MemoryRobotStateStore } from './state/memory-state.store';
-import { RedisRobotStateStore } from './state/redis-state.store';
-import { RobotStateStore } from './state/robot-state.store';
+import { MemoryRobotStateStore } from './memory-state.store';
+import { RedisRobotStateStore } from './redis-state.store';
+import { RobotStateStore } from './robot-state.store';
 
 /** In-memory state by default; Redis (shared by every instance) when `backend.enable_redis` is on. */
 export const robotStateStoreProvider: Provider = {

@@ -1,11 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Gauge, Registry } from 'prom-client';
-import { ALERT_RULES } from '../alert/alert-rules';
+import { ALERT_RULES } from '../config/alert-rules';
 import { AlertService } from '../alert/alert.service';
-import { SendGovernor } from '../messaging/send-governor';
+import { SendGovernor } from '../sending/send-governor';
 import { CallbackQueue } from '../queue/callback-queue';
 import { RobotService } from '../robot/robot.service';
-import { MetricsService } from './metrics.service';
+import { MetricsService } from '../metrics/metrics.service';
 
 /** The Prometheus text format every scraper understands (version 0.0.4). */
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';

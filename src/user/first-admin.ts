@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Repository } from 'typeorm';
-import type { UserEntity } from '../admin/user.entity';
+import type { UserEntity } from './user.entity';
 
 export interface FirstAdminResult {
   created: boolean;

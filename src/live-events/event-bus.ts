@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type Redis from 'ioredis';
 import type { LogLevel } from '../config/config-schema';
 import { RedisConnections } from '../redis/redis.module';
-import type { RobotStatusEvent } from '../robot/state/robot-state.store';
+import type { RobotStatusEvent } from '../coordination/robot-state.store';
 
 /** A message the pipeline has just logged: enough for a live list, not the raw payload (that is GET /api/messages/{id}). */
 export interface MessageLiveEvent {

@@ -1,5 +1,5 @@
 import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
-import { checkGeweUrl } from '../gewe/base-url';
+import { checkGeweUrl } from './base-url';
 import { checkOutboundUrl } from '../net/outbound-url-policy';
 
 /** The first problem of a URL the server will call (format, then the outbound policy), or null. */

@@ -2,9 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { DataSource, DataSourceOptions } from 'typeorm';
-import { MYSQL_MIGRATIONS } from '../../migrations/mysql';
-import { SQLITE_MIGRATIONS } from '../../migrations/sqlite';
-import { AppConfig, sqlitePath } from '../config/app-config';
+import { MYSQL_MIGRATIONS } from '../migrations/mysql';
+import { SQLITE_MIGRATIONS } from '../migrations/sqlite';
+import { AppConfig, sqlitePath } from './config/app-config';
 import { ENTITIES } from './entities';
 
 /**

@@ -1,0 +1,32 @@
+import { UserEntity } from './user/user.entity';
+import { AuditLogEntity } from './audit/audit-log.entity';
+import { ApiTokenEntity } from './auth/api-token.entity';
+import { AlertEntity } from './alert/alert.entity';
+import { AuthSessionEntity } from './auth/auth-session.entity';
+import { FileEntity } from './file/file.entity';
+import { MessageEntity } from './message-log/message.entity';
+import { PluginKvEntity } from './plugin/plugin-kv.entity';
+import { PluginRobotSettingEntity } from './plugin/plugin-robot-setting.entity';
+import { PluginEntity } from './plugin/plugin.entity';
+import { InboxEntity } from './queue/inbox.entity';
+import { RobotEntity } from './robot/robot.entity';
+import { ConfigEntity } from './settings/config.entity';
+import { WebhookEndpointEntity } from './webhook/webhook-endpoint.entity';
+
+/** Every entity, listed explicitly (no globs: the same list works from src/ under jest and from dist/). */
+export const ENTITIES = [
+  UserEntity,
+  AuthSessionEntity,
+  RobotEntity,
+  PluginEntity,
+  ConfigEntity,
+  MessageEntity,
+  InboxEntity,
+  PluginRobotSettingEntity,
+  PluginKvEntity,
+  FileEntity,
+  AuditLogEntity,
+  ApiTokenEntity,
+  AlertEntity,
+  WebhookEndpointEntity,
+];
