@@ -19,7 +19,8 @@ import { FileModule } from './file/file.module';
 import { MediaBullModule } from './file/media-bull.module';
 import { LoggingModule } from './logging/logging.module';
 import { RootLogger } from './logging/root-logger';
-import { MetricsCoreModule, MetricsModule } from './metrics/metrics.module';
+import { MetricsCoreModule } from './metrics/metrics.module';
+import { MetricsScrapeModule } from './metrics-scrape/metrics-scrape.module';
 import { PluginModule } from './plugin/plugin.module';
 import { bullRoot } from './redis/bullmq';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
@@ -79,7 +80,7 @@ export class AppModule {
         QueueModule,
         MessageModule,
         FileModule,
-        MetricsModule,
+        MetricsScrapeModule,
         AlertModule,
         WebhookModule.forRoot({ receive: o.config.backend.role !== 'worker' }),
         ...(o.config.backend.enable_admin ? [AdminModule] : []),
