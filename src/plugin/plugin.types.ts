@@ -8,8 +8,9 @@ import type { EventKind, GeweEvent, Subscription } from '../callback/events';
 import type { StoredFile } from '../file/stored-file';
 import type { SentMessage } from '../gewe/modules/message.api';
 import type { RobotClient } from '../gewe/robot-client';
+import type { RobotMessenger } from '../sending/robot-messenger';
 
-export type { EventKind, GeweEvent, Subscription, SentMessage, StoredFile };
+export type { EventKind, GeweEvent, Subscription, SentMessage, StoredFile, RobotMessenger };
 
 /** plugin.json */
 export interface PluginManifest {
@@ -37,18 +38,6 @@ export interface PluginStore {
   get<T = unknown>(key: string): Promise<T | undefined>;
   set(key: string, value: unknown): Promise<void>;
   delete(key: string): Promise<void>;
-}
-
-/** Sends on behalf of one robot. Every send waits its turn in the robot's send governor (rate limit + jitter). */
-export interface RobotMessenger {
-  sendText(toWxid: string, content: string, ats?: string | readonly string[]): Promise<SentMessage>;
-  sendImage(toWxid: string, imgUrl: string): Promise<SentMessage>;
-  sendFile(toWxid: string, fileUrl: string, fileName: string): Promise<SentMessage>;
-  sendLink(
-    toWxid: string,
-    link: { title: string; desc: string; linkUrl: string; thumbUrl: string },
-  ): Promise<SentMessage>;
-  revoke(sent: SentMessage): Promise<void>;
 }
 
 export interface RobotInfo {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { GeweClientManager, RobotConnection } from '../gewe/client-manager';
 import type { SentMessage } from '../gewe/modules/message.api';
 import type { RobotClient } from '../gewe/robot-client';
-import type { RobotMessenger } from '../plugin/plugin.types';
+import type { RobotMessenger } from './robot-messenger';
 import { GovernedGeweClient } from './governed-gewe-client';
 import { SendGovernor } from './send-governor';
 
