@@ -4,7 +4,7 @@ import { MessagingModule } from '../sending/messaging.module';
 import { PluginModule } from '../plugin/plugin.module';
 import { QueueModule } from '../queue/queue.module';
 import { RobotModule } from '../robot/robot.module';
-import { SystemModule } from '../system/system.module';
+import { SettingsModule } from '../settings/settings.module';
 import { AlertController } from './alert.controller';
 import { AlertEntity } from './alert.entity';
 import { AlertEvaluator } from './alert.evaluator';
@@ -16,7 +16,7 @@ import { GeweCallStats } from './gewe-call-stats';
 @Module({
   imports: [
     TypeOrmModule.forFeature([AlertEntity]),
-    SystemModule,
+    SettingsModule,
     RobotModule,
     PluginModule,
     QueueModule,

@@ -79,6 +79,15 @@ export class PluginSettingsStore {
     return value;
   }
 
+  /** How many plugins are registered, and how many of them are enabled (for the system status). */
+  async counts(): Promise<{ total: number; enabled: number }> {
+    const [total, enabled] = await Promise.all([
+      this.plugins.count(),
+      this.plugins.count({ where: { enabled: true } }),
+    ]);
+    return { total, enabled };
+  }
+
   invalidate(): void {
     this.cached = null;
   }

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { GeweModule } from '../gewe/gewe.module';
-import { SystemModule } from '../system/system.module';
+import { SettingsModule } from '../settings/settings.module';
 import { RobotHealthService } from './robot-health.service';
 import { RobotLoginService } from './robot-login.service';
 import { RobotProfileService } from './robot-profile.service';
@@ -12,7 +12,7 @@ import { RobotService } from './robot.service';
 import { RobotStateStore } from '../coordination/robot-state.store';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([RobotEntity]), GeweModule, SystemModule],
+  imports: [TypeOrmModule.forFeature([RobotEntity]), GeweModule, SettingsModule],
   controllers: [RobotController],
   providers: [RobotService, RobotLoginService, RobotHealthService, RobotProfileService, robotStateStoreProvider],
   exports: [RobotService, RobotHealthService, RobotStateStore],

@@ -65,6 +65,15 @@ export class RobotService {
     private readonly keys: CallbackKeys,
   ) {}
 
+  /** How many robots there are, and how many of them are online (for the system status). */
+  async counts(): Promise<{ total: number; online: number }> {
+    const [total, online] = await Promise.all([
+      this.robots.count(),
+      this.robots.count({ where: { status: 'online' } }),
+    ]);
+    return { total, online };
+  }
+
   async list(q: RobotListQueryDto, view: RobotView = FULL_VIEW): Promise<Page<RobotResponseDto>> {
     const qb = this.robots
       .createQueryBuilder('r')

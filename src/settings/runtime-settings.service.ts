@@ -7,7 +7,7 @@ import { LogLevel } from '../config/config-schema';
 import { DomainError } from '../common/domain-error';
 import { LogLevelService } from '../logging/log-level.service';
 import { ConfigEntity } from './config.entity';
-import { RuntimeSettingDto } from '../system/dto/system.dto';
+import { RuntimeSettingDto } from './dto/runtime-setting.dto';
 import { RUNTIME_SETTING_NAMES, RuntimeSettingName, settingField } from './runtime-settings';
 
 /**

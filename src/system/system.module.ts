@@ -1,16 +1,17 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { ConfigEntity } from '../settings/config.entity';
+import { PluginModule } from '../plugin/plugin.module';
+import { RobotModule } from '../robot/robot.module';
+import { SettingsModule } from '../settings/settings.module';
+import { UserModule } from '../user/user.module';
 import { HealthController } from './health.controller';
 import { RedisProbe } from './redis-probe';
-import { RuntimeSettingsService } from '../settings/runtime-settings.service';
 import { SystemController } from './system.controller';
 import { SystemService } from './system.service';
 
+/** System status and health: an orchestrator that asks the owning services for their figures. */
 @Module({
-  imports: [TypeOrmModule.forFeature([ConfigEntity])],
+  imports: [SettingsModule, RobotModule, PluginModule, UserModule],
   controllers: [SystemController, HealthController],
-  providers: [SystemService, RuntimeSettingsService, RedisProbe],
-  exports: [RuntimeSettingsService],
+  providers: [SystemService, RedisProbe],
 })
 export class SystemModule {}

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { UserEntity } from '../user/user.entity';
 import { AuditTrail } from '../audit/audit.service';
 import { diffConfig } from '../audit/audit-mask';
 import { APP_CONFIG, maskedConfig } from '../config/app-config';
@@ -9,8 +8,9 @@ import { LogLevel } from '../config/config-schema';
 import { PACKAGE } from '../common/package-info';
 import { Page } from '../common/dto/pagination.dto';
 import { LogLevelService } from '../logging/log-level.service';
-import { PluginEntity } from '../plugin/plugin.entity';
-import { RobotEntity } from '../robot/robot.entity';
+import { PluginSettingsStore } from '../plugin/plugin-settings.store';
+import { RobotService } from '../robot/robot.service';
+import { UserService } from '../user/user.service';
 import { CONFIG_SOURCE } from './system.tokens';
 import { LogEntry, queryLogs } from '../logging/log-reader';
 import { RedisProbe } from './redis-probe';
@@ -36,6 +36,9 @@ export class SystemService {
     private readonly logLevel: LogLevelService,
     private readonly settings: RuntimeSettingsService,
     private readonly audit: AuditTrail,
+    private readonly robots: RobotService,
+    private readonly plugins: PluginSettingsStore,
+    private readonly users: UserService,
   ) {}
 
   async status(): Promise<SystemStatusResponseDto> {
@@ -78,14 +81,19 @@ export class SystemService {
   private async counts() {
     const zero = { robots: 0, robotsOnline: 0, plugins: 0, pluginsEnabled: 0, users: 0 };
     try {
-      const [robots, robotsOnline, plugins, pluginsEnabled, users] = await Promise.all([
-        this.dataSource.getRepository(RobotEntity).count(),
-        this.dataSource.getRepository(RobotEntity).count({ where: { status: 'online' } }),
-        this.dataSource.getRepository(PluginEntity).count(),
-        this.dataSource.getRepository(PluginEntity).count({ where: { enabled: true } }),
-        this.dataSource.getRepository(UserEntity).count(),
+      // each count from the module that owns the table
+      const [robots, plugins, users] = await Promise.all([
+        this.robots.counts(),
+        this.plugins.counts(),
+        this.users.count(),
       ]);
-      return { robots, robotsOnline, plugins, pluginsEnabled, users };
+      return {
+        robots: robots.total,
+        robotsOnline: robots.online,
+        plugins: plugins.total,
+        pluginsEnabled: plugins.enabled,
+        users,
+      };
     } catch {
       return zero; // the database section of the status says why
     }

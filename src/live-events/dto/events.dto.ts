@@ -6,7 +6,7 @@ import { LOG_LEVELS } from '../../config/config-schema';
 import type { LogLevel } from '../../config/config-schema';
 import { ROBOT_STATUSES } from '../../coordination/robot-state.store';
 import type { RobotStatus } from '../../coordination/robot-state.store';
-import { ACCEPTED_LEVELS, toLevel } from '../../system/dto/system.dto';
+import { ACCEPTED_LEVELS, toLevel } from '../../logging/log-levels';
 import { PLUGIN_FAILURE_KINDS } from '../event-bus';
 import type { PluginFailureKind } from '../event-bus';
 

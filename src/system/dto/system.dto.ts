@@ -3,18 +3,11 @@ import { Transform } from 'class-transformer';
 import { IsIn, IsObject, IsString, Matches, MaxLength } from 'class-validator';
 import { IsDateTime } from '../../common/date-time';
 import { Optional } from '../../common/validation';
-import { LOG_LEVEL_ALIASES, LOG_LEVELS } from '../../config/config-schema';
+import { LOG_LEVELS } from '../../config/config-schema';
 import type { LogLevel } from '../../config/config-schema';
 import { PaginationQueryDto } from '../../common/dto/pagination.dto';
-import { RUNTIME_SETTING_NAMES, settingField } from '../../settings/runtime-settings';
-
-export const ACCEPTED_LEVELS = [...LOG_LEVELS, ...Object.keys(LOG_LEVEL_ALIASES)];
-/** "INFO", "Warning", "critical" → canonical pino level names. */
-export const toLevel = ({ value }: { value: unknown }) => {
-  if (typeof value !== 'string') return value;
-  const v = value.trim().toLowerCase();
-  return LOG_LEVEL_ALIASES[v] ?? v;
-};
+import { ACCEPTED_LEVELS, toLevel } from '../../logging/log-levels';
+import { RuntimeSettingDto } from '../../settings/dto/runtime-setting.dto';
 
 export class ComponentHealthDto {
   @ApiProperty({ enum: ['up', 'down', 'disabled'] })
@@ -123,35 +116,6 @@ export class LogLevelResponseDto {
   @ApiProperty({ example: 'success' }) status!: 'success';
   @ApiProperty() message!: string;
   @ApiProperty({ enum: LOG_LEVELS }) level!: LogLevel;
-}
-
-/**
- * What a runtime setting's value is served as, by its `type`: string, enum → a string; int, duration (milliseconds),
- * size (bytes) → a number; bool → a boolean; string[] → a list of strings. Secrets are the string ********.
- */
-const SETTING_VALUE = {
-  oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'array', items: { type: 'string' } }],
-};
-const SETTING_KINDS = [...new Set(RUNTIME_SETTING_NAMES.map((n) => settingField(n)!.kind))];
-
-export class RuntimeSettingDto {
-  @ApiProperty({ example: 'logging.level' }) name!: string;
-  @ApiProperty({ ...SETTING_VALUE, description: 'Current value (secrets masked as ********)' })
-  value!: unknown;
-  @ApiProperty({ ...SETTING_VALUE, description: 'Value from the config file or its default (secrets masked)' })
-  defaultValue!: unknown;
-  @ApiProperty({ enum: ['config', 'runtime'] }) source!: 'config' | 'runtime';
-  @ApiProperty() description!: string;
-  @ApiProperty() category!: string;
-  @ApiProperty({
-    enum: SETTING_KINDS,
-    example: 'enum',
-    description: 'int, duration (ms) and size (bytes) are numbers; string[] a list',
-  })
-  type!: string;
-  @ApiPropertyOptional({ type: [String] }) allowedValues?: string[];
-  @ApiProperty() sensitive!: boolean;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true }) updatedAt!: string | null;
 }
 
 export class SystemConfigResponseDto {
