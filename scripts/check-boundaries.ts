@@ -145,6 +145,43 @@ function folderCycles(edges: ImportEdge[]): string[][] {
   return components;
 }
 
+/** The shortest closed path through the folders of one strongly connected component, e.g. [a, b, a]. */
+function shortestCycle(component: string[], edges: ImportEdge[]): string[] {
+  const inside = new Set(component);
+  const next = new Map<string, string[]>();
+  for (const e of edges) {
+    if (!inside.has(e.fromFolder) || !inside.has(e.toFolder)) continue;
+    const list = next.get(e.fromFolder) ?? [];
+    if (!list.includes(e.toFolder)) list.push(e.toFolder);
+    next.set(e.fromFolder, list.sort());
+  }
+  let best: string[] = [];
+  for (const start of component) {
+    // breadth-first from start back to start
+    const parent = new Map<string, string>();
+    const queue = [start];
+    let found = false;
+    while (queue.length > 0 && !found) {
+      const v = queue.shift()!;
+      for (const w of next.get(v) ?? []) {
+        if (w === start) {
+          const path = [start];
+          for (let u = v; u !== start; u = parent.get(u)!) path.unshift(u);
+          path.unshift(start);
+          if (best.length === 0 || path.length < best.length) best = path;
+          found = true;
+          break;
+        }
+        if (!parent.has(w)) {
+          parent.set(w, v);
+          queue.push(w);
+        }
+      }
+    }
+  }
+  return best;
+}
+
 export function checkBoundaries(srcDir: string, table: LayerTable): Violation[] {
   const rank = new Map<string, number>();
   const layerOf = new Map<string, string>();
@@ -182,13 +219,16 @@ export function checkBoundaries(srcDir: string, table: LayerTable): Violation[] 
     }
   }
   for (const cycle of folderCycles(edges)) {
-    const inCycle = new Set(cycle);
+    const path = shortestCycle(cycle, edges);
+    const onPath = new Set(path.slice(0, -1).map((from, i) => `${from}>${path[i + 1]}`));
     const lines = edges
-      .filter((e) => inCycle.has(e.fromFolder) && inCycle.has(e.toFolder))
+      .filter((e) => onPath.has(`${e.fromFolder}>${e.toFolder}`))
       .map((e) => `  ${e.file} imports '${e.specifier}' (${e.fromFolder} -> ${e.toFolder})`);
     violations.push({
       kind: 'cycle',
-      message: `the folders ${cycle.join(', ')} import each other (a cycle); the imports between them:\n${[...new Set(lines)].join('\n')}`,
+      message:
+        `the folders ${cycle.join(', ')} import each other (a cycle), e.g. ${path.join(' -> ')}; ` +
+        `the imports along it:\n${[...new Set(lines)].join('\n')}`,
     });
   }
   return violations;

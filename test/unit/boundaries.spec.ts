@@ -61,7 +61,9 @@ describe('boundary check', () => {
     });
     const violations = checkBoundaries(src, table);
     expect(violations.map((v) => v.kind)).toEqual(['cycle']);
-    expect(violations[0].message).toContain('the folders plugin, robot import each other');
+    expect(violations[0].message).toContain(
+      'the folders plugin, robot import each other (a cycle), e.g. plugin -> robot -> plugin',
+    );
     expect(violations[0].message).toContain("src/robot/robot-plugins.ts imports '../plugin/plugin.service'");
     expect(violations[0].message).toContain("src/plugin/plugin.service.ts imports '../robot/robot.service'");
   });
