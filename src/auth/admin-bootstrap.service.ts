@@ -1,8 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
-import { UserEntity } from '../user/user.entity';
-import { ensureFirstAdmin, firstAdminBanner } from '../user/first-admin';
+import { firstAdminBanner } from '../user/first-admin';
+import { UserService } from '../user/user.service';
 import { PasswordHasher } from './password-hasher';
 
 export const BOOT_ENV = Symbol('BOOT_ENV');
@@ -13,13 +11,13 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
   private readonly logger = new Logger(AdminBootstrapService.name);
 
   constructor(
-    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly users: UserService,
     private readonly hasher: PasswordHasher,
     @Inject(BOOT_ENV) private readonly env: NodeJS.ProcessEnv,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const r = await ensureFirstAdmin(this.users, (p) => this.hasher.hash(p), this.env);
+    const r = await this.users.ensureFirstAdmin((p) => this.hasher.hash(p), this.env);
     if (!r.created) return;
     this.logger.warn({ username: r.username }, 'No users existed: created the first admin');
     if (r.generatedPassword) process.stdout.write(firstAdminBanner(r.username!, r.generatedPassword));

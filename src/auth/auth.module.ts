@@ -3,7 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { UserEntity } from '../user/user.entity';
+import { UserModule } from '../user/user.module';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { AdminBootstrapService } from './admin-bootstrap.service';
 import { AuthSessionEntity } from './auth-session.entity';
@@ -17,7 +17,8 @@ import { SessionService } from './session.service';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([UserEntity, AuthSessionEntity]),
+    TypeOrmModule.forFeature([AuthSessionEntity]),
+    UserModule,
     PassportModule,
     JwtModule.registerAsync({
       inject: [APP_CONFIG],

@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
 import { UserResponseDto } from '../user/dto/user-response.dto';
-import { UserEntity } from '../user/user.entity';
+import type { UserEntity } from '../user/user.entity';
+import { UserService } from '../user/user.service';
 import { AuditTrail } from '../audit/audit.service';
 import { DomainError, unauthorized } from '../common/domain-error';
 import { APP_CONFIG } from '../config/app-config';
@@ -32,7 +31,7 @@ export class AuthService {
   private readonly logger = new Logger(AuthService.name);
 
   constructor(
-    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly users: UserService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly jwt: JwtService,
     private readonly sessions: SessionService,
@@ -60,7 +59,7 @@ export class AuthService {
       if (err instanceof DomainError) audit('failed', err.status, null, { reason: err.code });
       throw err;
     }
-    const user = await this.users.findOne({ where: { username } });
+    const user = await this.users.findByUsername(username);
     const valid = await this.hasher.verify(password, user?.passwordHash ?? null);
     if (!user || !valid || !user.isActive) {
       await this.limiter.recordFailure(username, client.ip);
@@ -72,7 +71,7 @@ export class AuthService {
     }
     await this.limiter.recordSuccess(username, client.ip);
     user.lastLoginAt = new Date();
-    await this.users.update({ id: user.id }, { lastLoginAt: user.lastLoginAt });
+    await this.users.recordLogin(user.id, user.lastLoginAt);
     const refresh = await this.sessions.create(user.id, client.ip, client.userAgent);
     this.logger.log({ userId: user.id, username, ip: client.ip, sessionId: refresh.sessionId }, 'Login succeeded');
     audit('ok', 200, user.id, { sessionId: refresh.sessionId });
@@ -84,7 +83,7 @@ export class AuthService {
     if (!result.ok) {
       if (result.reason === 'reused') {
         this.logger.warn({ reason: result.reason, userId: result.userId }, 'Refresh token reused: session revoked');
-        const u = await this.users.findOne({ where: { id: result.userId } }).catch(() => null);
+        const u = await this.users.findById(result.userId).catch(() => null);
         this.audit.record({
           action: 'auth.refresh_reuse',
           actor: { userId: result.userId, username: u?.username ?? null },
@@ -104,7 +103,7 @@ export class AuthService {
           : 'Refresh token is invalid, expired or revoked',
       );
     }
-    const user = await this.users.findOne({ where: { id: result.session.userId } });
+    const user = await this.users.findById(result.session.userId);
     if (!user || !user.isActive) {
       await this.sessions.revoke(result.session.id);
       throw unauthorized('INVALID_REFRESH_TOKEN', 'Refresh token is invalid, expired or revoked');
@@ -119,17 +118,17 @@ export class AuthService {
   }
 
   async me(user: AuthUser): Promise<UserResponseDto> {
-    const u = await this.users.findOne({ where: { id: user.id } });
+    const u = await this.users.findById(user.id);
     if (!u) throw unauthorized('UNAUTHORIZED', 'User no longer exists');
     return UserResponseDto.from(u);
   }
 
   /** Changes the caller's password and ends every other session of theirs. */
   async changePassword(user: AuthUser, dto: ChangePasswordDto): Promise<number> {
-    const u = await this.users.findOne({ where: { id: user.id } });
+    const u = await this.users.findById(user.id);
     if (!u || !(await this.hasher.verify(dto.currentPassword, u.passwordHash)))
       throw unauthorized('INVALID_CREDENTIALS', 'currentPassword is wrong');
-    await this.users.update({ id: u.id }, { passwordHash: await this.hasher.hash(dto.newPassword) });
+    await this.users.setPasswordHash(u.id, await this.hasher.hash(dto.newPassword));
     const ended = await this.sessions.revokeAllForUser(u.id, user.sessionId);
     this.logger.log({ userId: u.id, endedSessions: ended }, 'Password changed');
     this.audit.note({ sessionsEnded: ended }, u.id);
