@@ -7,7 +7,8 @@ import type { DataSource } from 'typeorm';
 import { UserCreateDto } from '../admin/dto/user.dto';
 import { UserEntity } from '../user/user.entity';
 import { AuthSessionEntity } from '../auth/auth-session.entity';
-import { ensureFirstAdmin, firstAdminBanner } from '../user/first-admin';
+import { firstAdminBanner } from '../user/first-admin';
+import { UserService } from '../user/user.service';
 import { flattenValidationErrors } from '../common/validation';
 import { AppConfig, ConfigError, loadConfig } from '../config/app-config';
 import { openDatabase } from '../data-source';
@@ -60,11 +61,7 @@ export function migrationRun(config?: AppConfig): Promise<CliResult> {
 /** `npm run init-db`: creates the schema and, on an empty database, the first admin. */
 export function initDb(env: NodeJS.ProcessEnv, config?: AppConfig): Promise<CliResult> {
   return withDatabase(async (ds, cfg) => {
-    const r = await ensureFirstAdmin(
-      ds.getRepository(UserEntity),
-      (p) => hash(p, cfg.backend.password_hash_rounds),
-      env,
-    );
+    const r = await usersOf(ds).ensureFirstAdmin((p) => hash(p, cfg.backend.password_hash_rounds), env);
     let out = `Database ready (${cfg.database.type}).`;
     if (r.created)
       out += r.generatedPassword
@@ -118,35 +115,34 @@ export function createUser(args: CreateUserArgs, env: NodeJS.ProcessEnv, config?
     });
     const problems = flattenValidationErrors(await validate(dto, { whitelist: true, forbidNonWhitelisted: true }));
     if (problems.length) return { code: 1, out: `Invalid user: ${problems.join('; ')}` };
-    const users = ds.getRepository(UserEntity);
-    const existing = await users.findOne({ where: { username: dto.username } });
+    const users = usersOf(ds);
+    const existing = await users.findByUsername(dto.username);
     const passwordHash = await hash(dto.password, cfg.backend.password_hash_rounds);
     const shown = generated ? ` Password: ${generated}` : '';
     if (existing) {
       if (!args.update)
         return { code: 1, out: `User "${dto.username}" already exists (use --update to reset its password).` };
-      await users.update(
-        { id: existing.id },
-        { passwordHash, isActive: true, ...(args.admin ? { isAdmin: true } : {}) },
-      );
+      await users.update(existing.id, { passwordHash, isActive: true, ...(args.admin ? { isAdmin: true } : {}) });
       // Sessions opened with the old password end here too.
       await ds
         .getRepository(AuthSessionEntity)
         .update({ userId: existing.id, revokedAt: IsNull() }, { revokedAt: new Date() });
       return { code: 0, out: `Updated user "${dto.username}" (id ${existing.id}).${shown}` };
     }
-    if (dto.email && (await users.findOne({ where: { email: dto.email } })))
+    if (dto.email && (await users.findByEmail(dto.email)))
       return { code: 1, out: `email "${dto.email}" is already in use.` };
-    const saved = await users.save(
-      users.create({
-        username: dto.username,
-        email: dto.email ?? null,
-        passwordHash,
-        isAdmin: args.admin,
-        isActive: true,
-        lastLoginAt: null,
-      }),
-    );
+    const saved = await users.create({
+      username: dto.username,
+      email: dto.email ?? null,
+      passwordHash,
+      isAdmin: args.admin,
+      isActive: true,
+    });
     return { code: 0, out: `Created ${args.admin ? 'admin' : 'user'} "${saved.username}" (id ${saved.id}).${shown}` };
   }, config);
+}
+
+/** The users table through its owner, UserService, built by hand (the command line runs without Nest). */
+function usersOf(ds: DataSource): UserService {
+  return new UserService(ds.getRepository(UserEntity), ds);
 }
