@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * The message log's dispatch state becomes a column (see src/message/dispatch-ledger.ts) instead of the
+ * The message log's dispatch state becomes a column (see src/message-log/dispatch-ledger.ts) instead of the
  * `"dispatching"` sentinel in `results`: a sentinel row is `dispatching` (its results null again), a row without
  * results `pending`, one whose results hold the interrupted entry `interrupted`, any other `done`.
  */
