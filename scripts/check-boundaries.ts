@@ -5,7 +5,9 @@
  * orchestration or app. A folder may import from its own layer or a layer below it; foundation folders import no domain
  * module; and no two folders may import each other, directly or through others (no cycle between folders). Imports are
  * read with the TypeScript compiler API from every src/**\/*.ts except specs: `import`/`export ... from`, `import()`
- * (also in types) and `require()`, relative ones only (packages are not folders of src/). See docs/ARCHITECTURE.md.
+ * (also in types) and `require()`, relative ones only (packages are not folders of src/). Folders of the layers listed
+ * under `servicesOnly` (the orchestrators) may not import another folder's `*.entity.ts`: they ask services. See
+ * docs/ARCHITECTURE.md.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -14,10 +16,12 @@ import * as ts from 'typescript';
 export interface LayerTable {
   /** Lowest first: a layer may depend on itself and on the layers before it. */
   layers: { name: string; folders: string[] }[];
+  /** Layers whose folders reach other modules' tables through their services only: no other folder's *.entity.ts. */
+  servicesOnly?: string[];
 }
 
 export interface Violation {
-  kind: 'unlisted-folder' | 'forbidden-import' | 'cycle';
+  kind: 'unlisted-folder' | 'forbidden-import' | 'foreign-entity' | 'cycle';
   message: string;
 }
 
@@ -209,6 +213,15 @@ export function checkBoundaries(srcDir: string, table: LayerTable): Violation[] 
     const from = rank.get(e.fromFolder);
     const to = rank.get(e.toFolder);
     if (from === undefined || to === undefined) continue;
+    const servicesOnly = table.servicesOnly?.includes(layerOf.get(e.fromFolder)!) ?? false;
+    if (servicesOnly && /\.entity(\.ts|\.js)?$/.test(e.specifier)) {
+      violations.push({
+        kind: 'foreign-entity',
+        message:
+          `${e.file} imports '${e.specifier}': ${e.fromFolder} (${layerOf.get(e.fromFolder)}) reaches another ` +
+          `module's table through that module's service, not its entity`,
+      });
+    }
     if (to > from) {
       violations.push({
         kind: 'forbidden-import',

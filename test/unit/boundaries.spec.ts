@@ -68,6 +68,28 @@ describe('boundary check', () => {
     expect(violations[0].message).toContain("src/plugin/plugin.service.ts imports '../robot/robot.service'");
   });
 
+  it("fails on an orchestrator importing another module's entity (it asks the service)", () => {
+    const status = {
+      ...clean,
+      'system/system.service.ts':
+        "import { RobotService } from '../robot/robot.service';\nexport const S = RobotService;\n",
+    };
+    const layered: LayerTable = {
+      layers: [...table.layers.slice(0, 2), { name: 'orchestration', folders: ['system'] }, table.layers[2]],
+      servicesOnly: ['orchestration'],
+    };
+    expect(checkBoundaries(write(status), layered)).toEqual([]);
+    const src = write({
+      'system/system.service.ts':
+        "import { RobotEntity } from '../robot/robot.entity';\nexport const S = RobotEntity;\n",
+      'robot/robot.entity.ts': 'export class RobotEntity {}\n',
+    });
+    expect(checkBoundaries(src, layered).map((v) => v.message)).toEqual([
+      "src/system/system.service.ts imports '../robot/robot.entity': system (orchestration) reaches another module's " +
+        "table through that module's service, not its entity",
+    ]);
+  });
+
   it('fails on a folder that is in no layer', () => {
     const src = write({ ...clean, 'stray/thing.ts': 'export const T = 1;\n' });
     expect(checkBoundaries(src, table).map((v) => v.message)).toEqual([
