@@ -1,4 +1,6 @@
 import { Logger } from '@nestjs/common';
+import { UserService } from '../user/user.service';
+import type { DataSource } from 'typeorm';
 import type { JwtService } from '@nestjs/jwt';
 import type { Repository } from 'typeorm';
 import { FakeRepository } from '../../test/support/fake-repository';
@@ -84,7 +86,8 @@ function setup() {
   const sessions = new SessionService(table as unknown as Repository<AuthSessionEntity>, config);
   const audit = new FakeAudit();
   const auth = new AuthService(
-    users as unknown as Repository<UserEntity>,
+    // the users table through its owner; the data source is only for the first admin's transaction, unused here
+    new UserService(users as unknown as Repository<UserEntity>, null as unknown as DataSource),
     config,
     new FakeJwt() as unknown as JwtService,
     sessions,
