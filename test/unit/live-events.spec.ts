@@ -138,10 +138,10 @@ describe('EventsService', () => {
     expect(svc.streams).toBe(0);
   });
 
-  it('ends every stream at shutdown', () => {
+  it('ends every stream at shutdown', async () => {
     const res = fakeResponse();
     svc.open(res, { user, expiresAt: null });
-    svc.onModuleDestroy();
+    await svc.onModuleDestroy();
     expect(res.out.join('')).toContain('"reason":"shutdown"');
     expect(svc.streams).toBe(0);
   });
