@@ -11,7 +11,7 @@ import type { RobotHealthService } from '../robot/robot-health.service';
 import type { RobotEntity } from '../robot/robot.entity';
 import type { RobotService } from '../robot/robot.service';
 import { loadSamples, sampleBody, textCallback } from '../../test/support/samples';
-import type { CallbackJob } from './callback-queue';
+import type { CallbackJob } from '../queue/callback-queue';
 import { CallbackProcessor } from './callback.processor';
 
 const ROBOT = { id: 7, appId: 'wx_unit', wxid: 'wxid_robot', config: null } as unknown as RobotEntity;

@@ -9,10 +9,12 @@ import { DispatchLedger, DispatchStep } from '../message-log/dispatch-ledger';
 import { MessageLogService, Recorded, UnconfirmedInsertError } from '../message-log/message-log.service';
 import { PluginDispatcher, PreparedDispatch } from '../plugin/plugin.dispatcher';
 import { RobotHealthService } from '../robot/robot-health.service';
-import type { RobotEntity } from '../robot/robot.entity';
 import { parseConfig, RobotService } from '../robot/robot.service';
-import type { CallbackJob } from './callback-queue';
+import type { CallbackJob } from '../queue/callback-queue';
 import { UnconfirmedMarks } from './unconfirmed-marks';
+
+/** A robot as RobotService answers it (an orchestrator asks the service, never the table). */
+type RobotEntity = NonNullable<Awaited<ReturnType<RobotService['findById']>>>;
 
 /** One callback, classified, with the reads its dispatch needs done. */
 interface Classified {
