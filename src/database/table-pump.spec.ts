@@ -202,6 +202,22 @@ describe('TablePump', () => {
     expect(t.fills).toBe(fills);
   });
 
+  it('a close() during a pump ends that pump after its fill (no further fill)', async () => {
+    const t = make(5);
+    const gate = deferred();
+    t.gate(gate.promise);
+    t.due.push(1, 2);
+    t.pump.start();
+    await settle();
+    expect(t.fills).toBe(1);
+    const closing = t.pump.close();
+    gate.resolve();
+    await settle();
+    expect(t.fills).toBe(1);
+    for (const finish of t.jobs.values()) finish();
+    await closing;
+  });
+
   it('a job that rejects is logged, leaves the in-flight map and frees its slot', async () => {
     const pump = new TablePump<number>({
       name: 'test pump',
