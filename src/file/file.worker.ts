@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { LessThanOrEqual, Repository } from 'typeorm';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
-import { PeriodicTask } from '../common/periodic-task';
+import { TablePump } from '../database/table-pump';
 import { AttemptOutcome, DownloadAttempts } from './download-attempts';
 import { FileEntity } from './file.entity';
 import { MediaDownloadQueue } from './media-download-queue';
@@ -18,17 +18,15 @@ export class FileWorker extends MediaDownloadQueue {
   readonly type = 'simple' as const;
   private readonly logger = new Logger(FileWorker.name);
   private attempts?: DownloadAttempts;
-  private readonly inFlight = new Map<number, { run: Promise<void>; abort: AbortController }>();
+  /** Wakes, the concurrency window, the tries in flight, the periodic look and close (TablePump); `fill` is ours. */
+  private readonly pump: TablePump<number>;
+  /** The tries in flight, to abort at close. */
+  private readonly aborts = new Map<number, AbortController>();
   /**
    * Rows this instance finished a moment ago. A read that started before the row changed can answer after it left
    * `inFlight`; the claim would fail anyway, this just spares the query.
    */
   private readonly recentlyDone = new Map<number, number>();
-  /** Due retries are found by a periodic look at the table. */
-  private poll?: PeriodicTask;
-  private pumping = false;
-  private again = false;
-  private closed = false;
   private lastReclaim = 0;
 
   constructor(
@@ -36,22 +34,26 @@ export class FileWorker extends MediaDownloadQueue {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     super();
+    // due retries are found by a periodic look at the table
+    this.pump = new TablePump<number>({
+      name: 'media download poll',
+      intervalMs: Math.min(1000, config.files.backoff),
+      concurrency: config.files.concurrency,
+      logger: this.logger,
+      onError: (err) => this.logger.warn({ error: err.message }, 'File pump failed; retrying shortly'),
+      prepare: () => this.reclaim(),
+      fill: (free) => this.fill(free),
+    });
   }
 
   consume(attempts: DownloadAttempts): void {
     this.attempts = attempts;
-    this.poll = new PeriodicTask({
-      name: 'media download poll',
-      intervalMs: Math.min(1000, this.config.files.backoff),
-      logger: this.logger,
-      run: () => this.wake(),
-    }).start();
-    this.wake();
+    this.pump.start();
     this.logger.log({ concurrency: this.config.files.concurrency }, 'Downloading media');
   }
 
   get stopping(): boolean {
-    return this.closed;
+    return this.pump.closed;
   }
 
   /** The row is in the table already: a look at it now is all it takes. */
@@ -62,68 +64,56 @@ export class FileWorker extends MediaDownloadQueue {
 
   /** Looks for due rows now (a row was just added, or a retry became due). */
   wake(): void {
-    if (!this.attempts || this.closed) return;
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    this.pumping = true;
-    void this.pump()
-      .catch((err: Error) => this.logger.warn({ error: err.message }, 'File pump failed; retrying shortly'))
-      .finally(() => {
-        this.pumping = false;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-        }
-      });
+    this.pump.wake();
   }
 
-  private async pump(): Promise<void> {
+  /** Claims of an instance that died are handed out again, looked for at most every 30 s (at a pump's start). */
+  private async reclaim(): Promise<void> {
+    if (Date.now() - this.lastReclaim < 30_000) return;
+    this.lastReclaim = Date.now();
+    await this.attempts!.reclaimAbandoned((id) => this.pump.running(id));
+  }
+
+  /** One pass of the pump: claims up to `free` due rows not running here and starts them; whether it claimed any. */
+  private async fill(free: number): Promise<boolean> {
     const attempts = this.attempts!;
-    if (Date.now() - this.lastReclaim >= 30_000) {
-      this.lastReclaim = Date.now();
-      await attempts.reclaimAbandoned((id) => this.inFlight.has(id));
+    const rows = await this.files.find({
+      where: { status: 'pending', nextAttemptAt: LessThanOrEqual(new Date()) },
+      order: { id: 'ASC' },
+      take: free + this.pump.active,
+      select: { id: true },
+    });
+    const now = Date.now();
+    for (const [id, until] of this.recentlyDone) if (now >= until) this.recentlyDone.delete(id);
+    const fresh = rows.filter((r) => !this.pump.running(r.id) && !this.recentlyDone.has(r.id)).slice(0, free);
+    let claimedAny = false;
+    for (const { id } of fresh) {
+      const row = await attempts.claim(id, { due: true });
+      if (!row) continue; // another instance took it
+      claimedAny = true;
+      const abort = new AbortController();
+      this.aborts.set(row.id, abort);
+      this.pump.launch(
+        row.id,
+        () =>
+          attempts
+            .run(row, abort.signal, () => this.pump.closed)
+            .then((outcome) => {
+              this.recentlyDone.set(row.id, skipUntil(outcome));
+            }),
+        () => {
+          this.aborts.delete(row.id);
+          this.events.emit('settled', row.id);
+        },
+      );
     }
-    const concurrency = this.config.files.concurrency;
-    for (;;) {
-      const free = concurrency - this.inFlight.size;
-      if (free <= 0 || this.closed) return;
-      const rows = await this.files.find({
-        where: { status: 'pending', nextAttemptAt: LessThanOrEqual(new Date()) },
-        order: { id: 'ASC' },
-        take: free + this.inFlight.size,
-        select: { id: true },
-      });
-      const now = Date.now();
-      for (const [id, until] of this.recentlyDone) if (now >= until) this.recentlyDone.delete(id);
-      const fresh = rows.filter((r) => !this.inFlight.has(r.id) && !this.recentlyDone.has(r.id)).slice(0, free);
-      if (fresh.length === 0) return;
-      let claimedAny = false;
-      for (const { id } of fresh) {
-        const row = await attempts.claim(id, { due: true });
-        if (!row) continue; // another instance took it
-        claimedAny = true;
-        const abort = new AbortController();
-        const run = attempts
-          .run(row, abort.signal, () => this.closed)
-          .then((outcome) => {
-            this.recentlyDone.set(row.id, skipUntil(outcome));
-            this.inFlight.delete(row.id);
-            this.events.emit('settled', row.id);
-            this.wake();
-          });
-        this.inFlight.set(row.id, { run, abort });
-      }
-      if (!claimedAny) return;
-    }
+    return claimedAny;
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    await this.poll?.stop();
-    for (const { abort } of this.inFlight.values()) abort.abort();
-    await Promise.allSettled([...this.inFlight.values()].map((x) => x.run));
+    await this.pump.close(() => {
+      for (const abort of this.aborts.values()) abort.abort();
+    });
   }
 }
 

@@ -2,10 +2,10 @@ import { HttpStatus, Logger } from '@nestjs/common';
 import { parse, stringify } from 'lossless-json';
 import { backoffDelay } from '../common/backoff';
 import { DomainError } from '../common/domain-error';
-import { PeriodicTask } from '../common/periodic-task';
 import { LessThanOrEqual, Repository } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { isUniqueViolation, RawSql } from '../database/raw-sql';
+import { TablePump } from '../database/table-pump';
 import type { Page } from '../common/dto/pagination.dto';
 import { CallbackJob, CallbackQueue, FailedJob, JobHandler, QueueDepth, QueueUnavailableError } from './callback-queue';
 import { InboxEntity } from './inbox.entity';
@@ -96,7 +96,8 @@ export class InboxQueue extends CallbackQueue {
   readonly type = 'simple' as const;
   private readonly logger = new Logger('InboxQueue');
   private handler?: JobHandler;
-  private readonly inFlight = new Map<number, Promise<void>>();
+  /** Wakes, the concurrency window, the jobs in flight, the periodic look and close (TablePump); `fill` is ours. */
+  private readonly pump: TablePump<number>;
   /** Rows accepted here, waiting for a free slot, in order. */
   private readonly ready = new Map<number, InboxRow>();
   /** Rows were accepted here without being put in `ready` (it was full): take the next ones from the table. */
@@ -112,11 +113,6 @@ export class InboxQueue extends CallbackQueue {
    * left `inFlight`; without this it would be run a second time.
    */
   private readonly recentlyDone = new Map<number, number>(); // id → skip it until this time
-  /** Due retries and rows left by an earlier run are found by a periodic look at the table. */
-  private poll?: PeriodicTask;
-  private pumping = false;
-  private again = false;
-  private closed = false;
 
   constructor(
     private readonly inbox: Repository<InboxEntity>,
@@ -124,6 +120,25 @@ export class InboxQueue extends CallbackQueue {
     private readonly config: AppConfig,
   ) {
     super();
+    // due retries and rows left by an earlier run are found by a periodic look at the table
+    this.pump = new TablePump<number>({
+      name: 'inbox poll',
+      intervalMs: Math.min(1000, config.queue.backoff),
+      concurrency: config.queue.concurrency,
+      logger: this.logger,
+      onPoll: () => {
+        this.look = true;
+      },
+      fill: () => this.fill(),
+    });
+  }
+
+  private get closed(): boolean {
+    return this.pump.closed;
+  }
+
+  private wake(): void {
+    this.pump.wake();
   }
 
   async enqueue(job: CallbackJob): Promise<'queued' | 'duplicate'> {
@@ -145,7 +160,7 @@ export class InboxQueue extends CallbackQueue {
       if (isUniqueViolation(err)) return 'duplicate';
       throw new QueueUnavailableError((err as Error).message);
     }
-    if (this.handler && !this.closed) {
+    if (this.pump.consuming && !this.closed) {
       if (!this.overflow && this.ready.size < READY_MAX) {
         const { dedupKey, robotId, requestId } = job;
         this.ready.set(id, { id, robotId, payload, dedupKey, requestId, attempts: 0, receivedAt });
@@ -160,58 +175,30 @@ export class InboxQueue extends CallbackQueue {
 
   consume(handler: JobHandler): void {
     this.handler = handler;
-    this.poll = new PeriodicTask({
-      name: 'inbox poll',
-      intervalMs: Math.min(1000, this.config.queue.backoff),
-      logger: this.logger,
-      run: () => {
-        this.look = true;
-        this.wake();
-      },
-    }).start();
-    this.wake();
+    this.pump.start();
   }
 
-  private wake(): void {
-    if (!this.handler || this.closed) return;
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    this.pumping = true;
-    void this.pump().finally(() => {
-      this.pumping = false;
-      if (this.again) {
-        this.again = false;
-        this.wake();
-      }
-    });
-  }
-
-  private async pump(): Promise<void> {
+  /** One pass of the pump: starts `ready` rows while slots are free, reading the table first when it is empty. */
+  private async fill(): Promise<boolean> {
+    if (this.ready.size === 0 && !(this.look && (await this.read()))) return false;
     const concurrency = this.config.queue.concurrency;
-    for (;;) {
-      const free = concurrency - this.inFlight.size;
-      if (free <= 0 || this.closed) return;
-      if (this.ready.size === 0 && !(this.look && (await this.read()))) return;
-      for (const row of this.ready.values()) {
-        if (this.inFlight.size >= concurrency) break;
-        this.ready.delete(row.id);
-        const run = this.run(row).then((skipUntil) => {
+    for (const row of this.ready.values()) {
+      if (this.pump.active >= concurrency) break;
+      this.ready.delete(row.id);
+      this.pump.launch(row.id, () =>
+        this.run(row).then((skipUntil) => {
           this.recentlyDone.set(row.id, skipUntil);
-          this.inFlight.delete(row.id);
-          this.wake();
-        });
-        this.inFlight.set(row.id, run);
-      }
+        }),
+      );
     }
+    return true;
   }
 
   /** Reads due rows that are not running, done or waiting already into `ready`; whether it found any. */
   private async read(): Promise<boolean> {
     this.look = false;
     // the oldest due rows include those running and those handled but not deleted yet: read past them
-    const limit = READ_BATCH + this.inFlight.size + this.done.length + (this.deleting ? DELETE_BATCH : 0);
+    const limit = READ_BATCH + this.pump.active + this.done.length + (this.deleting ? DELETE_BATCH : 0);
     let rows: DueRow[];
     try {
       rows = await this.sql.rows(DUE, ['pending', this.sql.datetime(new Date()), limit]);
@@ -228,7 +215,7 @@ export class InboxQueue extends CallbackQueue {
     let found = false;
     for (const r of rows) {
       const id = Number(r.id);
-      if (this.inFlight.has(id) || this.ready.has(id) || (this.recentlyDone.get(id) ?? 0) > now) continue;
+      if (this.pump.running(id) || this.ready.has(id) || (this.recentlyDone.get(id) ?? 0) > now) continue;
       this.ready.set(id, {
         id,
         robotId: Number(r.robot_id),
@@ -334,8 +321,8 @@ export class InboxQueue extends CallbackQueue {
     ]);
     return {
       // handled rows still in the table until their DELETE is sent are not waiting
-      waiting: Math.max(0, waiting - this.inFlight.size - this.done.length),
-      active: this.inFlight.size,
+      waiting: Math.max(0, waiting - this.pump.active - this.done.length),
+      active: this.pump.active,
       delayed: delayed - waiting,
       failed,
     };
@@ -383,10 +370,7 @@ export class InboxQueue extends CallbackQueue {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    await this.poll?.stop();
-    this.ready.clear();
-    await Promise.allSettled([...this.inFlight.values()]);
+    await this.pump.close(() => this.ready.clear());
     await this.deleting;
     await this.flushDeletes();
     clearTimeout(this.deleteTimer);
