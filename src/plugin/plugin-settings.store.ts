@@ -59,6 +59,8 @@ export interface PluginRowInfo {
 @Injectable()
 export class PluginSettingsStore {
   ttlMs = 2000;
+  /** The clock (replaceable in tests). */
+  clock: () => number = () => Date.now();
   private cached: { at: number; value: Promise<SettingsSnapshot> } | null = null;
   private readonly listeners = new Set<() => void>();
 
@@ -68,7 +70,7 @@ export class PluginSettingsStore {
   ) {}
 
   snapshot(): Promise<SettingsSnapshot> {
-    const now = Date.now();
+    const now = this.clock();
     if (this.cached && now - this.cached.at < this.ttlMs) return this.cached.value;
     const value = this.read();
     this.cached = { at: now, value };

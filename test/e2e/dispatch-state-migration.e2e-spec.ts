@@ -20,6 +20,13 @@ const before: { newMsgId: string; results: string | null; state: string; handled
   { newMsgId: '7700000000000000005', results: INTERRUPTED, state: 'interrupted', handled: true },
 ];
 
+/** Undoes the migrations that came after DispatchState, then DispatchState itself. */
+async function undoThroughDispatchState(ds: DataSource): Promise<void> {
+  const last = async () => (await ds.query('SELECT name FROM migrations ORDER BY id DESC LIMIT 1'))[0]?.name;
+  while ((await last()) !== 'DispatchState1796161814470') await ds.undoLastMigration();
+  await ds.undoLastMigration();
+}
+
 describeE2E('the dispatch_state migration', () => {
   it('moves the state out of results: the sentinel, null, interrupted, done; the API answers as before', async () => {
     const t0 = await createTestApp();
@@ -32,12 +39,7 @@ describeE2E('the dispatch_state migration', () => {
     await ds.initialize();
     try {
       // back to the schema before the column, with rows as the old code wrote them
-      while (
-        (await ds.query('SELECT name FROM migrations ORDER BY id DESC LIMIT 1'))[0]?.name !==
-        'DispatchState1796161814470'
-      )
-        await ds.undoLastMigration();
-      await ds.undoLastMigration();
+      await undoThroughDispatchState(ds);
       expect(all).toContain(mine);
       for (const r of before)
         await ds.query(
@@ -56,8 +58,8 @@ describeE2E('the dispatch_state migration', () => {
       expect(byId.get(before[1].newMsgId)!.results).toBeNull();
       expect(before.slice(2).map((r) => byId.get(r.newMsgId)!.results)).toEqual(before.slice(2).map((r) => r.results));
 
-      // reverted, the sentinel comes back
-      await ds.undoLastMigration();
+      // reverted (with the migrations that came after it), the sentinel comes back
+      await undoThroughDispatchState(ds);
       const [reverted] = await ds.query('SELECT results FROM messages WHERE new_msg_id = ?', [before[1].newMsgId]);
       expect(reverted.results).toBe('"dispatching"');
       await ds.runMigrations();
