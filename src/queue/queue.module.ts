@@ -4,6 +4,7 @@ import { Repository } from 'typeorm';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { RawSql } from '../database/raw-sql';
+import { MessagingModule } from '../sending/messaging.module';
 import { BullMqQueue } from './bullmq.queue';
 import { CallbackQueue } from './callback-queue';
 import { InboxEntity } from './inbox.entity';
@@ -12,7 +13,8 @@ import { QueueController } from './queue.controller';
 import { QueueDepthPublisher } from './queue-depth.publisher';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([InboxEntity])],
+  // the queue API reports the send governor's backlog beside the callback queue's
+  imports: [TypeOrmModule.forFeature([InboxEntity]), MessagingModule],
   controllers: [QueueController],
   providers: [
     {
