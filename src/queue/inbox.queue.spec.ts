@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { SQLITE_MIGRATIONS } from '../../migrations/sqlite';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,7 +93,9 @@ describe('InboxQueue', () => {
       type: 'better-sqlite3',
       database: join(dir, 'inbox.sqlite'),
       entities: [InboxEntity],
-      synchronize: true,
+      // the schema the service runs on: the committed migrations, never synchronize
+      migrations: [...SQLITE_MIGRATIONS],
+      migrationsRun: true,
     });
     await db.initialize();
     // a unit spec needs no durability against power loss: skip the fsync of every commit
