@@ -392,6 +392,29 @@ describe('InboxQueue', () => {
     expect(keys).toEqual(Array.from({ length: n }, (_, i) => `7:${i}`));
   });
 
+  it('runs a row once when a look at the table starts it before its INSERT is acknowledged (MySQL pool)', async () => {
+    const { inbox, handler, sql } = await start();
+    const gate = deferred();
+    handler.gates.set('7:1', gate.promise);
+    inbox.consume(handler.handle);
+    await quiet();
+    const run = jest.mocked(sql.run);
+    const real = run.getMockImplementation()!;
+    run.mockImplementationOnce(async (text, params) => {
+      const inserted = await real(text, params);
+      // committed, not yet acknowledged to enqueue(): the periodic look reads the row and starts it
+      await jest.advanceTimersByTimeAsync(1000);
+      await until(() => handler.runs.length === 1, 'the row started by the look');
+      return inserted;
+    });
+    expect(await inbox.enqueue(job(1))).toBe('queued');
+    await quiet();
+    gate.resolve();
+    await until(() => handler.active === 0, 'the run over');
+    await quiet();
+    expect(handler.runsOf('7:1')).toHaveLength(1);
+  });
+
   it('keeps going after a failed read of the table: the next look finds the rows', async () => {
     const { inbox, handler, sql } = await start();
     await inbox.enqueue(job(1)); // stored before anyone consumes: found by a read

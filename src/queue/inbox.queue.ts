@@ -161,6 +161,9 @@ export class InboxQueue extends CallbackQueue {
       throw new QueueUnavailableError((err as Error).message);
     }
     if (this.pump.consuming && !this.closed) {
+      // A look at the table on another connection can find the row between its commit and this answer (MySQL) and
+      // start it already: it is not handed over a second time.
+      if (this.seen(id, Date.now())) return 'queued';
       if (!this.overflow && this.ready.size < READY_MAX) {
         const { dedupKey, robotId, requestId } = job;
         this.ready.set(id, { id, robotId, payload, dedupKey, requestId, attempts: 0, receivedAt });
@@ -215,7 +218,7 @@ export class InboxQueue extends CallbackQueue {
     let found = false;
     for (const r of rows) {
       const id = Number(r.id);
-      if (this.pump.running(id) || this.ready.has(id) || (this.recentlyDone.get(id) ?? 0) > now) continue;
+      if (this.seen(id, now)) continue;
       this.ready.set(id, {
         id,
         robotId: Number(r.robot_id),
@@ -228,6 +231,11 @@ export class InboxQueue extends CallbackQueue {
       found = true;
     }
     return found;
+  }
+
+  /** The row is in hand already: waiting in `ready`, running, or finished a moment ago. */
+  private seen(id: number, now: number): boolean {
+    return this.ready.has(id) || this.pump.running(id) || (this.recentlyDone.get(id) ?? 0) > now;
   }
 
   /**
