@@ -23,7 +23,7 @@ ENV NODE_ENV=production \
     OPENGEWE__LOGGING__PATH=/app/logs \
     OPENGEWE__LOGGING__FORMAT=json \
     # A heap cap far above what the service uses (~60 MB live under load): below a 2 GB cap V8 collects the old
-    # generation sooner, so RSS under load stays ~200 MB instead of growing past 500 MB (README, Deployment).
+    # generation sooner, so RSS under load stays ~200 MB instead of growing past 500 MB (docs/OPERATIONS.md, Deployment).
     NODE_OPTIONS=--max-old-space-size=512
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./

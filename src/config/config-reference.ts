@@ -30,7 +30,7 @@ function kind(field: Field): string {
   }
 }
 
-/** The configuration reference table of the README, generated from the schema (a unit test keeps them equal). */
+/** The configuration reference table of docs/CONFIGURATION.md, generated from the schema (a unit test keeps them equal). */
 export function configReferenceMarkdown(): string {
   const lines = ['| key | type | default | env override | description |', '|---|---|---|---|---|'];
   for (const [section, fields] of Object.entries(CONFIG_SCHEMA) as [string, Record<string, Field>][])
