@@ -18,6 +18,7 @@ import {
 } from './dto/message.dto';
 import { DispatchLedger, DispatchState, InitialDispatchState } from './dispatch-ledger';
 import { MessageEntity } from './message.entity';
+import { messageSummary } from './message-summary';
 
 /** Largest raw payload kept in the log (a TEXT column holds 64 KB on MySQL). */
 const MAX_RAW = 60_000;
@@ -229,6 +230,7 @@ function toDto(m: MessageEntity): MessageResponseDto {
     isSelf: m.isSelf,
     mentionsSelf: m.mentionsSelf,
     text: m.text,
+    summary: messageSummary(m.kind, parse(m.details)),
     createTime: m.createTime === null ? null : Number(m.createTime),
     receivedAt: m.receivedAt.toISOString(),
     handled: m.dispatchState === 'done' || m.dispatchState === 'interrupted',

@@ -89,8 +89,9 @@ export class RobotService {
       );
     const [rows, total] = await qb.getManyAndCount();
     const keys = view.callbackKey ? await this.keys.keysOf(rows) : new Map<number, string | null>();
+    const reasons = await Promise.all(rows.map((r) => this.statusReason(r)));
     return {
-      items: rows.map((r) => this.toResponse(r, view, keys.get(r.id) ?? null)),
+      items: rows.map((r, i) => this.toResponse(r, view, keys.get(r.id) ?? null, reasons[i] ?? null)),
       total,
       page: q.page,
       limit: q.limit,
@@ -339,11 +340,17 @@ export class RobotService {
 
   private async respond(r: RobotEntity, view: RobotView = FULL_VIEW): Promise<RobotResponseDto> {
     const key = view.callbackKey ? ((await this.keys.keysOf([r])).get(r.id) ?? null) : null;
-    return this.toResponse(r, view, key);
+    return this.toResponse(r, view, key, await this.statusReason(r));
+  }
+
+  /** The live state's reason for the robot's status, when that state is the status the robots table has. */
+  private async statusReason(r: RobotEntity): Promise<string | null> {
+    const live = await this.store.get(r.id);
+    return live && live.status === r.status ? live.reason : null;
   }
 
   /** `key`: the robot's callback key, shown when the view allows (null: not known, see callbackUrl). */
-  private toResponse(r: RobotEntity, view: RobotView, key: string | null): RobotResponseDto {
+  private toResponse(r: RobotEntity, view: RobotView, key: string | null, reason: string | null): RobotResponseDto {
     const callbackUrl = view.callbackKey && key !== null ? withKey(this.webhookBase(), key) : this.webhookBase();
     const warning =
       view.callbackKey && key === null
@@ -363,6 +370,7 @@ export class RobotService {
       ...(warning ? { callbackUrlWarning: warning } : {}),
       isGewe: r.isGewe,
       status: r.status as RobotStatus,
+      statusReason: reason,
       wxid: r.wxid,
       nickname: r.nickname,
       avatarUrl: r.avatarUrl,

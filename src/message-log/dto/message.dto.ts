@@ -68,6 +68,13 @@ export class MessageResponseDto {
   @ApiProperty() isSelf!: boolean;
   @ApiProperty() mentionsSelf!: boolean;
   @ApiProperty({ type: String, nullable: true }) text!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      'For a message that is not plain text: its gist as WeChat sent it (file name, link title, place, card nickname…), null when the kind says it all; a client shows its own label for the kind before it',
+  })
+  summary!: string | null;
   @ApiProperty({ type: Number, nullable: true, description: 'Unix seconds' }) createTime!: number | null;
   @ApiProperty({ type: String, format: 'date-time' }) receivedAt!: string;
   @ApiProperty({ description: 'Plugins have run for it' }) handled!: boolean;

@@ -249,6 +249,13 @@ export class RobotResponseDto {
   callbackUrlWarning?: string;
   @ApiProperty() isGewe!: boolean;
   @ApiProperty({ enum: ROBOT_STATUSES }) status!: RobotStatus;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      'Why the robot is in its status (error, expired, reconnecting…), as GET …/status reports it; null when all is well',
+  })
+  statusReason!: string | null;
   @ApiProperty({ type: String, nullable: true }) wxid!: string | null;
   @ApiProperty({ type: String, nullable: true }) nickname!: string | null;
   @ApiProperty({ type: String, nullable: true }) avatarUrl!: string | null;

@@ -1476,6 +1476,8 @@ export interface components {
             isGewe: boolean;
             /** @enum {string} */
             status: "offline" | "awaiting_scan" | "scanned" | "need_captcha" | "online" | "reconnecting" | "expired" | "error" | "logged_out";
+            /** @description Why the robot is in its status (error, expired, reconnecting…), as GET …/status reports it; null when all is well */
+            statusReason: string | null;
             wxid: string | null;
             nickname: string | null;
             avatarUrl: string | null;
@@ -1755,6 +1757,8 @@ export interface components {
             isSelf: boolean;
             mentionsSelf: boolean;
             text: string | null;
+            /** @description For a message that is not plain text: its gist as WeChat sent it (file name, link title, place, card nickname…), null when the kind says it all; a client shows its own label for the kind before it */
+            summary: string | null;
             /** @description Unix seconds */
             createTime: number | null;
             /** Format: date-time */
@@ -1845,6 +1849,8 @@ export interface components {
             isSelf: boolean;
             mentionsSelf: boolean;
             text: string | null;
+            /** @description For a message that is not plain text: its gist as WeChat sent it (file name, link title, place, card nickname…), null when the kind says it all; a client shows its own label for the kind before it */
+            summary: string | null;
             /** @description Unix seconds */
             createTime: number | null;
             /** Format: date-time */
