@@ -7,6 +7,9 @@ import { ROOT_LOGGER } from './logging.tokens';
 import { RejectedLogThrottle } from './rejected-log-throttle';
 import { redactUrl, RootLogger } from './root-logger';
 
+/** The header the admin console sends with each of its API calls (`X-OpenGewe-Client: console`). */
+export const CLIENT_HEADER = 'x-opengewe-client';
+
 /**
  * The access line's level: errors and refusals stand out; a successful webhook call is `debug` — at hundreds of
  * callbacks a second its line was ~8 % of the webhook’s CPU, and the message log already records each callback
@@ -71,11 +74,19 @@ export class LoggingModule {
             customAttributeKeys: { reqId: 'requestId' },
             customLogLevel: throttledAccessLogLevel(throttle),
             serializers: {
-              req: (req: { id?: string; method?: string; url?: string; remoteAddress?: string }) => ({
+              req: (req: {
+                id?: string;
+                method?: string;
+                url?: string;
+                remoteAddress?: string;
+                headers?: Record<string, unknown>;
+              }) => ({
                 id: req.id,
                 method: req.method,
                 url: redactUrl(req.url),
                 remoteAddress: req.remoteAddress,
+                // the admin console marks its own calls, so the live log can leave them out (a display filter only)
+                ...(req.headers?.[CLIENT_HEADER] === 'console' ? { client: 'console' } : {}),
               }),
               res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
             },

@@ -38,6 +38,19 @@ function accessSummary(d: Record<string, unknown>): string | null {
   return `${req.method} ${req.url}${status}${ms}`;
 }
 
+/**
+ * Whether a line is the access line of one of the console's own requests: its API calls (marked with the
+ * X-OpenGewe-Client header, see api/client.ts), its live stream (an EventSource cannot send the header) and the
+ * files of the console itself (anything outside /api).
+ */
+function consoleAccess(d: Record<string, unknown>): boolean {
+  const req = d.req as { method?: unknown; url?: unknown; client?: unknown } | undefined;
+  if (!req || typeof req.method !== 'string' || typeof req.url !== 'string') return false;
+  return req.client === 'console' || !req.url.startsWith('/api/') || /^\/api\/events(\?|$)/.test(req.url);
+}
+
+const HIDE_CONSOLE = 'og.logs.hideConsole';
+
 /** One log line: time, level, source, message, request id (a button that searches by it), fields on demand. */
 function Line({ line, onRequest }: { line: LogLine; onRequest: (id: string) => void }) {
   const { t, lang } = useI18n();
@@ -81,6 +94,9 @@ function LiveTail({ onRequest }: { onRequest: (id: string) => void }) {
   const [paused, setPaused] = useState(false);
   const [lines, setLines] = useState<LogEvent[]>([]);
   const [held, setHeld] = useState<LogEvent[]>([]);
+  // on by default: otherwise the console's own polling and navigation fill the tail
+  const [hideConsole, setHideConsole] = useState(() => localStorage.getItem(HIDE_CONSOLE) !== 'false');
+  const shown = hideConsole ? lines.filter((l) => !consoleAccess(l.details)) : lines;
   const pausedRef = useRef(paused);
   pausedRef.current = paused;
   useLogLevel(level);
@@ -111,6 +127,17 @@ function LiveTail({ onRequest }: { onRequest: (id: string) => void }) {
               ))}
             </select>
           </label>
+          <label className="check inline-check small">
+            <input
+              type="checkbox"
+              checked={hideConsole}
+              onChange={(e) => {
+                localStorage.setItem(HIDE_CONSOLE, String(e.target.checked));
+                setHideConsole(e.target.checked);
+              }}
+            />
+            <span>{t('logs.hideConsole')}</span>
+          </label>
           <button
             type="button"
             className="button small"
@@ -136,14 +163,16 @@ function LiveTail({ onRequest }: { onRequest: (id: string) => void }) {
           ? t('logs.paused', { n: held.length })
           : !connected
             ? t('logs.connecting')
-            : lines.length
-              ? t('logs.count', { n: lines.length })
+            : shown.length
+              ? t('logs.count', { n: shown.length })
               : t('logs.waiting')}
       </p>
       <ol className="plain log-lines" aria-label={t('logs.live')}>
-        {lines.map((l, i) => (
-          <Line key={`${l.time}-${lines.length - i}`} line={l} onRequest={onRequest} />
-        ))}
+        {lines.map((l, i) =>
+          hideConsole && consoleAccess(l.details) ? null : (
+            <Line key={`${l.time}-${lines.length - i}`} line={l} onRequest={onRequest} />
+          ),
+        )}
       </ol>
     </section>
   );
