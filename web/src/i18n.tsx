@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
 
+import { interpolate } from './interpolate';
 import * as account from './locales/account';
 import * as alerts from './locales/alerts';
 import * as audit from './locales/audit';
@@ -26,6 +27,7 @@ const baseZh = {
   'nav.dashboard': '概览',
   'nav.robots': '机器人',
   'nav.main': '主导航',
+  'nav.menu': '菜单',
   'lang.switch': 'English',
   'lang.label': '切换语言',
   'user.logout': '退出登录',
@@ -63,6 +65,11 @@ const baseZh = {
   'dash.pluginErrors': '有问题的插件',
   'dash.messages': '本页打开后收到的消息',
   'dash.noMessages': '还没有新消息',
+  'dash.startTitle': '从这里开始',
+  'dash.startText': '还没有机器人：添加一个，扫码登录后它就能收发消息。',
+  'dash.startAdd': '添加第一个机器人',
+  'dash.startFake':
+    '手边还没有 Gewe？先用自带的模拟 Gewe 试用：在仓库目录运行 {cmd}，用它打印的地址和 Token 添加机器人（步骤见 README）。',
   'robots.title': '机器人',
   'robots.add': '添加机器人',
   'robots.empty': '还没有机器人。添加一个，然后扫码登录。',
@@ -117,6 +124,7 @@ const baseEn: Record<keyof typeof baseZh, string> = {
   'nav.dashboard': 'Dashboard',
   'nav.robots': 'Robots',
   'nav.main': 'Main navigation',
+  'nav.menu': 'Menu',
   'lang.switch': '中文',
   'lang.label': 'Switch language',
   'user.logout': 'Log out',
@@ -149,11 +157,16 @@ const baseEn: Record<keyof typeof baseZh, string> = {
   'dash.delayed': 'Retrying',
   'dash.failed': 'Failed',
   'dash.plugins': 'Plugins',
-  'dash.pluginsOk': 'All {n} plugins are fine',
+  'dash.pluginsOk': '{n:The plugin is|All # plugins are} fine',
   'dash.noPlugins': 'No plugins in the plugins folder',
   'dash.pluginErrors': 'Plugins with problems',
   'dash.messages': 'Messages since this page opened',
   'dash.noMessages': 'No new messages yet',
+  'dash.startTitle': 'Start here',
+  'dash.startText': 'No robot yet: add one and log it in with the QR code, and it receives and sends messages.',
+  'dash.startAdd': 'Add your first robot',
+  'dash.startFake':
+    'No Gewe at hand? Try the fake Gewe that comes with the service: run {cmd} in the repository and add a robot with the base URL and token it prints (the README walks through it).',
   'robots.title': 'Robots',
   'robots.add': 'Add a robot',
   'robots.empty': 'No robots yet. Add one, then log it in with the QR code.',
@@ -258,8 +271,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
   const value = useMemo(() => {
     document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
     document.title = DICTS[lang]['app.title'];
-    const t: Translate = (key, vars) =>
-      DICTS[lang][key].replace(/\{(\w+)\}/g, (_, name: string) => String(vars?.[name] ?? `{${name}}`));
+    const t: Translate = (key, vars) => interpolate(DICTS[lang][key], vars);
     return { lang, t, setLang };
   }, [lang, setLang]);
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;

@@ -86,7 +86,7 @@ export const en: Record<keyof typeof zh, string> = {
   'audit.apply': 'Filter',
   'audit.reset': 'Clear filters',
   'audit.empty': 'No entries match.',
-  'audit.total': '{n} entries',
+  'audit.total': '{n:# entry|# entries}',
   'audit.time': 'Time',
   'audit.target': 'Target',
   'audit.ip': 'IP',

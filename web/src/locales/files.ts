@@ -45,7 +45,7 @@ export const en: Record<keyof typeof zh, string> = {
   'files.time': 'Time',
   'files.message': 'Message',
   'files.openMessage': 'Open message #{id}',
-  'files.attempts': '{n} tries so far',
+  'files.attempts': '{n:# try|# tries} so far',
   'files.nextAttempt': 'Next try: {at}',
   'fileStatus.pending': 'Waiting',
   'fileStatus.downloading': 'Downloading',

@@ -61,7 +61,7 @@ export const en: Record<keyof typeof zh, string> = {
   'plugins.version': 'Version',
   'plugins.author': 'Author',
   'plugins.directory': 'Folder',
-  'plugins.handlers': '{h} handlers · {j} scheduled jobs',
+  'plugins.handlers': '{h:# handler|# handlers} · {j:# scheduled job|# scheduled jobs}',
   'plugins.state': 'State',
   'plugins.state.enabled': 'Enabled',
   'plugins.state.disabled': 'Disabled',

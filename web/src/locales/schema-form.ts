@@ -31,8 +31,8 @@ export const zh = {
 export const en: Record<keyof typeof zh, string> = {
   'sf.required': 'Required',
   'sf.requiredMark': 'required',
-  'sf.minLength': 'At least {n} characters',
-  'sf.maxLength': 'At most {n} characters',
+  'sf.minLength': 'At least {n:# character|# characters}',
+  'sf.maxLength': 'At most {n:# character|# characters}',
   'sf.pattern': 'Does not match the expected format ({pattern})',
   'sf.number': 'Enter a number',
   'sf.integer': 'Enter a whole number',
@@ -41,8 +41,8 @@ export const en: Record<keyof typeof zh, string> = {
   'sf.exclusiveMinimum': 'Must be more than {n}',
   'sf.exclusiveMaximum': 'Must be less than {n}',
   'sf.multipleOf': 'Must be a multiple of {n}',
-  'sf.minItems': 'At least {n} items',
-  'sf.maxItems': 'At most {n} items',
+  'sf.minItems': 'At least {n:# item|# items}',
+  'sf.maxItems': 'At most {n:# item|# items}',
   'sf.uniqueItems': 'Items must all differ',
   'sf.email': 'Enter an email address',
   'sf.uri': 'Enter a full URL (https://…)',
@@ -54,5 +54,5 @@ export const en: Record<keyof typeof zh, string> = {
   'sf.addItem': 'Add an item',
   'sf.removeItem': 'Remove item {n}',
   'sf.item': 'Item {n}',
-  'sf.invalid': '{n} fields need a change: see the hints below them',
+  'sf.invalid': '{n:# field needs|# fields need} a change: see the hints below {n:it|them}',
 };

@@ -86,7 +86,7 @@ export const en: Record<keyof typeof zh, string> = {
   'tokens.create.noScope': 'Choose at least one scope.',
   'tokens.create.expiry': 'Valid for',
   'tokens.create.expiry.never': 'Never expires',
-  'tokens.create.expiry.days': '{n} days',
+  'tokens.create.expiry.days': '{n:# day|# days}',
   'tokens.create.expiry.custom': 'Until a date…',
   'tokens.create.expiresAt': 'Expires at',
   'tokens.create.submit': 'Create the token',
