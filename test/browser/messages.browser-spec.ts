@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { LosslessNumber, stringify } from 'lossless-json';
 import { loadSamples, textCallback } from '../support/samples';
 import { waitFor } from '../support/wait';
-import { describeBrowser, logIn, startConsole, type ConsoleRig } from './support';
+import { describeBrowser, logIn, navTo, startConsole, type ConsoleRig } from './support';
 
 /**
  * The record screens of the console — messages (live log, detail, replay), files (preview, download) and logs (live
@@ -61,7 +61,7 @@ describeBrowser('the record screens of the console in a browser', () => {
     });
     expect(res.status).toBe(200);
   };
-  const nav = (name: string) => rig.page.getByRole('navigation').getByRole('link', { name }).click();
+  const nav = (name: string) => navTo(rig, name);
   const pongs = () => rig.fake.sends('/message/postText').filter((s) => s.body.content === 'pong');
 
   it('shows a "ping" arriving live in the message log, and the "pong" ExamplePlugin sent', async () => {

@@ -179,3 +179,15 @@ export async function logIn(rig: ConsoleRig, username = ADMIN.username, password
   await page.getByRole('button', { name: '登录' }).click();
   await page.getByRole('heading', { name: '概览' }).waitFor();
 }
+
+/**
+ * Follows a link of the main navigation by its name (Chinese or English). On a phone the links sit behind the menu
+ * button (菜单 / Menu), which is opened first.
+ */
+export async function navTo(rig: ConsoleRig, name: string): Promise<void> {
+  const { page } = rig;
+  const menu = page.locator('button.menu-button');
+  if ((await menu.count()) > 0 && (await menu.isVisible()) && (await menu.getAttribute('aria-expanded')) !== 'true')
+    await menu.click();
+  await page.getByRole('navigation').getByRole('link', { name, exact: true }).click();
+}

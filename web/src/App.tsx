@@ -1,4 +1,4 @@
-import { useEffect, type ComponentType } from 'react';
+import { useEffect, useState, type ComponentType } from 'react';
 import { useI18n } from './i18n';
 import { LiveProvider, useLive } from './live';
 import { UserMenu } from './components/UserMenu';
@@ -87,20 +87,32 @@ function Shell() {
   const { user } = useSession();
   const path = usePath();
   const Page = pageFor(path) ?? DashboardPage;
+  // on a phone the navigation folds behind a menu button; following a link closes it
+  const [menuOpen, setMenuOpen] = useState(false);
   useEffect(() => {
     if (path === '/login' || !pageFor(path)) navigate('/', true);
+    setMenuOpen(false);
   }, [path]);
   return (
     <LiveProvider>
       <a className="skip" href="#main">
         {t('app.skip')}
       </a>
-      <header className="topbar">
+      <header className={`topbar${menuOpen ? ' menu-open' : ''}`}>
         <Link href="/" className="brand">
           <img src="/favicon.svg" alt="" width={24} height={24} />
           <span>{t('app.title')}</span>
         </Link>
-        <nav aria-label={t('nav.main')} className="nav">
+        <button
+          type="button"
+          className="button small ghost menu-button"
+          aria-expanded={menuOpen}
+          aria-controls="main-nav"
+          onClick={() => setMenuOpen((o) => !o)}
+        >
+          <span aria-hidden="true">☰</span> {t('nav.menu')}
+        </button>
+        <nav id="main-nav" aria-label={t('nav.main')} className="nav" onClick={() => setMenuOpen(false)}>
           <NavLink href="/" label={t('nav.dashboard')} path={path} />
           <NavLink href="/robots" label={t('nav.robots')} path={path} />
           <NavLink href="/messages" label={t('nav.messages')} path={path} />

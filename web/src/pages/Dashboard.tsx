@@ -4,6 +4,7 @@ import { LoadState, useLoad } from '../components/Async';
 import { MessageRate } from '../components/MessageRate';
 import { StatusBadge } from '../components/StatusBadge';
 import { useI18n } from '../i18n';
+import { kindLabel } from '../kinds';
 import { useLiveEvents } from '../live';
 import { Link } from '../router';
 import { useRobots } from '../robots';
@@ -41,6 +42,18 @@ export function DashboardPage() {
   return (
     <main id="main" className="page" aria-labelledby="dash-title">
       <h1 id="dash-title">{t('nav.dashboard')}</h1>
+      {robots.data && robots.data.total === 0 && (
+        <section className="card start-card" aria-labelledby="dash-start" data-testid="dash-start">
+          <h2 id="dash-start">{t('dash.startTitle')}</h2>
+          <p>{t('dash.startText')}</p>
+          <p>
+            <Link href="/robots" className="button primary">
+              {t('dash.startAdd')}
+            </Link>
+          </p>
+          <p className="muted small">{t('dash.startFake', { cmd: 'npm run fake-gewe' })}</p>
+        </section>
+      )}
       <div className="grid">
         <section className="card" aria-labelledby="dash-robots" data-testid="dash-robots">
           <h2 id="dash-robots">
@@ -144,7 +157,7 @@ export function DashboardPage() {
             {recent.map((m) => (
               <li key={m.id}>
                 <time dateTime={m.receivedAt}>{new Date(m.receivedAt).toLocaleTimeString()}</time>{' '}
-                <span className="tag">{m.kind}</span> <code>{m.senderWxid ?? m.chatId ?? '—'}</code>{' '}
+                <span className="tag">{t(kindLabel(m.kind))}</span> <code>{m.senderWxid ?? m.chatId ?? '—'}</code>{' '}
                 <span>{m.text ?? ''}</span>
               </li>
             ))}

@@ -144,7 +144,11 @@ export function FilesPage() {
                   <div className="muted small">
                     {robotName(f.robotId)} · <code>{f.chatId ?? '—'}</code>
                   </div>
-                  {f.error && <div className="bad small">{f.error}</div>}
+                  {f.error && (
+                    <div className="bad small file-error" title={f.error}>
+                      {f.error}
+                    </div>
+                  )}
                   <div className="file-actions">
                     {f.status === 'done' && f.filename && <DownloadButton filename={f.filename} name={name} />}
                     <Link href={`/messages?id=${f.messageId}`} className="small">

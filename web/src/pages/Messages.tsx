@@ -212,14 +212,14 @@ export function MessagesPage() {
                 <td data-label={t('messages.chat')}>
                   {m.isGroup && <span className="tag">{t('messages.group')}</span>} <code>{m.chatId ?? '—'}</code>
                 </td>
-                <td data-label={t('messages.sender')}>
+                <td data-label={t('messages.sender')} className="message-sender">
                   <code>{m.senderWxid ?? '—'}</code>
                   {m.isSelf && <div className="muted small">{t('messages.self')}</div>}
                 </td>
-                <td data-label={t('messages.content')} className="message-text">
-                  {m.text ?? <span className="muted">—</span>}
+                <td data-label={t('messages.content')} className="message-text" data-testid="message-content">
+                  <MessageContent message={m} />
                 </td>
-                <td data-label={t('messages.plugins')}>
+                <td data-label={t('messages.plugins')} className="message-plugins">
                   <span className={`badge ${m.handled ? 'badge-ok' : 'badge-off'}`}>
                     {m.handled ? t('messages.handled') : t('messages.pending')}
                   </span>{' '}
@@ -244,6 +244,18 @@ export function MessagesPage() {
         />
       )}
     </main>
+  );
+}
+
+/** The text of a text message; for any other kind its label in brackets ("[图片]") and its gist (a file name…). */
+function MessageContent({ message: m }: { message: Message }) {
+  const { t } = useI18n();
+  if (m.text) return <>{m.text}</>;
+  return (
+    <>
+      <span className="message-kind">[{t(kindLabel(m.kind))}]</span>
+      {m.summary && <> {m.summary}</>}
+    </>
   );
 }
 

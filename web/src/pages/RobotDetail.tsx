@@ -9,6 +9,7 @@ import { useI18n, type MessageKey } from '../i18n';
 import { useLiveEvents } from '../live';
 import { Link, usePath } from '../router';
 import { useSession } from '../session';
+import { QrLoginDialog } from './RobotDialogs';
 import { RobotWebhook } from './RobotWebhook';
 
 const KINDS = ['image', 'voice', 'video', 'file', 'emoji'] as const;
@@ -42,6 +43,20 @@ export function RobotDetailPage() {
     }
   });
 
+  const [qr, setQr] = useState(false);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const logout = async (r: Robot) => {
+    if (!window.confirm(t('robots.confirmLogout', { name: r.name }))) return;
+    setActionError(null);
+    try {
+      await call(api.POST('/api/robots/{robot_id}/logout', path));
+    } catch (err) {
+      setActionError(err instanceof Error ? err.message : String(err));
+    }
+    robot.reload();
+    status.reload();
+  };
+
   const r = robot.data;
   return (
     <main id="main" className="page" aria-labelledby="robot-title">
@@ -53,9 +68,33 @@ export function RobotDetailPage() {
           {r?.avatarUrl && <img className="avatar" src={r.avatarUrl} alt="" width={32} height={32} />}
           {r?.name ?? `#${id}`}
         </h1>
-        {r && <StatusBadge status={r.status} />}
+        {r && (
+          <div className="head-actions">
+            <StatusBadge status={r.status} />
+            {r.status === 'online' ? (
+              <button type="button" className="button small" onClick={() => void logout(r)}>
+                {t('robots.logout')}
+              </button>
+            ) : (
+              <button type="button" className="button small primary" onClick={() => setQr(true)}>
+                {t('robots.login')}
+              </button>
+            )}
+          </div>
+        )}
       </div>
       <LoadState {...robot} loading={robot.loading && !robot.data} />
+      <ErrorAlert message={actionError} />
+      {r && qr && (
+        <QrLoginDialog
+          robot={r}
+          onClose={() => {
+            setQr(false);
+            robot.reload();
+            status.reload();
+          }}
+        />
+      )}
       {r && (
         <>
           <section className="card" aria-labelledby="robot-state">
@@ -63,7 +102,7 @@ export function RobotDetailPage() {
               {t('robot.status')}
             </h2>
             <dl className="facts">
-              <div>
+              <div className="fact-wide" data-testid="robot-callback">
                 <dt>{t('robot.callbackUrl')}</dt>
                 <dd>
                   <CopyField value={r.callbackUrl} label={t('robot.callbackUrl')} />
@@ -72,7 +111,7 @@ export function RobotDetailPage() {
                 </dd>
               </div>
               {status.data?.reason && (
-                <div>
+                <div className="fact-wide">
                   <dt>{t('robot.status')}</dt>
                   <dd>{status.data.reason}</dd>
                 </div>

@@ -56,13 +56,13 @@ export function RobotsPage() {
               <th scope="col">{t('robots.name')}</th>
               <th scope="col">{t('robots.status')}</th>
               <th scope="col">{t('robots.account')}</th>
-              <th scope="col">{t('robots.callbackUrl')}</th>
               <th scope="col">{t('robots.actions')}</th>
             </tr>
           </thead>
-          <tbody>
-            {robots.map((r) => (
-              <tr key={r.id} data-testid={`robot-${r.id}`}>
+          {/* one body per robot: its row, then its callback URL across the whole width */}
+          {robots.map((r) => (
+            <tbody key={r.id} data-testid={`robot-${r.id}`}>
+              <tr className="robot-main">
                 <th scope="row" data-label={t('robots.name')}>
                   {r.avatarUrl && <img className="avatar" src={r.avatarUrl} alt="" width={28} height={28} />}
                   <Link href={`/robots/${r.id}`}>{r.name}</Link>
@@ -72,19 +72,15 @@ export function RobotsPage() {
                 </th>
                 <td data-label={t('robots.status')}>
                   <StatusBadge status={r.status} />
+                  {r.statusReason && r.status !== 'online' && (
+                    <p className="small status-reason bad" data-testid="robot-reason">
+                      {r.statusReason}
+                    </p>
+                  )}
                 </td>
                 <td data-label={t('robots.account')}>
                   {r.nickname ?? '—'}
                   {r.wxid && <div className="muted small">{r.wxid}</div>}
-                </td>
-                <td data-label={t('robots.callbackUrl')} className="callback">
-                  <CopyField value={r.callbackUrl} label={`${t('robots.callbackUrl')} ${r.name}`} />
-                  {r.callbackKeyHidden && <p className="muted small">{t('robots.callbackKeyHidden')}</p>}
-                  {r.callbackUrlWarning && (
-                    <p className="warn small" title={t('robots.callbackWarning')}>
-                      ⚠ {r.callbackUrlWarning}
-                    </p>
-                  )}
                 </td>
                 <td data-label={t('robots.actions')} className="row-actions">
                   {r.status !== 'online' && (
@@ -110,8 +106,22 @@ export function RobotsPage() {
                   </button>
                 </td>
               </tr>
-            ))}
-          </tbody>
+              <tr className="callback-row">
+                <td colSpan={4} data-testid={`robot-callback-${r.id}`}>
+                  <div className="callback-line">
+                    <span className="callback-label">{t('robots.callbackUrl')}</span>
+                    <CopyField value={r.callbackUrl} label={`${t('robots.callbackUrl')} ${r.name}`} />
+                  </div>
+                  {r.callbackKeyHidden && <p className="muted small">{t('robots.callbackKeyHidden')}</p>}
+                  {r.callbackUrlWarning && (
+                    <p className="warn small" title={t('robots.callbackWarning')}>
+                      ⚠ {r.callbackUrlWarning}
+                    </p>
+                  )}
+                </td>
+              </tr>
+            </tbody>
+          ))}
         </table>
       )}
       {creating && (

@@ -3,6 +3,7 @@ import { api, ApiCallError, call, type Schemas } from '../api/client';
 import { LoadState, useLoad } from '../components/Async';
 import { ErrorAlert, OkNotice } from '../components/Notice';
 import { useI18n, type MessageKey } from '../i18n';
+import { Link } from '../router';
 import { useSession } from '../session';
 
 type Setting = Schemas['RuntimeSettingDto'];
@@ -52,14 +53,13 @@ export function SettingsPage() {
     <main id="main" className="page" aria-labelledby="settings-title">
       <h1 id="settings-title">{t('settings.title')}</h1>
       <LoadState {...config} loading={config.loading && !config.data} />
-      {level && (
-        <LogLevelCard current={valueOf(level) as Level} onChanged={config.reload} />
-      )}
+      {level && <LogLevelCard current={valueOf(level) as Level} onChanged={config.reload} />}
       {config.data && (
         <RuntimeSettings
           // a fresh form whenever the stored values change (after a save or a reset)
           key={JSON.stringify(settings.map((s) => [s.value, s.updatedAt]))}
-          settings={settings.filter((s) => s.name !== 'logging.level')}
+          // the alert rules and thresholds have their own form, in minutes and seconds, on the alerts page
+          settings={settings.filter((s) => s.name !== 'logging.level' && !s.name.startsWith('alerts.'))}
           notice={notice}
           onNotice={setNotice}
           onSaved={config.reload}
@@ -211,6 +211,9 @@ function RuntimeSettings({
     <section className="card" aria-labelledby="settings-runtime">
       <h2 id="settings-runtime">{t('settings.runtime')}</h2>
       <p className="muted small">{t('settings.runtimeHint')}</p>
+      <p className="small" data-testid="settings-alerts-link">
+        {t('settings.alertsElsewhere')} <Link href="/alerts">{t('settings.alertsLink')}</Link>
+      </p>
       <form className="form" noValidate onSubmit={submit} data-testid="runtime-settings">
         {settings.map((s) => {
           const id = `setting-${s.name.replace(/\W/g, '-')}`;
