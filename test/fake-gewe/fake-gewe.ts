@@ -47,6 +47,11 @@ export interface FakeGeweOptions {
   log?: (line: string) => void;
   /** Told one line per accepted send: what the robot sent, to whom (a text's content too). */
   logSends?: (line: string) => void;
+  /**
+   * Echo every text the robot sends (postText) to its callback URL as Gewe's self-sync AddMsg (FromUserName = the
+   * robot, same NewMsgId as the send), so the service's message log shows the answer too (default false).
+   */
+  syncSends?: boolean;
 }
 
 export interface FakeGeweStartOptions {
@@ -379,6 +384,7 @@ export class FakeGewe {
   private readonly samplesPath: string;
   private readonly logLine?: (line: string) => void;
   private readonly sendLogLine?: (line: string) => void;
+  private readonly syncSends: boolean;
 
   private server: Server | null = null;
   private downloadServer: Server | null = null;
@@ -408,6 +414,7 @@ export class FakeGewe {
     this.samplesPath = options.samplesPath ?? join(__dirname, 'callbacks.json');
     this.logLine = options.log;
     this.sendLogLine = options.logSends;
+    this.syncSends = options.syncSends ?? false;
     this.routes = this.buildRoutes();
     for (const t of this.initialTokens) this.issueToken(t);
   }
@@ -1036,7 +1043,40 @@ export class FakeGewe {
           }
         : {};
     record.result = { ...base, newMsgId, ...extra };
+    if (this.syncSends && name === 'postText') this.syncSent(dev, base.toWxid, str(ctx.body.content), newMsgId);
     return ok({ ...base, newMsgId: new LosslessNumber(newMsgId), ...extra });
+  }
+
+  /** Gewe's self-sync of a text the account sent: an AddMsg from the robot, delivered after the send answered. */
+  private syncSent(dev: Device & { account: Account }, toWxid: string, content: string, newMsgId: string): void {
+    const url = this.callbackUrl(dev.token);
+    if (!url) return;
+    const self = dev.account.wxid;
+    const payload = {
+      TypeName: 'AddMsg',
+      Appid: dev.appId,
+      Wxid: self,
+      Data: {
+        MsgId: this.msgIdCounter,
+        FromUserName: { string: self },
+        ToUserName: { string: toWxid },
+        MsgType: 1,
+        Content: { string: content },
+        Status: 3,
+        ImgStatus: 1,
+        ImgBuf: { iLen: 0 },
+        CreateTime: Math.floor(Date.now() / 1000),
+        MsgSource: '<msgsource>\n\t<signature>v1_fake</signature>\n</msgsource>\n',
+        NewMsgId: new LosslessNumber(newMsgId),
+        MsgSeq: this.msgIdCounter,
+      },
+    };
+    setImmediate(() => {
+      if (this.stopped) return;
+      this.postCallback(url, payload).catch((err: unknown) =>
+        this.logLine?.(`self-sync of ${newMsgId} to the callback URL failed: ${(err as Error).message}`),
+      );
+    });
   }
 
   private download(ctx: ApiContext, kind: DownloadKind): Envelope {

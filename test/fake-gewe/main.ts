@@ -5,6 +5,8 @@
  *   FAKE_GEWE_HOST   (default 0.0.0.0)   FAKE_GEWE_MODE (free | paid, default free)
  *   FAKE_GEWE_TOKEN  (default: random)   FAKE_GEWE_QR_TTL_MS (default 240000)
  *   FAKE_GEWE_QUIET=1 hides the per-call log (what the robot sends is always printed)
+ *
+ * Texts the robot sends come back to its callback URL as Gewe's self-sync messages, so the console lists them.
  */
 import { randomUUID } from 'node:crypto';
 import { FakeGewe, type FakeGeweMode } from './fake-gewe';
@@ -26,7 +28,14 @@ async function main(): Promise<void> {
 
   const quiet = process.env.FAKE_GEWE_QUIET === '1';
   const stamp = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
-  const fake = new FakeGewe({ mode, qrTtlMs, tokens: [token], log: quiet ? undefined : stamp, logSends: stamp });
+  const fake = new FakeGewe({
+    mode,
+    qrTtlMs,
+    tokens: [token],
+    log: quiet ? undefined : stamp,
+    logSends: stamp,
+    syncSends: true,
+  });
   const { baseUrl, downloadUrl, controlUrl } = await fake.start(port, host, { downloadPort });
   const c = controlUrl;
   const json = "-H 'content-type: application/json'";

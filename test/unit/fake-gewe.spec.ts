@@ -15,6 +15,8 @@ import {
   type SendRecord,
 } from '../fake-gewe/fake-gewe';
 
+import { waitFor } from '../support/wait';
+
 const SAMPLES_TEXT = readFileSync(join(__dirname, '../fake-gewe/callbacks.json'), 'utf8');
 const TWO_POW_53 = 2n ** 53n;
 
@@ -1088,5 +1090,29 @@ describe('FakeGewe trial helpers', () => {
     expect(await (await fetch(`${api.origin}/download/x/hello.txt`)).text()).toBe('hello');
     // only files there
     expect((await fetch(`${files.origin}/v2/api/login/deviceList`, { method: 'POST' })).status).toBe(404);
+  });
+});
+
+describe('FakeGewe self-sync', () => {
+  it('echoes a text the robot sent to its callback URL as a self message with the same NewMsgId, when asked', async () => {
+    await fake.stop();
+    await startFake({ syncSends: true });
+    const receiver = await startReceiver();
+    const { client, token, appId, wxid } = await loggedInClient();
+    await client.login.setCallback(token, receiver.url);
+    receiver.bodies.splice(0);
+    const sent = await client.message.postText('wxid_fake_alice01', 'pong');
+    await waitFor(() => receiver.bodies.length === 1, 5000, 'the self-sync callback');
+    expect(receiver.bodies[0]).toContain(`"NewMsgId":${sent.newMsgId}`);
+    expect(parse(receiver.bodies[0])).toMatchObject({
+      TypeName: 'AddMsg',
+      Appid: appId,
+      Wxid: wxid,
+      Data: {
+        FromUserName: { string: wxid },
+        ToUserName: { string: 'wxid_fake_alice01' },
+        Content: { string: 'pong' },
+      },
+    });
   });
 });
