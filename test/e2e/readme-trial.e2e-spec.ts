@@ -170,7 +170,10 @@ describeE2E("the README's trial with the fake Gewe", () => {
 
   it('adds the robot on the fake Gewe and logs it in by "scanning" with the fake', async () => {
     const printed = await term.run(local(blocks[2]));
-    const id = Number(/robot (\d+) is online/.exec(printed)?.[1]);
+    // what the README's last command prints: the robot, online
+    const shown = JSON.parse(printed.trim().split('\n').pop() ?? '') as { id: number; status: string };
+    expect(shown.status).toBe('online');
+    const id = shown.id;
     expect(id).toBeGreaterThan(0);
     const robot = (await t.http().get(`/api/robots/${id}`).set(bearer(admin)).expect(200)).body;
     expect(robot).toMatchObject({
