@@ -33,3 +33,25 @@ export function sameOrigin(a: string, b: string): boolean {
     return false;
   }
 }
+
+/** The port and path of a self-hosted Gewechat container's API; its files are served on FILES_PORT under /download. */
+const GEWECHAT_API_PORT = '2531';
+const GEWECHAT_API_PATH = '/v2/api';
+const GEWECHAT_FILES_PORT = '2532';
+
+/**
+ * The download URL of a self-hosted Gewechat whose base URL has the container's usual layout:
+ * `http://host:2531/v2/api` → `http://host:2532/download` (the image maps the API on 2531 and the files on 2532).
+ * Null for any other base URL (another port or path, a paid GeWeAPI host): there is nothing to derive.
+ */
+export function gewechatDownloadUrl(baseUrl: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  if (url.port !== GEWECHAT_API_PORT || url.pathname.replace(/\/+$/, '') !== GEWECHAT_API_PATH) return null;
+  return `${url.protocol}//${url.hostname}:${GEWECHAT_FILES_PORT}/download`;
+}

@@ -7,7 +7,7 @@ import { Page } from '../common/dto/pagination.dto';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { GeweClientManager } from '../gewe/client-manager';
-import { sameOrigin } from '../gewe/base-url';
+import { gewechatDownloadUrl, sameOrigin } from '../gewe/base-url';
 import { GeweApiError, GeweTransportError } from '../gewe/gewe.errors';
 import { RuntimeSettingsService } from '../settings/runtime-settings.service';
 import { CallbackKeys, KeyedRobot } from './callback-keys';
@@ -118,7 +118,7 @@ export class RobotService {
       throw tokenForNewHost();
     if (dto.appId) await this.assertAppIdFree(dto.appId);
     if (verify) await this.verifyToken(baseUrl, token, isGewe);
-    const downloadUrl = dto.downloadUrl ?? ((this.settings.get('gewe.download_url') as string) || null);
+    const downloadUrl = dto.downloadUrl ?? this.defaultDownloadUrl(baseUrl, isGewe);
     const saved = await this.robots
       .save(
         this.robots.create({
@@ -160,12 +160,20 @@ export class RobotService {
     }
     if (connectionChanged && verify)
       await this.verifyToken(dto.baseUrl ?? robot.baseUrl, dto.token ?? robot.token ?? '', dto.isGewe ?? robot.isGewe);
+    // a download URL that was the default for the old endpoint follows the endpoint; one chosen by hand stays
+    let downloadUrl = dto.downloadUrl;
+    if (
+      downloadUrl === undefined &&
+      (dto.baseUrl !== undefined || dto.isGewe !== undefined) &&
+      robot.downloadUrl === this.defaultDownloadUrl(robot.baseUrl, robot.isGewe)
+    )
+      downloadUrl = this.defaultDownloadUrl(dto.baseUrl ?? robot.baseUrl, dto.isGewe ?? robot.isGewe);
     Object.assign(robot, {
       ...(dto.name !== undefined ? { name: dto.name } : {}),
       ...(dto.baseUrl !== undefined ? { baseUrl: dto.baseUrl } : {}),
       ...(dto.token !== undefined ? { token: dto.token } : {}),
       ...(dto.appId !== undefined ? { appId: dto.appId } : {}),
-      ...(dto.downloadUrl !== undefined ? { downloadUrl: dto.downloadUrl || null } : {}),
+      ...(downloadUrl !== undefined ? { downloadUrl: downloadUrl || null } : {}),
       ...(dto.isGewe !== undefined ? { isGewe: dto.isGewe } : {}),
       ...(dto.config !== undefined ? { config: JSON.stringify(dto.config) } : {}),
     });
@@ -174,6 +182,17 @@ export class RobotService {
     if (connectionChanged) this.clients.forget(id);
     this.logger.log({ actor, robotId: id, fields: Object.keys(dto), connectionChanged }, 'Robot updated');
     return this.respond(saved);
+  }
+
+  /**
+   * The download URL a robot gets when none is given: the `gewe.download_url` setting for a robot on the
+   * `gewe.base_url` setting's origin (the setting belongs to that Gewe), else — for a self-hosted Gewechat with the
+   * container's usual layout — its files port (`http://host:2531/v2/api` → `http://host:2532/download`), else none.
+   */
+  defaultDownloadUrl(baseUrl: string, isGewe: boolean): string | null {
+    const setting = (this.settings.get('gewe.download_url') as string) || null;
+    if (setting && sameOrigin(baseUrl, this.settings.get('gewe.base_url') as string)) return setting;
+    return isGewe ? null : gewechatDownloadUrl(baseUrl);
   }
 
   async remove(id: number, actor: string): Promise<void> {

@@ -300,6 +300,70 @@ describeE2E('robots on the Gewe protocol (fake Gewe server)', () => {
     await api().patch(`/api/robots/${r.id}`, { token: 'revoked-token-2' }).expect(400);
   });
 
+  it('gives a new robot its download URL: the setting on its Gewe, the files port of a Gewechat, else none', async () => {
+    const create = async (body: object) =>
+      (
+        await api()
+          .post('/api/robots?verify=false', { name: 'dl', token: 'dl-token', ...body })
+          .expect(201)
+      ).body as {
+        id: number;
+        downloadUrl: string | null;
+      };
+    // a self-hosted Gewechat with the container's layout: API on 2531, files on 2532
+    const lan = await create({ baseUrl: 'http://192.168.1.20:2531/v2/api', isGewe: false });
+    expect(lan.downloadUrl).toBe('http://192.168.1.20:2532/download');
+    expect((await create({ baseUrl: 'http://gewe.lan:2531/v2/api/', isGewe: false })).downloadUrl).toBe(
+      'http://gewe.lan:2532/download',
+    );
+    // another layout or the paid service: nothing to derive; a URL given (or "" for none) is kept
+    expect((await create({ baseUrl: 'http://192.168.1.20:8080/v2/api', isGewe: false })).downloadUrl).toBeNull();
+    expect((await create({ baseUrl: 'http://192.168.1.20:2531/v2/api', isGewe: true })).downloadUrl).toBeNull();
+    expect(
+      (await create({ baseUrl: 'http://192.168.1.20:2531/v2/api', isGewe: false, downloadUrl: '' })).downloadUrl,
+    ).toBeNull();
+    expect(
+      (await create({ baseUrl: 'http://192.168.1.20:2531/v2/api', downloadUrl: 'http://files.lan/d', isGewe: false }))
+        .downloadUrl,
+    ).toBe('http://files.lan/d');
+
+    // the gewe.download_url setting goes with the gewe.base_url setting's Gewe (whatever the layout)
+    await t
+      .http()
+      .put('/api/system/config')
+      .set(bearer(admin))
+      .send({ settings: { 'gewe.download_url': 'http://10.0.0.9:9000/files' } })
+      .expect(200);
+    try {
+      expect((await create({ isGewe: true })).downloadUrl).toBe('http://10.0.0.9:9000/files');
+      expect((await create({ baseUrl: 'http://192.168.1.20:2531/v2/api', isGewe: false })).downloadUrl).toBe(
+        'http://192.168.1.20:2532/download',
+      );
+
+      // a default download URL follows the robot to another Gewe; one chosen by hand stays
+      const moved = await api()
+        .patch(`/api/robots/${lan.id}`, { baseUrl: 'http://192.168.1.30:2531/v2/api', token: 'dl-token-2' })
+        .query({ verify: 'false' })
+        .expect(200);
+      expect(moved.body.downloadUrl).toBe('http://192.168.1.30:2532/download');
+      await api().patch(`/api/robots/${lan.id}?verify=false`, { downloadUrl: 'http://files.lan/mine' }).expect(200);
+      const kept = await api()
+        .patch(`/api/robots/${lan.id}?verify=false`, {
+          baseUrl: 'http://192.168.1.40:2531/v2/api',
+          token: 'dl-token-3',
+        })
+        .expect(200);
+      expect(kept.body.downloadUrl).toBe('http://files.lan/mine');
+    } finally {
+      await t
+        .http()
+        .put('/api/system/config')
+        .set(bearer(admin))
+        .send({ settings: { 'gewe.download_url': '' } })
+        .expect(200);
+    }
+  });
+
   it('deletes a robot', async () => {
     const r = await createRobot();
     await api().delete(`/api/robots/${r.id}`).expect(200);

@@ -45,12 +45,27 @@ export interface FakeGeweOptions {
   samplesPath?: string;
   /** Told one line per API call (for `npm run fake-gewe`); never includes tokens. */
   log?: (line: string) => void;
+  /** Told one line per accepted send: what the robot sent, to whom (a text's content too). */
+  logSends?: (line: string) => void;
+  /**
+   * Echo every text the robot sends (postText) to its callback URL as Gewe's self-sync AddMsg (FromUserName = the
+   * robot, same NewMsgId as the send), so the service's message log shows the answer too (default false).
+   */
+  syncSends?: boolean;
+}
+
+export interface FakeGeweStartOptions {
+  /**
+   * Also serve the files on this port, as Gewechat does (API on 2531, files on 2532); 0 picks a free one. The API
+   * port serves them under /download too.
+   */
+  downloadPort?: number;
 }
 
 export interface FakeGeweUrls {
   /** http://host:port/v2/api */
   baseUrl: string;
-  /** http://host:port/download — files are at downloadUrl + '/' + fileUrl */
+  /** http://host:port/download (the download port when one was given) — files are at downloadUrl + '/' + fileUrl */
   downloadUrl: string;
   /** http://host:port/__control */
   controlUrl: string;
@@ -143,6 +158,27 @@ export interface SampleInfo {
   kind: string;
 }
 
+/** The kinds of message `deliverMessage` can write (media ones are the official samples with fresh ids). */
+export type FakeMessageKind = 'text' | 'image' | 'voice' | 'video' | 'file' | 'emoji';
+
+export interface FakeMessage {
+  /** The device the message is for (default: the only online one). */
+  appId?: string;
+  kind?: FakeMessageKind;
+  /** The text of a text message (default "ping", which ExamplePlugin answers with "pong"). */
+  text?: string;
+  /** Who writes (default wxid_fake_alice01, a canned friend). */
+  from?: string;
+}
+
+export interface MessageDelivery extends CallbackDelivery {
+  appId: string;
+  kind: FakeMessageKind;
+  from: string;
+  newMsgId: string;
+  url: string;
+}
+
 export class FakeGeweError extends Error {
   constructor(
     message: string,
@@ -215,6 +251,17 @@ const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 const HUGE_BYTES = 20 * 1024 * 1024;
 const CALLBACK_TIMEOUT_MS = 5000;
 const TEST_MSG = '回调地址链接成功！';
+const DEFAULT_SENDER = 'wxid_fake_alice01';
+
+/** The official sample each media kind of deliverMessage is made from. */
+const MESSAGE_SAMPLES: Record<Exclude<FakeMessageKind, 'text'>, string> = {
+  image: '图片消息',
+  voice: '语音消息',
+  video: '视频消息',
+  file: '文件消息（文件发送完成）',
+  emoji: 'emoji表情',
+};
+export const FAKE_MESSAGE_KINDS: readonly FakeMessageKind[] = ['text', 'image', 'voice', 'video', 'file', 'emoji'];
 
 const ok = (data?: unknown): Envelope => (data === undefined ? { ret: 200, msg: OK } : { ret: 200, msg: OK, data });
 const fail = (msg: string, data?: unknown): Envelope =>
@@ -336,9 +383,13 @@ export class FakeGewe {
   private readonly initialTokens: readonly string[];
   private readonly samplesPath: string;
   private readonly logLine?: (line: string) => void;
+  private readonly sendLogLine?: (line: string) => void;
+  private readonly syncSends: boolean;
 
   private server: Server | null = null;
+  private downloadServer: Server | null = null;
   private origin = '';
+  private downloadOrigin = '';
   private stopped = false;
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
@@ -362,17 +413,43 @@ export class FakeGewe {
     this.initialTokens = [...(options.tokens ?? [])];
     this.samplesPath = options.samplesPath ?? join(__dirname, 'callbacks.json');
     this.logLine = options.log;
+    this.sendLogLine = options.logSends;
+    this.syncSends = options.syncSends ?? false;
     this.routes = this.buildRoutes();
     for (const t of this.initialTokens) this.issueToken(t);
   }
 
   // ─────────────────────────── lifecycle ───────────────────────────
 
-  async start(port = 0, host = '127.0.0.1'): Promise<FakeGeweUrls> {
+  async start(port = 0, host = '127.0.0.1', opts: FakeGeweStartOptions = {}): Promise<FakeGeweUrls> {
     if (this.server) throw new FakeGeweError('already started');
     this.stopped = false;
+    const server = await this.listen(port, host, (req, res) => this.handle(req, res));
+    this.server = server;
+    const shown = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
+    const at = (s: Server) =>
+      `http://${shown.includes(':') ? `[${shown}]` : shown}:${(s.address() as AddressInfo).port}`;
+    this.origin = at(server);
+    this.downloadOrigin = this.origin;
+    if (opts.downloadPort !== undefined) {
+      try {
+        this.downloadServer = await this.listen(opts.downloadPort, host, (req, res) => this.handleFileServer(req, res));
+      } catch (err) {
+        await this.stop();
+        throw err;
+      }
+      this.downloadOrigin = at(this.downloadServer);
+    }
+    return this.urls();
+  }
+
+  private async listen(
+    port: number,
+    host: string,
+    handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  ): Promise<Server> {
     const server = createServer((req, res) => {
-      this.handle(req, res).catch((err: unknown) => {
+      handle(req, res).catch((err: unknown) => {
         if (!res.headersSent && !res.destroyed) {
           this.sendText(res, 500, `fake-gewe internal error: ${(err as Error).message}`);
         } else res.destroy();
@@ -389,11 +466,7 @@ export class FakeGewe {
         resolve();
       });
     });
-    this.server = server;
-    const address = server.address() as AddressInfo;
-    const shown = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
-    this.origin = `http://${shown.includes(':') ? `[${shown}]` : shown}:${address.port}`;
-    return this.urls();
+    return server;
   }
 
   /** The URLs of the running server. */
@@ -401,7 +474,7 @@ export class FakeGewe {
     if (!this.origin) throw new FakeGeweError('not started');
     return {
       baseUrl: this.origin + API_PREFIX,
-      downloadUrl: this.origin + DOWNLOAD_PREFIX,
+      downloadUrl: this.downloadOrigin + DOWNLOAD_PREFIX,
       controlUrl: this.origin + CONTROL_PREFIX,
     };
   }
@@ -416,13 +489,13 @@ export class FakeGewe {
     this.timers.clear();
     for (const r of this.outgoing) r.destroy();
     this.outgoing.clear();
-    const server = this.server;
+    const servers = [this.server, this.downloadServer].filter((x): x is Server => x !== null);
     this.server = null;
-    if (!server) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    this.downloadServer = null;
+    const closed = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
     for (const s of this.sockets) s.destroy();
-    server.closeAllConnections();
-    await closed;
+    for (const server of servers) server.closeAllConnections();
+    await Promise.all(closed);
   }
 
   // ─────────────────────────── tokens, devices, login control ───────────────────────────
@@ -597,6 +670,58 @@ export class FakeGewe {
     return this.samples().map(({ label, kind }) => ({ label, kind }));
   }
 
+  /**
+   * Someone writes to a logged-in account: POSTs an AddMsg callback to the URL its token registered, as Gewe does —
+   * a text ("ping" by default) or one of the media samples, with fresh MsgId / NewMsgId / CreateTime (so the service
+   * never drops it as a duplicate), Appid and Wxid of the device, FromUserName `from`, ToUserName the account.
+   * The media it announces is served: the service's download call (downloadImage…) answers a fileUrl under downloadUrl.
+   */
+  async deliverMessage(msg: FakeMessage = {}): Promise<MessageDelivery> {
+    const kind = msg.kind ?? 'text';
+    if (!FAKE_MESSAGE_KINDS.includes(kind))
+      throw new FakeGeweError(`kind must be one of ${FAKE_MESSAGE_KINDS.join(', ')}`);
+    const dev = msg.appId ? this.mustDevice(msg.appId) : this.onlyDevice((d) => d.online, 'online');
+    if (!dev.online || !dev.account) throw new FakeGeweError(`device ${dev.appId} is not logged in`, 409);
+    const url = this.callbackUrl(dev.token);
+    if (!url)
+      throw new FakeGeweError(`no callback URL is registered for device ${dev.appId} (log the robot in first)`, 409);
+    const from = msg.from || DEFAULT_SENDER;
+    const self = dev.account.wxid;
+    const newMsgId = newMsgIdDigits();
+    const base =
+      kind === 'text'
+        ? this.samples().find((x) => x.kind === 'text')
+        : this.samples().find((x) => x.label === MESSAGE_SAMPLES[kind]);
+    if (!base) throw new FakeGeweError(`no callback sample for ${kind}`, 500);
+    const payload = parse(toJson(base.payload)) as Record<string, unknown>;
+    const data = payload.Data as Record<string, unknown>;
+    const nick = contactFor(from).nickName;
+    payload.Appid = dev.appId;
+    payload.Wxid = self;
+    data.MsgId = ++this.msgIdCounter;
+    data.NewMsgId = new LosslessNumber(newMsgId);
+    data.MsgSeq = this.msgIdCounter;
+    data.CreateTime = Math.floor(Date.now() / 1000);
+    data.FromUserName = { string: from };
+    data.ToUserName = { string: self };
+    if (kind === 'text') {
+      const text = msg.text ?? 'ping';
+      data.Content = { string: text };
+      data.PushContent = `${nick} : ${text}`;
+      data.MsgSource = '<msgsource>\n\t<signature>v1_fake</signature>\n</msgsource>\n';
+    } else {
+      const content = data.Content as { string?: unknown } | undefined;
+      if (typeof content?.string === 'string')
+        data.Content = { string: content.string.replaceAll('wxid_phyyedw9xap22', from) };
+      if (typeof data.PushContent === 'string') data.PushContent = data.PushContent.replace(/^[^:]*:/, `${nick} :`);
+    }
+    const delivery = await this.postCallback(url, payload);
+    this.logLine?.(
+      `message ${kind} from ${from} to ${self}${kind === 'text' ? ` ${JSON.stringify(msg.text ?? 'ping')}` : ''} → callback HTTP ${delivery.status}`,
+    );
+    return { ...delivery, appId: dev.appId, kind, from, newMsgId, url };
+  }
+
   // ─────────────────────────── reset ───────────────────────────
 
   /** Forgets tokens (except the constructor's), devices, logs, faults, files and failing download types. */
@@ -622,6 +747,17 @@ export class FakeGewe {
       return this.handleControl(req, res, p.slice(CONTROL_PREFIX.length) || '/', url.searchParams);
     req.resume();
     this.sendText(res, 404, 'Not Found');
+  }
+
+  /** The download port: only the files, as Gewechat's second port. */
+  private handleFileServer(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const p = new URL(req.url ?? '/', 'http://fake-gewe').pathname;
+    if (p.startsWith(DOWNLOAD_PREFIX + '/')) this.handleDownload(req, res, p.slice(DOWNLOAD_PREFIX.length + 1));
+    else {
+      req.resume();
+      this.sendText(res, 404, 'Not Found');
+    }
+    return Promise.resolve();
   }
 
   private async handleApi(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
@@ -883,6 +1019,9 @@ export class FakeGewe {
     if (!dev) return notLoggedIn('发送失败');
     const record: SendRecord = { path: ctx.path, appId: dev.appId, at: Date.now(), body: redact(ctx.body) };
     this.sendLog.push(record);
+    const to = str(ctx.body.toWxid);
+    const content = typeof ctx.body.content === 'string' ? ` ${JSON.stringify(ctx.body.content.slice(0, 200))}` : '';
+    this.sendLogLine?.(`robot sent ${ctx.path.slice(ctx.path.lastIndexOf('/') + 1)}${to ? ` to ${to}` : ''}${content}`);
     if (!isMessage) return ok();
     const name = ctx.path.slice('/message/'.length);
     const newMsgId = newMsgIdDigits();
@@ -904,7 +1043,40 @@ export class FakeGewe {
           }
         : {};
     record.result = { ...base, newMsgId, ...extra };
+    if (this.syncSends && name === 'postText') this.syncSent(dev, base.toWxid, str(ctx.body.content), newMsgId);
     return ok({ ...base, newMsgId: new LosslessNumber(newMsgId), ...extra });
+  }
+
+  /** Gewe's self-sync of a text the account sent: an AddMsg from the robot, delivered after the send answered. */
+  private syncSent(dev: Device & { account: Account }, toWxid: string, content: string, newMsgId: string): void {
+    const url = this.callbackUrl(dev.token);
+    if (!url) return;
+    const self = dev.account.wxid;
+    const payload = {
+      TypeName: 'AddMsg',
+      Appid: dev.appId,
+      Wxid: self,
+      Data: {
+        MsgId: this.msgIdCounter,
+        FromUserName: { string: self },
+        ToUserName: { string: toWxid },
+        MsgType: 1,
+        Content: { string: content },
+        Status: 3,
+        ImgStatus: 1,
+        ImgBuf: { iLen: 0 },
+        CreateTime: Math.floor(Date.now() / 1000),
+        MsgSource: '<msgsource>\n\t<signature>v1_fake</signature>\n</msgsource>\n',
+        NewMsgId: new LosslessNumber(newMsgId),
+        MsgSeq: this.msgIdCounter,
+      },
+    };
+    setImmediate(() => {
+      if (this.stopped) return;
+      this.postCallback(url, payload).catch((err: unknown) =>
+        this.logLine?.(`self-sync of ${newMsgId} to the callback URL failed: ${(err as Error).message}`),
+      );
+    });
   }
 
   private download(ctx: ApiContext, kind: DownloadKind): Envelope {
@@ -1058,16 +1230,26 @@ export class FakeGewe {
           out = { routes: CONTROL_ROUTES };
           break;
         case 'POST /scan':
-          out = { device: this.scan(appId, account) };
+          out = { device: this.scan(this.loginAppId(appId), account) };
           break;
         case 'POST /confirm':
-          out = { device: this.confirm(appId, account) };
+          out = { device: this.confirm(this.loginAppId(appId), account) };
           break;
         case 'POST /captcha':
-          out = { device: this.requireCaptcha(appId, body.code === undefined ? undefined : str(body.code)) };
+          out = {
+            device: this.requireCaptcha(this.loginAppId(appId), body.code === undefined ? undefined : str(body.code)),
+          };
           break;
         case 'POST /expire':
-          out = { device: this.expire(appId) };
+          out = { device: this.expire(this.loginAppId(appId)) };
+          break;
+        case 'POST /message':
+          out = await this.deliverMessage({
+            appId: appId || undefined,
+            kind: body.kind === undefined ? undefined : (str(body.kind) as FakeMessageKind),
+            text: body.text === undefined ? undefined : str(body.text),
+            from: body.from === undefined ? undefined : str(body.from),
+          });
           break;
         case 'POST /offline':
           out = {
@@ -1239,6 +1421,27 @@ export class FakeGewe {
     return dev;
   }
 
+  /** The one device matching `test` (so the control API can leave out appId when there is no doubt). */
+  private onlyDevice(test: (d: Device) => boolean, what: string): Device {
+    const found = [...this.deviceMap.values()].filter(test);
+    if (found.length === 1) return found[0];
+    throw new FakeGeweError(
+      found.length === 0
+        ? `no device is ${what}`
+        : `${found.length} devices are ${what}: give appId (${found.map((d) => d.appId).join(', ')})`,
+      found.length === 0 ? 409 : 400,
+    );
+  }
+
+  /** appId as given, else the only device whose QR login is waiting. */
+  private loginAppId(appId: string): string {
+    if (appId) return appId;
+    return this.onlyDevice(
+      (d) => d.session !== null && !d.online && !(d.session.status < 2 && this.isExpired(d.session)),
+      'waiting for a QR login',
+    ).appId;
+  }
+
   /** The device's login session that can still be scanned / confirmed. */
   private liveSession(dev: Device): Session {
     const s = dev.session;
@@ -1407,10 +1610,11 @@ export class FakeGewe {
 }
 
 const CONTROL_ROUTES = [
-  'POST /scan {appId, account?}',
-  'POST /confirm {appId, account?}',
-  'POST /captcha {appId, code?}',
-  'POST /expire {appId}',
+  'POST /scan {appId?, account?}   (appId: default the only device waiting for a QR login)',
+  'POST /confirm {appId?, account?}',
+  'POST /captcha {appId?, code?}',
+  'POST /expire {appId?}',
+  'POST /message {appId?, kind?: text|image|voice|video|file|emoji, text? = "ping", from?}',
   'POST /offline {appId, reconnectable?}',
   'POST /online {appId}',
   'GET /state',

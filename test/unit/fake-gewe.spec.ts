@@ -15,6 +15,8 @@ import {
   type SendRecord,
 } from '../fake-gewe/fake-gewe';
 
+import { waitFor } from '../support/wait';
+
 const SAMPLES_TEXT = readFileSync(join(__dirname, '../fake-gewe/callbacks.json'), 'utf8');
 const TWO_POW_53 = 2n ** 53n;
 
@@ -970,5 +972,147 @@ describe('FakeGewe lifecycle', () => {
     await fake.stop();
     expect(Date.now() - started).toBeLessThan(1000);
     expect(await pending).toBe('failed');
+  });
+});
+
+// ───────────────────────────── the local trial ─────────────────────────────
+
+describe('FakeGewe trial helpers', () => {
+  /** A device logged in with its callback URL registered at a receiver. */
+  async function registered(): Promise<{ receiver: Receiver; appId: string; wxid: string; token: string }> {
+    const receiver = await startReceiver();
+    const { client, token, appId, wxid } = await loggedInClient();
+    await client.login.setCallback(token, receiver.url);
+    receiver.bodies.splice(0); // the test message of setCallback
+    return { receiver, appId, wxid, token };
+  }
+
+  it('confirms the only QR login waiting when the control call names no appId', async () => {
+    const client = clientFor(fake.issueToken());
+    const qr = await client.login.getLoginQrCode();
+    const res = await control<{ device: DeviceState }>('POST', '/confirm');
+    expect(res.status).toBe(200);
+    expect(res.json.device).toMatchObject({ appId: qr.appId, login: { status: 2 } });
+    client.setAppId(qr.appId);
+    expect((await client.login.checkLogin(qr.uuid)).status).toBe(2);
+    expect(fake.device(qr.appId)?.online).toBe(true);
+  });
+
+  it('asks for an appId when no QR login or several are waiting', async () => {
+    expect((await control('POST', '/scan')).status).toBe(409);
+    await clientFor(fake.issueToken()).login.getLoginQrCode();
+    await clientFor(fake.issueToken()).login.getLoginQrCode();
+    const res = await control<{ error: string }>('POST', '/scan', {});
+    expect(res.status).toBe(400);
+    expect(res.json.error).toMatch(/give appId/);
+  });
+
+  it('delivers a "ping" text from a friend to the registered callback URL, with fresh ids each time', async () => {
+    const { receiver, appId, wxid } = await registered();
+    const first = await fake.deliverMessage();
+    const second = await fake.deliverMessage({ text: 'hello', from: 'wxid_fake_bob0002' });
+    expect(first).toMatchObject({ status: 200, appId, kind: 'text', from: 'wxid_fake_alice01', url: receiver.url });
+    expect(receiver.bodies).toHaveLength(2);
+    const [a, b] = receiver.bodies.map(
+      (x) =>
+        parse(x, null, (v) => (isSafeNumber(v) ? Number(v) : v)) as {
+          TypeName: string;
+          Appid: string;
+          Wxid: string;
+          Data: Record<string, { string: string } | number | string>;
+        },
+    );
+    expect(a).toMatchObject({
+      TypeName: 'AddMsg',
+      Appid: appId,
+      Wxid: wxid,
+      Data: {
+        MsgType: 1,
+        FromUserName: { string: 'wxid_fake_alice01' },
+        ToUserName: { string: wxid },
+        Content: { string: 'ping' },
+      },
+    });
+    expect(b.Data.Content).toEqual({ string: 'hello' });
+    expect(b.Data.FromUserName).toEqual({ string: 'wxid_fake_bob0002' });
+    // 64-bit NewMsgIds written as bare numbers, different for every message
+    expect(receiver.bodies[0]).toContain(`"NewMsgId":${first.newMsgId}`);
+    expect(BigInt(first.newMsgId)).toBeGreaterThan(TWO_POW_53);
+    expect(second.newMsgId).not.toBe(first.newMsgId);
+    expect(b.Data.MsgId).not.toBe(a.Data.MsgId);
+  });
+
+  it('delivers media messages whose download the fake then serves', async () => {
+    const { receiver, token, appId } = await registered();
+    const res = await control<{ kind: string; newMsgId: string }>('POST', '/message', { kind: 'image' });
+    expect(res.status).toBe(200);
+    expect(res.json.kind).toBe('image');
+    const body = parse(receiver.bodies[0]) as { Data: { MsgType: unknown; Content: { string: string } } };
+    expect(Number(body.Data.MsgType)).toBe(3);
+    const client = clientFor(token, appId);
+    const { fileUrl } = await client.message.downloadImage(body.Data.Content.string, 2);
+    const file = await fetch(`${urls.downloadUrl}/${fileUrl}`);
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-type')).toBe('image/jpeg');
+    for (const kind of ['voice', 'video', 'file', 'emoji'])
+      expect((await control('POST', '/message', { kind })).status).toBe(200);
+    expect(receiver.bodies).toHaveLength(5);
+  });
+
+  it('refuses to deliver a message when no device is online or no callback URL is registered', async () => {
+    expect((await control('POST', '/message', { text: 'ping' })).status).toBe(409);
+    await loggedInClient();
+    const res = await control<{ error: string }>('POST', '/message', { text: 'ping' });
+    expect(res.status).toBe(409);
+    expect(res.json.error).toMatch(/no callback URL/);
+    expect((await control('POST', '/message', { kind: 'sticker' })).status).toBe(400);
+  });
+
+  it('tells logSends what the robot sent, to whom', async () => {
+    await fake.stop();
+    const lines: string[] = [];
+    await startFake({ logSends: (l) => lines.push(l) });
+    const { client } = await loggedInClient();
+    await client.message.postText('wxid_fake_alice01', 'pong');
+    expect(lines).toEqual(['robot sent postText to wxid_fake_alice01 "pong"']);
+  });
+
+  it('serves the files on a second port when given one, as Gewechat does on 2532', async () => {
+    await fake.stop();
+    fake = new FakeGewe();
+    urls = await fake.start(0, '127.0.0.1', { downloadPort: 0 });
+    const api = new URL(urls.baseUrl);
+    const files = new URL(urls.downloadUrl);
+    expect(files.port).not.toBe(api.port);
+    expect(files.pathname).toBe('/download');
+    fake.setDownload('x/hello.txt', 'hello');
+    expect(await (await fetch(`${urls.downloadUrl}/x/hello.txt`)).text()).toBe('hello');
+    expect(await (await fetch(`${api.origin}/download/x/hello.txt`)).text()).toBe('hello');
+    // only files there
+    expect((await fetch(`${files.origin}/v2/api/login/deviceList`, { method: 'POST' })).status).toBe(404);
+  });
+});
+
+describe('FakeGewe self-sync', () => {
+  it('echoes a text the robot sent to its callback URL as a self message with the same NewMsgId, when asked', async () => {
+    await fake.stop();
+    await startFake({ syncSends: true });
+    const receiver = await startReceiver();
+    const { client, token, appId, wxid } = await loggedInClient();
+    await client.login.setCallback(token, receiver.url);
+    receiver.bodies.splice(0);
+    const sent = await client.message.postText('wxid_fake_alice01', 'pong');
+    await waitFor(() => receiver.bodies.length === 1, 5000, 'the self-sync callback');
+    expect(receiver.bodies[0]).toContain(`"NewMsgId":${sent.newMsgId}`);
+    expect(parse(receiver.bodies[0])).toMatchObject({
+      TypeName: 'AddMsg',
+      Appid: appId,
+      Wxid: wxid,
+      Data: {
+        FromUserName: { string: wxid },
+        ToUserName: { string: 'wxid_fake_alice01' },
+        Content: { string: 'pong' },
+      },
+    });
   });
 });

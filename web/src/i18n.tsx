@@ -10,6 +10,7 @@ import * as logs from './locales/logs';
 import * as messages from './locales/messages';
 import * as plugins from './locales/plugins';
 import * as robotDetail from './locales/robot-detail';
+import * as robotDialogs from './locales/robot-dialogs';
 import * as webhook from './locales/webhook';
 import * as schemaForm from './locales/schema-form';
 import * as settings from './locales/settings';
@@ -226,6 +227,7 @@ const zh = {
   ...messages.zh,
   ...plugins.zh,
   ...robotDetail.zh,
+  ...robotDialogs.zh,
   ...webhook.zh,
   ...schemaForm.zh,
   ...settings.zh,
@@ -246,6 +248,7 @@ const en: Record<MessageKey, string> = {
   ...messages.en,
   ...plugins.en,
   ...robotDetail.en,
+  ...robotDialogs.en,
   ...webhook.en,
   ...schemaForm.en,
   ...settings.en,

@@ -89,7 +89,11 @@ export class RobotCreateDto {
   @Matches(APP_ID, { message: 'appId must be 1-100 letters, digits, _ or -' })
   appId?: string;
 
-  @ApiPropertyOptional({ example: 'http://192.168.1.10:2532/download', description: 'Gewechat file download base URL' })
+  @ApiPropertyOptional({
+    example: 'http://192.168.1.10:2532/download',
+    description:
+      'Gewechat file download base URL ("" for none). Defaults to the gewe.download_url setting on that setting\'s Gewe, else for a self-hosted Gewechat at http://host:2531/v2/api to http://host:2532/download',
+  })
   @Optional()
   @Transform(trim)
   @IsGeweUrl({ allowEmpty: true })

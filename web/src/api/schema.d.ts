@@ -1521,7 +1521,7 @@ export interface components {
             /** @description An existing Gewe device (appId); omit for a new device created at first login */
             appId?: string;
             /**
-             * @description Gewechat file download base URL
+             * @description Gewechat file download base URL ("" for none). Defaults to the gewe.download_url setting on that setting's Gewe, else for a self-hosted Gewechat at http://host:2531/v2/api to http://host:2532/download
              * @example http://192.168.1.10:2532/download
              */
             downloadUrl?: string;

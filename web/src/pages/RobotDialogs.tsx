@@ -8,11 +8,34 @@ import { StatusBadge } from '../components/StatusBadge';
 import { useI18n } from '../i18n';
 import { useLive, useLiveEvents } from '../live';
 
+/** Gewechat's container layout, as the server derives it: http://host:2531/v2/api → http://host:2532/download. */
+function gewechatDownloadUrl(baseUrl: string): string | null {
+  try {
+    const u = new URL(baseUrl);
+    if (u.port !== '2531' || u.pathname.replace(/\/+$/, '') !== '/v2/api') return null;
+    return `${u.protocol}//${u.hostname}:2532/download`;
+  } catch {
+    return null;
+  }
+}
+
+/** The command that plays the phone on the fake Gewe for this robot's base URL. */
+function fakeConfirmCommand(baseUrl: string): string {
+  let origin = 'http://127.0.0.1:2531';
+  try {
+    origin = new URL(baseUrl).origin;
+  } catch {
+    // keep the fake's default address
+  }
+  return `curl -s -X POST ${origin}/__control/confirm`;
+}
+
 export function CreateRobotDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (r: Robot) => void }) {
   const { t } = useI18n();
   const [name, setName] = useState('');
   const [baseUrl, setBaseUrl] = useState('');
   const [token, setToken] = useState('');
+  const [downloadUrl, setDownloadUrl] = useState('');
   const [isGewe, setIsGewe] = useState(false);
   const [verify, setVerify] = useState(true);
   const [busy, setBusy] = useState(false);
@@ -31,6 +54,7 @@ export function CreateRobotDialog({ onClose, onCreated }: { onClose: () => void;
             isGewe,
             ...(baseUrl.trim() ? { baseUrl: baseUrl.trim() } : {}),
             ...(token.trim() ? { token: token.trim() } : {}),
+            ...(downloadUrl.trim() ? { downloadUrl: downloadUrl.trim() } : {}),
           },
         }),
       );
@@ -40,6 +64,8 @@ export function CreateRobotDialog({ onClose, onCreated }: { onClose: () => void;
       setBusy(false);
     }
   };
+
+  const derived = !isGewe && !downloadUrl.trim() && baseUrl.trim() ? gewechatDownloadUrl(baseUrl.trim()) : null;
 
   return (
     <Dialog title={t('create.title')} onClose={onClose} testId="create-robot">
@@ -81,6 +107,21 @@ export function CreateRobotDialog({ onClose, onCreated }: { onClose: () => void;
         <label className="check">
           <input type="checkbox" name="isGewe" checked={isGewe} onChange={(e) => setIsGewe(e.target.checked)} />
           <span>{t('create.isGewe')}</span>
+        </label>
+        <label className="field">
+          <span>{t('create.downloadUrl')}</span>
+          <input
+            name="downloadUrl"
+            type="url"
+            inputMode="url"
+            placeholder={derived ?? 'http://192.168.1.10:2532/download'}
+            aria-describedby="downloadUrl-hint"
+            value={downloadUrl}
+            onChange={(e) => setDownloadUrl(e.target.value)}
+          />
+          <small id="downloadUrl-hint" className="muted" data-testid="download-url-hint">
+            {derived ? t('create.downloadUrlDerived', { url: derived }) : t('create.downloadUrlHint')}
+          </small>
         </label>
         <label className="check">
           <input type="checkbox" name="verify" checked={verify} onChange={(e) => setVerify(e.target.checked)} />
@@ -142,6 +183,9 @@ export function QrLoginDialog({ robot, onClose }: { robot: Robot; onClose: () =>
     }
   };
 
+  // a refused login comes back twice — the failed request and the robot's reason (status error): say it once
+  const reason = state?.reason && state.status !== 'online' ? state.reason : null;
+  const failed = state?.status === 'error' && reason !== null;
   const left = state?.expiresAt ? Math.max(0, Math.round((Date.parse(state.expiresAt) - now) / 1000)) : null;
   const status = state?.status;
 
@@ -161,13 +205,23 @@ export function QrLoginDialog({ robot, onClose }: { robot: Robot; onClose: () =>
         {state?.qrImageBase64 && status && PENDING.includes(status) && (
           <img
             className={`qr-image${status === 'scanned' ? ' dim' : ''}`}
-            src={state.qrImageBase64.startsWith('data:') ? state.qrImageBase64 : `data:image/png;base64,${state.qrImageBase64}`}
+            src={
+              state.qrImageBase64.startsWith('data:')
+                ? state.qrImageBase64
+                : `data:image/png;base64,${state.qrImageBase64}`
+            }
             alt={t('qr.alt')}
             width={240}
             height={240}
           />
         )}
-        {state?.reason && status !== 'online' && <p className="muted">{state.reason}</p>}
+        {status && PENDING.includes(status) && status !== 'need_captcha' && (
+          <div className="muted small" data-testid="qr-fake-hint">
+            <p>{t('qr.fakeHint')}</p>
+            <CopyField value={fakeConfirmCommand(robot.baseUrl)} label="curl" />
+          </div>
+        )}
+        {reason && !failed && <p className="muted">{reason}</p>}
         {status === 'need_captcha' && (
           <form className="form inline" onSubmit={(e) => void sendCode(e)}>
             <label className="field">
@@ -205,7 +259,7 @@ export function QrLoginDialog({ robot, onClose }: { robot: Robot; onClose: () =>
             )}
           </div>
         )}
-        <ErrorAlert message={error} />
+        <ErrorAlert message={failed ? reason : error} />
         <div className="actions">
           {(error || status === 'expired' || status === 'error' || status === 'logged_out' || status === 'offline') && (
             <button type="button" className="button primary" onClick={start}>
