@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Build: compile TypeScript and native addons (better-sqlite3, bcrypt) with the full toolchain.
-FROM node:20-bookworm-slim AS build
+FROM node:22-bookworm-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -16,7 +16,7 @@ COPY web ./web
 RUN npm run build && npm run build:web && npm prune --omit=dev
 
 # Run: only production dependencies and the compiled service, as an unprivileged user.
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 ENV NODE_ENV=production \
     OPENGEWE__BACKEND__DATA_DIR=/app/data \
     OPENGEWE__DATABASE__SQLITE_FILE=/app/data/opengewe.db \

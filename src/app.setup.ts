@@ -8,7 +8,6 @@ import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Logger } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from './app.module';
 import { declarePipelineResponses } from './common/openapi-responses';
 import { LoginRateLimiter } from './auth/login-rate-limiter';
@@ -18,6 +17,7 @@ import { PACKAGE } from './common/package-info';
 import { applyServerTimeouts } from './common/server-timeouts';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
+import { NestPinoLogger } from './logging/nest-logger';
 import { clientIp, rateLimited } from './rate-limit/rate-limit.guard';
 import { RateLimitStore, rateLimits } from './rate-limit/rate-limit.store';
 
@@ -51,7 +51,7 @@ export async function createApp(options: AppOptions): Promise<NestExpressApplica
 }
 
 export function configureApp(app: NestExpressApplication, config: AppConfig, webDist: string | null = null): void {
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(NestPinoLogger));
   app.flushLogs();
   app.disable('x-powered-by');
   applyServerTimeouts(app.getHttpServer(), config.backend);

@@ -1,9 +1,20 @@
-import { DynamicModule, Global, Module, OnApplicationShutdown } from '@nestjs/common';
+import {
+  DynamicModule,
+  Global,
+  Inject,
+  MiddlewareConsumer,
+  Module,
+  NestModule,
+  OnApplicationShutdown,
+  RequestMethod,
+} from '@nestjs/common';
+import { ApplicationConfig } from '@nestjs/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LoggerModule } from 'nestjs-pino';
+import { pinoHttp, type HttpLogger } from 'pino-http';
 import type { AppConfig } from '../config/app-config';
 import { LogLevelService } from './log-level.service';
-import { ROOT_LOGGER } from './logging.tokens';
+import { HTTP_LOGGER, ROOT_LOGGER } from './logging.tokens';
+import { NestPinoLogger } from './nest-logger';
 import { RejectedLogThrottle } from './rejected-log-throttle';
 import { redactUrl, RootLogger } from './root-logger';
 
@@ -49,12 +60,20 @@ class RejectedLogFlush implements OnApplicationShutdown {
 }
 
 /**
- * nestjs-pino over the one root logger. Each request gets a child logger bound to its request id only
- * (`requestId` on every line); the access line at completion has method, redacted URL, status and time.
+ * Logging for the HTTP application, over the one root logger: pino-http gives each request a child logger bound to
+ * its request id only (`requestId` on every line) and writes the access line at completion (method, redacted URL,
+ * status, time); NestPinoLogger is Nest's logger (`app.useLogger`), writing to the request's child logger inside a
+ * request. Each application has its own instances (nothing is kept at module level).
  */
 @Global()
 @Module({})
-export class LoggingModule {
+export class LoggingModule implements NestModule {
+  constructor(
+    @Inject(HTTP_LOGGER) private readonly http: HttpLogger,
+    private readonly nestLogger: NestPinoLogger,
+    private readonly appConfig: ApplicationConfig,
+  ) {}
+
   static forRoot(root: RootLogger, logging: AppConfig['logging']): DynamicModule {
     const throttle = new RejectedLogThrottle(logging.rejected_log_limit, logging.rejected_log_window, (s) =>
       // on the root logger itself, not a child: a child keeps the level it was made with, not the runtime one
@@ -63,42 +82,55 @@ export class LoggingModule {
         `${s.suppressed} access-log lines of refused requests (${s.key}) suppressed in ${s.windowMs / 1000} s`,
       ),
     );
+    const http = pinoHttp({
+      logger: root.logger,
+      genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id: string }).id,
+      quietReqLogger: true,
+      customAttributeKeys: { reqId: 'requestId' },
+      customLogLevel: throttledAccessLogLevel(throttle),
+      serializers: {
+        req: (req: {
+          id?: string;
+          method?: string;
+          url?: string;
+          remoteAddress?: string;
+          headers?: Record<string, unknown>;
+        }) => ({
+          id: req.id,
+          method: req.method,
+          url: redactUrl(req.url),
+          remoteAddress: req.remoteAddress,
+          // the admin console marks its own calls, so the live log can leave them out (a display filter only)
+          ...(req.headers?.[CLIENT_HEADER] === 'console' ? { client: 'console' } : {}),
+        }),
+        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+      },
+    });
     return {
       module: LoggingModule,
-      imports: [
-        LoggerModule.forRoot({
-          pinoHttp: {
-            logger: root.logger,
-            genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id: string }).id,
-            quietReqLogger: true,
-            customAttributeKeys: { reqId: 'requestId' },
-            customLogLevel: throttledAccessLogLevel(throttle),
-            serializers: {
-              req: (req: {
-                id?: string;
-                method?: string;
-                url?: string;
-                remoteAddress?: string;
-                headers?: Record<string, unknown>;
-              }) => ({
-                id: req.id,
-                method: req.method,
-                url: redactUrl(req.url),
-                remoteAddress: req.remoteAddress,
-                // the admin console marks its own calls, so the live log can leave them out (a display filter only)
-                ...(req.headers?.[CLIENT_HEADER] === 'console' ? { client: 'console' } : {}),
-              }),
-              res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
-            },
-          },
-        }),
-      ],
       providers: [
         { provide: ROOT_LOGGER, useValue: root },
+        { provide: HTTP_LOGGER, useValue: http },
+        { provide: NestPinoLogger, useValue: new NestPinoLogger(root.logger) },
         LogLevelService,
         { provide: RejectedLogFlush, useValue: new RejectedLogFlush(throttle) },
       ],
-      exports: [ROOT_LOGGER, LogLevelService],
+      exports: [ROOT_LOGGER, NestPinoLogger, LogLevelService],
     };
+  }
+
+  /**
+   * Every route, and the paths excluded from the global prefix (`/metrics`), which a prefixed wildcard misses.
+   */
+  configure(consumer: MiddlewareConsumer): void {
+    const excluded = this.appConfig.getGlobalPrefixOptions().exclude ?? [];
+    const bind = (req: IncomingMessage & { log: HttpLogger['logger'] }, _res: ServerResponse, next: () => void) =>
+      this.nestLogger.runWith(req.log, next);
+    consumer
+      .apply(this.http, bind)
+      .forRoutes(
+        { path: '{/*splat}', method: RequestMethod.ALL },
+        ...excluded.map(({ path, requestMethod }) => ({ path, method: requestMethod })),
+      );
   }
 }

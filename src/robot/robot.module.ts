@@ -9,12 +9,20 @@ import { robotStateStoreProvider } from '../coordination/robot-state.provider';
 import { RobotController } from './robot.controller';
 import { RobotEntity } from './robot.entity';
 import { RobotService } from './robot.service';
+import { HostNetwork } from './callback-url';
 import { RobotStateStore } from '../coordination/robot-state.store';
 
 @Module({
   imports: [TypeOrmModule.forFeature([RobotEntity]), GeweModule, SettingsModule],
   controllers: [RobotController],
-  providers: [RobotService, RobotLoginService, RobotHealthService, RobotProfileService, robotStateStoreProvider],
+  providers: [
+    HostNetwork,
+    RobotService,
+    RobotLoginService,
+    RobotHealthService,
+    RobotProfileService,
+    robotStateStoreProvider,
+  ],
   exports: [RobotService, RobotHealthService, RobotStateStore],
 })
 export class RobotModule {}

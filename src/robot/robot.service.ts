@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
 import { AuditTrail } from '../audit/audit.service';
@@ -11,7 +11,14 @@ import { gewechatDownloadUrl, sameOrigin } from '../gewe/base-url';
 import { GeweApiError, GeweTransportError } from '../gewe/gewe.errors';
 import { RuntimeSettingsService } from '../settings/runtime-settings.service';
 import { CallbackKeys, KeyedRobot } from './callback-keys';
-import { guessWebhookBase, isLoopbackUrl, withKey } from './callback-url';
+import {
+  CALLBACK_URL_WARNINGS,
+  callbackUrlWarning,
+  GuessedWebhookBase,
+  guessWebhookBase,
+  HostNetwork,
+  withKey,
+} from './callback-url';
 import {
   RobotCreateDto,
   RobotListQueryDto,
@@ -43,7 +50,7 @@ const FULL_VIEW: RobotView = { callbackKey: true };
 
 /** Robots: the table, their callback URLs, and the one place their status changes (live store + database). */
 @Injectable()
-export class RobotService {
+export class RobotService implements OnApplicationBootstrap {
   private readonly logger = new Logger(RobotService.name);
   /**
    * Robots found by the callback hot path (webhook by appId, processor by id), kept for HOT_TTL_MS: every callback
@@ -63,7 +70,18 @@ export class RobotService {
     private readonly store: RobotStateStore,
     private readonly audit: AuditTrail,
     private readonly keys: CallbackKeys,
+    private readonly host: HostNetwork,
   ) {}
+
+  /** Says at start-up when robots would be given a container's private address as their callback URL. */
+  onApplicationBootstrap(): void {
+    const guess = this.guessedBase();
+    if (guess?.containerAddress)
+      this.logger.warn(
+        { code: 'CALLBACK_URL_CONTAINER_ADDRESS', callbackUrl: guess.url },
+        `gewe.callback_url is not set and the guessed callback URL ${guess.url} is this container's private address: Gewe outside the container network cannot reach it. Set gewe.callback_url (OPENGEWE_CALLBACK_URL with docker compose) to the service's public URL.`,
+      );
+  }
 
   /** How many robots there are, and how many of them are online (for the system status). */
   async counts(): Promise<{ total: number; online: number }> {
@@ -345,7 +363,14 @@ export class RobotService {
   }
 
   webhookBase(): string {
-    return (this.settings.get('gewe.callback_url') as string) || guessWebhookBase(this.config.backend.port);
+    return this.guessedBase()?.url ?? (this.settings.get('gewe.callback_url') as string);
+  }
+
+  /** The guessed webhook base, or null when `gewe.callback_url` is set. */
+  private guessedBase(): GuessedWebhookBase | null {
+    return (this.settings.get('gewe.callback_url') as string)
+      ? null
+      : guessWebhookBase(this.config.backend.port, this.host);
   }
 
   /**
@@ -370,13 +395,13 @@ export class RobotService {
 
   /** `key`: the robot's callback key, shown when the view allows (null: not known, see callbackUrl). */
   private toResponse(r: RobotEntity, view: RobotView, key: string | null, reason: string | null): RobotResponseDto {
-    const callbackUrl = view.callbackKey && key !== null ? withKey(this.webhookBase(), key) : this.webhookBase();
-    const warning =
-      view.callbackKey && key === null
-        ? 'The callback key was sealed with another backend.secret_key and cannot be shown: rotate it (POST /api/robots/{robot_id}/webhook/rotate) and give Gewe the new URL. The old URL keeps working.'
-        : isLoopbackUrl(callbackUrl)
-          ? 'This callback URL points at loopback: Gewe (another host or container) cannot reach it. Set the gewe.callback_url setting to an address Gewe can reach.'
-          : undefined;
+    const guess = this.guessedBase();
+    const base = guess?.url ?? (this.settings.get('gewe.callback_url') as string);
+    const callbackUrl = view.callbackKey && key !== null ? withKey(base, key) : base;
+    const warning = callbackUrlWarning(callbackUrl, {
+      keyUnknown: view.callbackKey && key === null,
+      guessedContainerAddress: guess?.containerAddress ?? false,
+    });
     return {
       id: r.id,
       name: r.name,
@@ -386,7 +411,7 @@ export class RobotService {
       downloadUrl: r.downloadUrl,
       callbackUrl,
       callbackKeyHidden: !view.callbackKey || key === null,
-      ...(warning ? { callbackUrlWarning: warning } : {}),
+      ...(warning ? { callbackUrlWarning: CALLBACK_URL_WARNINGS[warning], callbackUrlWarningCode: warning } : {}),
       isGewe: r.isGewe,
       status: r.status as RobotStatus,
       statusReason: reason,

@@ -14,7 +14,7 @@ import { describeBrowser, logIn, startConsole, type ConsoleRig } from './support
  * robot edit and profile, failed jobs, settings and the log level, users, and changing one's own password. Every
  * change is checked through the API too. Screenshots go to test/browser/screenshots/admin-*.png.
  */
-jest.setTimeout(60_000);
+jest.setTimeout(180_000); // a guard against a hang, generous for a busy machine
 
 /** Throws on every text message, so one message disables it (max_consecutive_failures = 1); its schema has every kind of field. */
 const FLAKY = {

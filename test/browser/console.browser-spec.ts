@@ -9,7 +9,7 @@ import { describeBrowser, navTo, startConsole, type ConsoleRig } from './support
  * the real service on SQLite and the fake Gewe server driven through its control API. A screenshot of each screen
  * goes to test/browser/screenshots/. Without chromium the suite is skipped loudly — under CI=true it fails.
  */
-jest.setTimeout(60_000);
+jest.setTimeout(180_000); // a guard against a hang, generous for a busy machine
 
 describeBrowser('the admin console in a browser', () => {
   let rig: ConsoleRig;

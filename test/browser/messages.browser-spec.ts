@@ -9,7 +9,7 @@ import { describeBrowser, logIn, navTo, startConsole, type ConsoleRig } from './
  * The record screens of the console — messages (live log, detail, replay), files (preview, download) and logs (live
  * tail, search) — in chromium against the real service and the fake Gewe. Screenshots go to screenshots/records-*.
  */
-jest.setTimeout(60_000);
+jest.setTimeout(180_000); // a guard against a hang, generous for a busy machine
 
 const ROBOT_WXID = 'wxid_records_bot';
 

@@ -10,7 +10,7 @@ import { describeBrowser, logIn, startConsole, type ConsoleRig } from './support
  * system" to send a message through the fake Gewe, then revoked), the audit log of those actions, and alerts (channels
  * set in the UI, a test alert, a robot going offline and coming back).
  */
-jest.setTimeout(60_000);
+jest.setTimeout(180_000); // a guard against a hang, generous for a busy machine
 
 describeBrowser('the operations screens in a browser: API tokens, audit log, alerts', () => {
   let rig: ConsoleRig;

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -75,8 +75,12 @@ async function start(
   cleanups: (() => Promise<unknown> | void)[],
   close: () => Promise<void>,
 ): Promise<ConsoleRig> {
-  // the console as its sources are now (a no-op when web/dist is up to date)
-  execFileSync(process.execPath, [join(__dirname, '..', '..', 'scripts', 'web-build.cjs')], { stdio: 'inherit' });
+  // the console as its sources are now (a no-op when web/dist is up to date); its output is shown only if it fails
+  const build = spawnSync(process.execPath, [join(__dirname, '..', '..', 'scripts', 'web-build.cjs')], {
+    encoding: 'utf8',
+  });
+  if (build.status !== 0)
+    throw new Error(`building the console failed (${build.status ?? build.signal}):\n${build.stdout}\n${build.stderr}`);
   mkdirSync(SHOTS, { recursive: true });
   const fake = new FakeGewe();
   const gewe = await fake.start();

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { FakeGewe } from '../fake-gewe/fake-gewe';
-import { sleep, waitFor } from '../support/wait';
+import { waitFor } from '../support/wait';
 import { describeDrill, drillDir, readMessageLog, removeDir, resultsOf, summary, writePlugin } from './support/drill';
 import { countBy, idSource, steadyLoad } from './support/load';
 import { freePort, ServiceProcess } from './support/service';
@@ -101,13 +101,17 @@ describeDrill('fault drill: Gewe misbehaving on sends', [], () => {
         const l = await readMessageLog({ sqlite: join(dir, 'opengewe.db') });
         return accepted.every((i) => resultsOf(l.get(i)) !== null) ? l : null;
       },
-      30_000,
+      120_000,
       'every accepted callback handled',
     );
     // the slow sends reach the fake's chat 2.5 s after they started, long after the client gave up on them
     const slow = FAULTS.find((f) => f.mode === 'slow')!.times;
-    await waitFor(() => fake.sends('/message/postText').length >= accepted.length - faults + slow, 5000, 'slow sends');
-    await sleep(200);
+    await waitFor(
+      () => fake.sends('/message/postText').length >= accepted.length - faults + slow,
+      60_000,
+      'slow sends',
+    );
+    await service.waitQueueIdle(token);
     const results = accepted.map((i) => resultsOf(log.get(i))!);
     const byFault = countBy(results, (r) => (r[0].status === 'ok' ? 'ok' : faultOf(r[0].error)));
     const attempts = fake.calls('/message/postText');
@@ -139,5 +143,5 @@ describeDrill('fault drill: Gewe misbehaving on sends', [], () => {
     // Gewe's failures do not switch the plugin off
     expect(plugin.enabled).toBe(true);
     expect(service.alive).toBe(true);
-  }, 60_000);
+  }, 600_000);
 });

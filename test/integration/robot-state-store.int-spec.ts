@@ -3,6 +3,7 @@ import { MemoryRobotStateStore } from '../../src/coordination/memory-state.store
 import { RedisRobotStateStore } from '../../src/coordination/redis-state.store';
 import { RobotStateStore, RobotStatusEvent } from '../../src/coordination/robot-state.store';
 import { describeWithRedis, REDIS } from '../support/services';
+import { waitFor } from '../support/wait';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -43,13 +44,24 @@ function behavesLikeARobotStateStore(make: () => Promise<{ a: RobotStateStore; b
   it('announces status changes to every subscriber, once per change', async () => {
     const seen: RobotStatusEvent[] = [];
     const off = b.onStatus((e) => seen.push(e));
-    await sleep(50); // let a Redis subscription settle
+    // the subscription is live once a change of another robot reaches it (not after a fixed pause)
+    let flip: 'online' | 'offline' = 'offline';
+    await waitFor(
+      async () => {
+        flip = flip === 'online' ? 'offline' : 'online';
+        await a.update(30, { status: flip });
+        return seen.some((e) => e.robotId === 30);
+      },
+      30_000,
+      'the status subscription live',
+    );
     await a.update(3, { status: 'awaiting_scan' });
     await a.update(3, { qrcodeUrl: 'x' }); // no status change
     await a.update(3, { status: 'online', reason: null });
-    for (let i = 0; i < 50 && seen.length < 2; i++) await sleep(20);
+    const of3 = () => seen.filter((e) => e.robotId === 3);
+    await waitFor(() => of3().length >= 2, 30_000, 'both status changes announced');
     off();
-    expect(seen.map((e) => [e.robotId, e.previous, e.status])).toEqual([
+    expect(of3().map((e) => [e.robotId, e.previous, e.status])).toEqual([
       [3, null, 'awaiting_scan'],
       [3, 'awaiting_scan', 'online'],
     ]);
@@ -107,11 +119,10 @@ describeWithRedis('RedisRobotStateStore (real Redis)', () => {
   });
 
   it('expires a robot hash that is no longer updated (heartbeat TTL)', async () => {
-    const s = new RedisRobotStateStore(open(), open(), prefix, 150);
+    const s = new RedisRobotStateStore(open(), open(), prefix, 2000);
     await s.update(42, { status: 'online' });
     expect(await s.get(42)).not.toBeNull();
-    await sleep(400);
-    expect(await s.get(42)).toBeNull();
+    await waitFor(async () => (await s.get(42)) === null, 30_000, 'the robot hash expired');
     await s.close();
   });
 

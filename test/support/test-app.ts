@@ -103,8 +103,6 @@ export async function createTestApp(o: TestAppOptions = {}): Promise<TestApp & {
     ),
   });
   const root = createRootLogger(config);
-  if (liveApps === 0) resetNestjsPinoSingleton();
-  liveApps++;
   const app = await createApp({
     config,
     rootLogger: root,
@@ -124,7 +122,6 @@ export async function createTestApp(o: TestAppOptions = {}): Promise<TestApp & {
     close: async () => {
       await app.close();
       await root.close();
-      liveApps--;
     },
   };
 }
@@ -149,20 +146,6 @@ export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 export function describeE2E(name: string, fn: () => void): void {
   const runnable = dbKind() === 'sqlite' || process.env.TEST_MYSQL_AVAILABLE === '1';
   describeNeeding(`${name} [${dbKind()}]`, runnable ? null : 'MySQL/MariaDB is not reachable', fn);
-}
-
-/** Test apps alive in this process. */
-let liveApps = 0;
-
-/**
- * nestjs-pino keeps its pino-http middleware (and so the logger) in a module-level singleton: one per process, which
- * is right for the service but would make every later test app log into the first app's file. It is reset when no
- * app is alive; apps alive at the same time (two "instances" of the service) share the first one's logger.
- */
-function resetNestjsPinoSingleton(): void {
-  const path = require.resolve('nestjs-pino').replace(/index\.js$/, 'rootLogger.js');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require(path) as { resetRootLogger(): void }).resetRootLogger();
 }
 
 function deepMerge(a: Overrides, b: Overrides): Overrides {

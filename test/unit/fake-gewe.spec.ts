@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { waitFor } from '../support/wait';
 import { isSafeNumber, parse, stringify } from 'lossless-json';
 import { GeweClient } from '../../src/gewe/gewe-client';
 import { GeweApiError, GeweTransportError, type GeweTransportFailure } from '../../src/gewe/gewe.errors';
@@ -342,13 +343,20 @@ describe('FakeGewe login', () => {
   });
 
   it('expires a QR code after qrTtlMs', async () => {
-    const { otherUrls } = await startOther({ qrTtlMs: 150, tokens: ['ttl'] });
+    const { otherUrls } = await startOther({ qrTtlMs: 2000, tokens: ['ttl'] });
     const client = clientFor('ttl', '', otherUrls.baseUrl);
     const qr = await client.login.getLoginQrCode();
     client.setAppId(qr.appId);
-    expect((await client.login.checkLogin(qr.uuid)).expiredTime).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(await client.login.checkLogin(qr.uuid)).toMatchObject({ status: 0, expiredTime: 0 });
+    expect((await client.login.checkLogin(qr.uuid)).expiredTime).toBeGreaterThanOrEqual(1);
+    const expired = await waitFor(
+      async () => {
+        const r = await client.login.checkLogin(qr.uuid);
+        return r.expiredTime === 0 ? r : null;
+      },
+      30_000,
+      'the QR code expired',
+    );
+    expect(expired).toMatchObject({ status: 0, expiredTime: 0 });
   });
 
   it('reconnects an offline device only while it is reconnectable', async () => {
@@ -942,8 +950,10 @@ describe('FakeGewe control API', () => {
 // ───────────────────────────── lifecycle ─────────────────────────────
 
 describe('FakeGewe lifecycle', () => {
+  // stop() resolving at all proves it does not wait for the hanging request (jest's timeout would end the test)
   it('stops promptly while a request hangs', async () => {
     const { token, appId } = await loggedInClient();
+    const before = fake.calls('/login/checkOnline').length;
     fake.fault({ path: '*', mode: 'hang' });
     const pending = fetch(`${urls.baseUrl}/login/checkOnline`, {
       method: 'POST',
@@ -953,24 +963,22 @@ describe('FakeGewe lifecycle', () => {
       () => 'answered',
       () => 'failed',
     );
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const started = Date.now();
+    await waitFor(() => fake.calls('/login/checkOnline').length > before, 30_000, 'the request arrived');
     await fake.stop();
-    expect(Date.now() - started).toBeLessThan(1000);
     expect(await pending).toBe('failed');
   });
 
+  // the slow answer would come after 10 s: 'failed' shows stop() cut it instead of waiting for it
   it('stops promptly during a slow answer', async () => {
     const { client } = await loggedInClient();
+    const before = fake.calls('/login/checkOnline').length;
     fake.fault({ path: '*', mode: 'slow', delayMs: 10_000 });
     const pending = client.login.checkOnline().then(
       () => 'answered',
       () => 'failed',
     );
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const started = Date.now();
+    await waitFor(() => fake.calls('/login/checkOnline').length > before, 30_000, 'the request arrived');
     await fake.stop();
-    expect(Date.now() - started).toBeLessThan(1000);
     expect(await pending).toBe('failed');
   });
 });

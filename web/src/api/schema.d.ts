@@ -1473,6 +1473,11 @@ export interface components {
             callbackKeyHidden: boolean;
             /** @description Present when the callback URL is unlikely to be reachable by Gewe */
             callbackUrlWarning?: string;
+            /**
+             * @description The stable code of callbackUrlWarning: CALLBACK_KEY_SEALED (rotate the key), CALLBACK_URL_LOOPBACK, CALLBACK_URL_CONTAINER_ADDRESS (guessed from a container’s private address: set gewe.callback_url)
+             * @enum {string}
+             */
+            callbackUrlWarningCode?: "CALLBACK_KEY_SEALED" | "CALLBACK_URL_LOOPBACK" | "CALLBACK_URL_CONTAINER_ADDRESS";
             isGewe: boolean;
             /** @enum {string} */
             status: "offline" | "awaiting_scan" | "scanned" | "need_captcha" | "online" | "reconnecting" | "expired" | "error" | "logged_out";
