@@ -23,7 +23,8 @@ function newest(path) {
 }
 
 /** Deletes dist/<dir>/**.js(.map) whose .ts source no longer exists; returns what it deleted. */
-function prune() {
+function prune(base = root) {
+  const out = join(base, 'dist');
   const removed = [];
   const walk = (dir) => {
     if (!existsSync(dir)) return;
@@ -36,14 +37,14 @@ function prune() {
       }
       const m = /^(.*)\.js(\.map)?$/.exec(name);
       if (!m) continue;
-      const source = join(root, relative(dist, dir), `${m[1]}.ts`);
+      const source = join(base, relative(out, dir), `${m[1]}.ts`);
       if (!existsSync(source)) {
         unlinkSync(path);
-        removed.push(relative(root, path));
+        removed.push(relative(base, path));
       }
     }
   };
-  for (const d of SOURCE_DIRS) walk(join(dist, d));
+  for (const d of SOURCE_DIRS) walk(join(out, d));
   return removed;
 }
 
