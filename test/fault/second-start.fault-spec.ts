@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describeDrill, drillDir, removeDir } from './support/drill';
@@ -20,18 +20,26 @@ function snapshot(dir: string): Record<string, string> {
   return out;
 }
 
+/** The commands run by run(), still going: killed after the suite (a refusal that never came). */
+const running = new Set<ChildProcess>();
+
 /** Runs a command with the drill's settings as OPENGEWE__ variables, to its end; its exit code and output. */
 function run(command: string, args: string[], settings: Settings): Promise<{ code: number | null; out: string }> {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OPENGEWE') && !k.startsWith('npm_')) env[k] = v;
   Object.assign(env, toEnv(settings), { NODE_ENV: 'test' });
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // detached: its own process group, so that `npm start` and what it started can be killed together
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    running.add(child);
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr.on('data', (b: Buffer) => (out += b.toString()));
     child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, out }));
+    child.once('exit', (code) => {
+      running.delete(child);
+      resolve({ code, out });
+    });
   });
 }
 
@@ -44,6 +52,7 @@ describeDrill('second start while the service runs', [], () => {
   const dir = drillDir('second-start');
   const started: ServiceProcess[] = [];
   afterAll(async () => {
+    for (const child of running) if (child.pid) process.kill(-child.pid, 'SIGKILL');
     await Promise.all(started.map((s) => s.stop()));
     removeDir(dir);
   });
