@@ -1,7 +1,14 @@
 import 'reflect-metadata';
-import { createApp } from './app.setup';
 import { ConfigError, loadConfig, withResolvedSecret } from './config/app-config';
 import { createRootLogger } from './logging/root-logger';
+import { portProblemMessage } from './net/port-check';
+import { guardStartup, StartupGuard, StartupRefused } from './startup-guard';
+
+/** Ends the process at once, before any work, with what is wrong and what to do. */
+function refuse(message: string, untouched = true): never {
+  process.stderr.write(`OpenGewe Backend cannot start: ${message}\n${untouched ? 'Nothing was changed.\n' : ''}`);
+  process.exit(1);
+}
 
 async function bootstrap(): Promise<void> {
   let loaded;
@@ -14,11 +21,21 @@ async function bootstrap(): Promise<void> {
     }
     throw err;
   }
+  // Before anything else: a free port, and a database no other instance uses.
+  let guard: StartupGuard;
+  try {
+    guard = await guardStartup(loaded.config);
+  } catch (err) {
+    if (err instanceof StartupRefused) refuse(err.message);
+    throw err;
+  }
   const config = withResolvedSecret(loaded.config);
   const root = createRootLogger(config);
   const log = root.logger.child({ context: 'Bootstrap' });
   log.info({ configFile: loaded.source ?? '(none: embedded defaults)' }, 'Configuration loaded');
   for (const w of loaded.warnings) log.warn(w);
+  for (const w of guard.warnings) log.error(w);
+  if (guard.lock) log.info({ lockFile: `${guard.lock.file}.lock` }, 'SQLite database locked for this instance');
   // A plugin can leave a promise rejected with nobody listening (work it started and never awaited). Node would end
   // the process for it, and every handler in flight with it: log it and go on. An uncaught exception still ends it.
   process.on('unhandledRejection', (reason) => {
@@ -28,8 +45,19 @@ async function bootstrap(): Promise<void> {
     );
   });
 
+  // Loaded only now: the application's modules take seconds to load, and a refused start should not wait for them.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createApp } = require('./app.setup') as typeof import('./app.setup');
   const app = await createApp({ config, rootLogger: root, configSource: loaded.source, env: process.env });
-  await app.listen(config.backend.port, config.backend.host);
+  try {
+    await app.listen(config.backend.port, config.backend.host);
+  } catch (err) {
+    // taken in the moment since the check at the start
+    const code = (err as NodeJS.ErrnoException).code;
+    if (!code) throw err;
+    await app.close().catch(() => undefined);
+    refuse(portProblemMessage(config.backend.host, config.backend.port, code), false);
+  }
   const host = ['0.0.0.0', '::'].includes(config.backend.host) ? 'localhost' : config.backend.host;
   const base = `http://${host}:${config.backend.port}`;
   log.info({ url: base, database: config.database.type, queue: config.queue.queue_type }, 'OpenGewe Backend is up');

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { checkOutboundUrl, OutboundPolicy } from '../net/outbound-url-policy';
+import { closest, locateInToml } from './config-hints';
 import { AppConfigShape, CONFIG_SCHEMA, EXAMPLE_SECRET_KEY, Field, parseDuration, parseSize } from './config-schema';
 
 /** The typed, validated, frozen configuration. Injected with `@Inject(APP_CONFIG)`. */
@@ -47,12 +48,14 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
 
   let fileValues: Raw = {};
   let source: string | null = null;
+  let text = '';
   if (path !== null && existsSync(path)) {
     source = path;
+    text = readFileSync(path, 'utf8');
     try {
-      fileValues = parseToml(readFileSync(path, 'utf8')) as Raw;
+      fileValues = parseToml(text) as Raw;
     } catch (err) {
-      throw new ConfigError([`${path}: not valid TOML: ${(err as Error).message.split('\n')[0]}`]);
+      throw new ConfigError([tomlSyntaxProblem(path, err)]);
     }
   } else if (path !== null && explicit) {
     throw new ConfigError([
@@ -61,14 +64,22 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   }
 
   const out: Record<string, Record<string, unknown>> = {};
+  const schema = CONFIG_SCHEMA as Record<string, Record<string, Field>>;
+  /** `file:line:column: ` (or `file: ` when the place is not found) before a problem of the file. */
+  const at = (section: string, key?: string) => {
+    const pos = locateInToml(text, section, key);
+    return pos ? `${source}:${pos.line}:${pos.column}: ` : `${source}: `;
+  };
   for (const [section, value] of Object.entries(fileValues)) {
-    if (!(section in CONFIG_SCHEMA)) problems.push(`[${section}]: unknown section`);
-    else if (typeof value !== 'object' || value === null || Array.isArray(value))
-      problems.push(`[${section}]: must be a table`);
+    if (!(section in schema)) {
+      const guess = closest(section, Object.keys(schema));
+      problems.push(`${at(section)}[${section}]: unknown section${guess ? `; did you mean [${guess}]?` : ''}`);
+    } else if (typeof value !== 'object' || value === null || Array.isArray(value))
+      problems.push(`${at(section)}[${section}]: must be a table`);
     else
       for (const key of Object.keys(value))
-        if (!(key in (CONFIG_SCHEMA as Record<string, object>)[section]))
-          problems.push(`${section}.${key}: unknown key`);
+        if (!(key in schema[section]))
+          problems.push(`${at(section, key)}${section}.${key}: unknown key${suggestKey(section, key)}`);
   }
 
   const envValues = readEnvOverrides(env, problems);
@@ -167,14 +178,43 @@ function readEnvOverrides(env: NodeJS.ProcessEnv, problems: string[]): Raw {
     const [section, key, ...rest] = name.slice(ENV_PREFIX.length).toLowerCase().split('__');
     const fields = (CONFIG_SCHEMA as Record<string, Record<string, Field>>)[section];
     if (!fields || !key || rest.length || !(key in fields)) {
+      const all = Object.entries(CONFIG_SCHEMA).flatMap(([s, f]) => Object.keys(f).map((k) => `${s}__${k}`));
+      const near = closest(name.slice(ENV_PREFIX.length).toLowerCase(), all);
+      const guess = near && ENV_PREFIX + near.toUpperCase();
       problems.push(
-        `${name}: no such config key (expected ${ENV_PREFIX}<SECTION>__<KEY>, e.g. OPENGEWE__BACKEND__PORT)`,
+        `${name}: no such config key` +
+          (guess
+            ? `; did you mean ${guess}?`
+            : ` (expected ${ENV_PREFIX}<SECTION>__<KEY>, e.g. OPENGEWE__BACKEND__PORT)`),
       );
       continue;
     }
     (values[section] ??= {})[key] = value;
   }
   return values;
+}
+
+/** A TOML syntax error as `file:line:column: not valid TOML: what`, with the lines around it and a caret. */
+function tomlSyntaxProblem(path: string, err: unknown): string {
+  const e = err as Error & { line?: number; column?: number; codeblock?: string };
+  const what = e.message.split('\n')[0].replace(/^Invalid TOML document:\s*/, '');
+  const where = e.line ? `${path}:${e.line}:${e.column ?? 1}` : path;
+  const excerpt = e.codeblock ? `\n${e.codeblock.replace(/\n+$/, '').replace(/^/gm, '      ')}` : '';
+  return `${where}: not valid TOML: ${what}${excerpt}`;
+}
+
+/** "; did you mean …?" for an unknown key of a known section: a close key of that section, or the same key elsewhere. */
+function suggestKey(section: string, key: string): string {
+  const schema = CONFIG_SCHEMA as Record<string, Record<string, Field>>;
+  const near = closest(key, Object.keys(schema[section]));
+  if (near) return `; did you mean ${section}.${near}?`;
+  const elsewhere = Object.keys(schema).find((s) => key in schema[s]);
+  if (elsewhere) return `; did you mean ${elsewhere}.${key} (in [${elsewhere}])?`;
+  for (const [other, fields] of Object.entries(schema)) {
+    const guess = closest(key, Object.keys(fields));
+    if (guess) return `; did you mean ${other}.${guess} (in [${other}])?`;
+  }
+  return '';
 }
 
 type Coerced = { value: unknown } | string;

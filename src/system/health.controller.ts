@@ -12,13 +12,21 @@ export class HealthController {
 
   @Public()
   @Get()
-  @ApiOperation({ summary: 'Liveness/readiness probe: 200 when the database answers, 503 otherwise' })
+  @ApiOperation({
+    summary:
+      'Liveness/readiness probe: 200 when the database answers (and its file is still there), 503 with a code otherwise',
+  })
   @ApiOkResponse({ type: HealthResponseDto })
   @ApiServiceUnavailableResponse({ type: HealthResponseDto })
   async health(@Res({ passthrough: true }) res: Response): Promise<HealthResponseDto> {
     const db = await this.system.databaseHealth();
     const up = db.status === 'up';
     res.status(up ? 200 : 503);
-    return { status: up ? 'ok' : 'error', database: up ? 'up' : 'down', uptimeSeconds: Math.floor(process.uptime()) };
+    return {
+      status: up ? 'ok' : 'error',
+      database: up ? 'up' : 'down',
+      ...(db.code ? { code: db.code } : {}),
+      uptimeSeconds: Math.floor(process.uptime()),
+    };
   }
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { SqliteFileWatch } from '../database/sqlite-file-watch';
 import { PluginModule } from '../plugin/plugin.module';
 import { RobotModule } from '../robot/robot.module';
 import { SettingsModule } from '../settings/settings.module';
@@ -12,6 +13,6 @@ import { SystemService } from './system.service';
 @Module({
   imports: [SettingsModule, RobotModule, PluginModule, UserModule],
   controllers: [SystemController, HealthController],
-  providers: [SystemService, RedisProbe],
+  providers: [SystemService, RedisProbe, SqliteFileWatch],
 })
 export class SystemModule {}

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { SqliteFileWatch } from '../database/sqlite-file-watch';
 import { AuditTrail } from '../audit/audit.service';
 import { diffConfig } from '../audit/audit-mask';
 import { APP_CONFIG, maskedConfig } from '../config/app-config';
@@ -39,6 +40,7 @@ export class SystemService {
     private readonly robots: RobotService,
     private readonly plugins: PluginSettingsStore,
     private readonly users: UserService,
+    private readonly sqliteFile: SqliteFileWatch,
   ) {}
 
   async status(): Promise<SystemStatusResponseDto> {
@@ -62,12 +64,30 @@ export class SystemService {
   }
 
   async databaseHealth(): Promise<DatabaseHealthDto> {
+    // SQLite answers even when its file was deleted (it writes into the unlinked file): look at the file first
+    const gone = this.sqliteFile.check();
+    if (gone)
+      return {
+        type: 'sqlite',
+        status: 'down',
+        code: gone.code,
+        params: { file: gone.file },
+        error:
+          gone.code === 'DATABASE_FILE_DELETED'
+            ? `the database file ${gone.file} was deleted while the service runs`
+            : `the database file ${gone.file} was replaced while the service runs`,
+      };
     const started = performance.now();
     try {
       await this.dataSource.query('SELECT 1');
       return { type: this.config.database.type, status: 'up', latencyMs: round(performance.now() - started) };
     } catch (err) {
-      return { type: this.config.database.type, status: 'down', error: (err as Error).message };
+      return {
+        type: this.config.database.type,
+        status: 'down',
+        code: 'DATABASE_UNAVAILABLE',
+        error: (err as Error).message,
+      };
     }
   }
 

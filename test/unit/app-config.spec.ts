@@ -39,6 +39,8 @@ function load(content: string, options: Omit<LoadConfigOptions, 'path'> = {}) {
   return loadConfig({ env: {}, ...options, path: writeToml(content) });
 }
 
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** Runs `fn` and returns the ConfigError it throws (fails the test if it throws nothing else). */
 function configError(fn: () => unknown): ConfigError {
   try {
@@ -381,19 +383,37 @@ level = "loud"
     expect(err.problems).toEqual(['backend.host: must not be empty (from file)']);
   });
 
-  it('rejects an unknown section', () => {
-    const err = configError(() => load('[nonsense]\nfoo = 1\n'));
-    expect(err.problems).toEqual(['[nonsense]: unknown section']);
+  it('rejects an unknown section, naming the file, line and column and the closest section', () => {
+    const file = join(dir, 'main_config.toml');
+    expect(configError(() => load('[nonsense]\nfoo = 1\n')).problems).toEqual([
+      `${file}:1:1: [nonsense]: unknown section`,
+    ]);
+    expect(configError(() => load('# comment\n\n  [bakend]\nport = 1\n')).problems).toEqual([
+      `${file}:3:3: [bakend]: unknown section; did you mean [backend]?`,
+    ]);
   });
 
   it('rejects a section that is not a table', () => {
     const err = configError(() => load('backend = 5\n'));
-    expect(err.problems).toEqual(['[backend]: must be a table']);
+    expect(err.problems).toEqual([`${join(dir, 'main_config.toml')}:1:1: [backend]: must be a table`]);
   });
 
-  it('rejects an unknown key in the file', () => {
-    const err = configError(() => load('[backend]\nprot = 8080\n'));
-    expect(err.problems).toEqual(['backend.prot: unknown key']);
+  it('rejects an unknown key in the file with its line and column and the closest known key', () => {
+    const file = join(dir, 'main_config.toml');
+    expect(configError(() => load('[backend]\nhost = "127.0.0.1"\n  prot = 8080\n')).problems).toEqual([
+      `${file}:3:3: backend.prot: unknown key; did you mean backend.port?`,
+    ]);
+    expect(configError(() => load('[database]\ntype = "sqlite"\nsqlite_fle = "x.db"\n')).problems).toEqual([
+      `${file}:3:1: database.sqlite_fle: unknown key; did you mean database.sqlite_file?`,
+    ]);
+    // a key of another section
+    expect(configError(() => load('[database]\nport = 1\n')).problems).toEqual([
+      `${file}:2:1: database.port: unknown key; did you mean backend.port (in [backend])?`,
+    ]);
+    // dotted keys at the top level are found too; nothing close: no guess
+    expect(configError(() => load('backend.zzzzzzzzzzzz = 1\n')).problems).toEqual([
+      `${file}:1:1: backend.zzzzzzzzzzzz: unknown key`,
+    ]);
   });
 
   it('rejects an unknown OPENGEWE__ variable, naming it', () => {
@@ -417,11 +437,30 @@ level = "loud"
       expect(err.message).toContain(name);
   });
 
-  it('rejects invalid TOML, naming the file', () => {
-    const file = writeToml('[backend\nport = \n');
+  it('suggests the closest variable for a misspelt OPENGEWE__ key, and none when nothing is close', () => {
+    const err = configError(() =>
+      load('', {
+        env: { OPENGEWE__BACKEND__PROT: '8080', OPENGEWE__DATABSE__TYPE: 'sqlite', OPENGEWE__XYZ__QQQ: '1' },
+      }),
+    );
+    expect(err.problems).toEqual([
+      'OPENGEWE__BACKEND__PROT: no such config key; did you mean OPENGEWE__BACKEND__PORT?',
+      'OPENGEWE__DATABSE__TYPE: no such config key; did you mean OPENGEWE__DATABASE__TYPE?',
+      'OPENGEWE__XYZ__QQQ: no such config key (expected OPENGEWE__<SECTION>__<KEY>, e.g. OPENGEWE__BACKEND__PORT)',
+    ]);
+  });
+
+  it('rejects invalid TOML, naming the file, the line and the column, with the lines around it', () => {
+    const file = writeToml('[backend]\nport = 8080\nhost = "127.0.0.1\n');
     const err = configError(() => loadConfig({ path: file, env: {} }));
-    expect(err.message).toContain(resolve(file));
-    expect(err.message).toContain('not valid TOML');
+    expect(err.problems).toHaveLength(1);
+    expect(err.problems[0]).toMatch(new RegExp(`^${escape(resolve(file))}:3:18: not valid TOML: \\S`));
+    expect(err.problems[0]).toContain('host = "127.0.0.1');
+    expect(err.problems[0]).toContain('^');
+    const other = writeToml('[backend\nport = \n', 'other.toml');
+    expect(configError(() => loadConfig({ path: other, env: {} })).message).toMatch(
+      new RegExp(`${escape(resolve(other))}:1:\\d+: not valid TOML`),
+    );
   });
 
   it('rejects an explicit options.path that does not exist', () => {

@@ -23,6 +23,19 @@ export class ComponentHealthDto {
 export class DatabaseHealthDto extends ComponentHealthDto {
   @ApiProperty({ enum: ['sqlite', 'mysql'] })
   type!: 'sqlite' | 'mysql';
+
+  @ApiPropertyOptional({
+    enum: ['DATABASE_UNAVAILABLE', 'DATABASE_FILE_DELETED', 'DATABASE_FILE_REPLACED'],
+    description: 'Why the database is down (with `params`); absent when it is up',
+  })
+  code?: 'DATABASE_UNAVAILABLE' | 'DATABASE_FILE_DELETED' | 'DATABASE_FILE_REPLACED';
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    description: 'Parameters of `code`',
+  })
+  params?: Record<string, string>;
 }
 
 export class QueueHealthDto extends ComponentHealthDto {
@@ -56,6 +69,11 @@ export class SystemStatusResponseDto {
 export class HealthResponseDto {
   @ApiProperty({ enum: ['ok', 'error'] }) status!: 'ok' | 'error';
   @ApiProperty({ enum: ['up', 'down'] }) database!: 'up' | 'down';
+  @ApiPropertyOptional({
+    enum: ['DATABASE_UNAVAILABLE', 'DATABASE_FILE_DELETED', 'DATABASE_FILE_REPLACED'],
+    description: 'Why the service is not healthy; absent when it is',
+  })
+  code?: 'DATABASE_UNAVAILABLE' | 'DATABASE_FILE_DELETED' | 'DATABASE_FILE_REPLACED';
   @ApiProperty() uptimeSeconds!: number;
 }
 

@@ -59,28 +59,7 @@ export class ServiceProcess {
    */
   static async start(name: string, dir: string, settings: Settings, port?: number): Promise<ServiceProcess> {
     const p = port ?? (await freePort());
-    const s = new ServiceProcess(
-      name,
-      p,
-      dir,
-      merge(
-        {
-          backend: {
-            host: '127.0.0.1',
-            port: p,
-            secret_key: SECRET,
-            data_dir: dir,
-            password_hash_rounds: 4,
-            enable_docs: false,
-          },
-          database: { type: 'sqlite', sqlite_file: join(dir, 'opengewe.db') },
-          logging: { path: join(dir, 'logs', name), stdout: false, level: 'info', compression: 'none' },
-          plugins: { plugins_dir: join(dir, 'plugins'), enabled_plugins: [] },
-          gewe: { health_check_interval: '1h' },
-        },
-        settings,
-      ),
-    );
+    const s = new ServiceProcess(name, p, dir, merge(drillSettings(name, dir, p), settings));
     try {
       // a guard against a service that never comes up, generous for a machine whose cores are busy
       await s.waitHealthy(120_000);
@@ -211,6 +190,24 @@ export class ServiceProcess {
     if (res.status !== 201) throw new Error(`robot not created: ${res.status} ${JSON.stringify(res.body)}`);
     return { id: res.body.id, appId, key: new URL(res.body.callbackUrl).searchParams.get('key')! };
   }
+}
+
+/** The drill defaults: SQLite in `dir`, logs in `dir/logs/<name>`, no docs, fast password hashing. */
+export function drillSettings(name: string, dir: string, port: number): Settings {
+  return {
+    backend: {
+      host: '127.0.0.1',
+      port,
+      secret_key: SECRET,
+      data_dir: dir,
+      password_hash_rounds: 4,
+      enable_docs: false,
+    },
+    database: { type: 'sqlite', sqlite_file: join(dir, 'opengewe.db') },
+    logging: { path: join(dir, 'logs', name), stdout: false, level: 'info', compression: 'none' },
+    plugins: { plugins_dir: join(dir, 'plugins'), enabled_plugins: [] },
+    gewe: { health_check_interval: '1h' },
+  };
 }
 
 export function toEnv(settings: Settings): Record<string, string> {

@@ -284,8 +284,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Liveness/readiness probe: 200 when the database answers, 503 otherwise
-         * @description Liveness/readiness probe: 200 when the database answers, 503 otherwise. Public (no token).
+         * Liveness/readiness probe: 200 when the database answers (and its file is still there), 503 with a code otherwise
+         * @description Liveness/readiness probe: 200 when the database answers (and its file is still there), 503 with a code otherwise. Public (no token).
          */
         get: operations["Health_health"];
         put?: never;
@@ -1335,6 +1335,15 @@ export interface components {
             error?: string;
             /** @enum {string} */
             type: "sqlite" | "mysql";
+            /**
+             * @description Why the database is down (with `params`); absent when it is up
+             * @enum {string}
+             */
+            code?: "DATABASE_UNAVAILABLE" | "DATABASE_FILE_DELETED" | "DATABASE_FILE_REPLACED";
+            /** @description Parameters of `code` */
+            params?: {
+                [key: string]: string;
+            };
         };
         ComponentHealthDto: {
             /** @enum {string} */
@@ -1454,6 +1463,11 @@ export interface components {
             status: "ok" | "error";
             /** @enum {string} */
             database: "up" | "down";
+            /**
+             * @description Why the service is not healthy; absent when it is
+             * @enum {string}
+             */
+            code?: "DATABASE_UNAVAILABLE" | "DATABASE_FILE_DELETED" | "DATABASE_FILE_REPLACED";
             uptimeSeconds: number;
         };
         RobotResponseDto: {
