@@ -16,8 +16,6 @@ import {
   type SendRecord,
 } from '../fake-gewe/fake-gewe';
 
-import { waitFor } from '../support/wait';
-
 const SAMPLES_TEXT = readFileSync(join(__dirname, '../fake-gewe/callbacks.json'), 'utf8');
 const TWO_POW_53 = 2n ** 53n;
 
