@@ -210,12 +210,23 @@ export class FileService {
   async download(filename: string): Promise<FileDownload> {
     const name = assertStoredName(filename);
     const row = await this.files.findOne({ where: { storedName: name, status: 'done' }, order: { id: 'DESC' } });
-    if (!row) throw notFound('FILE_NOT_FOUND', `No stored file is named ${name}`);
+    if (!row) throw notFound('FILE_NOT_FOUND', `No stored file is named ${name}`, { filename: name });
     const state = await this.store.inspect(name);
-    if (state === 'missing') throw notFound('FILE_MISSING', `The blob of ${name} is missing from the store`);
+    if (state === 'missing')
+      throw notFound('FILE_MISSING', `The blob of ${name} is missing from the store`, {
+        filename: name,
+      });
     if (state === 'refused') {
       this.logger.error({ filename: name }, 'A stored file is not a regular file (symlink?): refused to serve it');
-      throw new DomainError('FILE_REFUSED', `${name} is not a regular file in the store; refused`, 403);
+      throw new DomainError(
+        'FILE_REFUSED',
+        `${name} is not a regular file in the store; refused`,
+        403,
+        {},
+        {
+          filename: name,
+        },
+      );
     }
     return {
       root: this.store.root,
@@ -230,7 +241,7 @@ export class FileService {
   async remove(filename: string, actor: string): Promise<void> {
     const name = assertStoredName(filename);
     const rows = await this.files.find({ where: { storedName: name }, select: { id: true } });
-    if (!rows.length) throw notFound('FILE_NOT_FOUND', `No stored file is named ${name}`);
+    if (!rows.length) throw notFound('FILE_NOT_FOUND', `No stored file is named ${name}`, { filename: name });
     await this.files.delete(rows.map((r) => r.id));
     await this.files.update({ inlineName: name }, { inlineName: null });
     await this.store.remove(name);

@@ -51,7 +51,11 @@ export class PluginService {
   async enable(name: string, actor: string): Promise<void> {
     await this.registry.ready();
     const p = this.find(name);
-    if (!p.loaded) throw conflict('PLUGIN_LOAD_FAILED', `Plugin ${p.name} is not loaded: ${loadError(p)}`);
+    if (!p.loaded)
+      throw conflict('PLUGIN_LOAD_FAILED', `Plugin ${p.name} is not loaded: ${loadError(p)}`, {
+        name: p.name,
+        error: loadError(p),
+      });
     await this.ensureRow(p);
     await this.settings.setEnabled(p.name, true);
     this.dispatcher.resetFailures(p.name);
@@ -82,12 +86,17 @@ export class PluginService {
     await this.registry.ready();
     const p = this.manageable(name);
     if (!isPlainObject(body))
-      throw new BadRequestException({ message: ['config must be an object'], code: 'PLUGIN_CONFIG_INVALID' });
+      throw new BadRequestException({
+        message: ['config must be an object'],
+        code: 'PLUGIN_CONFIG_INVALID',
+        errors: [{ field: 'config', code: 'type', params: { field: 'config', type: 'object' } }],
+      });
     const snapshot = await this.settings.snapshot();
     // secrets the client got masked and sent back unchanged keep their stored values
     const input = p.configSchema.unmask(body, parseStored(snapshot.plugins.get(p.name)?.config ?? null));
-    const { config, errors } = p.configSchema.check(input);
-    if (errors.length) throw new BadRequestException({ message: errors, code: 'PLUGIN_CONFIG_INVALID' });
+    const { config, errors, fields } = p.configSchema.check(input);
+    if (errors.length)
+      throw new BadRequestException({ message: errors, code: 'PLUGIN_CONFIG_INVALID', errors: fields ?? [] });
     await this.ensureRow(p);
     const before = this.registry.effectiveConfig(p, snapshot);
     await this.settings.setConfig(p.name, input);
@@ -135,14 +144,18 @@ export class PluginService {
 
   private find(name: string): RegisteredPlugin {
     const p = this.registry.get(name);
-    if (!p) throw notFound('PLUGIN_NOT_FOUND', `Plugin ${name} does not exist`);
+    if (!p) throw notFound('PLUGIN_NOT_FOUND', `Plugin ${name} does not exist`, { name });
     return p;
   }
 
   /** A plugin whose settings can be changed: a valid manifest and a name no other folder claims. */
   private manageable(name: string): RegisteredPlugin {
     const p = this.find(name);
-    if (!p.manageable) throw conflict('PLUGIN_LOAD_FAILED', `Plugin ${p.name} is not loaded: ${loadError(p)}`);
+    if (!p.manageable)
+      throw conflict('PLUGIN_LOAD_FAILED', `Plugin ${p.name} is not loaded: ${loadError(p)}`, {
+        name: p.name,
+        error: loadError(p),
+      });
     return p;
   }
 

@@ -299,7 +299,7 @@ export class RobotLoginService implements OnApplicationBootstrap, OnModuleDestro
           'Paid GeWeAPI takes the callback URL in its web console: paste the callbackUrl of this robot there',
         );
       const callbackUrl = await this.robots.callbackUrl(robot);
-      if (callbackUrl === null) throw conflict('CALLBACK_KEY_UNKNOWN', CALLBACK_KEY_UNKNOWN);
+      if (callbackUrl === null) throw conflict('CALLBACK_KEY_UNKNOWN', CALLBACK_KEY_UNKNOWN, { id: robotId });
       try {
         await this.clients.forRobot(robot).login.setCallback(robot.token ?? '', callbackUrl);
       } catch (err) {

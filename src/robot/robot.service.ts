@@ -103,7 +103,7 @@ export class RobotService {
 
   async entity(id: number): Promise<RobotEntity> {
     const robot = await this.robots.findOne({ where: { id } });
-    if (!robot) throw notFound('ROBOT_NOT_FOUND', `Robot ${id} does not exist`);
+    if (!robot) throw notFound('ROBOT_NOT_FOUND', `Robot ${id} does not exist`, { id });
     return robot;
   }
 
@@ -321,7 +321,10 @@ export class RobotService {
   async assertAppIdFree(appId: string, exceptId?: number): Promise<void> {
     const other = await this.robots.findOne({ where: { appId }, select: { id: true } });
     if (other && other.id !== exceptId)
-      throw conflict('APP_ID_TAKEN', `appId "${appId}" already belongs to robot ${other.id}`);
+      throw conflict('APP_ID_TAKEN', `appId "${appId}" already belongs to robot ${other.id}`, {
+        appId,
+        robotId: other.id,
+      });
   }
 
   webhookBase(): string {
@@ -388,9 +391,9 @@ export class RobotService {
         );
       if (err instanceof GeweApiError) {
         if (err.isTokenInvalid)
-          throw badRequest('GEWE_TOKEN_INVALID', `token was rejected by Gewe: ${err.reason}`).withPublicMessage(
-            'token was rejected by Gewe',
-          );
+          throw badRequest('GEWE_TOKEN_INVALID', `token was rejected by Gewe: ${err.reason}`, {
+            reason: err.reason,
+          }).withPublicMessage('token was rejected by Gewe', ['reason']);
         this.logger.warn(
           { baseUrl, reason: err.reason },
           'Token probe answered an error that does not concern the token; accepted',
