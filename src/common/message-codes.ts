@@ -138,26 +138,35 @@ export const FIELD_CODES = {
  * reason of a robot's state, a media download error stored on a file, an alert's summary.
  */
 export const NOTICE_CODES = {
-  // robots (callbackUrlWarningCode, reasonCode)
-  CALLBACK_URL_GUESSED: ['url'],
-  CALLBACK_URL_LOOPBACK: ['url'],
+  // robots (callbackUrlWarningCode; reasonCode and callbackErrorCode, see robot-reason.ts)
+  CALLBACK_KEY_SEALED: [],
+  CALLBACK_URL_LOOPBACK: [],
   CAPTCHA_REQUIRED: [],
   CAPTCHA_REJECTED: [],
   CAPTCHA_CHECKING: [],
   LOGIN_INTERRUPTED: [],
-  QR_EXPIRED: ['reason'],
-  HEALTH_CHECK_FAILED: ['reason'],
-  RECONNECT_FAILED: ['reason', 'attempts'],
-  ROBOT_LOGGED_OUT: [],
-  ROBOT_OFFLINE_CALLBACK: [],
+  GEWE_REPORTS_OFFLINE: [],
+  OFFLINE_CALLBACK: [],
+  HEALTH_CHECK_FAILED: ['reason', 'cause'],
+  RECONNECT_FAILED: ['reason', 'cause', 'attempts'],
+  /** Gewe's own answer (its text is the parameter; usually Chinese). */
   GEWE_ERROR: ['reason'],
-  // files (errorCode)
+  GEWE_TIMEOUT: ['endpoint'],
+  GEWE_UNREACHABLE: ['endpoint'],
+  GEWE_BAD_RESPONSE: ['endpoint'],
+  GEWE_TARGET_REFUSED: ['endpoint'],
+  // files (errorCode, see file-error.ts)
   DOWNLOAD_FAILED: ['reason'],
-  DOWNLOAD_NO_URL: [],
-  DOWNLOAD_TOO_LARGE: ['limit'],
-  // alerts (summaryCode)
-  ALERT_ROBOT_OFFLINE: ['robot', 'status', 'minutes', 'reason'],
-  ALERT_ROBOT_SILENT: ['robot', 'minutes'],
+  DOWNLOAD_KEPT_THUMBNAIL: ['reason'],
+  DOWNLOAD_ABANDONED: ['reason'],
+  DOWNLOAD_TOO_LARGE: ['limit', 'reason'],
+  DOWNLOAD_NO_SOURCE: ['reason'],
+  DOWNLOAD_ROBOT_DELETED: ['reason'],
+  // alerts (summaryCode; their texts in both languages: src/alert/alert-text.ts)
+  ALERT_ROBOT_OFFLINE: ['robot', 'robotId', 'status', 'minutes', 'reason'],
+  ALERT_LOGIN_NEEDS_CAPTCHA: ['robot', 'robotId'],
+  ALERT_LOGIN_EXPIRED: ['robot', 'robotId'],
+  ALERT_ROBOT_SILENT: ['robot', 'robotId', 'minutes'],
   ALERT_PLUGIN_DISABLED: ['plugin', 'reason'],
   ALERT_FAILED_JOBS: ['failed', 'threshold'],
   ALERT_QUEUE_DEPTH: ['depth', 'threshold'],
@@ -169,6 +178,9 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 export type FieldCode = keyof typeof FIELD_CODES;
 export type NoticeCode = keyof typeof NOTICE_CODES;
 export type MessageCode = ErrorCode | NoticeCode;
+
+/** Every code of the registry (errors and notices; some, like GEWE_TIMEOUT, are both). */
+export const MESSAGE_CODES: Record<MessageCode, readonly string[]> = { ...ERROR_CODES, ...NOTICE_CODES };
 
 /** Parameters of a code: short values, filled into the translated text. */
 export type MessageParams = Record<string, string | number>;

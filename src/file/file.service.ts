@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
 import type { GeweEvent } from '../callback/events';
 import { DomainError, notFound } from '../common/domain-error';
+import { fileErrorMessage } from './file-error';
 import type { Page } from '../common/dto/pagination.dto';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
@@ -326,6 +327,8 @@ export function toDto(f: FileEntity): FileResponseDto {
     sha256: done ? f.sha256 : null,
     status: f.status,
     error: f.error,
+    errorCode: fileErrorMessage(f.error)?.code ?? null,
+    errorParams: fileErrorMessage(f.error)?.params ?? null,
     attempts: f.attempts,
     nextAttemptAt: f.status === 'pending' ? f.nextAttemptAt.toISOString() : null,
     createdAt: f.createdAt.toISOString(),

@@ -20,6 +20,8 @@ import {
   RobotUpdateDto,
 } from './dto/robot.dto';
 import { RobotEntity } from './robot.entity';
+import { reasonMessage } from './robot-reason';
+import type { NoticeCode } from '../common/message-codes';
 import {
   emptyState,
   ROBOT_STATUSES,
@@ -348,6 +350,12 @@ export class RobotService {
   /** `key`: the robot's callback key, shown when the view allows (null: not known, see callbackUrl). */
   private toResponse(r: RobotEntity, view: RobotView, key: string | null): RobotResponseDto {
     const callbackUrl = view.callbackKey && key !== null ? withKey(this.webhookBase(), key) : this.webhookBase();
+    const warningCode: NoticeCode | undefined =
+      view.callbackKey && key === null
+        ? 'CALLBACK_KEY_SEALED'
+        : isLoopbackUrl(callbackUrl)
+          ? 'CALLBACK_URL_LOOPBACK'
+          : undefined;
     const warning =
       view.callbackKey && key === null
         ? 'The callback key was sealed with another backend.secret_key and cannot be shown: rotate it (POST /api/robots/{robot_id}/webhook/rotate) and give Gewe the new URL. The old URL keeps working.'
@@ -363,7 +371,7 @@ export class RobotService {
       downloadUrl: r.downloadUrl,
       callbackUrl,
       callbackKeyHidden: !view.callbackKey || key === null,
-      ...(warning ? { callbackUrlWarning: warning } : {}),
+      ...(warning ? { callbackUrlWarning: warning, callbackUrlWarningCode: warningCode } : {}),
       isGewe: r.isGewe,
       status: r.status as RobotStatus,
       wxid: r.wxid,
@@ -433,6 +441,8 @@ export function toStatusDto(robot: RobotEntity, live: RobotLiveState): RobotStat
     robotId: robot.id,
     status: live.status,
     reason: live.reason,
+    reasonCode: reasonMessage(live.reason)?.code ?? null,
+    reasonParams: reasonMessage(live.reason)?.params ?? null,
     qrcodeUrl: live.qrcodeUrl,
     qrImageBase64: live.qrImageBase64,
     expiresAt: live.expiresAt,
@@ -446,6 +456,8 @@ export function toStatusDto(robot: RobotEntity, live: RobotLiveState): RobotStat
     lastCallbackAt: live.lastCallbackAt,
     callbackRegistered: live.callbackRegistered,
     callbackError: live.callbackError,
+    callbackErrorCode: reasonMessage(live.callbackError)?.code ?? null,
+    callbackErrorParams: reasonMessage(live.callbackError)?.params ?? null,
     updatedAt: live.updatedAt,
   };
 }

@@ -200,6 +200,14 @@ export class RobotStatusResponseDto {
   @ApiProperty({ enum: ROBOT_STATUSES }) status!: RobotStatus;
   @ApiProperty({ type: String, nullable: true, description: 'Why the robot is in error/expired/offline' })
   reason!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The reason as a code for people (message-codes.ts)' })
+  reasonCode!: string | null;
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }] },
+  })
+  reasonParams!: Record<string, string | number> | null;
   @ApiProperty({
     type: String,
     nullable: true,
@@ -224,6 +232,14 @@ export class RobotStatusResponseDto {
   })
   callbackRegistered!: boolean | null;
   @ApiProperty({ type: String, nullable: true }) callbackError!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'callbackError as a code for people' })
+  callbackErrorCode!: string | null;
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }] },
+  })
+  callbackErrorParams!: Record<string, string | number> | null;
   @ApiProperty({ type: String, format: 'date-time' }) updatedAt!: string;
 }
 
@@ -247,6 +263,8 @@ export class RobotResponseDto {
   callbackKeyHidden!: boolean;
   @ApiPropertyOptional({ description: 'Present when the callback URL is unlikely to be reachable by Gewe' })
   callbackUrlWarning?: string;
+  @ApiPropertyOptional({ description: 'The warning as a code for people (CALLBACK_KEY_SEALED, CALLBACK_URL_LOOPBACK)' })
+  callbackUrlWarningCode?: string;
   @ApiProperty() isGewe!: boolean;
   @ApiProperty({ enum: ROBOT_STATUSES }) status!: RobotStatus;
   @ApiProperty({ type: String, nullable: true }) wxid!: string | null;
