@@ -43,7 +43,7 @@ function toQuery(f: Filters, page: number): Query {
 
 /** Media of the messages: filter, preview images, download (the bytes are fetched with the token). */
 export function FilesPage() {
-  const { t, lang } = useI18n();
+  const { t, tc, lang } = useI18n();
   const { filters, page, setPage, apply, reset, field } = useDraftFilters(NO_FILTERS);
   const query = toQuery(filters, page);
   const queryRef = useRef(query);
@@ -144,7 +144,11 @@ export function FilesPage() {
                   <div className="muted small">
                     {robotName(f.robotId)} · <code>{f.chatId ?? '—'}</code>
                   </div>
-                  {f.error && <div className="bad small">{f.error}</div>}
+                  {f.error && (
+                    <div className="bad small" title={f.error}>
+                      {tc(f.errorCode, f.errorParams)}
+                    </div>
+                  )}
                   <div className="file-actions">
                     {f.status === 'done' && f.filename && <DownloadButton filename={f.filename} name={name} />}
                     <Link href={`/messages?id=${f.messageId}`} className="small">

@@ -29,7 +29,7 @@ type FieldName = (typeof FIELDS)[number];
 
 /** /robots/<id>: edit the robot, its WeChat profile, its plugins. */
 export function RobotDetailPage() {
-  const { t } = useI18n();
+  const { t, tc } = useI18n();
   const id = Number(usePath().split('/')[2]);
   const path = { params: { path: { robot_id: id } } };
   const robot = useLoad(() => call(api.GET('/api/robots/{robot_id}', path)));
@@ -68,7 +68,7 @@ export function RobotDetailPage() {
                 <dd>
                   <CopyField value={r.callbackUrl} label={t('robot.callbackUrl')} />
                   {r.callbackKeyHidden && <p className="muted small">{t('robots.callbackKeyHidden')}</p>}
-                  {r.callbackUrlWarning && <p className="warn small">⚠ {r.callbackUrlWarning}</p>}
+                  {r.callbackUrlWarning && <p className="warn small">⚠ {tc(r.callbackUrlWarningCode)}</p>}
                 </dd>
               </div>
               {status.data?.reason && (

@@ -102,7 +102,7 @@ const PENDING = ['awaiting_scan', 'scanned', 'need_captcha'];
  * (the QR, who scanned, the reason). Without the live stream it polls instead.
  */
 export function QrLoginDialog({ robot, onClose }: { robot: Robot; onClose: () => void }) {
-  const { t } = useI18n();
+  const { t, tc } = useI18n();
   const { connected } = useLive();
   const [state, setState] = useState<RobotStatus | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -161,13 +161,17 @@ export function QrLoginDialog({ robot, onClose }: { robot: Robot; onClose: () =>
         {state?.qrImageBase64 && status && PENDING.includes(status) && (
           <img
             className={`qr-image${status === 'scanned' ? ' dim' : ''}`}
-            src={state.qrImageBase64.startsWith('data:') ? state.qrImageBase64 : `data:image/png;base64,${state.qrImageBase64}`}
+            src={
+              state.qrImageBase64.startsWith('data:')
+                ? state.qrImageBase64
+                : `data:image/png;base64,${state.qrImageBase64}`
+            }
             alt={t('qr.alt')}
             width={240}
             height={240}
           />
         )}
-        {state?.reason && status !== 'online' && <p className="muted">{state.reason}</p>}
+        {state?.reason && status !== 'online' && <p className="muted">{tc(state.reasonCode, state.reasonParams)}</p>}
         {status === 'need_captcha' && (
           <form className="form inline" onSubmit={(e) => void sendCode(e)}>
             <label className="field">
@@ -195,7 +199,9 @@ export function QrLoginDialog({ robot, onClose }: { robot: Robot; onClose: () =>
           <div className="qr-done">
             <p className="ok">{t('qr.onlineAs', { name: state?.nickname ?? state?.wxid ?? robot.name })}</p>
             {state?.callbackRegistered === false && (
-              <p className="alert alert-error">{t('qr.callbackFailed', { error: state.callbackError ?? '' })}</p>
+              <p className="alert alert-error">
+                {t('qr.callbackFailed', { error: tc(state.callbackErrorCode, state.callbackErrorParams) })}
+              </p>
             )}
             {state?.callbackRegistered === null && (
               <>
