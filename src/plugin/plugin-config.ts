@@ -15,6 +15,9 @@ export interface ConfigCheck {
   fields?: FieldError[];
 }
 
+/** The keys that give a title or description in Chinese and English, in a manifest and in a config schema. */
+export const LOCALIZED_KEYS = ['title_zh', 'title_en', 'description_zh', 'description_en'] as const;
+
 /**
  * A plugin's config schema (the manifest's `configSchema`), compiled once per load with ajv. Defaults fill missing
  * keys, so the effective config is the stored one over the schema's defaults. A plugin without a schema accepts any
@@ -37,6 +40,8 @@ export class PluginConfigSchema {
     const options = { useDefaults: true, allErrors: true, strictTypes: false, strictTuples: false } as const;
     const ajv = is2020 ? new Ajv2020(options) : new Ajv(options);
     addFormats(ajv);
+    // the title and description in both languages (docs/PLUGINS.md): annotations, like title and description
+    ajv.addVocabulary([...LOCALIZED_KEYS]);
     return new PluginConfigSchema(schema, ajv.compile(schema));
   }
 

@@ -14,6 +14,8 @@ import {
   PluginResponseDto,
   RobotPluginResponseDto,
 } from './dto/plugin.dto';
+import type { PluginTexts } from './dto/plugin.dto';
+import type { PluginManifest } from './plugin.types';
 
 /** The plugin API: what the registry found, what the database says of it, and changes to both. */
 @Injectable()
@@ -172,6 +174,7 @@ export class PluginService {
       version: p.manifest?.version ?? null,
       author: p.manifest?.author ?? null,
       description: p.manifest?.description ?? null,
+      texts: pluginTexts(p.manifest),
       enabled: p.manageable && !!row?.enabled,
       disabledReason: p.manageable ? (row?.disabledReason ?? null) : null,
       loaded: p.loaded,
@@ -201,4 +204,13 @@ function loadError(p: RegisteredPlugin): string {
   if (p.error) return p.error;
   if (p.skipped) return 'listed in [plugins].disabled_plugins, so not loaded';
   return 'not loaded';
+}
+
+/** The manifest's texts per language (see PluginTexts): `title_zh`/`description_zh`, `title_en`/`description_en`. */
+export function pluginTexts(m: PluginManifest | null | undefined): PluginTexts {
+  const pick = (lang: 'zh' | 'en') => ({
+    ...(m?.[`title_${lang}`] ? { title: m[`title_${lang}`] } : m?.title ? { title: m.title } : {}),
+    ...(m?.[`description_${lang}`] ? { description: m[`description_${lang}`] } : {}),
+  });
+  return { zh: pick('zh'), en: pick('en') };
 }

@@ -1,6 +1,8 @@
 import { reasonMessage, ROBOT_REASONS } from '../../src/robot/robot-reason';
 import { fileErrorMessage } from '../../src/file/file-error';
 import { MESSAGE_CODES } from '../../src/common/message-codes';
+import { PluginConfigSchema } from '../../src/plugin/plugin-config';
+import { pluginTexts } from '../../src/plugin/plugin.service';
 
 describe('messages for people as codes', () => {
   it('gives the reasons of a robot state a code, Gewe text only as a parameter', () => {
@@ -39,5 +41,21 @@ describe('messages for people as codes', () => {
 
   it('lists every code those answer in the registry', () => {
     for (const code of Object.keys(ROBOT_REASONS)) expect(MESSAGE_CODES).toHaveProperty(code);
+  });
+});
+
+describe('plugin texts in both languages', () => {
+  it('accepts title_zh / description_en beside title and description in a config schema', () => {
+    const schema = PluginConfigSchema.compile({
+      type: 'object',
+      properties: { a: { type: 'string', title: 'A', title_zh: '甲', title_en: 'A', description_zh: '说明' } },
+    });
+    expect(schema.check({ a: 'x' }).errors).toEqual([]);
+  });
+
+  it("answers a manifest's texts per language", () => {
+    expect(
+      pluginTexts({ name: 'P', version: '1', title_zh: '示例', description: 'Plain', description_en: 'English' }),
+    ).toEqual({ zh: { title: '示例' }, en: { description: 'English' } });
   });
 });

@@ -4,6177 +4,5981 @@
  */
 
 export interface paths {
-  '/api/admin/audit': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log of admin actions, newest first
+         * @description The audit log of admin actions, newest first. Needs an admin access token. Not for API tokens.
+         */
+        get: operations["Audit_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * The audit log of admin actions, newest first
-     * @description The audit log of admin actions, newest first. Needs an admin access token. Not for API tokens.
-     */
-    get: operations['Audit_list'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/admin/tokens': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/admin/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * API tokens, newest first, with their last use (never their secrets)
+         * @description API tokens, newest first, with their last use (never their secrets). Needs an admin access token. Not for API tokens.
+         */
+        get: operations["ApiToken_list"];
+        put?: never;
+        /**
+         * Create a scoped API token; the answer holds its secret, shown this once
+         * @description Create a scoped API token; the answer holds its secret, shown this once. Needs an admin access token. Not for API tokens.
+         */
+        post: operations["ApiToken_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * API tokens, newest first, with their last use (never their secrets)
-     * @description API tokens, newest first, with their last use (never their secrets). Needs an admin access token. Not for API tokens.
-     */
-    get: operations['ApiToken_list'];
-    put?: never;
-    /**
-     * Create a scoped API token; the answer holds its secret, shown this once
-     * @description Create a scoped API token; the answer holds its secret, shown this once. Needs an admin access token. Not for API tokens.
-     */
-    post: operations['ApiToken_create'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/admin/tokens/{token_id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/admin/tokens/{token_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One API token (never its secret)
+         * @description One API token (never its secret). Needs an admin access token. Not for API tokens.
+         */
+        get: operations["ApiToken_get"];
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an API token at once (it stays listed as revoked)
+         * @description Revoke an API token at once (it stays listed as revoked). Needs an admin access token. Not for API tokens.
+         */
+        delete: operations["ApiToken_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * One API token (never its secret)
-     * @description One API token (never its secret). Needs an admin access token. Not for API tokens.
-     */
-    get: operations['ApiToken_get'];
-    put?: never;
-    post?: never;
-    /**
-     * Revoke an API token at once (it stays listed as revoked)
-     * @description Revoke an API token at once (it stays listed as revoked). Needs an admin access token. Not for API tokens.
-     */
-    delete: operations['ApiToken_revoke'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/login': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log in with username and password
+         * @description Log in with username and password. Public (no token).
+         */
+        post: operations["Auth_login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Log in with username and password
-     * @description Log in with username and password. Public (no token).
-     */
-    post: operations['Auth_login'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/refresh': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange a refresh token for new tokens (the old refresh token stops working)
+         * @description Exchange a refresh token for new tokens (the old refresh token stops working). Public (no token).
+         */
+        post: operations["Auth_refresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Exchange a refresh token for new tokens (the old refresh token stops working)
-     * @description Exchange a refresh token for new tokens (the old refresh token stops working). Public (no token).
-     */
-    post: operations['Auth_refresh'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/logout': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End the current session (its access and refresh tokens stop working)
+         * @description End the current session (its access and refresh tokens stop working). Needs an access token. Not for API tokens.
+         */
+        post: operations["Auth_logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * End the current session (its access and refresh tokens stop working)
-     * @description End the current session (its access and refresh tokens stop working). Needs an access token. Not for API tokens.
-     */
-    post: operations['Auth_logout'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/me': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/auth/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The logged-in user
+         * @description The logged-in user. Needs an access token. Not for API tokens.
+         */
+        get: operations["Auth_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * The logged-in user
-     * @description The logged-in user. Needs an access token. Not for API tokens.
-     */
-    get: operations['Auth_me'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/auth/change-password': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/auth/change-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change your own password; your other sessions are ended
+         * @description Change your own password; your other sessions are ended. Needs an access token. Not for API tokens.
+         */
+        post: operations["Auth_changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Change your own password; your other sessions are ended
-     * @description Change your own password; your other sessions are ended. Needs an access token. Not for API tokens.
-     */
-    post: operations['Auth_changePassword'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/events': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live events (Server-Sent Events)
+         * @description A text/event-stream of `robot.status` (RobotStatusEventDto), `message` (MessageEventDto), `alert` (AlertEventDto), `plugin.failure` (PluginFailureEventDto), `queue.depth` (QueueDepthEventDto, when the counts change) and — for admins who ask with ?logLevel= — `log` (LogEventDto) events, each with an id. Starts with `ready` (ReadyEventDto); reconnect with the Last-Event-ID header (or ?lastEventId=) to get what was missed, or `resync` when that is no longer possible. A comment line every 15 s keeps it alive; `end` closes it when the session ends or the access token expires (reconnect with a fresh token). EventSource cannot send headers: pass the token as ?access_token= (this route only). Needs an access token.
+         */
+        get: operations["Events_stream"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Live events (Server-Sent Events)
-     * @description A text/event-stream of `robot.status` (RobotStatusEventDto), `message` (MessageEventDto), `alert` (AlertEventDto), `plugin.failure` (PluginFailureEventDto), `queue.depth` (QueueDepthEventDto, when the counts change) and — for admins who ask with ?logLevel= — `log` (LogEventDto) events, each with an id. Starts with `ready` (ReadyEventDto); reconnect with the Last-Event-ID header (or ?lastEventId=) to get what was missed, or `resync` when that is no longer possible. A comment line every 15 s keeps it alive; `end` closes it when the session ends or the access token expires (reconnect with a fresh token). EventSource cannot send headers: pass the token as ?access_token= (this route only). Needs an access token.
-     */
-    get: operations['Events_stream'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/system/status': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/system/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Version, uptime, database/Redis/queue health, counts
+         * @description Version, uptime, database/Redis/queue health, counts. Needs an access token. Not for API tokens.
+         */
+        get: operations["System_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Version, uptime, database/Redis/queue health, counts
-     * @description Version, uptime, database/Redis/queue health, counts. Needs an access token. Not for API tokens.
-     */
-    get: operations['System_status'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/system/logs': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/system/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Log lines, newest first (persisted in the log file and its rotations)
+         * @description Log lines, newest first (persisted in the log file and its rotations). Needs an admin access token. Not for API tokens.
+         */
+        get: operations["System_logs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Log lines, newest first (persisted in the log file and its rotations)
-     * @description Log lines, newest first (persisted in the log file and its rotations). Needs an admin access token. Not for API tokens.
-     */
-    get: operations['System_logs'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/system/log-level': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/system/log-level": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change the log level now (kept across restarts as a runtime setting)
+         * @description Change the log level now (kept across restarts as a runtime setting). Needs an admin access token. Not for API tokens.
+         */
+        put: operations["System_setLogLevel"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    /**
-     * Change the log level now (kept across restarts as a runtime setting)
-     * @description Change the log level now (kept across restarts as a runtime setting). Needs an admin access token. Not for API tokens.
-     */
-    put: operations['System_setLogLevel'];
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/system/config': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/system/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Runtime settings and the loaded config file (secrets masked)
+         * @description Runtime settings and the loaded config file (secrets masked). Needs an admin access token. Not for API tokens.
+         */
+        get: operations["System_getConfig"];
+        /**
+         * Change runtime settings (validated; all or nothing)
+         * @description Change runtime settings (validated; all or nothing). Needs an admin access token. Not for API tokens.
+         */
+        put: operations["System_updateConfig"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Runtime settings and the loaded config file (secrets masked)
-     * @description Runtime settings and the loaded config file (secrets masked). Needs an admin access token. Not for API tokens.
-     */
-    get: operations['System_getConfig'];
-    /**
-     * Change runtime settings (validated; all or nothing)
-     * @description Change runtime settings (validated; all or nothing). Needs an admin access token. Not for API tokens.
-     */
-    put: operations['System_updateConfig'];
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/health': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness/readiness probe: 200 when the database answers, 503 otherwise
+         * @description Liveness/readiness probe: 200 when the database answers, 503 otherwise. Public (no token).
+         */
+        get: operations["Health_health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Liveness/readiness probe: 200 when the database answers, 503 otherwise
-     * @description Liveness/readiness probe: 200 when the database answers, 503 otherwise. Public (no token).
-     */
-    get: operations['Health_health'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/robots': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/robots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List robots
+         * @description List robots. Needs an access token. API tokens need the scope robots:read.
+         */
+        get: operations["Robot_list"];
+        put?: never;
+        /**
+         * Create a robot (the token is checked with Gewe unless ?verify=false)
+         * @description Create a robot (the token is checked with Gewe unless ?verify=false). Needs an access token. API tokens need the scope robots:write.
+         */
+        post: operations["Robot_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List robots
-     * @description List robots. Needs an access token. API tokens need the scope robots:read.
-     */
-    get: operations['Robot_list'];
-    put?: never;
-    /**
-     * Create a robot (the token is checked with Gewe unless ?verify=false)
-     * @description Create a robot (the token is checked with Gewe unless ?verify=false). Needs an access token. API tokens need the scope robots:write.
-     */
-    post: operations['Robot_create'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/robots/{robot_id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/robots/{robot_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One robot, with the callback URL Gewe must POST to
+         * @description One robot, with the callback URL Gewe must POST to. Needs an access token. API tokens need the scope robots:read.
+         */
+        get: operations["Robot_get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a robot (the WeChat account stays logged in on Gewe; log it out first if needed)
+         * @description Delete a robot (the WeChat account stays logged in on Gewe; log it out first if needed). Needs an access token. API tokens need the scope robots:write.
+         */
+        delete: operations["Robot_remove"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit a robot (a new base URL or token is checked with Gewe unless ?verify=false)
+         * @description Edit a robot (a new base URL or token is checked with Gewe unless ?verify=false). Needs an access token. API tokens need the scope robots:write.
+         */
+        patch: operations["Robot_update"];
+        trace?: never;
     };
-    /**
-     * One robot, with the callback URL Gewe must POST to
-     * @description One robot, with the callback URL Gewe must POST to. Needs an access token. API tokens need the scope robots:read.
-     */
-    get: operations['Robot_get'];
-    put?: never;
-    post?: never;
-    /**
-     * Delete a robot (the WeChat account stays logged in on Gewe; log it out first if needed)
-     * @description Delete a robot (the WeChat account stays logged in on Gewe; log it out first if needed). Needs an access token. API tokens need the scope robots:write.
-     */
-    delete: operations['Robot_remove'];
-    options?: never;
-    head?: never;
-    /**
-     * Edit a robot (a new base URL or token is checked with Gewe unless ?verify=false)
-     * @description Edit a robot (a new base URL or token is checked with Gewe unless ?verify=false). Needs an access token. API tokens need the scope robots:write.
-     */
-    patch: operations['Robot_update'];
-    trace?: never;
-  };
-  '/api/robots/{robot_id}/status': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/robots/{robot_id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live state: login progress (QR), online/offline with the reason, account
+         * @description Live state: login progress (QR), online/offline with the reason, account. Needs an access token. API tokens need the scope robots:read.
+         */
+        get: operations["Robot_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Live state: login progress (QR), online/offline with the reason, account
-     * @description Live state: login progress (QR), online/offline with the reason, account. Needs an access token. API tokens need the scope robots:read.
-     */
-    get: operations['Robot_status'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/robots/{robot_id}/login': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/robots/{robot_id}/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a QR login (or return the one waiting); the service polls Gewe until it ends
+         * @description Start a QR login (or return the one waiting); the service polls Gewe until it ends. Needs an access token. API tokens need the scope robots:write.
+         */
+        post: operations["Robot_startLogin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Start a QR login (or return the one waiting); the service polls Gewe until it ends
-     * @description Start a QR login (or return the one waiting); the service polls Gewe until it ends. Needs an access token. API tokens need the scope robots:write.
-     */
-    post: operations['Robot_startLogin'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/robots/{robot_id}/login/captcha': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/robots/{robot_id}/login/captcha": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit the security code a login asks for
+         * @description Submit the security code a login asks for. Needs an access token. API tokens need the scope robots:write.
+         */
+        post: operations["Robot_captcha"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Submit the security code a login asks for
-     * @description Submit the security code a login asks for. Needs an access token. API tokens need the scope robots:write.
-     */
-    post: operations['Robot_captcha'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/robots/{robot_id}/logout': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/robots/{robot_id}/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log the account out of Gewe
+         * @description Log the account out of Gewe. Needs an access token. API tokens need the scope robots:write.
+         */
+        post: operations["Robot_logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Log the account out of Gewe
-     * @description Log the account out of Gewe. Needs an access token. API tokens need the scope robots:write.
-     */
-    post: operations['Robot_logout'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/robots/{robot_id}/callback': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/robots/{robot_id}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register the callback URL with Gewe again (self-hosted Gewechat)
+         * @description Register the callback URL with Gewe again (self-hosted Gewechat). Needs an access token. API tokens need the scope robots:write.
+         */
+        post: operations["Robot_registerCallback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Register the callback URL with Gewe again (self-hosted Gewechat)
-     * @description Register the callback URL with Gewe again (self-hosted Gewechat). Needs an access token. API tokens need the scope robots:write.
-     */
-    post: operations['Robot_registerCallback'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/robots/{robot_id}/profile': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/robots/{robot_id}/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The account's profile, live from Gewe
+         * @description The account's profile, live from Gewe. Needs an access token. API tokens need the scope robots:read.
+         */
+        get: operations["Robot_profile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * The account's profile, live from Gewe
-     * @description The account's profile, live from Gewe. Needs an access token. API tokens need the scope robots:read.
-     */
-    get: operations['Robot_profile'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/plugins': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/plugins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the plugins found in plugins_dir, loaded or not
+         * @description List the plugins found in plugins_dir, loaded or not. Needs an access token. API tokens need the scope plugins:read.
+         */
+        get: operations["Plugin_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List the plugins found in plugins_dir, loaded or not
-     * @description List the plugins found in plugins_dir, loaded or not. Needs an access token. API tokens need the scope plugins:read.
-     */
-    get: operations['Plugin_list'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/plugins/reload': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/plugins/reload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unload every plugin, scan plugins_dir again and load what is there
+         * @description Unload every plugin, scan plugins_dir again and load what is there. Needs an admin access token. API tokens need the scope plugins:write.
+         */
+        post: operations["Plugin_reload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Unload every plugin, scan plugins_dir again and load what is there
-     * @description Unload every plugin, scan plugins_dir again and load what is there. Needs an admin access token. API tokens need the scope plugins:write.
-     */
-    post: operations['Plugin_reload'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/plugins/{plugin_name}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/plugins/{plugin_name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One plugin, with its config schema, effective config and per-robot overrides
+         * @description One plugin, with its config schema, effective config and per-robot overrides. Needs an access token. API tokens need the scope plugins:read.
+         */
+        get: operations["Plugin_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * One plugin, with its config schema, effective config and per-robot overrides
-     * @description One plugin, with its config schema, effective config and per-robot overrides. Needs an access token. API tokens need the scope plugins:read.
-     */
-    get: operations['Plugin_get'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/plugins/{plugin_name}/enable': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/plugins/{plugin_name}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enable a plugin (clears an automatic disable)
+         * @description Enable a plugin (clears an automatic disable). Needs an admin access token. API tokens need the scope plugins:write.
+         */
+        post: operations["Plugin_enable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Enable a plugin (clears an automatic disable)
-     * @description Enable a plugin (clears an automatic disable). Needs an admin access token. API tokens need the scope plugins:write.
-     */
-    post: operations['Plugin_enable'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/plugins/{plugin_name}/disable': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/plugins/{plugin_name}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Disable a plugin
+         * @description Disable a plugin. Needs an admin access token. API tokens need the scope plugins:write.
+         */
+        post: operations["Plugin_disable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Disable a plugin
-     * @description Disable a plugin. Needs an admin access token. API tokens need the scope plugins:write.
-     */
-    post: operations['Plugin_disable'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/plugins/{plugin_name}/config': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/plugins/{plugin_name}/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A plugin's effective config (stored values over the schema's defaults)
+         * @description A plugin's effective config (stored values over the schema's defaults). Needs an access token. API tokens need the scope plugins:read.
+         */
+        get: operations["Plugin_getConfig"];
+        /**
+         * Replace a plugin's config; validated by its schema; answers the effective config
+         * @description Replace a plugin's config; validated by its schema; answers the effective config. Needs an admin access token. API tokens need the scope plugins:write.
+         */
+        put: operations["Plugin_setConfig"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * A plugin's effective config (stored values over the schema's defaults)
-     * @description A plugin's effective config (stored values over the schema's defaults). Needs an access token. API tokens need the scope plugins:read.
-     */
-    get: operations['Plugin_getConfig'];
-    /**
-     * Replace a plugin's config; validated by its schema; answers the effective config
-     * @description Replace a plugin's config; validated by its schema; answers the effective config. Needs an admin access token. API tokens need the scope plugins:write.
-     */
-    put: operations['Plugin_setConfig'];
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/robots/{robot_id}/plugins': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/robots/{robot_id}/plugins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Each plugin's state for this robot (its override, else the global flag)
+         * @description Each plugin's state for this robot (its override, else the global flag). Needs an access token. API tokens need the scope plugins:read.
+         */
+        get: operations["RobotPlugin_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Each plugin's state for this robot (its override, else the global flag)
-     * @description Each plugin's state for this robot (its override, else the global flag). Needs an access token. API tokens need the scope plugins:read.
-     */
-    get: operations['RobotPlugin_list'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/robots/{robot_id}/plugins/{plugin_name}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/robots/{robot_id}/plugins/{plugin_name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Enable or disable a plugin for this robot; null follows the global flag again
+         * @description Enable or disable a plugin for this robot; null follows the global flag again. Needs an admin access token. API tokens need the scope plugins:write.
+         */
+        put: operations["RobotPlugin_set"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    /**
-     * Enable or disable a plugin for this robot; null follows the global flag again
-     * @description Enable or disable a plugin for this robot; null follows the global flag again. Needs an admin access token. API tokens need the scope plugins:write.
-     */
-    put: operations['RobotPlugin_set'];
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/queue': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Queue depth (waiting, active, retrying, failed callbacks) and what the send governor delayed
+         * @description Queue depth (waiting, active, retrying, failed callbacks) and what the send governor delayed. Needs an access token. Not for API tokens.
+         */
+        get: operations["Queue_depth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Queue depth (waiting, active, retrying, failed callbacks) and what the send governor delayed
-     * @description Queue depth (waiting, active, retrying, failed callbacks) and what the send governor delayed. Needs an access token. Not for API tokens.
-     */
-    get: operations['Queue_depth'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/queue/failed': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/queue/failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Callbacks that failed every attempt (dead letters), newest first
+         * @description Callbacks that failed every attempt (dead letters), newest first. Needs an access token. Not for API tokens.
+         */
+        get: operations["Queue_failed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Callbacks that failed every attempt (dead letters), newest first
-     * @description Callbacks that failed every attempt (dead letters), newest first. Needs an access token. Not for API tokens.
-     */
-    get: operations['Queue_failed'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/queue/failed/{job_id}/retry': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/queue/failed/{job_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Process a failed callback again
+         * @description Process a failed callback again. Needs an admin access token. Not for API tokens.
+         */
+        post: operations["Queue_retry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Process a failed callback again
-     * @description Process a failed callback again. Needs an admin access token. Not for API tokens.
-     */
-    post: operations['Queue_retry'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/queue/failed/{job_id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/queue/failed/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Discard a failed callback
+         * @description Discard a failed callback. Needs an admin access token. Not for API tokens.
+         */
+        delete: operations["Queue_discard"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    post?: never;
-    /**
-     * Discard a failed callback
-     * @description Discard a failed callback. Needs an admin access token. Not for API tokens.
-     */
-    delete: operations['Queue_discard'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/messages': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The message log, newest first
+         * @description The message log, newest first. Needs an access token. API tokens need the scope messages:read.
+         */
+        get: operations["Message_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * The message log, newest first
-     * @description The message log, newest first. Needs an access token. API tokens need the scope messages:read.
-     */
-    get: operations['Message_list'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/messages/rate': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/messages/rate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Messages logged per minute over the last minutes (for a chart)
+         * @description Messages logged per minute over the last minutes (for a chart). Needs an access token. Not for API tokens.
+         */
+        get: operations["Message_rate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Messages logged per minute over the last minutes (for a chart)
-     * @description Messages logged per minute over the last minutes (for a chart). Needs an access token. Not for API tokens.
-     */
-    get: operations['Message_rate'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/messages/{message_id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/messages/{message_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One message with its raw callback and what each plugin did
+         * @description One message with its raw callback and what each plugin did. Needs an access token. API tokens need the scope messages:read.
+         */
+        get: operations["Message_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * One message with its raw callback and what each plugin did
-     * @description One message with its raw callback and what each plugin did. Needs an access token. API tokens need the scope messages:read.
-     */
-    get: operations['Message_get'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/messages/{message_id}/replay': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/messages/{message_id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hand a logged message to the plugins again (optionally one plugin)
+         * @description Hand a logged message to the plugins again (optionally one plugin). Needs an admin access token. Not for API tokens.
+         */
+        post: operations["Message_replay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Hand a logged message to the plugins again (optionally one plugin)
-     * @description Hand a logged message to the plugins again (optionally one plugin). Needs an admin access token. Not for API tokens.
-     */
-    post: operations['Message_replay'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/files': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Media files of messages and their download state, newest first
+         * @description Media files of messages and their download state, newest first. Needs an access token. API tokens need the scope files:read.
+         */
+        get: operations["File_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Media files of messages and their download state, newest first
-     * @description Media files of messages and their download state, newest first. Needs an access token. API tokens need the scope files:read.
-     */
-    get: operations['File_list'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/files/{filename}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/files/{filename}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a stored file
+         * @description Served as an attachment with its sniffed Content-Type and the original name (RFC 6266). Supports Range (206) and conditional requests (ETag = the content hash; If-None-Match → 304).
+         */
+        get: operations["File_download"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a stored file: its blob and every row linking to it
+         * @description Delete a stored file: its blob and every row linking to it. Needs an admin access token. Not for API tokens.
+         */
+        delete: operations["File_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Download a stored file
-     * @description Served as an attachment with its sniffed Content-Type and the original name (RFC 6266). Supports Range (206) and conditional requests (ETag = the content hash; If-None-Match → 304).
-     */
-    get: operations['File_download'];
-    put?: never;
-    post?: never;
-    /**
-     * Delete a stored file: its blob and every row linking to it
-     * @description Delete a stored file: its blob and every row linking to it. Needs an admin access token. Not for API tokens.
-     */
-    delete: operations['File_remove'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/alerts': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Alert history: incidents newest first, with what each channel answered
+         * @description Alert history: incidents newest first, with what each channel answered. Needs an access token. Not for API tokens.
+         */
+        get: operations["Alert_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Alert history: incidents newest first, with what each channel answered
-     * @description Alert history: incidents newest first, with what each channel answered. Needs an access token. Not for API tokens.
-     */
-    get: operations['Alert_list'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/alerts/config': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/alerts/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The alert rules, thresholds and channels in effect (the webhook secret masked)
+         * @description The alert rules, thresholds and channels in effect (the webhook secret masked). Needs an admin access token. Not for API tokens.
+         */
+        get: operations["Alert_getConfig"];
+        /**
+         * Change alert rules, thresholds and channels (runtime settings; null resets a field)
+         * @description Change alert rules, thresholds and channels (runtime settings; null resets a field). Needs an admin access token. Not for API tokens.
+         */
+        put: operations["Alert_updateConfig"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * The alert rules, thresholds and channels in effect (the webhook secret masked)
-     * @description The alert rules, thresholds and channels in effect (the webhook secret masked). Needs an admin access token. Not for API tokens.
-     */
-    get: operations['Alert_getConfig'];
-    /**
-     * Change alert rules, thresholds and channels (runtime settings; null resets a field)
-     * @description Change alert rules, thresholds and channels (runtime settings; null resets a field). Needs an admin access token. Not for API tokens.
-     */
-    put: operations['Alert_updateConfig'];
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/alerts/test': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/alerts/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test alert on every configured channel now
+         * @description Send a test alert on every configured channel now. Needs an admin access token. Not for API tokens.
+         */
+        post: operations["Alert_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Send a test alert on every configured channel now
-     * @description Send a test alert on every configured channel now. Needs an admin access token. Not for API tokens.
-     */
-    post: operations['Alert_test'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/robots/{robot_id}/webhook': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/robots/{robot_id}/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The robot's webhook endpoint: callback URL, key rotation, callbacks received by outcome
+         * @description The robot's webhook endpoint: callback URL, key rotation, callbacks received by outcome. Needs an access token. API tokens need the scope robots:read.
+         */
+        get: operations["WebhookEndpoint_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * The robot's webhook endpoint: callback URL, key rotation, callbacks received by outcome
-     * @description The robot's webhook endpoint: callback URL, key rotation, callbacks received by outcome. Needs an access token. API tokens need the scope robots:read.
-     */
-    get: operations['WebhookEndpoint_get'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/robots/{robot_id}/webhook/rotate': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/robots/{robot_id}/webhook/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new callback key (and URL); the previous one keeps working for backend.webhook_key_grace. Give Gewe the new URL.
+         * @description A new callback key (and URL); the previous one keeps working for backend.webhook_key_grace. Give Gewe the new URL.. Needs an access token. API tokens need the scope robots:write.
+         */
+        post: operations["WebhookEndpoint_rotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * A new callback key (and URL); the previous one keeps working for backend.webhook_key_grace. Give Gewe the new URL.
-     * @description A new callback key (and URL); the previous one keeps working for backend.webhook_key_grace. Give Gewe the new URL.. Needs an access token. API tokens need the scope robots:write.
-     */
-    post: operations['WebhookEndpoint_rotate'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/webhook': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Gewe callbacks (authenticated by the key in the robot’s callback URL)
+         * @description Gewe callbacks (authenticated by the key in the robot’s callback URL). Public (no token).
+         */
+        post: operations["Webhook_receive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Gewe callbacks (authenticated by the key in the robot’s callback URL)
-     * @description Gewe callbacks (authenticated by the key in the robot’s callback URL). Public (no token).
-     */
-    post: operations['Webhook_receive'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/admin/users': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List users
+         * @description List users. Needs an admin access token. Not for API tokens.
+         */
+        get: operations["Admin_list"];
+        put?: never;
+        /**
+         * Create a user
+         * @description Create a user. Needs an admin access token. Not for API tokens.
+         */
+        post: operations["Admin_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List users
-     * @description List users. Needs an admin access token. Not for API tokens.
-     */
-    get: operations['Admin_list'];
-    put?: never;
-    /**
-     * Create a user
-     * @description Create a user. Needs an admin access token. Not for API tokens.
-     */
-    post: operations['Admin_create'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/admin/users/{user_id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/admin/users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One user
+         * @description One user. Needs an admin access token. Not for API tokens.
+         */
+        get: operations["Admin_get"];
+        /**
+         * Update a user (a new password or disabling ends their sessions)
+         * @description Update a user (a new password or disabling ends their sessions). Needs an admin access token. Not for API tokens.
+         */
+        put: operations["Admin_update"];
+        post?: never;
+        /**
+         * Delete a user
+         * @description Delete a user. Needs an admin access token. Not for API tokens.
+         */
+        delete: operations["Admin_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * One user
-     * @description One user. Needs an admin access token. Not for API tokens.
-     */
-    get: operations['Admin_get'];
-    /**
-     * Update a user (a new password or disabling ends their sessions)
-     * @description Update a user (a new password or disabling ends their sessions). Needs an admin access token. Not for API tokens.
-     */
-    put: operations['Admin_update'];
-    post?: never;
-    /**
-     * Delete a user
-     * @description Delete a user. Needs an admin access token. Not for API tokens.
-     */
-    delete: operations['Admin_remove'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/robots/{robot_id}/messages': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/robots/{robot_id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a text, image or file through a robot (waits its turn in the send governor)
+         * @description Send a text, image or file through a robot (waits its turn in the send governor). Needs an access token. API tokens need the scope messages:send.
+         */
+        post: operations["MessageSend_send"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Send a text, image or file through a robot (waits its turn in the send governor)
-     * @description Send a text, image or file through a robot (waits its turn in the send governor). Needs an access token. API tokens need the scope messages:send.
-     */
-    post: operations['MessageSend_send'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: {
-    FieldErrorDto: {
-      /**
-       * @description The field, by its path (settings.level)
-       * @example username
-       */
-      field: string;
-      /**
-       * @description The constraint it fails (FIELD_CODES in message-codes.ts)
-       * @example minLength
-       */
-      code: string;
-      /**
-       * @example {
-       *       "field": "username",
-       *       "limit": 3
-       *     }
-       */
-      params: {
-        [key: string]: string | number;
-      };
-    };
-    ErrorResponseDto: {
-      /** @example 400 */
-      statusCode: number;
-      /** @example Bad Request */
-      error: string;
-      /**
-       * @description English, for API users and logs; the console shows its own text for `code`
-       * @example [
-       *       "username must be longer than or equal to 3 characters"
-       *     ]
-       */
-      message: string | string[];
-      /** @example b1c4e0b2-0f4e-4a39-9d1e-2f2d7f8f3a10 */
-      requestId: string;
-      /**
-       * @description Stable machine-readable code (message-codes.ts).
-       * @example VALIDATION_FAILED
-       */
-      code: string;
-      /**
-       * @description The values of the code's text (an id, a name, a limit)
-       * @example {}
-       */
-      params: {
-        [key: string]: string | number;
-      };
-      /** @description Per field, when a request failed validation */
-      errors?: components['schemas']['FieldErrorDto'][];
-    };
-    AuditEntryResponseDto: {
-      id: number;
-      /** Format: date-time */
-      createdAt: string;
-      /** @description The user who acted */
-      actorUserId: number | null;
-      /** @description Their username (or the one tried, for a failed login) */
-      actorUsername: string | null;
-      /** @description The API token that acted */
-      actorTokenId: number | null;
-      /** @example robot.update */
-      action: string;
-      /** @example robot */
-      targetType: string | null;
-      targetId: string | null;
-      /** @enum {string} */
-      result: 'ok' | 'failed';
-      /** @description The HTTP status of the answer */
-      status: number | null;
-      ip: string | null;
-      requestId: string | null;
-      /** @description The request fields (secrets masked), a config diff, the error message… */
-      details: {
-        [key: string]: unknown;
-      } | null;
-    };
-    AuditListResponseDto: {
-      items: components['schemas']['AuditEntryResponseDto'][];
-      total: number;
-      page: number;
-      limit: number;
-    };
-    ApiTokenCreateDto: {
-      /**
-       * @description What the token is for (1-100 characters)
-       * @example crm
-       */
-      name: string;
-      /**
-       * @example [
-       *       "messages:send"
-       *     ]
-       */
-      scopes: (
-        | 'messages:send'
-        | 'messages:read'
-        | 'robots:read'
-        | 'robots:write'
-        | 'plugins:read'
-        | 'plugins:write'
-        | 'files:read'
-      )[];
-      /**
-       * Format: date-time
-       * @description When the token stops working (in the future); absent or null: never
-       */
-      expiresAt?: string | null;
-    };
-    ApiTokenCreatedResponseDto: {
-      id: number;
-      name: string;
-      /**
-       * @description The first characters of the secret
-       * @example ogw_AbCdEfGh
-       */
-      prefix: string;
-      scopes: (
-        | 'messages:send'
-        | 'messages:read'
-        | 'robots:read'
-        | 'robots:write'
-        | 'plugins:read'
-        | 'plugins:write'
-        | 'files:read'
-      )[];
-      /** @enum {string} */
-      state: 'active' | 'expired' | 'revoked';
-      /** Format: date-time */
-      expiresAt: string | null;
-      /** Format: date-time */
-      revokedAt: string | null;
-      /**
-       * Format: date-time
-       * @description Updated at most once a minute
-       */
-      lastUsedAt: string | null;
-      lastUsedIp: string | null;
-      /** @description The admin who created it */
-      createdBy: string | null;
-      /** Format: date-time */
-      createdAt: string;
-      /**
-       * @description The secret: shown this once, never again. Send it as Authorization: Bearer <token>.
-       * @example ogw_AbCdEfGh…
-       */
-      token: string;
-    };
-    ApiTokenResponseDto: {
-      id: number;
-      name: string;
-      /**
-       * @description The first characters of the secret
-       * @example ogw_AbCdEfGh
-       */
-      prefix: string;
-      scopes: (
-        | 'messages:send'
-        | 'messages:read'
-        | 'robots:read'
-        | 'robots:write'
-        | 'plugins:read'
-        | 'plugins:write'
-        | 'files:read'
-      )[];
-      /** @enum {string} */
-      state: 'active' | 'expired' | 'revoked';
-      /** Format: date-time */
-      expiresAt: string | null;
-      /** Format: date-time */
-      revokedAt: string | null;
-      /**
-       * Format: date-time
-       * @description Updated at most once a minute
-       */
-      lastUsedAt: string | null;
-      lastUsedIp: string | null;
-      /** @description The admin who created it */
-      createdBy: string | null;
-      /** Format: date-time */
-      createdAt: string;
-    };
-    ApiTokenListResponseDto: {
-      items: components['schemas']['ApiTokenResponseDto'][];
-      total: number;
-      page: number;
-      limit: number;
-    };
-    LoginDto: {
-      /** @example admin */
-      username: string;
-      /** @example correct horse battery staple */
-      password: string;
-    };
-    UserResponseDto: {
-      /** @example 1 */
-      id: number;
-      /** @example admin */
-      username: string;
-      /** @example ops@example.com */
-      email: string | null;
-      isActive: boolean;
-      isAdmin: boolean;
-      /** Format: date-time */
-      lastLoginAt: string | null;
-      /** Format: date-time */
-      createdAt: string;
-      /** Format: date-time */
-      updatedAt: string;
-    };
-    TokenResponseDto: {
-      /** @description JWT (HS256) for the Authorization: Bearer header. */
-      accessToken: string;
-      /** @description Opaque, single-use token for POST /api/auth/refresh. */
-      refreshToken: string;
-      /** @example Bearer */
-      tokenType: string;
-      /**
-       * @description Seconds until the access token expires.
-       * @example 900
-       */
-      expiresIn: number;
-      /**
-       * @description Seconds until the session expires unless refreshed.
-       * @example 604800
-       */
-      refreshExpiresIn: number;
-      user: components['schemas']['UserResponseDto'];
-    };
-    RefreshDto: {
-      /** @description The refresh token from login or the previous refresh (single use). */
-      refreshToken: string;
-    };
-    StatusResponseDto: {
-      /** @example success */
-      status: string;
-      /** @example User deleted */
-      message: string;
-    };
-    ChangePasswordDto: {
-      currentPassword: string;
-      newPassword: string;
-    };
-    RobotStatusEventDto: {
-      robotId: number;
-      /** @enum {string} */
-      status:
-        | 'offline'
-        | 'awaiting_scan'
-        | 'scanned'
-        | 'need_captcha'
-        | 'online'
-        | 'reconnecting'
-        | 'expired'
-        | 'error'
-        | 'logged_out';
-      /** @enum {string|null} */
-      previous:
-        | 'offline'
-        | 'awaiting_scan'
-        | 'scanned'
-        | 'need_captcha'
-        | 'online'
-        | 'reconnecting'
-        | 'expired'
-        | 'error'
-        | 'logged_out'
-        | null;
-      reason: string | null;
-      /** Format: date-time */
-      at: string;
-    };
-    MessageEventDto: {
-      /** @description Message log id (GET /api/messages/{message_id}) */
-      id: number;
-      robotId: number;
-      /** @example text */
-      kind: string;
-      chatId: string | null;
-      isGroup: boolean;
-      senderWxid: string | null;
-      isSelf: boolean;
-      /** @description The text, cut to 200 characters */
-      text: string | null;
-      /** @description 64-bit id, as a string */
-      newMsgId: string | null;
-      /** Format: date-time */
-      receivedAt: string;
-    };
-    AlertEventDto: {
-      /** @description Alert id (GET /api/alerts) */
-      id: number;
-      /** @example robot_offline */
-      rule: string;
-      /** @example robot:3 */
-      subject: string;
-      robotId: number | null;
-      /** @enum {string} */
-      state: 'firing' | 'resolved';
-      /** @enum {string} */
-      severity: 'warning' | 'critical';
-      summary: string;
-      /** Format: date-time */
-      at: string;
-    };
-    PluginFailureEventDto: {
-      plugin: string;
-      /**
-       * @description error: a handler threw; timeout: it ran past plugins.handler_timeout; disabled: the plugin was disabled automatically (max_consecutive_failures); job_error: a scheduled job threw
-       * @enum {string}
-       */
-      kind: 'error' | 'timeout' | 'disabled' | 'job_error';
-      handler: string | null;
-      /** @description The scheduled job (job_error) */
-      job: string | null;
-      robotId: number | null;
-      /** @description The message the handler was given */
-      messageId: number | null;
-      requestId: string | null;
-      reason: string;
-      /** @description The failure came from Gewe, not the plugin (not counted toward auto-disable) */
-      gewe: boolean;
-      /** Format: date-time */
-      at: string;
-    };
-    QueueDepthEventDto: {
-      /** @enum {string} */
-      type: 'simple' | 'advanced';
-      waiting: number;
-      active: number;
-      /** @description Waiting for a retry */
-      delayed: number;
-      failed: number;
-      /** Format: date-time */
-      at: string;
-    };
-    LogEventDto: {
-      /** Format: date-time */
-      time: string;
-      /** @enum {string} */
-      level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
-      message: string;
-      /** @description The component that logged it */
-      source: string | null;
-      requestId: string | null;
-      /** @description The other fields, as persisted (redacted) */
-      details: {
-        [key: string]: unknown;
-      };
-      /** @description Lines of the instance left out just before this one (too many at once) */
-      dropped: number;
-    };
-    ReadyEventDto: {
-      /** @description Id of the newest event so far */
-      lastEventId: string;
-      /** @description Events replayed after Last-Event-ID */
-      replayed: number;
-      /**
-       * @description When ?logLevel= was given: the level of the log lines this stream gets, or null (not an admin)
-       * @enum {string|null}
-       */
-      logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | null;
-    };
-    StreamNoticeEventDto: {
-      /** @description resync: why the missed events cannot be replayed */
-      reason?: string;
-    };
-    DatabaseHealthDto: {
-      /** @enum {string} */
-      status: 'up' | 'down' | 'disabled';
-      latencyMs?: number;
-      error?: string;
-      /** @enum {string} */
-      type: 'sqlite' | 'mysql';
-    };
-    ComponentHealthDto: {
-      /** @enum {string} */
-      status: 'up' | 'down' | 'disabled';
-      latencyMs?: number;
-      error?: string;
-    };
-    QueueHealthDto: {
-      /** @enum {string} */
-      status: 'up' | 'down' | 'disabled';
-      latencyMs?: number;
-      error?: string;
-      /** @enum {string} */
-      type: 'simple' | 'advanced';
-      name: string;
-    };
-    SystemCountsDto: {
-      robots: number;
-      robotsOnline: number;
-      plugins: number;
-      pluginsEnabled: number;
-      users: number;
-    };
-    SystemStatusResponseDto: {
-      /** @example 0.1.0 */
-      version: string;
-      /** @example v20.20.2 */
-      nodeVersion: string;
-      /** Format: date-time */
-      startedAt: string;
-      uptimeSeconds: number;
-      /** @enum {string} */
-      logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
-      database: components['schemas']['DatabaseHealthDto'];
-      redis: components['schemas']['ComponentHealthDto'];
-      queue: components['schemas']['QueueHealthDto'];
-      counts: components['schemas']['SystemCountsDto'];
-    };
-    LogEntryDto: {
-      /** Format: date-time */
-      time: string;
-      /** @enum {string} */
-      level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
-      message: string;
-      source: string | null;
-      requestId: string | null;
-      details: {
-        [key: string]: unknown;
-      };
-    };
-    LogListResponseDto: {
-      items: components['schemas']['LogEntryDto'][];
-      total: number;
-      page: number;
-      limit: number;
-    };
-    LogLevelUpdateDto: {
-      /**
-       * @description Case-insensitive; WARNING and CRITICAL accepted
-       * @example info
-       * @enum {string}
-       */
-      level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
-    };
-    LogLevelResponseDto: {
-      /** @example success */
-      status: string;
-      message: string;
-      /** @enum {string} */
-      level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
-    };
-    RuntimeSettingDto: {
-      /** @example logging.level */
-      name: string;
-      /** @description Current value (secrets masked as ********) */
-      value: string | number | boolean | string[];
-      /** @description Value from the config file or its default (secrets masked) */
-      defaultValue: string | number | boolean | string[];
-      /** @enum {string} */
-      source: 'config' | 'runtime';
-      description: string;
-      category: string;
-      /**
-       * @description int, duration (ms) and size (bytes) are numbers; string[] a list
-       * @example enum
-       * @enum {string}
-       */
-      type: 'enum' | 'string' | 'bool' | 'string[]' | 'duration' | 'int';
-      allowedValues?: string[];
-      sensitive: boolean;
-      /** Format: date-time */
-      updatedAt: string | null;
-    };
-    SystemConfigResponseDto: {
-      settings: components['schemas']['RuntimeSettingDto'][];
-      /** @description main_config.toml as loaded, secrets masked */
-      file: {
-        [key: string]: unknown;
-      };
-      /** @description Path of the config file, null on embedded defaults */
-      configFile: string | null;
-    };
-    SystemConfigUpdateDto: {
-      /**
-       * @description Settings to change by name. null resets one to its config-file value; "********" keeps a secret.
-       * @example {
-       *       "logging.level": "debug",
-       *       "gewe.callback_url": "https://bot.example.com/api/webhook"
-       *     }
-       */
-      settings: {
-        [key: string]: unknown;
-      };
-    };
-    HealthResponseDto: {
-      /** @enum {string} */
-      status: 'ok' | 'error';
-      /** @enum {string} */
-      database: 'up' | 'down';
-      uptimeSeconds: number;
-    };
-    RobotResponseDto: {
-      id: number;
-      name: string;
-      appId: string | null;
-      /**
-       * @description Always masked
-       * @example ********
-       */
-      token: string | null;
-      baseUrl: string;
-      downloadUrl: string | null;
-      /** @description The full URL Gewe must POST callbacks to, including its key — for callers who may change robots (a user, or an API token with robots:write); others get it without the key (see callbackKeyHidden) */
-      callbackUrl: string;
-      /** @description True when callbackUrl is shown without its key: the caller may not change robots (e.g. a robots:read token) */
-      callbackKeyHidden: boolean;
-      /** @description Present when the callback URL is unlikely to be reachable by Gewe */
-      callbackUrlWarning?: string;
-      /** @description The warning as a code for people (CALLBACK_KEY_SEALED, CALLBACK_URL_LOOPBACK) */
-      callbackUrlWarningCode?: string;
-      isGewe: boolean;
-      /** @enum {string} */
-      status:
-        | 'offline'
-        | 'awaiting_scan'
-        | 'scanned'
-        | 'need_captcha'
-        | 'online'
-        | 'reconnecting'
-        | 'expired'
-        | 'error'
-        | 'logged_out';
-      wxid: string | null;
-      nickname: string | null;
-      avatarUrl: string | null;
-      config: {
-        [key: string]: unknown;
-      };
-      /** Format: date-time */
-      createdAt: string;
-      /** Format: date-time */
-      updatedAt: string;
-    };
-    RobotListResponseDto: {
-      items: components['schemas']['RobotResponseDto'][];
-      total: number;
-      page: number;
-      limit: number;
-    };
-    RobotConfigDto: {
-      /** @description Paid GeWeAPI: province code of the login region, e.g. "320000" */
-      regionId?: string;
-      /**
-       * @description Paid GeWeAPI: device type to log in as
-       * @enum {string}
-       */
-      loginType?: 'ipad' | 'mac';
-      /** @description Paid GeWeAPI: socks5 proxy in the phone's province, e.g. socks5://user:pw@host:port */
-      proxyIp?: string;
-      /** @description Media kinds downloaded automatically for this robot, instead of [files].auto_download ([] = none; plugins can still ask) */
-      autoDownload?: ('image' | 'voice' | 'video' | 'file' | 'emoji')[];
-    };
-    RobotCreateDto: {
-      /** @example 客服机器人 */
-      name: string;
-      /**
-       * @description Gewe API base URL; defaults to the gewe.base_url setting
-       * @example http://192.168.1.10:2531/v2/api
-       */
-      baseUrl?: string;
-      /** @description X-GEWE-TOKEN (write-only); defaults to the gewe.token setting */
-      token?: string;
-      /** @description An existing Gewe device (appId); omit for a new device created at first login */
-      appId?: string;
-      /**
-       * @description Gewechat file download base URL
-       * @example http://192.168.1.10:2532/download
-       */
-      downloadUrl?: string;
-      /** @description true: paid GeWeAPI; false: self-hosted Gewechat. Defaults to gewe.is_gewe */
-      isGewe?: boolean;
-      config?: components['schemas']['RobotConfigDto'];
-    };
-    RobotUpdateDto: {
-      name?: string;
-      /** @description Another host (scheme, host or port) needs `token` in the same request (400 TOKEN_REQUIRED_FOR_NEW_HOST): the stored token is only sent where it was saved for */
-      baseUrl?: string;
-      /** @description A new token (the client is rebuilt) */
-      token?: string;
-      /** @description null forgets the device (next login creates one) */
-      appId?: string | null;
-      downloadUrl?: string | null;
-      isGewe?: boolean;
-      /** @description Replaces the whole config object */
-      config?: components['schemas']['RobotConfigDto'];
-    };
-    RobotStatusResponseDto: {
-      robotId: number;
-      /** @enum {string} */
-      status:
-        | 'offline'
-        | 'awaiting_scan'
-        | 'scanned'
-        | 'need_captcha'
-        | 'online'
-        | 'reconnecting'
-        | 'expired'
-        | 'error'
-        | 'logged_out';
-      /** @description Why the robot is in error/expired/offline */
-      reason: string | null;
-      /** @description The reason as a code for people (message-codes.ts) */
-      reasonCode: string | null;
-      reasonParams: {
-        [key: string]: string | number;
-      } | null;
-      /** @description QR content (http://weixin.qq.com/x/…) while a login waits */
-      qrcodeUrl: string | null;
-      /** @description QR image as a data URI */
-      qrImageBase64: string | null;
-      /** Format: date-time */
-      expiresAt: string | null;
-      /** @description Who scanned, before confirming */
-      scannedNickname: string | null;
-      scannedAvatarUrl: string | null;
-      wxid: string | null;
-      nickname: string | null;
-      avatarUrl: string | null;
-      appId: string | null;
-      /** Format: date-time */
-      lastSeenAt: string | null;
-      /** Format: date-time */
-      lastCallbackAt: string | null;
-      /** @description Callback URL registered with Gewe (null: paid GeWeAPI — paste it in the console) */
-      callbackRegistered: boolean | null;
-      callbackError: string | null;
-      /** @description callbackError as a code for people */
-      callbackErrorCode: string | null;
-      callbackErrorParams: {
-        [key: string]: string | number;
-      } | null;
-      /** Format: date-time */
-      updatedAt: string;
-    };
-    CaptchaDto: {
-      /**
-       * @description The security code shown on the phone
-       * @example 123456
-       */
-      code: string;
-    };
-    RobotProfileResponseDto: {
-      wxid: string | null;
-      nickname: string | null;
-      alias: string | null;
-      avatarUrl: string | null;
-      signature: string | null;
-      /** @description Everything Gewe returned (admins only; {} for other users and API tokens) */
-      raw: {
-        [key: string]: unknown;
-      };
-    };
-    PluginStatsDto: {
-      /** @description Handler calls since this instance started */
-      calls: number;
-      /** @description Calls that threw */
-      failures: number;
-      /** @description Calls abandoned after plugins.handler_timeout */
-      timeouts: number;
-      /** @description Average duration of a call, ms */
-      avgMs: number;
-      lastError: string | null;
-    };
-    PluginResponseDto: {
-      /** @example ExamplePlugin */
-      name: string;
-      /** @example 1.0.0 */
-      version: string | null;
-      author: string | null;
-      description: string | null;
-      /** @description Global flag; a robot may override it (GET /api/robots/{robot_id}/plugins) */
-      enabled: boolean;
-      /** @description Set when the plugin was disabled automatically after consecutive failures */
-      disabledReason: string | null;
-      /** @description Its code loaded: handlers and jobs can run */
-      loaded: boolean;
-      /** @description Why it did not load (manifest, duplicate name, code, onLoad, or listed in disabled_plugins) */
-      loadError: string | null;
-      /** @example plugins/ExamplePlugin */
-      directory: string;
-      /** @description Number of handlers */
-      handlers: number;
-      /** @description Number of scheduled jobs */
-      jobs: number;
-      stats: components['schemas']['PluginStatsDto'];
-    };
-    PluginListResponseDto: {
-      items: components['schemas']['PluginResponseDto'][];
-      total: number;
-      page: number;
-      limit: number;
-    };
-    PluginLoadFailureDto: {
-      name: string;
-      directory: string;
-      error: string;
-    };
-    PluginReloadResponseDto: {
-      /** @example success */
-      status: string;
-      /** @example Plugins reloaded */
-      message: string;
-      /** @description Plugins loaded */
-      loaded: string[];
-      /** @description Plugins that failed to load */
-      failed: components['schemas']['PluginLoadFailureDto'][];
-    };
-    PluginRobotOverrideDto: {
-      robotId: number;
-      enabled: boolean;
-    };
-    PluginDetailResponseDto: {
-      /** @example ExamplePlugin */
-      name: string;
-      /** @example 1.0.0 */
-      version: string | null;
-      author: string | null;
-      description: string | null;
-      /** @description Global flag; a robot may override it (GET /api/robots/{robot_id}/plugins) */
-      enabled: boolean;
-      /** @description Set when the plugin was disabled automatically after consecutive failures */
-      disabledReason: string | null;
-      /** @description Its code loaded: handlers and jobs can run */
-      loaded: boolean;
-      /** @description Why it did not load (manifest, duplicate name, code, onLoad, or listed in disabled_plugins) */
-      loadError: string | null;
-      /** @example plugins/ExamplePlugin */
-      directory: string;
-      /** @description Number of handlers */
-      handlers: number;
-      /** @description Number of scheduled jobs */
-      jobs: number;
-      stats: components['schemas']['PluginStatsDto'];
-      /** @description JSON Schema of the config, from plugin.json */
-      configSchema: {
-        [key: string]: unknown;
-      } | null;
-      /** @description Effective config: stored over defaults */
-      config: {
-        [key: string]: unknown;
-      };
-      /** @description Robots overriding the global flag */
-      robots: components['schemas']['PluginRobotOverrideDto'][];
-    };
-    RobotPluginResponseDto: {
-      name: string;
-      version: string | null;
-      loaded: boolean;
-      /** @description Effective flag for this robot: its override, else the global flag; off while disabledReason is set */
-      enabled: boolean;
-      /** @description The global flag */
-      globalEnabled: boolean;
-      /** @description This robot's override; null follows the global flag */
-      override: boolean | null;
-      disabledReason: string | null;
-    };
-    RobotPluginListResponseDto: {
-      items: components['schemas']['RobotPluginResponseDto'][];
-      total: number;
-      page: number;
-      limit: number;
-    };
-    RobotPluginUpdateDto: {
-      /** @description true/false overrides the global flag for this robot; null removes the override */
-      enabled: boolean | null;
-    };
-    SendGovernorStatsDto: {
-      robotId: number;
-      /** @description Sends waiting for their turn now */
-      queued: number;
-      sent: number;
-      /** @description Sends the governor held back */
-      delayed: number;
-      /** @description Total time sends were held back */
-      totalDelayMs: number;
-    };
-    QueueDepthResponseDto: {
-      /** @enum {string} */
-      type: 'simple' | 'advanced';
-      waiting: number;
-      active: number;
-      /** @description Waiting for a retry */
-      delayed: number;
-      /** @description Dead letters: GET /api/queue/failed */
-      failed: number;
-      /** @description What the send governor did per robot (this instance) */
-      sends: components['schemas']['SendGovernorStatsDto'][];
-    };
-    FailedJobDto: {
-      id: string;
-      robotId: number;
-      dedupKey: string;
-      attempts: number;
-      error: string | null;
-      /** Format: date-time */
-      receivedAt: string;
-      /** Format: date-time */
-      failedAt: string | null;
-    };
-    FailedJobListResponseDto: {
-      items: components['schemas']['FailedJobDto'][];
-      total: number;
-      page: number;
-      limit: number;
-    };
-    MessageResponseDto: {
-      id: number;
-      robotId: number;
-      /** @description 64-bit id, as a string */
-      newMsgId: string | null;
-      msgId: string | null;
-      /** @enum {string} */
-      kind:
-        | 'text'
-        | 'image'
-        | 'voice'
-        | 'video'
-        | 'emoji'
-        | 'link'
-        | 'file_notice'
-        | 'file'
-        | 'card'
-        | 'friend_request'
-        | 'contact_update'
-        | 'mini_app'
-        | 'quote'
-        | 'transfer'
-        | 'red_packet'
-        | 'finder'
-        | 'revoke'
-        | 'pat'
-        | 'location'
-        | 'group_invite'
-        | 'group_removed'
-        | 'group_kick'
-        | 'group_dismiss'
-        | 'group_rename'
-        | 'group_owner_change'
-        | 'group_info_update'
-        | 'group_announcement'
-        | 'group_todo'
-        | 'contact_deleted'
-        | 'group_quit'
-        | 'offline'
-        | 'group_invited'
-        | 'group_join'
-        | 'system'
-        | 'sync'
-        | 'unknown';
-      typeName: string;
-      chatId: string | null;
-      isGroup: boolean;
-      senderWxid: string | null;
-      isSelf: boolean;
-      mentionsSelf: boolean;
-      text: string | null;
-      /** @description Unix seconds */
-      createTime: number | null;
-      /** Format: date-time */
-      receivedAt: string;
-      /** @description Plugins have run for it */
-      handled: boolean;
-    };
-    MessageListResponseDto: {
-      items: components['schemas']['MessageResponseDto'][];
-      total: number;
-      page: number;
-      limit: number;
-    };
-    MessageRateBucketDto: {
-      /**
-       * Format: date-time
-       * @description Start of the minute
-       */
-      at: string;
-      /** @description Messages logged in that minute */
-      count: number;
-    };
-    MessageRateResponseDto: {
-      minutes: number;
-      /** @description One bucket per minute, oldest first; the last one is the current, still running minute */
-      buckets: components['schemas']['MessageRateBucketDto'][];
-      /** @description Sum of the buckets */
-      total: number;
-    };
-    HandlerOutcomeDto: {
-      plugin: string;
-      handler: string;
-      /** @enum {string} */
-      status: 'ok' | 'stopped' | 'error' | 'timeout';
-      durationMs: number;
-      error?: string;
-    };
-    FileResponseDto: {
-      id: number;
-      robotId: number;
-      /** @description The message it came with (GET /api/messages/{id}) */
-      messageId: number;
-      /** @description 64-bit id, as a string */
-      newMsgId: string | null;
-      /** @enum {string} */
-      kind: 'image' | 'voice' | 'video' | 'file' | 'emoji';
-      chatId: string | null;
-      senderWxid: string | null;
-      /** @description The name the sender gave (file messages) */
-      originalName: string | null;
-      /** @description The stored name, <sha256>.<ext>, once downloaded: GET /api/files/{filename} */
-      filename: string | null;
-      /** @description The download path, once downloaded */
-      url: string | null;
-      /** @description Sniffed from the content */
-      contentType: string | null;
-      size: number | null;
-      md5: string | null;
-      sha256: string | null;
-      /** @enum {string} */
-      status: 'pending' | 'downloading' | 'done' | 'failed';
-      /** @description Why it failed (or why a done image is only the inline thumbnail) */
-      error: string | null;
-      /** @description error as a code for people (DOWNLOAD_FAILED…) */
-      errorCode: string | null;
-      errorParams: {
-        [key: string]: string | number;
-      } | null;
-      /** @description Download tries so far */
-      attempts: number;
-      /**
-       * Format: date-time
-       * @description When a pending retry is due
-       */
-      nextAttemptAt: string | null;
-      /** Format: date-time */
-      createdAt: string;
-      /** Format: date-time */
-      updatedAt: string;
-    };
-    MessageDetailResponseDto: {
-      id: number;
-      robotId: number;
-      /** @description 64-bit id, as a string */
-      newMsgId: string | null;
-      msgId: string | null;
-      /** @enum {string} */
-      kind:
-        | 'text'
-        | 'image'
-        | 'voice'
-        | 'video'
-        | 'emoji'
-        | 'link'
-        | 'file_notice'
-        | 'file'
-        | 'card'
-        | 'friend_request'
-        | 'contact_update'
-        | 'mini_app'
-        | 'quote'
-        | 'transfer'
-        | 'red_packet'
-        | 'finder'
-        | 'revoke'
-        | 'pat'
-        | 'location'
-        | 'group_invite'
-        | 'group_removed'
-        | 'group_kick'
-        | 'group_dismiss'
-        | 'group_rename'
-        | 'group_owner_change'
-        | 'group_info_update'
-        | 'group_announcement'
-        | 'group_todo'
-        | 'contact_deleted'
-        | 'group_quit'
-        | 'offline'
-        | 'group_invited'
-        | 'group_join'
-        | 'system'
-        | 'sync'
-        | 'unknown';
-      typeName: string;
-      chatId: string | null;
-      isGroup: boolean;
-      senderWxid: string | null;
-      isSelf: boolean;
-      mentionsSelf: boolean;
-      text: string | null;
-      /** @description Unix seconds */
-      createTime: number | null;
-      /** Format: date-time */
-      receivedAt: string;
-      /** @description Plugins have run for it */
-      handled: boolean;
-      /** @description The callback as received (inline media omitted) */
-      raw: Record<string, never>;
-      details: {
-        [key: string]: unknown;
-      };
-      results: components['schemas']['HandlerOutcomeDto'][] | null;
-      requestId: string | null;
-      /** @description The media of the message and its download state (pending, downloading, done, failed with reason) */
-      files: components['schemas']['FileResponseDto'][];
-    };
-    ReplayDto: {
-      /** @description Only this plugin */
-      plugin?: string;
-    };
-    ReplayResponseDto: {
-      messageId: number;
-      results: components['schemas']['HandlerOutcomeDto'][];
-    };
-    FileListResponseDto: {
-      items: components['schemas']['FileResponseDto'][];
-      total: number;
-      page: number;
-      limit: number;
-    };
-    AlertDeliveryDto: {
-      /** @enum {string} */
-      event: 'firing' | 'resolved' | 'test';
-      /** @enum {string} */
-      channel: 'webhook' | 'wechat';
-      /** @description The webhook's host, or the wxid written to */
-      target: string;
-      ok: boolean;
-      attempts: number;
-      error?: string;
-      /** Format: date-time */
-      at: string;
-    };
-    AlertResponseDto: {
-      id: number;
-      /** @enum {string} */
-      rule:
-        | 'robot_offline'
-        | 'login_needs_scan'
-        | 'no_callback'
-        | 'plugin_auto_disabled'
-        | 'failed_jobs'
-        | 'queue_depth'
-        | 'gewe_error_rate';
-      /**
-       * @description robot:<id>, plugin:<name>, queue:failed, queue:depth or gewe
-       * @example robot:3
-       */
-      subject: string;
-      robotId: number | null;
-      /** @enum {string} */
-      state: 'pending' | 'firing' | 'resolved';
-      /** @enum {string} */
-      severity: 'warning' | 'critical';
-      /** @description English, as stored */
-      summary: string;
-      /** @description The summary as a code for people (ALERT_*) */
-      summaryCode: string | null;
-      summaryParams: {
-        [key: string]: string | number;
-      } | null;
-      details: {
-        [key: string]: unknown;
-      } | null;
-      /**
-       * Format: date-time
-       * @description When the condition started (or was first seen)
-       */
-      since: string;
-      /** Format: date-time */
-      lastSeenAt: string;
-      /** Format: date-time */
-      firedAt: string | null;
-      /** Format: date-time */
-      resolvedAt: string | null;
-      /** Format: date-time */
-      notifiedFiredAt: string | null;
-      /** Format: date-time */
-      notifiedResolvedAt: string | null;
-      deliveries: components['schemas']['AlertDeliveryDto'][];
-    };
-    AlertListResponseDto: {
-      items: components['schemas']['AlertResponseDto'][];
-      total: number;
-      page: number;
-      limit: number;
-    };
-    AlertConfigResponseDto: {
-      /** @description alerts.enabled (config file only) */
-      enabled: boolean;
-      /** @description alerts.evaluate_interval (config file only) */
-      evaluateIntervalMs: number;
-      rules: (
-        | 'robot_offline'
-        | 'login_needs_scan'
-        | 'no_callback'
-        | 'plugin_auto_disabled'
-        | 'failed_jobs'
-        | 'queue_depth'
-        | 'gewe_error_rate'
-      )[];
-      robotOfflineAfterMs: number;
-      noCallbackAfterMs: number;
-      failedJobsThreshold: number;
-      queueDepthThreshold: number;
-      geweErrorRatePercent: number;
-      geweErrorRateWindowMs: number;
-      geweErrorRateMinCalls: number;
-      resolveAfterMs: number;
-      /** @description Empty: no webhook */
-      webhookUrl: string;
-      /** @description Masked as ******** when set */
-      webhookSecret: string;
-      webhookTimeoutMs: number;
-      webhookAttempts: number;
-      webhookBackoffMs: number;
-      /** @description 0: no WeChat channel */
-      wechatRobotId: number;
-      wechatTo: string[];
-      /** @description Fields whose value is a runtime setting (not the config file) */
-      runtime: string[];
-    };
-    AlertConfigUpdateDto: {
-      rules?:
-        | (
-            | 'robot_offline'
-            | 'login_needs_scan'
-            | 'no_callback'
-            | 'plugin_auto_disabled'
-            | 'failed_jobs'
-            | 'queue_depth'
-            | 'gewe_error_rate'
-          )[]
-        | null;
-      robotOfflineAfterMs?: number | null;
-      noCallbackAfterMs?: number | null;
-      failedJobsThreshold?: number | null;
-      queueDepthThreshold?: number | null;
-      geweErrorRatePercent?: number | null;
-      geweErrorRateWindowMs?: number | null;
-      geweErrorRateMinCalls?: number | null;
-      resolveAfterMs?: number | null;
-      /** @description An http(s) URL, or empty for none; link-local and cloud-metadata addresses are refused */
-      webhookUrl?: string | null;
-      /** @description ******** keeps the current secret */
-      webhookSecret?: string | null;
-      webhookTimeoutMs?: number | null;
-      webhookAttempts?: number | null;
-      webhookBackoffMs?: number | null;
-      /** @description 0 for none */
-      wechatRobotId?: number | null;
-      /** @description wxids of people or groups (…@chatroom) */
-      wechatTo?: string[] | null;
-    };
-    AlertTestResponseDto: {
-      /** @description true when every channel accepted the test alert */
-      ok: boolean;
-      deliveries: components['schemas']['AlertDeliveryDto'][];
-    };
-    WebhookEndpointResponseDto: {
-      robotId: number;
-      /** @description The URL Gewe must POST callbacks to, with its key — for callers who may change robots (a user, or an API token with robots:write); others get it without the key (see callbackKeyHidden) */
-      callbackUrl: string;
-      /** @description True when callbackUrl is shown without its key */
-      callbackKeyHidden: boolean;
-      /** Format: date-time */
-      createdAt: string;
-      /**
-       * Format: date-time
-       * @description When the key was last rotated
-       */
-      rotatedAt: string | null;
-      /**
-       * Format: date-time
-       * @description Until when the key before the last rotation (the old callback URL) still works; null when it does not
-       */
-      previousKeyValidUntil: string | null;
-      /**
-       * Format: date-time
-       * @description Last callback with a right key
-       */
-      lastCallbackAt: string | null;
-      /** @description Callbacks stored */
-      accepted: number;
-      /** @description Callbacks received before (answered 200, stored once) */
-      duplicates: number;
-      /** @description Gewe connectivity probes ({testMsg}) answered */
-      probes: number;
-      /** @description Callbacks with a right key that were refused (400, 401, 413, 503) */
-      rejected: number;
-      /** @description Refusals by reason code, e.g. {"UNKNOWN_APPID": 2, "MALFORMED_JSON": 1} */
-      rejectedByReason: {
-        [key: string]: number;
-      };
-      /** Format: date-time */
-      lastRejectedAt: string | null;
-      /** @description Reason code of the last refusal */
-      lastRejection: string | null;
-    };
-    WebhookAnswerDto: {
-      /** @enum {string} */
-      status: 'success' | 'ok';
-      message: string;
-      /** @description The callback had been received before */
-      duplicate?: boolean;
-    };
-    UserCreateDto: {
-      /** @example operator1 */
-      username: string;
-      /** @example ops@example.com */
-      email?: string | null;
-      password: string;
-      /** @default false */
-      isAdmin: boolean;
-      /** @default true */
-      isActive: boolean;
-    };
-    UserListResponseDto: {
-      items: components['schemas']['UserResponseDto'][];
-      total: number;
-      page: number;
-      limit: number;
-    };
-    UserUpdateDto: {
-      username?: string;
-      /** @description null or "" removes the email */
-      email?: string | null;
-      /** @description Sets a new password and ends the user's sessions */
-      password?: string;
-      isAdmin?: boolean;
-      /** @description false disables the account and ends the user's sessions */
-      isActive?: boolean;
-    };
-    MessageSendDto: {
-      /**
-       * @description text (content, ats), image (imageUrl) or file (fileUrl, fileName)
-       * @enum {string}
-       */
-      type: 'text' | 'image' | 'file';
-      /**
-       * @description The person or group to send to
-       * @example wxid_friend or 123456@chatroom
-       */
-      toWxid: string;
-      /** @description type text: the text (to @ someone in a group, include "@<their name>") */
-      content?: string;
-      /**
-       * @description type text in a group: wxids to @ (notify@all for everyone)
-       * @example [
-       *       "wxid_member"
-       *     ]
-       */
-      ats?: string[];
-      /** @description type image: an http(s) URL of the picture, which Gewe downloads */
-      imageUrl?: string;
-      /** @description type file: an http(s) URL of the file, which Gewe downloads */
-      fileUrl?: string;
-      /** @description type file: the name the chat shows, e.g. report.pdf */
-      fileName?: string;
-    };
-    MessageSentResponseDto: {
-      robotId: number;
-      /** @enum {string} */
-      type: 'text' | 'image' | 'file';
-      toWxid: string;
-      /** @description Gewe's msgId (a string) */
-      msgId: string;
-      /** @description The 64-bit newMsgId, as a string (needed to revoke it) */
-      newMsgId: string;
-      /** @description Unix seconds */
-      createTime: number | null;
-    };
-  };
-  responses: never;
-  parameters: never;
-  requestBodies: never;
-  headers: never;
-  pathItems: never;
+    schemas: {
+        FieldErrorDto: {
+            /**
+             * @description The field, by its path (settings.level)
+             * @example username
+             */
+            field: string;
+            /**
+             * @description The constraint it fails (FIELD_CODES in message-codes.ts)
+             * @example minLength
+             */
+            code: string;
+            /**
+             * @example {
+             *       "field": "username",
+             *       "limit": 3
+             *     }
+             */
+            params: {
+                [key: string]: string | number;
+            };
+        };
+        ErrorResponseDto: {
+            /** @example 400 */
+            statusCode: number;
+            /** @example Bad Request */
+            error: string;
+            /**
+             * @description English, for API users and logs; the console shows its own text for `code`
+             * @example [
+             *       "username must be longer than or equal to 3 characters"
+             *     ]
+             */
+            message: string | string[];
+            /** @example b1c4e0b2-0f4e-4a39-9d1e-2f2d7f8f3a10 */
+            requestId: string;
+            /**
+             * @description Stable machine-readable code (message-codes.ts).
+             * @example VALIDATION_FAILED
+             */
+            code: string;
+            /**
+             * @description The values of the code's text (an id, a name, a limit)
+             * @example {}
+             */
+            params: {
+                [key: string]: string | number;
+            };
+            /** @description Per field, when a request failed validation */
+            errors?: components["schemas"]["FieldErrorDto"][];
+        };
+        AuditEntryResponseDto: {
+            id: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The user who acted */
+            actorUserId: number | null;
+            /** @description Their username (or the one tried, for a failed login) */
+            actorUsername: string | null;
+            /** @description The API token that acted */
+            actorTokenId: number | null;
+            /** @example robot.update */
+            action: string;
+            /** @example robot */
+            targetType: string | null;
+            targetId: string | null;
+            /** @enum {string} */
+            result: "ok" | "failed";
+            /** @description The HTTP status of the answer */
+            status: number | null;
+            ip: string | null;
+            requestId: string | null;
+            /** @description The request fields (secrets masked), a config diff, the error message… */
+            details: {
+                [key: string]: unknown;
+            } | null;
+        };
+        AuditListResponseDto: {
+            items: components["schemas"]["AuditEntryResponseDto"][];
+            total: number;
+            page: number;
+            limit: number;
+        };
+        ApiTokenCreateDto: {
+            /**
+             * @description What the token is for (1-100 characters)
+             * @example crm
+             */
+            name: string;
+            /**
+             * @example [
+             *       "messages:send"
+             *     ]
+             */
+            scopes: ("messages:send" | "messages:read" | "robots:read" | "robots:write" | "plugins:read" | "plugins:write" | "files:read")[];
+            /**
+             * Format: date-time
+             * @description When the token stops working (in the future); absent or null: never
+             */
+            expiresAt?: string | null;
+        };
+        ApiTokenCreatedResponseDto: {
+            id: number;
+            name: string;
+            /**
+             * @description The first characters of the secret
+             * @example ogw_AbCdEfGh
+             */
+            prefix: string;
+            scopes: ("messages:send" | "messages:read" | "robots:read" | "robots:write" | "plugins:read" | "plugins:write" | "files:read")[];
+            /** @enum {string} */
+            state: "active" | "expired" | "revoked";
+            /** Format: date-time */
+            expiresAt: string | null;
+            /** Format: date-time */
+            revokedAt: string | null;
+            /**
+             * Format: date-time
+             * @description Updated at most once a minute
+             */
+            lastUsedAt: string | null;
+            lastUsedIp: string | null;
+            /** @description The admin who created it */
+            createdBy: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * @description The secret: shown this once, never again. Send it as Authorization: Bearer <token>.
+             * @example ogw_AbCdEfGh…
+             */
+            token: string;
+        };
+        ApiTokenResponseDto: {
+            id: number;
+            name: string;
+            /**
+             * @description The first characters of the secret
+             * @example ogw_AbCdEfGh
+             */
+            prefix: string;
+            scopes: ("messages:send" | "messages:read" | "robots:read" | "robots:write" | "plugins:read" | "plugins:write" | "files:read")[];
+            /** @enum {string} */
+            state: "active" | "expired" | "revoked";
+            /** Format: date-time */
+            expiresAt: string | null;
+            /** Format: date-time */
+            revokedAt: string | null;
+            /**
+             * Format: date-time
+             * @description Updated at most once a minute
+             */
+            lastUsedAt: string | null;
+            lastUsedIp: string | null;
+            /** @description The admin who created it */
+            createdBy: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        ApiTokenListResponseDto: {
+            items: components["schemas"]["ApiTokenResponseDto"][];
+            total: number;
+            page: number;
+            limit: number;
+        };
+        LoginDto: {
+            /** @example admin */
+            username: string;
+            /** @example correct horse battery staple */
+            password: string;
+        };
+        UserResponseDto: {
+            /** @example 1 */
+            id: number;
+            /** @example admin */
+            username: string;
+            /** @example ops@example.com */
+            email: string | null;
+            isActive: boolean;
+            isAdmin: boolean;
+            /** Format: date-time */
+            lastLoginAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        TokenResponseDto: {
+            /** @description JWT (HS256) for the Authorization: Bearer header. */
+            accessToken: string;
+            /** @description Opaque, single-use token for POST /api/auth/refresh. */
+            refreshToken: string;
+            /** @example Bearer */
+            tokenType: string;
+            /**
+             * @description Seconds until the access token expires.
+             * @example 900
+             */
+            expiresIn: number;
+            /**
+             * @description Seconds until the session expires unless refreshed.
+             * @example 604800
+             */
+            refreshExpiresIn: number;
+            user: components["schemas"]["UserResponseDto"];
+        };
+        RefreshDto: {
+            /** @description The refresh token from login or the previous refresh (single use). */
+            refreshToken: string;
+        };
+        StatusResponseDto: {
+            /** @example success */
+            status: string;
+            /** @example User deleted */
+            message: string;
+        };
+        ChangePasswordDto: {
+            currentPassword: string;
+            newPassword: string;
+        };
+        RobotStatusEventDto: {
+            robotId: number;
+            /** @enum {string} */
+            status: "offline" | "awaiting_scan" | "scanned" | "need_captcha" | "online" | "reconnecting" | "expired" | "error" | "logged_out";
+            /** @enum {string|null} */
+            previous: "offline" | "awaiting_scan" | "scanned" | "need_captcha" | "online" | "reconnecting" | "expired" | "error" | "logged_out" | null;
+            reason: string | null;
+            /** Format: date-time */
+            at: string;
+        };
+        MessageEventDto: {
+            /** @description Message log id (GET /api/messages/{message_id}) */
+            id: number;
+            robotId: number;
+            /** @example text */
+            kind: string;
+            chatId: string | null;
+            isGroup: boolean;
+            senderWxid: string | null;
+            isSelf: boolean;
+            /** @description The text, cut to 200 characters */
+            text: string | null;
+            /** @description 64-bit id, as a string */
+            newMsgId: string | null;
+            /** Format: date-time */
+            receivedAt: string;
+        };
+        AlertEventDto: {
+            /** @description Alert id (GET /api/alerts) */
+            id: number;
+            /** @example robot_offline */
+            rule: string;
+            /** @example robot:3 */
+            subject: string;
+            robotId: number | null;
+            /** @enum {string} */
+            state: "firing" | "resolved";
+            /** @enum {string} */
+            severity: "warning" | "critical";
+            summary: string;
+            /** Format: date-time */
+            at: string;
+        };
+        PluginFailureEventDto: {
+            plugin: string;
+            /**
+             * @description error: a handler threw; timeout: it ran past plugins.handler_timeout; disabled: the plugin was disabled automatically (max_consecutive_failures); job_error: a scheduled job threw
+             * @enum {string}
+             */
+            kind: "error" | "timeout" | "disabled" | "job_error";
+            handler: string | null;
+            /** @description The scheduled job (job_error) */
+            job: string | null;
+            robotId: number | null;
+            /** @description The message the handler was given */
+            messageId: number | null;
+            requestId: string | null;
+            reason: string;
+            /** @description The failure came from Gewe, not the plugin (not counted toward auto-disable) */
+            gewe: boolean;
+            /** Format: date-time */
+            at: string;
+        };
+        QueueDepthEventDto: {
+            /** @enum {string} */
+            type: "simple" | "advanced";
+            waiting: number;
+            active: number;
+            /** @description Waiting for a retry */
+            delayed: number;
+            failed: number;
+            /** Format: date-time */
+            at: string;
+        };
+        LogEventDto: {
+            /** Format: date-time */
+            time: string;
+            /** @enum {string} */
+            level: "trace" | "debug" | "info" | "warn" | "error" | "fatal";
+            message: string;
+            /** @description The component that logged it */
+            source: string | null;
+            requestId: string | null;
+            /** @description The other fields, as persisted (redacted) */
+            details: {
+                [key: string]: unknown;
+            };
+            /** @description Lines of the instance left out just before this one (too many at once) */
+            dropped: number;
+        };
+        ReadyEventDto: {
+            /** @description Id of the newest event so far */
+            lastEventId: string;
+            /** @description Events replayed after Last-Event-ID */
+            replayed: number;
+            /**
+             * @description When ?logLevel= was given: the level of the log lines this stream gets, or null (not an admin)
+             * @enum {string|null}
+             */
+            logLevel?: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | null;
+        };
+        StreamNoticeEventDto: {
+            /** @description resync: why the missed events cannot be replayed */
+            reason?: string;
+        };
+        DatabaseHealthDto: {
+            /** @enum {string} */
+            status: "up" | "down" | "disabled";
+            latencyMs?: number;
+            error?: string;
+            /** @enum {string} */
+            type: "sqlite" | "mysql";
+        };
+        ComponentHealthDto: {
+            /** @enum {string} */
+            status: "up" | "down" | "disabled";
+            latencyMs?: number;
+            error?: string;
+        };
+        QueueHealthDto: {
+            /** @enum {string} */
+            status: "up" | "down" | "disabled";
+            latencyMs?: number;
+            error?: string;
+            /** @enum {string} */
+            type: "simple" | "advanced";
+            name: string;
+        };
+        SystemCountsDto: {
+            robots: number;
+            robotsOnline: number;
+            plugins: number;
+            pluginsEnabled: number;
+            users: number;
+        };
+        SystemStatusResponseDto: {
+            /** @example 0.1.0 */
+            version: string;
+            /** @example v20.20.2 */
+            nodeVersion: string;
+            /** Format: date-time */
+            startedAt: string;
+            uptimeSeconds: number;
+            /** @enum {string} */
+            logLevel: "trace" | "debug" | "info" | "warn" | "error" | "fatal";
+            database: components["schemas"]["DatabaseHealthDto"];
+            redis: components["schemas"]["ComponentHealthDto"];
+            queue: components["schemas"]["QueueHealthDto"];
+            counts: components["schemas"]["SystemCountsDto"];
+        };
+        LogEntryDto: {
+            /** Format: date-time */
+            time: string;
+            /** @enum {string} */
+            level: "trace" | "debug" | "info" | "warn" | "error" | "fatal";
+            message: string;
+            source: string | null;
+            requestId: string | null;
+            details: {
+                [key: string]: unknown;
+            };
+        };
+        LogListResponseDto: {
+            items: components["schemas"]["LogEntryDto"][];
+            total: number;
+            page: number;
+            limit: number;
+        };
+        LogLevelUpdateDto: {
+            /**
+             * @description Case-insensitive; WARNING and CRITICAL accepted
+             * @example info
+             * @enum {string}
+             */
+            level: "trace" | "debug" | "info" | "warn" | "error" | "fatal";
+        };
+        LogLevelResponseDto: {
+            /** @example success */
+            status: string;
+            message: string;
+            /** @enum {string} */
+            level: "trace" | "debug" | "info" | "warn" | "error" | "fatal";
+        };
+        RuntimeSettingDto: {
+            /** @example logging.level */
+            name: string;
+            /** @description Current value (secrets masked as ********) */
+            value: string | number | boolean | string[];
+            /** @description Value from the config file or its default (secrets masked) */
+            defaultValue: string | number | boolean | string[];
+            /** @enum {string} */
+            source: "config" | "runtime";
+            description: string;
+            category: string;
+            /**
+             * @description int, duration (ms) and size (bytes) are numbers; string[] a list
+             * @example enum
+             * @enum {string}
+             */
+            type: "enum" | "string" | "bool" | "string[]" | "duration" | "int";
+            allowedValues?: string[];
+            sensitive: boolean;
+            /** Format: date-time */
+            updatedAt: string | null;
+        };
+        SystemConfigResponseDto: {
+            settings: components["schemas"]["RuntimeSettingDto"][];
+            /** @description main_config.toml as loaded, secrets masked */
+            file: {
+                [key: string]: unknown;
+            };
+            /** @description Path of the config file, null on embedded defaults */
+            configFile: string | null;
+        };
+        SystemConfigUpdateDto: {
+            /**
+             * @description Settings to change by name. null resets one to its config-file value; "********" keeps a secret.
+             * @example {
+             *       "logging.level": "debug",
+             *       "gewe.callback_url": "https://bot.example.com/api/webhook"
+             *     }
+             */
+            settings: {
+                [key: string]: unknown;
+            };
+        };
+        HealthResponseDto: {
+            /** @enum {string} */
+            status: "ok" | "error";
+            /** @enum {string} */
+            database: "up" | "down";
+            uptimeSeconds: number;
+        };
+        RobotResponseDto: {
+            id: number;
+            name: string;
+            appId: string | null;
+            /**
+             * @description Always masked
+             * @example ********
+             */
+            token: string | null;
+            baseUrl: string;
+            downloadUrl: string | null;
+            /** @description The full URL Gewe must POST callbacks to, including its key — for callers who may change robots (a user, or an API token with robots:write); others get it without the key (see callbackKeyHidden) */
+            callbackUrl: string;
+            /** @description True when callbackUrl is shown without its key: the caller may not change robots (e.g. a robots:read token) */
+            callbackKeyHidden: boolean;
+            /** @description Present when the callback URL is unlikely to be reachable by Gewe */
+            callbackUrlWarning?: string;
+            /** @description The warning as a code for people (CALLBACK_KEY_SEALED, CALLBACK_URL_LOOPBACK) */
+            callbackUrlWarningCode?: string;
+            isGewe: boolean;
+            /** @enum {string} */
+            status: "offline" | "awaiting_scan" | "scanned" | "need_captcha" | "online" | "reconnecting" | "expired" | "error" | "logged_out";
+            wxid: string | null;
+            nickname: string | null;
+            avatarUrl: string | null;
+            config: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        RobotListResponseDto: {
+            items: components["schemas"]["RobotResponseDto"][];
+            total: number;
+            page: number;
+            limit: number;
+        };
+        RobotConfigDto: {
+            /** @description Paid GeWeAPI: province code of the login region, e.g. "320000" */
+            regionId?: string;
+            /**
+             * @description Paid GeWeAPI: device type to log in as
+             * @enum {string}
+             */
+            loginType?: "ipad" | "mac";
+            /** @description Paid GeWeAPI: socks5 proxy in the phone's province, e.g. socks5://user:pw@host:port */
+            proxyIp?: string;
+            /** @description Media kinds downloaded automatically for this robot, instead of [files].auto_download ([] = none; plugins can still ask) */
+            autoDownload?: ("image" | "voice" | "video" | "file" | "emoji")[];
+        };
+        RobotCreateDto: {
+            /** @example 客服机器人 */
+            name: string;
+            /**
+             * @description Gewe API base URL; defaults to the gewe.base_url setting
+             * @example http://192.168.1.10:2531/v2/api
+             */
+            baseUrl?: string;
+            /** @description X-GEWE-TOKEN (write-only); defaults to the gewe.token setting */
+            token?: string;
+            /** @description An existing Gewe device (appId); omit for a new device created at first login */
+            appId?: string;
+            /**
+             * @description Gewechat file download base URL
+             * @example http://192.168.1.10:2532/download
+             */
+            downloadUrl?: string;
+            /** @description true: paid GeWeAPI; false: self-hosted Gewechat. Defaults to gewe.is_gewe */
+            isGewe?: boolean;
+            config?: components["schemas"]["RobotConfigDto"];
+        };
+        RobotUpdateDto: {
+            name?: string;
+            /** @description Another host (scheme, host or port) needs `token` in the same request (400 TOKEN_REQUIRED_FOR_NEW_HOST): the stored token is only sent where it was saved for */
+            baseUrl?: string;
+            /** @description A new token (the client is rebuilt) */
+            token?: string;
+            /** @description null forgets the device (next login creates one) */
+            appId?: string | null;
+            downloadUrl?: string | null;
+            isGewe?: boolean;
+            /** @description Replaces the whole config object */
+            config?: components["schemas"]["RobotConfigDto"];
+        };
+        RobotStatusResponseDto: {
+            robotId: number;
+            /** @enum {string} */
+            status: "offline" | "awaiting_scan" | "scanned" | "need_captcha" | "online" | "reconnecting" | "expired" | "error" | "logged_out";
+            /** @description Why the robot is in error/expired/offline */
+            reason: string | null;
+            /** @description The reason as a code for people (message-codes.ts) */
+            reasonCode: string | null;
+            reasonParams: {
+                [key: string]: string | number;
+            } | null;
+            /** @description QR content (http://weixin.qq.com/x/…) while a login waits */
+            qrcodeUrl: string | null;
+            /** @description QR image as a data URI */
+            qrImageBase64: string | null;
+            /** Format: date-time */
+            expiresAt: string | null;
+            /** @description Who scanned, before confirming */
+            scannedNickname: string | null;
+            scannedAvatarUrl: string | null;
+            wxid: string | null;
+            nickname: string | null;
+            avatarUrl: string | null;
+            appId: string | null;
+            /** Format: date-time */
+            lastSeenAt: string | null;
+            /** Format: date-time */
+            lastCallbackAt: string | null;
+            /** @description Callback URL registered with Gewe (null: paid GeWeAPI — paste it in the console) */
+            callbackRegistered: boolean | null;
+            callbackError: string | null;
+            /** @description callbackError as a code for people */
+            callbackErrorCode: string | null;
+            callbackErrorParams: {
+                [key: string]: string | number;
+            } | null;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        CaptchaDto: {
+            /**
+             * @description The security code shown on the phone
+             * @example 123456
+             */
+            code: string;
+        };
+        RobotProfileResponseDto: {
+            wxid: string | null;
+            nickname: string | null;
+            alias: string | null;
+            avatarUrl: string | null;
+            signature: string | null;
+            /** @description Everything Gewe returned (admins only; {} for other users and API tokens) */
+            raw: {
+                [key: string]: unknown;
+            };
+        };
+        PluginStatsDto: {
+            /** @description Handler calls since this instance started */
+            calls: number;
+            /** @description Calls that threw */
+            failures: number;
+            /** @description Calls abandoned after plugins.handler_timeout */
+            timeouts: number;
+            /** @description Average duration of a call, ms */
+            avgMs: number;
+            lastError: string | null;
+        };
+        PluginResponseDto: {
+            /** @example ExamplePlugin */
+            name: string;
+            /** @example 1.0.0 */
+            version: string | null;
+            author: string | null;
+            description: string | null;
+            /** @description The manifest's title and description per language (title_zh, description_en…), where it gives them */
+            texts: {
+                zh?: {
+                    title?: string;
+                    description?: string;
+                };
+                en?: {
+                    title?: string;
+                    description?: string;
+                };
+            };
+            /** @description Global flag; a robot may override it (GET /api/robots/{robot_id}/plugins) */
+            enabled: boolean;
+            /** @description Set when the plugin was disabled automatically after consecutive failures */
+            disabledReason: string | null;
+            /** @description Its code loaded: handlers and jobs can run */
+            loaded: boolean;
+            /** @description Why it did not load (manifest, duplicate name, code, onLoad, or listed in disabled_plugins) */
+            loadError: string | null;
+            /** @example plugins/ExamplePlugin */
+            directory: string;
+            /** @description Number of handlers */
+            handlers: number;
+            /** @description Number of scheduled jobs */
+            jobs: number;
+            stats: components["schemas"]["PluginStatsDto"];
+        };
+        PluginListResponseDto: {
+            items: components["schemas"]["PluginResponseDto"][];
+            total: number;
+            page: number;
+            limit: number;
+        };
+        PluginLoadFailureDto: {
+            name: string;
+            directory: string;
+            error: string;
+        };
+        PluginReloadResponseDto: {
+            /** @example success */
+            status: string;
+            /** @example Plugins reloaded */
+            message: string;
+            /** @description Plugins loaded */
+            loaded: string[];
+            /** @description Plugins that failed to load */
+            failed: components["schemas"]["PluginLoadFailureDto"][];
+        };
+        PluginRobotOverrideDto: {
+            robotId: number;
+            enabled: boolean;
+        };
+        PluginDetailResponseDto: {
+            /** @example ExamplePlugin */
+            name: string;
+            /** @example 1.0.0 */
+            version: string | null;
+            author: string | null;
+            description: string | null;
+            /** @description The manifest's title and description per language (title_zh, description_en…), where it gives them */
+            texts: {
+                zh?: {
+                    title?: string;
+                    description?: string;
+                };
+                en?: {
+                    title?: string;
+                    description?: string;
+                };
+            };
+            /** @description Global flag; a robot may override it (GET /api/robots/{robot_id}/plugins) */
+            enabled: boolean;
+            /** @description Set when the plugin was disabled automatically after consecutive failures */
+            disabledReason: string | null;
+            /** @description Its code loaded: handlers and jobs can run */
+            loaded: boolean;
+            /** @description Why it did not load (manifest, duplicate name, code, onLoad, or listed in disabled_plugins) */
+            loadError: string | null;
+            /** @example plugins/ExamplePlugin */
+            directory: string;
+            /** @description Number of handlers */
+            handlers: number;
+            /** @description Number of scheduled jobs */
+            jobs: number;
+            stats: components["schemas"]["PluginStatsDto"];
+            /** @description JSON Schema of the config, from plugin.json */
+            configSchema: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Effective config: stored over defaults */
+            config: {
+                [key: string]: unknown;
+            };
+            /** @description Robots overriding the global flag */
+            robots: components["schemas"]["PluginRobotOverrideDto"][];
+        };
+        RobotPluginResponseDto: {
+            name: string;
+            version: string | null;
+            loaded: boolean;
+            /** @description Effective flag for this robot: its override, else the global flag; off while disabledReason is set */
+            enabled: boolean;
+            /** @description The global flag */
+            globalEnabled: boolean;
+            /** @description This robot's override; null follows the global flag */
+            override: boolean | null;
+            disabledReason: string | null;
+        };
+        RobotPluginListResponseDto: {
+            items: components["schemas"]["RobotPluginResponseDto"][];
+            total: number;
+            page: number;
+            limit: number;
+        };
+        RobotPluginUpdateDto: {
+            /** @description true/false overrides the global flag for this robot; null removes the override */
+            enabled: boolean | null;
+        };
+        SendGovernorStatsDto: {
+            robotId: number;
+            /** @description Sends waiting for their turn now */
+            queued: number;
+            sent: number;
+            /** @description Sends the governor held back */
+            delayed: number;
+            /** @description Total time sends were held back */
+            totalDelayMs: number;
+        };
+        QueueDepthResponseDto: {
+            /** @enum {string} */
+            type: "simple" | "advanced";
+            waiting: number;
+            active: number;
+            /** @description Waiting for a retry */
+            delayed: number;
+            /** @description Dead letters: GET /api/queue/failed */
+            failed: number;
+            /** @description What the send governor did per robot (this instance) */
+            sends: components["schemas"]["SendGovernorStatsDto"][];
+        };
+        FailedJobDto: {
+            id: string;
+            robotId: number;
+            dedupKey: string;
+            attempts: number;
+            error: string | null;
+            /** Format: date-time */
+            receivedAt: string;
+            /** Format: date-time */
+            failedAt: string | null;
+        };
+        FailedJobListResponseDto: {
+            items: components["schemas"]["FailedJobDto"][];
+            total: number;
+            page: number;
+            limit: number;
+        };
+        MessageResponseDto: {
+            id: number;
+            robotId: number;
+            /** @description 64-bit id, as a string */
+            newMsgId: string | null;
+            msgId: string | null;
+            /** @enum {string} */
+            kind: "text" | "image" | "voice" | "video" | "emoji" | "link" | "file_notice" | "file" | "card" | "friend_request" | "contact_update" | "mini_app" | "quote" | "transfer" | "red_packet" | "finder" | "revoke" | "pat" | "location" | "group_invite" | "group_removed" | "group_kick" | "group_dismiss" | "group_rename" | "group_owner_change" | "group_info_update" | "group_announcement" | "group_todo" | "contact_deleted" | "group_quit" | "offline" | "group_invited" | "group_join" | "system" | "sync" | "unknown";
+            typeName: string;
+            chatId: string | null;
+            isGroup: boolean;
+            senderWxid: string | null;
+            isSelf: boolean;
+            mentionsSelf: boolean;
+            text: string | null;
+            /** @description Unix seconds */
+            createTime: number | null;
+            /** Format: date-time */
+            receivedAt: string;
+            /** @description Plugins have run for it */
+            handled: boolean;
+        };
+        MessageListResponseDto: {
+            items: components["schemas"]["MessageResponseDto"][];
+            total: number;
+            page: number;
+            limit: number;
+        };
+        MessageRateBucketDto: {
+            /**
+             * Format: date-time
+             * @description Start of the minute
+             */
+            at: string;
+            /** @description Messages logged in that minute */
+            count: number;
+        };
+        MessageRateResponseDto: {
+            minutes: number;
+            /** @description One bucket per minute, oldest first; the last one is the current, still running minute */
+            buckets: components["schemas"]["MessageRateBucketDto"][];
+            /** @description Sum of the buckets */
+            total: number;
+        };
+        HandlerOutcomeDto: {
+            plugin: string;
+            handler: string;
+            /** @enum {string} */
+            status: "ok" | "stopped" | "error" | "timeout";
+            durationMs: number;
+            error?: string;
+        };
+        FileResponseDto: {
+            id: number;
+            robotId: number;
+            /** @description The message it came with (GET /api/messages/{id}) */
+            messageId: number;
+            /** @description 64-bit id, as a string */
+            newMsgId: string | null;
+            /** @enum {string} */
+            kind: "image" | "voice" | "video" | "file" | "emoji";
+            chatId: string | null;
+            senderWxid: string | null;
+            /** @description The name the sender gave (file messages) */
+            originalName: string | null;
+            /** @description The stored name, <sha256>.<ext>, once downloaded: GET /api/files/{filename} */
+            filename: string | null;
+            /** @description The download path, once downloaded */
+            url: string | null;
+            /** @description Sniffed from the content */
+            contentType: string | null;
+            size: number | null;
+            md5: string | null;
+            sha256: string | null;
+            /** @enum {string} */
+            status: "pending" | "downloading" | "done" | "failed";
+            /** @description Why it failed (or why a done image is only the inline thumbnail) */
+            error: string | null;
+            /** @description error as a code for people (DOWNLOAD_FAILED…) */
+            errorCode: string | null;
+            errorParams: {
+                [key: string]: string | number;
+            } | null;
+            /** @description Download tries so far */
+            attempts: number;
+            /**
+             * Format: date-time
+             * @description When a pending retry is due
+             */
+            nextAttemptAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        MessageDetailResponseDto: {
+            id: number;
+            robotId: number;
+            /** @description 64-bit id, as a string */
+            newMsgId: string | null;
+            msgId: string | null;
+            /** @enum {string} */
+            kind: "text" | "image" | "voice" | "video" | "emoji" | "link" | "file_notice" | "file" | "card" | "friend_request" | "contact_update" | "mini_app" | "quote" | "transfer" | "red_packet" | "finder" | "revoke" | "pat" | "location" | "group_invite" | "group_removed" | "group_kick" | "group_dismiss" | "group_rename" | "group_owner_change" | "group_info_update" | "group_announcement" | "group_todo" | "contact_deleted" | "group_quit" | "offline" | "group_invited" | "group_join" | "system" | "sync" | "unknown";
+            typeName: string;
+            chatId: string | null;
+            isGroup: boolean;
+            senderWxid: string | null;
+            isSelf: boolean;
+            mentionsSelf: boolean;
+            text: string | null;
+            /** @description Unix seconds */
+            createTime: number | null;
+            /** Format: date-time */
+            receivedAt: string;
+            /** @description Plugins have run for it */
+            handled: boolean;
+            /** @description The callback as received (inline media omitted) */
+            raw: Record<string, never>;
+            details: {
+                [key: string]: unknown;
+            };
+            results: components["schemas"]["HandlerOutcomeDto"][] | null;
+            requestId: string | null;
+            /** @description The media of the message and its download state (pending, downloading, done, failed with reason) */
+            files: components["schemas"]["FileResponseDto"][];
+        };
+        ReplayDto: {
+            /** @description Only this plugin */
+            plugin?: string;
+        };
+        ReplayResponseDto: {
+            messageId: number;
+            results: components["schemas"]["HandlerOutcomeDto"][];
+        };
+        FileListResponseDto: {
+            items: components["schemas"]["FileResponseDto"][];
+            total: number;
+            page: number;
+            limit: number;
+        };
+        AlertDeliveryDto: {
+            /** @enum {string} */
+            event: "firing" | "resolved" | "test";
+            /** @enum {string} */
+            channel: "webhook" | "wechat";
+            /** @description The webhook's host, or the wxid written to */
+            target: string;
+            ok: boolean;
+            attempts: number;
+            error?: string;
+            /** Format: date-time */
+            at: string;
+        };
+        AlertResponseDto: {
+            id: number;
+            /** @enum {string} */
+            rule: "robot_offline" | "login_needs_scan" | "no_callback" | "plugin_auto_disabled" | "failed_jobs" | "queue_depth" | "gewe_error_rate";
+            /**
+             * @description robot:<id>, plugin:<name>, queue:failed, queue:depth or gewe
+             * @example robot:3
+             */
+            subject: string;
+            robotId: number | null;
+            /** @enum {string} */
+            state: "pending" | "firing" | "resolved";
+            /** @enum {string} */
+            severity: "warning" | "critical";
+            /** @description English, as stored */
+            summary: string;
+            /** @description The summary as a code for people (ALERT_*) */
+            summaryCode: string | null;
+            summaryParams: {
+                [key: string]: string | number;
+            } | null;
+            details: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Format: date-time
+             * @description When the condition started (or was first seen)
+             */
+            since: string;
+            /** Format: date-time */
+            lastSeenAt: string;
+            /** Format: date-time */
+            firedAt: string | null;
+            /** Format: date-time */
+            resolvedAt: string | null;
+            /** Format: date-time */
+            notifiedFiredAt: string | null;
+            /** Format: date-time */
+            notifiedResolvedAt: string | null;
+            deliveries: components["schemas"]["AlertDeliveryDto"][];
+        };
+        AlertListResponseDto: {
+            items: components["schemas"]["AlertResponseDto"][];
+            total: number;
+            page: number;
+            limit: number;
+        };
+        AlertConfigResponseDto: {
+            /** @description alerts.enabled (config file only) */
+            enabled: boolean;
+            /** @description alerts.evaluate_interval (config file only) */
+            evaluateIntervalMs: number;
+            rules: ("robot_offline" | "login_needs_scan" | "no_callback" | "plugin_auto_disabled" | "failed_jobs" | "queue_depth" | "gewe_error_rate")[];
+            robotOfflineAfterMs: number;
+            noCallbackAfterMs: number;
+            failedJobsThreshold: number;
+            queueDepthThreshold: number;
+            geweErrorRatePercent: number;
+            geweErrorRateWindowMs: number;
+            geweErrorRateMinCalls: number;
+            resolveAfterMs: number;
+            /** @description Empty: no webhook */
+            webhookUrl: string;
+            /** @description Masked as ******** when set */
+            webhookSecret: string;
+            webhookTimeoutMs: number;
+            webhookAttempts: number;
+            webhookBackoffMs: number;
+            /** @description 0: no WeChat channel */
+            wechatRobotId: number;
+            wechatTo: string[];
+            /** @description Fields whose value is a runtime setting (not the config file) */
+            runtime: string[];
+        };
+        AlertConfigUpdateDto: {
+            rules?: ("robot_offline" | "login_needs_scan" | "no_callback" | "plugin_auto_disabled" | "failed_jobs" | "queue_depth" | "gewe_error_rate")[] | null;
+            robotOfflineAfterMs?: number | null;
+            noCallbackAfterMs?: number | null;
+            failedJobsThreshold?: number | null;
+            queueDepthThreshold?: number | null;
+            geweErrorRatePercent?: number | null;
+            geweErrorRateWindowMs?: number | null;
+            geweErrorRateMinCalls?: number | null;
+            resolveAfterMs?: number | null;
+            /** @description An http(s) URL, or empty for none; link-local and cloud-metadata addresses are refused */
+            webhookUrl?: string | null;
+            /** @description ******** keeps the current secret */
+            webhookSecret?: string | null;
+            webhookTimeoutMs?: number | null;
+            webhookAttempts?: number | null;
+            webhookBackoffMs?: number | null;
+            /** @description 0 for none */
+            wechatRobotId?: number | null;
+            /** @description wxids of people or groups (…@chatroom) */
+            wechatTo?: string[] | null;
+        };
+        AlertTestResponseDto: {
+            /** @description true when every channel accepted the test alert */
+            ok: boolean;
+            deliveries: components["schemas"]["AlertDeliveryDto"][];
+        };
+        WebhookEndpointResponseDto: {
+            robotId: number;
+            /** @description The URL Gewe must POST callbacks to, with its key — for callers who may change robots (a user, or an API token with robots:write); others get it without the key (see callbackKeyHidden) */
+            callbackUrl: string;
+            /** @description True when callbackUrl is shown without its key */
+            callbackKeyHidden: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the key was last rotated
+             */
+            rotatedAt: string | null;
+            /**
+             * Format: date-time
+             * @description Until when the key before the last rotation (the old callback URL) still works; null when it does not
+             */
+            previousKeyValidUntil: string | null;
+            /**
+             * Format: date-time
+             * @description Last callback with a right key
+             */
+            lastCallbackAt: string | null;
+            /** @description Callbacks stored */
+            accepted: number;
+            /** @description Callbacks received before (answered 200, stored once) */
+            duplicates: number;
+            /** @description Gewe connectivity probes ({testMsg}) answered */
+            probes: number;
+            /** @description Callbacks with a right key that were refused (400, 401, 413, 503) */
+            rejected: number;
+            /** @description Refusals by reason code, e.g. {"UNKNOWN_APPID": 2, "MALFORMED_JSON": 1} */
+            rejectedByReason: {
+                [key: string]: number;
+            };
+            /** Format: date-time */
+            lastRejectedAt: string | null;
+            /** @description Reason code of the last refusal */
+            lastRejection: string | null;
+        };
+        WebhookAnswerDto: {
+            /** @enum {string} */
+            status: "success" | "ok";
+            message: string;
+            /** @description The callback had been received before */
+            duplicate?: boolean;
+        };
+        UserCreateDto: {
+            /** @example operator1 */
+            username: string;
+            /** @example ops@example.com */
+            email?: string | null;
+            password: string;
+            /** @default false */
+            isAdmin: boolean;
+            /** @default true */
+            isActive: boolean;
+        };
+        UserListResponseDto: {
+            items: components["schemas"]["UserResponseDto"][];
+            total: number;
+            page: number;
+            limit: number;
+        };
+        UserUpdateDto: {
+            username?: string;
+            /** @description null or "" removes the email */
+            email?: string | null;
+            /** @description Sets a new password and ends the user's sessions */
+            password?: string;
+            isAdmin?: boolean;
+            /** @description false disables the account and ends the user's sessions */
+            isActive?: boolean;
+        };
+        MessageSendDto: {
+            /**
+             * @description text (content, ats), image (imageUrl) or file (fileUrl, fileName)
+             * @enum {string}
+             */
+            type: "text" | "image" | "file";
+            /**
+             * @description The person or group to send to
+             * @example wxid_friend or 123456@chatroom
+             */
+            toWxid: string;
+            /** @description type text: the text (to @ someone in a group, include "@<their name>") */
+            content?: string;
+            /**
+             * @description type text in a group: wxids to @ (notify@all for everyone)
+             * @example [
+             *       "wxid_member"
+             *     ]
+             */
+            ats?: string[];
+            /** @description type image: an http(s) URL of the picture, which Gewe downloads */
+            imageUrl?: string;
+            /** @description type file: an http(s) URL of the file, which Gewe downloads */
+            fileUrl?: string;
+            /** @description type file: the name the chat shows, e.g. report.pdf */
+            fileName?: string;
+        };
+        MessageSentResponseDto: {
+            robotId: number;
+            /** @enum {string} */
+            type: "text" | "image" | "file";
+            toWxid: string;
+            /** @description Gewe's msgId (a string) */
+            msgId: string;
+            /** @description The 64-bit newMsgId, as a string (needed to revoke it) */
+            newMsgId: string;
+            /** @description Unix seconds */
+            createTime: number | null;
+        };
+    };
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  Audit_list: {
-    parameters: {
-      query?: {
-        page?: number;
-        limit?: number;
-        /** @description A username, `user:<id>` or `token:<id>` */
-        actor?: string;
-        /** @description An action (`robot.update`), or an area (`robot`: every robot.* action) */
-        action?: string;
-        /** @description robot, user, plugin, message, job, file, token, setting… */
-        targetType?: string;
-        targetId?: string;
-        result?: 'ok' | 'failed';
-        /** @description At or after */
-        since?: string;
-        /** @description Before */
-        until?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['AuditListResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description Not an admin */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  ApiToken_list: {
-    parameters: {
-      query?: {
-        page?: number;
-        limit?: number;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ApiTokenListResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description Not an admin (API tokens are always refused here) */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
+    Audit_list: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+                /** @description A username, `user:<id>` or `token:<id>` */
+                actor?: string;
+                /** @description An action (`robot.update`), or an area (`robot`: every robot.* action) */
+                action?: string;
+                /** @description robot, user, plugin, message, job, file, token, setting… */
+                targetType?: string;
+                targetId?: string;
+                result?: "ok" | "failed";
+                /** @description At or after */
+                since?: string;
+                /** @description Before */
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditListResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    ApiToken_list: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTokenListResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an admin (API tokens are always refused here) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    ApiToken_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiTokenCreateDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTokenCreatedResponseDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an admin (API tokens are always refused here) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body has an encoding or charset the service does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    ApiToken_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTokenResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an admin (API tokens are always refused here) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    ApiToken_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTokenResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an admin (API tokens are always refused here) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Auth_login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body has an encoding or charset the service does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Too many attempts (per IP and per username) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Auth_refresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body has an encoding or charset the service does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description REFRESH_RATE_LIMITED: too many refreshes from this IP */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Auth_logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusResponseDto"];
+                };
+            };
+            /** @description The request body is not JSON the service accepts */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description API tokens are refused (log in as a user) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Auth_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserResponseDto"];
+                };
+            };
+            /** @description The request body is not JSON the service accepts */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description API tokens are refused (log in as a user) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Auth_changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description API tokens are refused (log in as a user) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body has an encoding or charset the service does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Events_stream: {
+        parameters: {
+            query?: {
+                /** @description The access token, for EventSource (which cannot send headers). Accepted on this route only; prefer the Authorization header where you can. Never logged. */
+                access_token?: string;
+                /** @description Resume after this event id (a new EventSource cannot send the Last-Event-ID header) */
+                lastEventId?: string;
+                /** @description Also stream log lines at or above this level (`log` events; INFO, warning… accepted). Admins only: for other users the stream carries no log lines. Without it: no log lines. */
+                logLevel?: "trace" | "debug" | "info" | "warn" | "error" | "fatal";
+            };
+            header: {
+                "last-event-id": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream (it does not end by itself). Each event is `id:`, `event:` (its name) and `data:` (JSON): robot.status → RobotStatusEventDto, message → MessageEventDto, alert → AlertEventDto, plugin.failure → PluginFailureEventDto, queue.depth → QueueDepthEventDto, log → LogEventDto, ready → ReadyEventDto, resync and end → StreamNoticeEventDto. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["RobotStatusEventDto"] | components["schemas"]["MessageEventDto"] | components["schemas"]["AlertEventDto"] | components["schemas"]["PluginFailureEventDto"] | components["schemas"]["QueueDepthEventDto"] | components["schemas"]["LogEventDto"] | components["schemas"]["ReadyEventDto"] | components["schemas"]["StreamNoticeEventDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description API tokens are refused (log in as a user) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    System_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SystemStatusResponseDto"];
+                };
+            };
+            /** @description The request body is not JSON the service accepts */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description API tokens are refused (log in as a user) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    System_logs: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+                /** @description Lowest level to show (INFO, warning… accepted) */
+                level?: "trace" | "debug" | "info" | "warn" | "error" | "fatal";
+                /** @description Only lines at or after this time */
+                since?: string;
+                /** @description Component that logged the line (e.g. AuthService) */
+                source?: string;
+                /** @description Only lines of this request (X-Request-Id) */
+                requestId?: string;
+                /** @description Only lines whose message or fields contain this text (case-insensitive) */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogListResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    System_setLogLevel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LogLevelUpdateDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogLevelResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body has an encoding or charset the service does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    System_getConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SystemConfigResponseDto"];
+                };
+            };
+            /** @description The request body is not JSON the service accepts */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    System_updateConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SystemConfigUpdateDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SystemConfigResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body has an encoding or charset the service does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Health_health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthResponseDto"];
+                };
+            };
+            /** @description The request body is not JSON the service accepts */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthResponseDto"];
+                };
+            };
+        };
+    };
+    Robot_list: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+                status?: "offline" | "awaiting_scan" | "scanned" | "need_captcha" | "online" | "reconnecting" | "expired" | "error" | "logged_out";
+                /** @description Part of the name, appId, wxid or nickname */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RobotListResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope robots:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Robot_create: {
+        parameters: {
+            query?: {
+                /** @description Check the token with Gewe before saving */
+                verify?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RobotCreateDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RobotResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope robots:write */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description appId already used by another robot */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body has an encoding or charset the service does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Gewe unreachable or failing */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Robot_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RobotResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope robots:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such robot */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Robot_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope robots:write */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such robot */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Robot_update: {
+        parameters: {
+            query?: {
+                /** @description Check the token with Gewe before saving */
+                verify?: boolean;
+            };
+            header?: never;
+            path: {
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RobotUpdateDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RobotResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope robots:write */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such robot */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body has an encoding or charset the service does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Robot_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RobotStatusResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope robots:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such robot */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Robot_startLogin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RobotStatusResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope robots:write */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such robot */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Gewe refused, with Gewe's reason */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Robot_captcha: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaptchaDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RobotStatusResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope robots:write */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such robot */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No login waiting */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body has an encoding or charset the service does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Robot_logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RobotStatusResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope robots:write */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such robot */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Robot_registerCallback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RobotStatusResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope robots:write */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such robot */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Paid GeWeAPI: paste the URL in its console */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Robot_profile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RobotProfileResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope robots:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such robot */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Plugin_list: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PluginListResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope plugins:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Plugin_reload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PluginReloadResponseDto"];
+                };
+            };
+            /** @description The request body is not JSON the service accepts */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Plugin_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plugin_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PluginDetailResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope plugins:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Plugin_enable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plugin_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The plugin did not load (its load error) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Plugin_disable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plugin_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Plugin_getConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plugin_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope plugins:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Plugin_setConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plugin_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid config: one message per field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The manifest is invalid or the name duplicated */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body has an encoding or charset the service does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    RobotPlugin_list: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RobotPluginListResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope plugins:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such robot or plugin */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    RobotPlugin_set: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plugin_name: string;
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RobotPluginUpdateDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RobotPluginResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such robot or plugin */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The manifest is invalid or the name duplicated */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body has an encoding or charset the service does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Queue_depth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueDepthResponseDto"];
+                };
+            };
+            /** @description The request body is not JSON the service accepts */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description API tokens are refused (log in as a user) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Queue_failed: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FailedJobListResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description API tokens are refused (log in as a user) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Queue_retry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Queue_discard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Message_list: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+                robotId?: number;
+                kind?: "text" | "image" | "voice" | "video" | "emoji" | "link" | "file_notice" | "file" | "card" | "friend_request" | "contact_update" | "mini_app" | "quote" | "transfer" | "red_packet" | "finder" | "revoke" | "pat" | "location" | "group_invite" | "group_removed" | "group_kick" | "group_dismiss" | "group_rename" | "group_owner_change" | "group_info_update" | "group_announcement" | "group_todo" | "contact_deleted" | "group_quit" | "offline" | "group_invited" | "group_join" | "system" | "sync" | "unknown";
+                /** @description Group id or peer wxid */
+                chatId?: string;
+                senderWxid?: string;
+                isGroup?: boolean;
+                since?: string;
+                /** @description Received before */
+                until?: string;
+                /** @description Part of the text (case-insensitive on most collations) */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageListResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope messages:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Message_rate: {
+        parameters: {
+            query?: {
+                /** @description How many whole minutes back */
+                minutes?: number;
+                /** @description Only this robot */
+                robotId?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageRateResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description API tokens are refused (log in as a user) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Message_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageDetailResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope messages:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Message_replay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplayDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body has an encoding or charset the service does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    File_list: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+                robotId?: number;
+                kind?: "image" | "voice" | "video" | "file" | "emoji";
+                /** @description Group id or peer wxid */
+                chatId?: string;
+                /** @description Created at or after */
+                since?: string;
+                /** @description Created before */
+                until?: string;
+                /** @description Part of the original file name (case-insensitive on most collations) */
+                name?: string;
+                status?: "pending" | "downloading" | "done" | "failed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileListResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope files:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    File_download: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-None-Match"?: string;
+                Range?: string;
+            };
+            path: {
+                /** @description A stored file name: <sha256>.<ext> (64 lower-case hex digits, a dot, 1-8 of a-z 0-9) */
+                filename: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, with its sniffed Content-Type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description Part of the file (Range) */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description filename is not <sha256>.<ext> */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope files:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description If-Match / If-Unmodified-Since does not hold */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The Range is outside the file */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    File_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A stored file name: <sha256>.<ext> (64 lower-case hex digits, a dot, 1-8 of a-z 0-9) */
+                filename: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Alert_list: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+                state?: "pending" | "firing" | "resolved";
+                rule?: "robot_offline" | "login_needs_scan" | "no_callback" | "plugin_auto_disabled" | "failed_jobs" | "queue_depth" | "gewe_error_rate";
+                robotId?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertListResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description API tokens are refused (log in as a user) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Alert_getConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertConfigResponseDto"];
+                };
+            };
+            /** @description The request body is not JSON the service accepts */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Alert_updateConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertConfigUpdateDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertConfigResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body has an encoding or charset the service does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Alert_test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertTestResponseDto"];
+                };
+            };
+            /** @description The request body is not JSON the service accepts */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No channel is configured */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    WebhookEndpoint_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope robots:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    WebhookEndpoint_rotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint, with the new callback URL */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope robots:write */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Webhook_receive: {
+        parameters: {
+            query: {
+                /** @description The key from the robot’s callbackUrl */
+                key: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A Gewe callback */
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAnswerDto"];
+                };
+            };
+            /** @description Malformed JSON or no Appid (the key was right) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description WEBHOOK_UNAUTHORIZED, one answer for every failure: no key, a wrong key, an Appid (or, for the probe, a token) that is not the key’s. The key is checked before the body is read. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body has an encoding or charset the service does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description WEBHOOK_RATE_LIMITED: too many refused callbacks from this IP (backend.webhook_max_refusals_per_ip); accepted callbacks are never counted */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Could not be stored; send again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Admin_list: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+                /** @description Matches part of the username or email */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserListResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Admin_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserCreateDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description username or email already in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body has an encoding or charset the service does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Admin_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Admin_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserUpdateDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Duplicate username/email, or the last active admin */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body has an encoding or charset the service does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Admin_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The last active admin, or yourself */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    MessageSend_send: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessageSendDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageSentResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope messages:send */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such robot */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The robot is not online */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body has an encoding or charset the service does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Gewe refused the send (with Gewe's reason) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Gewe did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
-      };
-    };
-  };
-  ApiToken_create: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['ApiTokenCreateDto'];
-      };
-    };
-    responses: {
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ApiTokenCreatedResponseDto'];
-        };
-      };
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description Not an admin (API tokens are always refused here) */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body is larger than the limit */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body has an encoding or charset the service does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  ApiToken_get: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        token_id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ApiTokenResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description Not an admin (API tokens are always refused here) */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  ApiToken_revoke: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        token_id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ApiTokenResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description Not an admin (API tokens are always refused here) */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Auth_login: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['LoginDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['TokenResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body is larger than the limit */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body has an encoding or charset the service does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description Too many attempts (per IP and per username) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Auth_refresh: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['RefreshDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['TokenResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body is larger than the limit */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body has an encoding or charset the service does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description REFRESH_RATE_LIMITED: too many refreshes from this IP */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Auth_logout: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['StatusResponseDto'];
-        };
-      };
-      /** @description The request body is not JSON the service accepts */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description API tokens are refused (log in as a user) */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Auth_me: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['UserResponseDto'];
-        };
-      };
-      /** @description The request body is not JSON the service accepts */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description API tokens are refused (log in as a user) */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Auth_changePassword: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['ChangePasswordDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['StatusResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description API tokens are refused (log in as a user) */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body is larger than the limit */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body has an encoding or charset the service does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Events_stream: {
-    parameters: {
-      query?: {
-        /** @description The access token, for EventSource (which cannot send headers). Accepted on this route only; prefer the Authorization header where you can. Never logged. */
-        access_token?: string;
-        /** @description Resume after this event id (a new EventSource cannot send the Last-Event-ID header) */
-        lastEventId?: string;
-        /** @description Also stream log lines at or above this level (`log` events; INFO, warning… accepted). Admins only: for other users the stream carries no log lines. Without it: no log lines. */
-        logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
-      };
-      header: {
-        'last-event-id': string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The event stream (it does not end by itself). Each event is `id:`, `event:` (its name) and `data:` (JSON): robot.status → RobotStatusEventDto, message → MessageEventDto, alert → AlertEventDto, plugin.failure → PluginFailureEventDto, queue.depth → QueueDepthEventDto, log → LogEventDto, ready → ReadyEventDto, resync and end → StreamNoticeEventDto. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'text/event-stream':
-            | components['schemas']['RobotStatusEventDto']
-            | components['schemas']['MessageEventDto']
-            | components['schemas']['AlertEventDto']
-            | components['schemas']['PluginFailureEventDto']
-            | components['schemas']['QueueDepthEventDto']
-            | components['schemas']['LogEventDto']
-            | components['schemas']['ReadyEventDto']
-            | components['schemas']['StreamNoticeEventDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description API tokens are refused (log in as a user) */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  System_status: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['SystemStatusResponseDto'];
-        };
-      };
-      /** @description The request body is not JSON the service accepts */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description API tokens are refused (log in as a user) */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  System_logs: {
-    parameters: {
-      query?: {
-        page?: number;
-        limit?: number;
-        /** @description Lowest level to show (INFO, warning… accepted) */
-        level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
-        /** @description Only lines at or after this time */
-        since?: string;
-        /** @description Component that logged the line (e.g. AuthService) */
-        source?: string;
-        /** @description Only lines of this request (X-Request-Id) */
-        requestId?: string;
-        /** @description Only lines whose message or fields contain this text (case-insensitive) */
-        q?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['LogListResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  System_setLogLevel: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['LogLevelUpdateDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['LogLevelResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body is larger than the limit */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body has an encoding or charset the service does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  System_getConfig: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['SystemConfigResponseDto'];
-        };
-      };
-      /** @description The request body is not JSON the service accepts */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  System_updateConfig: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['SystemConfigUpdateDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['SystemConfigResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body is larger than the limit */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body has an encoding or charset the service does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Health_health: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['HealthResponseDto'];
-        };
-      };
-      /** @description The request body is not JSON the service accepts */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['HealthResponseDto'];
-        };
-      };
-    };
-  };
-  Robot_list: {
-    parameters: {
-      query?: {
-        page?: number;
-        limit?: number;
-        status?:
-          | 'offline'
-          | 'awaiting_scan'
-          | 'scanned'
-          | 'need_captcha'
-          | 'online'
-          | 'reconnecting'
-          | 'expired'
-          | 'error'
-          | 'logged_out';
-        /** @description Part of the name, appId, wxid or nickname */
-        search?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['RobotListResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description An API token without the scope robots:read */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Robot_create: {
-    parameters: {
-      query?: {
-        /** @description Check the token with Gewe before saving */
-        verify?: boolean;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['RobotCreateDto'];
-      };
-    };
-    responses: {
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['RobotResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description An API token without the scope robots:write */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description appId already used by another robot */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body is larger than the limit */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body has an encoding or charset the service does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description Gewe unreachable or failing */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Robot_get: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        robot_id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['RobotResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description An API token without the scope robots:read */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No such robot */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Robot_remove: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        robot_id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['StatusResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description An API token without the scope robots:write */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No such robot */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Robot_update: {
-    parameters: {
-      query?: {
-        /** @description Check the token with Gewe before saving */
-        verify?: boolean;
-      };
-      header?: never;
-      path: {
-        robot_id: number;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['RobotUpdateDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['RobotResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description An API token without the scope robots:write */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No such robot */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body is larger than the limit */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body has an encoding or charset the service does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Robot_status: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        robot_id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['RobotStatusResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description An API token without the scope robots:read */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No such robot */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Robot_startLogin: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        robot_id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['RobotStatusResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description An API token without the scope robots:write */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No such robot */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description Gewe refused, with Gewe's reason */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Robot_captcha: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        robot_id: number;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['CaptchaDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['RobotStatusResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description An API token without the scope robots:write */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No such robot */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No login waiting */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body is larger than the limit */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body has an encoding or charset the service does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Robot_logout: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        robot_id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['RobotStatusResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description An API token without the scope robots:write */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No such robot */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Robot_registerCallback: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        robot_id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['RobotStatusResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description An API token without the scope robots:write */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No such robot */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description Paid GeWeAPI: paste the URL in its console */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Robot_profile: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        robot_id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['RobotProfileResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description An API token without the scope robots:read */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No such robot */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Plugin_list: {
-    parameters: {
-      query?: {
-        page?: number;
-        limit?: number;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['PluginListResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description An API token without the scope plugins:read */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Plugin_reload: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['PluginReloadResponseDto'];
-        };
-      };
-      /** @description The request body is not JSON the service accepts */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description Not an admin */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Plugin_get: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        plugin_name: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['PluginDetailResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description An API token without the scope plugins:read */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Plugin_enable: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        plugin_name: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['StatusResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description Not an admin */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The plugin did not load (its load error) */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Plugin_disable: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        plugin_name: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['StatusResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description Not an admin */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Plugin_getConfig: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        plugin_name: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description An API token without the scope plugins:read */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Plugin_setConfig: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        plugin_name: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          [key: string]: unknown;
-        };
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Invalid config: one message per field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description Not an admin */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The manifest is invalid or the name duplicated */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body is larger than the limit */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body has an encoding or charset the service does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  RobotPlugin_list: {
-    parameters: {
-      query?: {
-        page?: number;
-        limit?: number;
-      };
-      header?: never;
-      path: {
-        robot_id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['RobotPluginListResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description An API token without the scope plugins:read */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No such robot or plugin */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  RobotPlugin_set: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        plugin_name: string;
-        robot_id: number;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['RobotPluginUpdateDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['RobotPluginResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description Not an admin */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No such robot or plugin */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The manifest is invalid or the name duplicated */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body is larger than the limit */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body has an encoding or charset the service does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Queue_depth: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['QueueDepthResponseDto'];
-        };
-      };
-      /** @description The request body is not JSON the service accepts */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description API tokens are refused (log in as a user) */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Queue_failed: {
-    parameters: {
-      query?: {
-        page?: number;
-        limit?: number;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['FailedJobListResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description API tokens are refused (log in as a user) */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Queue_retry: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        job_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['StatusResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Queue_discard: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        job_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['StatusResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Message_list: {
-    parameters: {
-      query?: {
-        page?: number;
-        limit?: number;
-        robotId?: number;
-        kind?:
-          | 'text'
-          | 'image'
-          | 'voice'
-          | 'video'
-          | 'emoji'
-          | 'link'
-          | 'file_notice'
-          | 'file'
-          | 'card'
-          | 'friend_request'
-          | 'contact_update'
-          | 'mini_app'
-          | 'quote'
-          | 'transfer'
-          | 'red_packet'
-          | 'finder'
-          | 'revoke'
-          | 'pat'
-          | 'location'
-          | 'group_invite'
-          | 'group_removed'
-          | 'group_kick'
-          | 'group_dismiss'
-          | 'group_rename'
-          | 'group_owner_change'
-          | 'group_info_update'
-          | 'group_announcement'
-          | 'group_todo'
-          | 'contact_deleted'
-          | 'group_quit'
-          | 'offline'
-          | 'group_invited'
-          | 'group_join'
-          | 'system'
-          | 'sync'
-          | 'unknown';
-        /** @description Group id or peer wxid */
-        chatId?: string;
-        senderWxid?: string;
-        isGroup?: boolean;
-        since?: string;
-        /** @description Received before */
-        until?: string;
-        /** @description Part of the text (case-insensitive on most collations) */
-        q?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['MessageListResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description An API token without the scope messages:read */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Message_rate: {
-    parameters: {
-      query?: {
-        /** @description How many whole minutes back */
-        minutes?: number;
-        /** @description Only this robot */
-        robotId?: number;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['MessageRateResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description API tokens are refused (log in as a user) */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Message_get: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        message_id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['MessageDetailResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description An API token without the scope messages:read */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Message_replay: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        message_id: number;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['ReplayDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ReplayResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body is larger than the limit */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body has an encoding or charset the service does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  File_list: {
-    parameters: {
-      query?: {
-        page?: number;
-        limit?: number;
-        robotId?: number;
-        kind?: 'image' | 'voice' | 'video' | 'file' | 'emoji';
-        /** @description Group id or peer wxid */
-        chatId?: string;
-        /** @description Created at or after */
-        since?: string;
-        /** @description Created before */
-        until?: string;
-        /** @description Part of the original file name (case-insensitive on most collations) */
-        name?: string;
-        status?: 'pending' | 'downloading' | 'done' | 'failed';
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['FileListResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description An API token without the scope files:read */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  File_download: {
-    parameters: {
-      query?: never;
-      header?: {
-        'If-None-Match'?: string;
-        Range?: string;
-      };
-      path: {
-        /** @description A stored file name: <sha256>.<ext> (64 lower-case hex digits, a dot, 1-8 of a-z 0-9) */
-        filename: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The file, with its sniffed Content-Type */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          '*/*': string;
-        };
-      };
-      /** @description Part of the file (Range) */
-      206: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          '*/*': string;
-        };
-      };
-      /** @description Not modified (If-None-Match) */
-      304: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description filename is not <sha256>.<ext> */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description An API token without the scope files:read */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description If-Match / If-Unmodified-Since does not hold */
-      412: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The Range is outside the file */
-      416: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  File_remove: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description A stored file name: <sha256>.<ext> (64 lower-case hex digits, a dot, 1-8 of a-z 0-9) */
-        filename: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Alert_list: {
-    parameters: {
-      query?: {
-        page?: number;
-        limit?: number;
-        state?: 'pending' | 'firing' | 'resolved';
-        rule?:
-          | 'robot_offline'
-          | 'login_needs_scan'
-          | 'no_callback'
-          | 'plugin_auto_disabled'
-          | 'failed_jobs'
-          | 'queue_depth'
-          | 'gewe_error_rate';
-        robotId?: number;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['AlertListResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description API tokens are refused (log in as a user) */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Alert_getConfig: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['AlertConfigResponseDto'];
-        };
-      };
-      /** @description The request body is not JSON the service accepts */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Alert_updateConfig: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['AlertConfigUpdateDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['AlertConfigResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body is larger than the limit */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body has an encoding or charset the service does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Alert_test: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['AlertTestResponseDto'];
-        };
-      };
-      /** @description The request body is not JSON the service accepts */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No channel is configured */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  WebhookEndpoint_get: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        robot_id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['WebhookEndpointResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description An API token without the scope robots:read */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  WebhookEndpoint_rotate: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        robot_id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The endpoint, with the new callback URL */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['WebhookEndpointResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description An API token without the scope robots:write */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Webhook_receive: {
-    parameters: {
-      query: {
-        /** @description The key from the robot’s callbackUrl */
-        key: unknown;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** @description A Gewe callback */
-    requestBody: {
-      content: {
-        'application/json': {
-          [key: string]: unknown;
-        };
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['WebhookAnswerDto'];
-        };
-      };
-      /** @description Malformed JSON or no Appid (the key was right) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description WEBHOOK_UNAUTHORIZED, one answer for every failure: no key, a wrong key, an Appid (or, for the probe, a token) that is not the key’s. The key is checked before the body is read. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body has an encoding or charset the service does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description WEBHOOK_RATE_LIMITED: too many refused callbacks from this IP (backend.webhook_max_refusals_per_ip); accepted callbacks are never counted */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description Could not be stored; send again */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Admin_list: {
-    parameters: {
-      query?: {
-        page?: number;
-        limit?: number;
-        /** @description Matches part of the username or email */
-        search?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['UserListResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description Not an admin */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Admin_create: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['UserCreateDto'];
-      };
-    };
-    responses: {
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['UserResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description Not an admin */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description username or email already in use */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body is larger than the limit */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body has an encoding or charset the service does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Admin_get: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        user_id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['UserResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description Not an admin */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Admin_update: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        user_id: number;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['UserUpdateDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['UserResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description Not an admin */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description Duplicate username/email, or the last active admin */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body is larger than the limit */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body has an encoding or charset the service does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  Admin_remove: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        user_id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['StatusResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description Not an admin */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The last active admin, or yourself */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  MessageSend_send: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        robot_id: number;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['MessageSendDto'];
-      };
-    };
-    responses: {
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['MessageSentResponseDto'];
-        };
-      };
-      /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No access token, or one that is invalid, expired or revoked */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description An API token without the scope messages:send */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No such robot */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The robot is not online */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body is larger than the limit */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request body has an encoding or charset the service does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description Gewe refused the send (with Gewe's reason) */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description Gewe did not answer in time */
-      504: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
     };
-  };
 }
