@@ -111,6 +111,9 @@ export const api = createClient<paths>({ baseUrl: window.location.origin, fetch:
 export function errorTexts(body: Partial<ApiError> | undefined, status: number): string[] {
   const lang = currentLang();
   if (body?.errors?.length) return body.errors.map((e) => fieldText(lang, e.code, e.params));
+  // the problems of each setting, by name (the Settings screen puts them under their field)
+  if (body?.code === 'INVALID_SETTING' && typeof body.params?.problems === 'string')
+    return body.params.problems.split(/;\s*(?=settings\.)/);
   if (!body?.code) return [codeText(lang, status >= 500 ? 'INTERNAL_ERROR' : `HTTP_${status}`, {})];
   const text = codeText(lang, body.code, body.params);
   const reason = body.params?.reason;

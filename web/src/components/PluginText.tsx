@@ -9,3 +9,19 @@ export function PluginDescription({ plugin }: { plugin: Plugin }) {
   const text = plugin.texts?.[lang]?.description ?? plugin.description;
   return text ? <p>{text}</p> : null;
 }
+
+/**
+ * Why a plugin was disabled automatically: the dispatcher's fixed phrase in the console's words, and the error the
+ * plugin threw (its own text) as code.
+ */
+export function AutoDisabledReason({ reason }: { reason: string }) {
+  const { t } = useI18n();
+  const m = /^disabled automatically after (\d+) consecutive failures: (.*)$/s.exec(reason);
+  if (!m) return <code>{reason}</code>;
+  return (
+    <>
+      {t('plugins.autoDisabledAfter', { n: m[1] ?? '' })}
+      <code>{m[2]}</code>
+    </>
+  );
+}

@@ -4,7 +4,7 @@ import { LoadState, useLoad } from '../components/Async';
 import { ErrorAlert } from '../components/Notice';
 import { SchemaForm } from '../components/SchemaForm';
 import { isSchema, serverProblems, type JsonSchema } from '../components/schema-model';
-import { PluginDescription } from '../components/PluginText';
+import { AutoDisabledReason, PluginDescription } from '../components/PluginText';
 import { useI18n } from '../i18n';
 import { Link, usePath } from '../router';
 import { useSession } from '../session';
@@ -45,12 +45,12 @@ export function PluginDetailPage() {
             <PluginDescription plugin={p} />
             {p.loadError && (
               <p className="alert alert-error small">
-                <strong>{t('plugins.loadError')}:</strong> {p.loadError}
+                <strong>{t('plugins.loadError')}:</strong> <code>{p.loadError}</code>
               </p>
             )}
             {p.disabledReason && (
               <p className="alert alert-error small">
-                <strong>{t('plugins.autoDisabled')}:</strong> {p.disabledReason}
+                <strong>{t('plugins.autoDisabled')}:</strong> <AutoDisabledReason reason={p.disabledReason} />
               </p>
             )}
             <div className="row-actions">

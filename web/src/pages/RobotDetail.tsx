@@ -5,6 +5,7 @@ import { CopyField } from '../components/CopyButton';
 import { SelectField, splitFieldErrors, TextField } from '../components/Field';
 import { ErrorAlert } from '../components/Notice';
 import { StatusBadge } from '../components/StatusBadge';
+import { AutoDisabledReason } from '../components/PluginText';
 import { useI18n, type MessageKey } from '../i18n';
 import { useLiveEvents } from '../live';
 import { Link, usePath } from '../router';
@@ -457,7 +458,11 @@ function RobotPlugins({ robotId }: { robotId: number }) {
                 <th scope="row" data-label={t('robot.plugin')}>
                   <Link href={`/plugins/${encodeURIComponent(p.name)}`}>{p.name}</Link>
                   {p.version && <span className="muted small"> {p.version}</span>}
-                  {p.disabledReason && <div className="bad small">{p.disabledReason}</div>}
+                  {p.disabledReason && (
+                    <div className="bad small">
+                      <AutoDisabledReason reason={p.disabledReason} />
+                    </div>
+                  )}
                 </th>
                 <td data-label={t('plugins.override')}>
                   <select
