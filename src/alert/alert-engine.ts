@@ -1,6 +1,7 @@
 import type { QueueDepth } from '../queue/callback-queue';
 import { ALERT_RULES, AlertRule } from '../config/alert-rules';
 import type { AlertSettings } from './alert-settings';
+import type { MessageParams, NoticeCode } from '../common/message-codes';
 
 /**
  * The alerting logic without I/O: what the rules see in one snapshot of the world (`observe`), and how that changes
@@ -14,6 +15,9 @@ export interface Observation {
   subject: string;
   robotId: number | null;
   summary: string;
+  /** The summary for people: its code (ALERT_*, message-codes.ts) and params; texts in alert-text.ts. */
+  summaryCode: NoticeCode;
+  summaryParams: MessageParams;
   details: Record<string, unknown>;
   /** When the condition started, when the data says; else the incident's first evaluation counts. */
   since?: Date;
@@ -46,6 +50,9 @@ const NEEDS_SCAN = ['expired', 'need_captcha'];
 
 export const subjectKey = (rule: string, subject: string) => `${rule}|${subject}`;
 
+/** A duration as whole minutes for a summary's params (at least 1). */
+const wholeMinutes = (ms: number) => Math.max(1, Math.round(ms / 60_000));
+
 function minutes(ms: number): string {
   if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
   const m = Math.round(ms / 60_000);
@@ -76,6 +83,14 @@ export function observe(
         ...base,
         rule: 'robot_offline',
         summary: `${robotName(r)} is ${r.status} (for ${minutes(s.robotOfflineAfterMs)} or more)${r.reason ? `: ${r.reason}` : ''}`,
+        summaryCode: 'ALERT_ROBOT_OFFLINE',
+        summaryParams: {
+          robot: r.name,
+          robotId: r.id,
+          status: r.status,
+          minutes: wholeMinutes(s.robotOfflineAfterMs),
+          reason: r.reason ?? '',
+        },
         details: { status: r.status, reason: r.reason, wxid: r.wxid, afterMs: s.robotOfflineAfterMs },
         forMs: s.robotOfflineAfterMs,
       });
@@ -87,6 +102,8 @@ export function observe(
           r.status === 'need_captcha'
             ? `${robotName(r)}: the login waits for the security code shown on the phone`
             : `${robotName(r)}: the QR login expired; start a new login and scan it`,
+        summaryCode: r.status === 'need_captcha' ? 'ALERT_LOGIN_NEEDS_CAPTCHA' : 'ALERT_LOGIN_EXPIRED',
+        summaryParams: { robot: r.name, robotId: r.id },
         details: { status: r.status, reason: r.reason },
         forMs: 0,
       });
@@ -97,6 +114,8 @@ export function observe(
           ...base,
           rule: 'no_callback',
           summary: `${robotName(r)} is online but received no callback for ${minutes(t - silentSince)}: check the callback URL registered with Gewe`,
+          summaryCode: 'ALERT_ROBOT_SILENT',
+          summaryParams: { robot: r.name, robotId: r.id, minutes: wholeMinutes(t - silentSince) },
           details: {
             lastCallbackAt: r.lastCallbackAt?.toISOString() ?? null,
             afterMs: s.noCallbackAfterMs,
@@ -116,6 +135,8 @@ export function observe(
           subject: `plugin:${p.name}`,
           robotId: null,
           summary: `Plugin ${p.name} was ${p.disabledReason}`,
+          summaryCode: 'ALERT_PLUGIN_DISABLED',
+          summaryParams: { plugin: p.name, reason: p.disabledReason },
           details: { plugin: p.name, reason: p.disabledReason },
           forMs: 0,
         });
@@ -129,6 +150,8 @@ export function observe(
         subject: 'queue:failed',
         robotId: null,
         summary: `${q.failed} callbacks are failed jobs (more than ${s.failedJobsThreshold}): see GET /api/queue/failed`,
+        summaryCode: 'ALERT_FAILED_JOBS',
+        summaryParams: { failed: q.failed, threshold: s.failedJobsThreshold },
         details: { failed: q.failed, threshold: s.failedJobsThreshold },
         forMs: 0,
       });
@@ -139,6 +162,8 @@ export function observe(
         subject: 'queue:depth',
         robotId: null,
         summary: `${depth} callbacks are queued (more than ${s.queueDepthThreshold}): processing falls behind`,
+        summaryCode: 'ALERT_QUEUE_DEPTH',
+        summaryParams: { depth, threshold: s.queueDepthThreshold },
         details: { waiting: q.waiting, active: q.active, delayed: q.delayed, threshold: s.queueDepthThreshold },
         forMs: 0,
       });
@@ -154,6 +179,8 @@ export function observe(
         subject: 'gewe',
         robotId: null,
         summary: `${Math.round(percent)}% of Gewe calls failed in the last ${minutes(s.geweErrorRateWindowMs)} (${errors} of ${calls})`,
+        summaryCode: 'ALERT_GEWE_ERRORS',
+        summaryParams: { percent: Math.round(percent), minutes: wholeMinutes(s.geweErrorRateWindowMs), errors, calls },
         details: { calls, errors, percent: Math.round(percent * 10) / 10, thresholdPercent: s.geweErrorRatePercent },
         forMs: 0,
       });

@@ -1,4 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { APP_CONFIG } from '../config/app-config';
+import type { AppConfig } from '../config/app-config';
+import { ALERT_FRAME, alertSummary, fill, type Language } from './alert-text';
 import { createHmac } from 'node:crypto';
 import { backoffDelay } from '../common/backoff';
 import { INSTANCE_ID } from '../common/instance-id';
@@ -8,6 +11,7 @@ import { LookupFunction, OutboundRefusedError } from '../net/outbound-url-policy
 import { MessengerFactory } from '../sending/messenger.factory';
 import { RobotService } from '../robot/robot.service';
 import type { AlertSettings } from './alert-settings';
+import type { MessageParams } from '../common/message-codes';
 
 /** One alert as the channels carry it. */
 export interface AlertNotice {
@@ -19,7 +23,11 @@ export interface AlertNotice {
   severity: string;
   /** What happened to it now: it fired, or it resolved. */
   state: 'firing' | 'resolved';
+  /** In backend.language when the notifier sends it (the stored English text otherwise). */
   summary: string;
+  /** The summary's code (ALERT_*, message-codes.ts) and params, for receivers that show their own text. */
+  summaryCode: string | null;
+  summaryParams: MessageParams | null;
   details: Record<string, unknown> | null;
   since: string;
   firedAt: string | null;
@@ -117,14 +125,21 @@ export class AlertNotifier {
     private readonly poster: WebhookPoster,
     private readonly robots: RobotService,
     private readonly messengers: MessengerFactory,
+    @Optional() @Inject(APP_CONFIG) private readonly config?: AppConfig,
   ) {}
+
+  /** backend.language: the language of the summaries sent (webhook and WeChat). */
+  get language(): Language {
+    return this.config?.backend.language ?? 'zh';
+  }
 
   /** Whether any channel is configured. */
   hasChannels(s: AlertSettings): boolean {
     return !!s.webhook.url || (s.wechat.robotId > 0 && s.wechat.to.length > 0);
   }
 
-  async deliver(notices: AlertNotice[], s: AlertSettings, test = false): Promise<DeliveryResult[]> {
+  async deliver(stored: AlertNotice[], s: AlertSettings, test = false): Promise<DeliveryResult[]> {
+    const notices = localize(stored, this.language);
     const [webhook, wechat] = await Promise.all([this.webhook(notices, s, test), this.wechat(notices, s, test)]);
     const results = [...webhook, ...wechat];
     for (const r of results)
@@ -159,7 +174,7 @@ export class AlertNotifier {
     if (!robot) return fail(`robot ${robotId} (alerts.wechat_robot_id) does not exist`);
     if (robot.status !== 'online')
       return fail(`robot ${robotId} (alerts.wechat_robot_id) is ${robot.status}, not online`);
-    const text = wechatText(notices, test);
+    const text = wechatText(notices, test, this.language);
     const { send } = this.messengers.forRobot(robot);
     // one after the other, as the send governor would order them anyway
     const out: DeliveryResult[] = [];
@@ -175,25 +190,33 @@ export class AlertNotifier {
   }
 }
 
-export function wechatText(notices: AlertNotice[], test: boolean): string {
-  if (test) return `[OpenGewe] Test alert: this channel works (${new Date().toISOString()}).`;
+/** The notices with their summaries in `lang` (from summaryCode and summaryParams; the stored text otherwise). */
+export function localize(notices: AlertNotice[], lang: Language): AlertNotice[] {
+  return notices.map((n) => ({ ...n, summary: alertSummary(lang, n.summaryCode, n.summaryParams, n.summary) }));
+}
+
+export function wechatText(notices: AlertNotice[], test: boolean, lang: Language = 'zh'): string {
+  const f = ALERT_FRAME[lang];
+  if (test) return fill(f.test, { at: new Date().toISOString() });
   const firing = notices.filter((n) => n.state === 'firing');
   const resolved = notices.filter((n) => n.state === 'resolved');
   const head = [
-    firing.length ? `${firing.length} firing` : '',
-    resolved.length ? `${resolved.length} resolved` : '',
+    firing.length ? fill(f.firing, { n: firing.length }) : '',
+    resolved.length ? fill(f.resolved, { n: resolved.length }) : '',
   ].filter(Boolean);
-  const lines = [...firing, ...resolved]
-    .slice(0, WECHAT_MAX_LINES)
-    .map((n) =>
-      n.state === 'firing'
-        ? `🔴 ${n.severity.toUpperCase()} ${n.rule}: ${n.summary}`
-        : `✅ RESOLVED ${n.rule}: ${n.summary}`,
-    );
-  const more = notices.length - lines.length;
-  return [`[OpenGewe] ${head.join(', ')}`, ...lines, ...(more > 0 ? [`…and ${more} more (GET /api/alerts)`] : [])].join(
-    '\n',
+  const lines = [...firing, ...resolved].slice(0, WECHAT_MAX_LINES).map((n) =>
+    fill(n.state === 'firing' ? f.firingLine : f.resolvedLine, {
+      severity: f[n.severity] ?? n.severity.toUpperCase(),
+      rule: n.rule,
+      summary: n.summary,
+    }),
   );
+  const more = notices.length - lines.length;
+  return [
+    `[OpenGewe] ${head.join(lang === 'zh' ? '，' : ', ')}`,
+    ...lines,
+    ...(more > 0 ? [fill(f.more, { n: more })] : []),
+  ].join('\n');
 }
 
 function hostOf(url: string): string {

@@ -7,7 +7,8 @@ import { APP_CONFIG, maskSecret } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { RuntimeSettingsService } from '../settings/runtime-settings.service';
 import type { RuntimeSettingName } from '../settings/runtime-settings';
-import { OpenIncident, RoundPlan, subjectKey } from './alert-engine';
+import { Observation, OpenIncident, RoundPlan, subjectKey } from './alert-engine';
+import type { MessageParams } from '../common/message-codes';
 import { AlertNotice, AlertNotifier, DeliveryResult } from './alert-notifier';
 import { ALERT_SEVERITY } from '../config/alert-rules';
 import { readAlertSettings } from './alert-settings';
@@ -107,7 +108,7 @@ export class AlertService {
         state: c.state,
         severity: ALERT_SEVERITY[c.obs.rule],
         summary: c.obs.summary.slice(0, 500),
-        details: JSON.stringify(c.obs.details),
+        details: storedDetails(c.obs),
         since: c.since,
         lastSeenAt: now,
         firedAt: c.state === 'firing' ? now : null,
@@ -128,7 +129,7 @@ export class AlertService {
     for (const k of plan.keep) {
       const patch: Partial<AlertEntity> = {
         summary: k.obs.summary.slice(0, 500),
-        details: JSON.stringify(k.obs.details),
+        details: storedDetails(k.obs),
         since: k.since,
         lastSeenAt: now,
         ...(k.fire ? { state: 'firing', firedAt: now } : {}),
@@ -244,6 +245,8 @@ export class AlertService {
       severity: 'warning',
       state: 'firing',
       summary: `Test alert sent by ${actor}`,
+      summaryCode: 'ALERT_TEST',
+      summaryParams: { actor },
       details: null,
       since: now,
       firedAt: now,
@@ -275,6 +278,21 @@ function parseDetails(raw: string | null): Record<string, unknown> | null {
   }
 }
 
+/** The details JSON, with the summary's code and params (message-codes.ts) kept beside the rule's values. */
+function storedDetails(obs: Observation): string {
+  return JSON.stringify({ ...obs.details, summaryCode: obs.summaryCode, summaryParams: obs.summaryParams });
+}
+
+/** The summary's code and params out of the stored details (null for a row written before they were kept). */
+function summaryOf(details: Record<string, unknown> | null): { code: string | null; params: MessageParams | null } {
+  const code = typeof details?.summaryCode === 'string' ? details.summaryCode : null;
+  const params =
+    details?.summaryParams && typeof details.summaryParams === 'object'
+      ? (details.summaryParams as MessageParams)
+      : null;
+  return { code, params: code ? (params ?? {}) : null };
+}
+
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export function toResponse(r: AlertEntity): AlertResponseDto {
@@ -286,6 +304,8 @@ export function toResponse(r: AlertEntity): AlertResponseDto {
     state: r.state,
     severity: r.severity,
     summary: r.summary,
+    summaryCode: summaryOf(parseDetails(r.details)).code,
+    summaryParams: summaryOf(parseDetails(r.details)).params,
     details: parseDetails(r.details),
     since: r.since.toISOString(),
     lastSeenAt: r.lastSeenAt.toISOString(),
@@ -306,6 +326,8 @@ function toNotice(r: AlertEntity, state: 'firing' | 'resolved'): AlertNotice {
     severity: r.severity,
     state,
     summary: r.summary,
+    summaryCode: summaryOf(parseDetails(r.details)).code,
+    summaryParams: summaryOf(parseDetails(r.details)).params,
     details: parseDetails(r.details),
     since: r.since.toISOString(),
     firedAt: iso(r.firedAt),

@@ -111,7 +111,7 @@ export class ApiTokenService {
 
   private async find(id: number): Promise<ApiTokenEntity> {
     const row = await this.tokens.findOne({ where: { id } });
-    if (!row) throw notFound('TOKEN_NOT_FOUND', `API token ${id} does not exist`);
+    if (!row) throw notFound('TOKEN_NOT_FOUND', `API token ${id} does not exist`, { id });
     return row;
   }
 }

@@ -74,7 +74,7 @@ export class AdminGuard implements CanActivate {
       if (!scope || /^\/api\/admin(\/|$)/i.test(path))
         throw forbidden('TOKEN_NOT_ALLOWED', 'API tokens cannot call this route; log in as a user');
       if (!user.token.scopes.includes(scope))
-        throw forbidden('INSUFFICIENT_SCOPE', `This API token lacks the scope ${scope}`);
+        throw forbidden('INSUFFICIENT_SCOPE', `This API token lacks the scope ${scope}`, { scope });
       return true;
     }
     const adminOnly = this.reflector.getAllAndOverride<boolean>(ADMIN_ONLY, [ctx.getHandler(), ctx.getClass()]);

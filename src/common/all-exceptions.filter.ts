@@ -2,10 +2,11 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
 import { DomainError } from './domain-error';
-import { ErrorResponseDto } from './dto/error-response.dto';
+import { ErrorResponseDto, FieldErrorDto } from './dto/error-response.dto';
+import type { ErrorCode, MessageParams } from './message-codes';
 
 /**
- * Maps every error to `{ statusCode, error, message, requestId, code? }`. Unknown errors become a 500 that names the
+ * Maps every error to `{ statusCode, error, message, requestId, code, params, errors? }`. Unknown errors become a 500 that names the
  * request id and nothing else; the stack goes to the log.
  */
 @Catch()
@@ -35,22 +36,32 @@ export class AllExceptionsFilter implements ExceptionFilter {
  * is told with it instead of its message.
  */
 export function toErrorBody(exception: unknown, requestId: string, o: { detail?: boolean } = {}): ErrorResponseDto {
-  const make = (statusCode: number, message: string | string[], code?: string): ErrorResponseDto => ({
+  const make = (
+    statusCode: number,
+    message: string | string[],
+    code: string,
+    params: MessageParams = {},
+    errors?: FieldErrorDto[],
+  ): ErrorResponseDto => ({
     statusCode,
     error: STATUS_CODES[statusCode] ?? 'Error',
     message,
     requestId,
-    ...(code ? { code } : {}),
+    code,
+    params,
+    ...(errors ? { errors } : {}),
   });
-  if (exception instanceof DomainError)
-    return make(
-      exception.status,
-      o.detail ? exception.message : (exception.publicMessage ?? exception.message),
-      exception.code,
+  const domain = (e: DomainError, detail: boolean) =>
+    make(
+      e.status,
+      detail ? e.message : (e.publicMessage ?? e.message),
+      e.code,
+      detail || e.publicMessage === undefined ? e.params : omit(e.params, e.privateParams),
     );
+  if (exception instanceof DomainError) return domain(exception, o.detail === true);
   // a DomainError thrown in body-parser's verify hook (json-body.ts) comes back wrapped by the Express adapter
   if (exception instanceof HttpException && exception.cause instanceof DomainError)
-    return make(exception.cause.status, exception.cause.message, exception.cause.code);
+    return domain(exception.cause, true);
   // body-parser errors arrive raw, or wrapped by the Express adapter with the original as `cause`.
   const parserError = bodyParserError(exception instanceof HttpException ? exception.cause : exception);
   if (parserError) return make(parserError.status, parserError.message, parserError.code);
@@ -59,17 +70,25 @@ export function toErrorBody(exception: unknown, requestId: string, o: { detail?:
     const response = exception.getResponse();
     let message: string | string[] = exception.message;
     let code: string | undefined;
+    let params: MessageParams | undefined;
+    let errors: FieldErrorDto[] | undefined;
     if (typeof response === 'object' && response !== null) {
-      const r = response as { message?: unknown; code?: unknown };
+      const r = response as { message?: unknown; code?: unknown; params?: unknown; errors?: unknown };
       if (typeof r.message === 'string' || Array.isArray(r.message)) message = r.message as string | string[];
       if (typeof r.code === 'string') code = r.code;
+      if (r.params && typeof r.params === 'object') params = r.params as MessageParams;
+      if (Array.isArray(r.errors)) errors = r.errors as FieldErrorDto[];
     } else if (typeof response === 'string') message = response;
-    return make(status, message, code ?? defaultCode(status));
+    return make(status, message, code ?? defaultCode(status), params, errors);
   }
   return make(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error', 'INTERNAL_ERROR');
 }
 
-function bodyParserError(e: unknown): { status: number; message: string; code: string } | null {
+function omit(params: MessageParams, keys: readonly string[]): MessageParams {
+  return Object.fromEntries(Object.entries(params).filter(([k]) => !keys.includes(k)));
+}
+
+function bodyParserError(e: unknown): { status: number; message: string; code: ErrorCode } | null {
   const err = e as { status?: unknown; type?: unknown } | null | undefined;
   if (!err || typeof err !== 'object') return null;
   switch (err.type) {
@@ -85,7 +104,8 @@ function bodyParserError(e: unknown): { status: number; message: string; code: s
   }
 }
 
-function defaultCode(status: number): string | undefined {
+/** The code of an HttpException that names none (Nest's own 404 of an unknown route…); every body has one. */
+function defaultCode(status: number): ErrorCode {
   switch (status) {
     case 400:
       return 'BAD_REQUEST';
@@ -100,6 +120,6 @@ function defaultCode(status: number): string | undefined {
     case 429:
       return 'TOO_MANY_REQUESTS';
     default:
-      return undefined;
+      return status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST';
   }
 }

@@ -14,7 +14,7 @@ export class IdParamPipe implements PipeTransform<unknown, number> {
   transform(value: unknown): number {
     const n = typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : NaN;
     if (!Number.isSafeInteger(n) || n < ID_SCHEMA.minimum || n > ID_SCHEMA.maximum)
-      throw badRequest('INVALID_ID', `${this.name} must be a positive integer`);
+      throw badRequest('INVALID_ID', `${this.name} must be a positive integer`, { name: this.name });
     return n;
   }
 }

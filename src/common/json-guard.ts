@@ -80,10 +80,14 @@ export function assertSafeJson(text: string | Uint8Array, what = 'The request bo
   const problem = scanJson(text, maxDepth);
   if (!problem) return;
   if (problem.kind === 'too_deep')
-    throw badRequest('JSON_TOO_DEEP', `${what} is nested deeper than ${problem.maxDepth} levels`);
+    throw badRequest('JSON_TOO_DEEP', `${what} is nested deeper than ${problem.maxDepth} levels`, {
+      what,
+      maxDepth: problem.maxDepth,
+    });
   throw badRequest(
     'FORBIDDEN_JSON_KEY',
     `${what} has the key "${problem.key}" (at ${problem.path}), which is not allowed`,
+    { what, key: problem.key, path: problem.path },
   );
 }
 

@@ -47,6 +47,7 @@ export function methodNotAllowed(app: NestExpressApplication) {
         `This path does not take ${method}; it takes ${allow}`,
         HttpStatus.METHOD_NOT_ALLOWED,
         { Allow: allow },
+        { method, allow },
       ),
     );
   };

@@ -121,6 +121,11 @@ const REDIS_URL = /^rediss?:\/\/[^\s]+$/i;
 export const CONFIG_SCHEMA = {
   backend: {
     host: str('0.0.0.0', 'Address the HTTP server binds to.', { minLength: 1 }),
+    language: oneOf(
+      ['zh', 'en'] as const,
+      'zh',
+      'Language of the texts the service sends to people outside the console: the alerts sent to WeChat or a webhook (zh: Chinese, en: English).',
+    ),
     port: int(5433, 1, 65535, 'HTTP port.'),
     debug: bool(
       false,

@@ -101,7 +101,7 @@ export class FileController {
 function sendError(err: Error & { status?: number; headers?: Record<string, string> }, filename: string): Error {
   switch (err.status) {
     case 404: // the blob vanished between the check and the read (deleted meanwhile)
-      return notFound('FILE_MISSING', `The blob of ${filename} is missing`);
+      return notFound('FILE_MISSING', `The blob of ${filename} is missing`, { filename });
     case 412:
       return new DomainError('PRECONDITION_FAILED', 'If-Match / If-Unmodified-Since does not hold', 412);
     case 416:

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
 import type { GeweEvent } from '../callback/events';
 import { DomainError, notFound } from '../common/domain-error';
+import { fileErrorMessage } from './file-error';
 import type { Page } from '../common/dto/pagination.dto';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
@@ -210,12 +211,23 @@ export class FileService {
   async download(filename: string): Promise<FileDownload> {
     const name = assertStoredName(filename);
     const row = await this.files.findOne({ where: { storedName: name, status: 'done' }, order: { id: 'DESC' } });
-    if (!row) throw notFound('FILE_NOT_FOUND', `No stored file is named ${name}`);
+    if (!row) throw notFound('FILE_NOT_FOUND', `No stored file is named ${name}`, { filename: name });
     const state = await this.store.inspect(name);
-    if (state === 'missing') throw notFound('FILE_MISSING', `The blob of ${name} is missing from the store`);
+    if (state === 'missing')
+      throw notFound('FILE_MISSING', `The blob of ${name} is missing from the store`, {
+        filename: name,
+      });
     if (state === 'refused') {
       this.logger.error({ filename: name }, 'A stored file is not a regular file (symlink?): refused to serve it');
-      throw new DomainError('FILE_REFUSED', `${name} is not a regular file in the store; refused`, 403);
+      throw new DomainError(
+        'FILE_REFUSED',
+        `${name} is not a regular file in the store; refused`,
+        403,
+        {},
+        {
+          filename: name,
+        },
+      );
     }
     return {
       root: this.store.root,
@@ -230,7 +242,7 @@ export class FileService {
   async remove(filename: string, actor: string): Promise<void> {
     const name = assertStoredName(filename);
     const rows = await this.files.find({ where: { storedName: name }, select: { id: true } });
-    if (!rows.length) throw notFound('FILE_NOT_FOUND', `No stored file is named ${name}`);
+    if (!rows.length) throw notFound('FILE_NOT_FOUND', `No stored file is named ${name}`, { filename: name });
     await this.files.delete(rows.map((r) => r.id));
     await this.files.update({ inlineName: name }, { inlineName: null });
     await this.store.remove(name);
@@ -315,6 +327,8 @@ export function toDto(f: FileEntity): FileResponseDto {
     sha256: done ? f.sha256 : null,
     status: f.status,
     error: f.error,
+    errorCode: fileErrorMessage(f.error)?.code ?? null,
+    errorParams: fileErrorMessage(f.error)?.params ?? null,
     attempts: f.attempts,
     nextAttemptAt: f.status === 'pending' ? f.nextAttemptAt.toISOString() : null,
     createdAt: f.createdAt.toISOString(),

@@ -1,5 +1,6 @@
 import { HttpStatus } from '@nestjs/common';
 import { DomainError } from '../common/domain-error';
+import type { ErrorCode } from '../common/message-codes';
 
 /**
  * Gewe answered, but not with `ret == 200`. `reason` is the most specific explanation Gewe gave: `data.msg` when
@@ -14,9 +15,20 @@ export class GeweApiError extends DomainError {
     readonly reason: string,
     readonly data: unknown = undefined,
   ) {
-    super('GEWE_API_ERROR', `Gewe ${endpoint} failed (ret ${ret ?? '?'}): ${reason}`, HttpStatus.BAD_GATEWAY);
+    super(
+      'GEWE_API_ERROR',
+      `Gewe ${endpoint} failed (ret ${ret ?? '?'}): ${reason}`,
+      HttpStatus.BAD_GATEWAY,
+      {},
+      {
+        endpoint,
+        ret: ret ?? '?',
+        reason,
+      },
+    );
     this.name = 'GeweApiError';
-    this.publicMessage = `Gewe ${endpoint} failed (ret ${ret ?? '?'}); an admin can see Gewe's reason`;
+    // Gewe's text is a parameter for admins only
+    this.withPublicMessage(`Gewe ${endpoint} failed (ret ${ret ?? '?'}); an admin can see Gewe's reason`, ['reason']);
   }
 
   /** Gewe says the token is missing, unknown or expired. */
@@ -40,7 +52,7 @@ export type GeweTransportFailure =
   /** The outbound policy refused the address (link-local / cloud metadata; backend.allow_link_local_targets). */
   | 'refused';
 
-const TRANSPORT_CODES: Record<GeweTransportFailure, string> = {
+const TRANSPORT_CODES: Record<GeweTransportFailure, ErrorCode> = {
   timeout: 'GEWE_TIMEOUT',
   unreachable: 'GEWE_UNREACHABLE',
   http: 'GEWE_BAD_RESPONSE',
@@ -72,6 +84,8 @@ export class GeweTransportError extends DomainError {
       TRANSPORT_CODES[failure],
       `Gewe ${endpoint}: ${detail}`,
       failure === 'timeout' ? HttpStatus.GATEWAY_TIMEOUT : HttpStatus.BAD_GATEWAY,
+      {},
+      { endpoint },
     );
     this.name = 'GeweTransportError';
     this.publicMessage = `Gewe ${endpoint}: ${PUBLIC_TRANSPORT_MESSAGES[this.code]}`;

@@ -179,7 +179,7 @@ export class MessageLogService implements OnApplicationBootstrap, OnModuleDestro
 
   async entity(id: number): Promise<MessageEntity> {
     const m = await this.messages.findOne({ where: { id } });
-    if (!m) throw notFound('MESSAGE_NOT_FOUND', `Message ${id} does not exist`);
+    if (!m) throw notFound('MESSAGE_NOT_FOUND', `Message ${id} does not exist`, { id });
     return m;
   }
 

@@ -10,6 +10,7 @@ import { MessageLogService, Recorded, UnconfirmedInsertError } from '../message-
 import { PluginDispatcher, PreparedDispatch } from '../plugin/plugin.dispatcher';
 import { RobotHealthService } from '../robot/robot-health.service';
 import { parseConfig, RobotService } from '../robot/robot.service';
+import { ROBOT_REASONS } from '../robot/robot-reason';
 import type { CallbackJob } from '../queue/callback-queue';
 import { UnconfirmedMarks } from './unconfirmed-marks';
 
@@ -120,7 +121,7 @@ export class CallbackProcessor {
    */
   private async reads(job: CallbackJob, robot: RobotEntity, event: GeweEvent): Promise<Classified> {
     await this.robots.noteCallback(robot, event.robotWxid);
-    if (event.kind === 'offline') this.health.reconnect(robot.id, 'Gewe sent an Offline callback');
+    if (event.kind === 'offline') this.health.reconnect(robot.id, ROBOT_REASONS.OFFLINE_CALLBACK);
     const robotConfig = parseConfig(robot.config);
     const dispatch = await this.dispatcher.prepare(event, { requestId: job.requestId, robot });
     const media = this.files.downloadsOnMessage(event, robotConfig);

@@ -3,13 +3,20 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { secretPaths } from '../audit/audit-mask';
 import { SECRET_MASK } from '../config/app-config';
+import { isFieldCode, type FieldCode, type MessageParams } from '../common/message-codes';
+import type { FieldError } from '../common/validation';
 
 export interface ConfigCheck {
   /** The input with the schema's defaults filled in (a copy: the input is left alone). */
   config: Record<string, unknown>;
   /** One message per problem, naming the field (`config.greeting must be string`); empty when valid. */
   errors: string[];
+  /** The same errors for people: per field, the JSON-Schema keyword as the code (FIELD_CODES) and its values. */
+  fields?: FieldError[];
 }
+
+/** The keys that give a title or description in Chinese and English, in a manifest and in a config schema. */
+export const LOCALIZED_KEYS = ['title_zh', 'title_en', 'description_zh', 'description_en'] as const;
 
 /**
  * A plugin's config schema (the manifest's `configSchema`), compiled once per load with ajv. Defaults fill missing
@@ -33,15 +40,23 @@ export class PluginConfigSchema {
     const options = { useDefaults: true, allErrors: true, strictTypes: false, strictTuples: false } as const;
     const ajv = is2020 ? new Ajv2020(options) : new Ajv(options);
     addFormats(ajv);
+    // the title and description in both languages (docs/PLUGINS.md): annotations, like title and description
+    ajv.addVocabulary([...LOCALIZED_KEYS]);
     return new PluginConfigSchema(schema, ajv.compile(schema));
   }
 
   /** Validates `input` (after filling defaults). */
   check(input: unknown): ConfigCheck {
-    if (!isPlainObject(input)) return { config: {}, errors: ['config must be an object'] };
+    if (!isPlainObject(input))
+      return {
+        config: {},
+        errors: ['config must be an object'],
+        fields: [{ field: 'config', code: 'type', params: { field: 'config', type: 'object' } }],
+      };
     const config = structuredClone(input);
     if (!this.validateFn || this.validateFn(config)) return { config, errors: [] };
-    return { config, errors: describeErrors(this.validateFn.errors ?? []) };
+    const errors = this.validateFn.errors ?? [];
+    return { config, errors: describeErrors(errors), fields: fieldErrorsOf(errors) };
   }
 
   /**
@@ -119,6 +134,26 @@ export function describeErrors(errors: ErrorObject[]): string[] {
     else out.add(`${at} ${e.message ?? 'is invalid'}`);
   }
   return [...out];
+}
+
+/** ajv errors as field errors (see FieldError): `required` and `additionalProperties` name the field they concern. */
+export function fieldErrorsOf(errors: ErrorObject[]): FieldError[] {
+  const out = new Map<string, FieldError>();
+  for (const e of errors) {
+    const at = fieldPath(e.instancePath);
+    const p = e.params as Record<string, unknown>;
+    let field = at;
+    const params: MessageParams = {};
+    if (e.keyword === 'required') field = `${at}.${String(p.missingProperty)}`;
+    else if (e.keyword === 'additionalProperties') field = `${at}.${String(p.additionalProperty)}`;
+    else if (typeof p.limit === 'number') params.limit = p.limit;
+    else if (e.keyword === 'type') params.type = String(p.type);
+    else if (e.keyword === 'format') params.format = String(p.format);
+    else if (Array.isArray(p.allowedValues)) params.values = p.allowedValues.map(String).join(', ');
+    const code: FieldCode = isFieldCode(e.keyword) ? e.keyword : 'invalid';
+    out.set(`${field} ${code}`, { field, code, params: { field, ...params } });
+  }
+  return [...out.values()];
 }
 
 /** JSON pointer ("/list/0/name") → "config.list[0].name". */

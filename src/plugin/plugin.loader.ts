@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'n
 import NodeModule from 'node:module';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { EVENT_KINDS } from '../callback/events';
-import { isPlainObject, PluginConfigSchema } from './plugin-config';
+import { isPlainObject, LOCALIZED_KEYS, PluginConfigSchema } from './plugin-config';
 import type { HandlerSpec, JobSpec, PluginDefinition, PluginManifest, Subscription } from './plugin.types';
 
 export const PLUGIN_NAME = /^[A-Za-z][\w-]{0,99}$/;
@@ -181,6 +181,8 @@ function readManifest(directory: string): { manifest: PluginManifest; configSche
   str('version', 50, true);
   str('author', 100, false);
   str('description', 10_000, false);
+  str('title', 200, false);
+  for (const key of LOCALIZED_KEYS) str(key, key.startsWith('title') ? 200 : 10_000, false);
   str('main', 255, false);
   let configSchema = PluginConfigSchema.none;
   if (raw.configSchema !== undefined) {
@@ -194,7 +196,7 @@ function readManifest(directory: string): { manifest: PluginManifest; configSche
   }
   if (problems.length) throw new Error(problems.join('; '));
   const manifest: PluginManifest = { name: raw.name as string, version: raw.version as string };
-  for (const key of ['author', 'description', 'main'] as const)
+  for (const key of ['author', 'description', 'main', 'title', ...LOCALIZED_KEYS] as const)
     if (typeof raw[key] === 'string') manifest[key] = raw[key];
   if (isPlainObject(raw.configSchema)) manifest.configSchema = raw.configSchema;
   return { manifest, configSchema };

@@ -14,6 +14,8 @@ import {
   PluginResponseDto,
   RobotPluginResponseDto,
 } from './dto/plugin.dto';
+import type { PluginTexts } from './dto/plugin.dto';
+import type { PluginManifest } from './plugin.types';
 
 /** The plugin API: what the registry found, what the database says of it, and changes to both. */
 @Injectable()
@@ -51,7 +53,11 @@ export class PluginService {
   async enable(name: string, actor: string): Promise<void> {
     await this.registry.ready();
     const p = this.find(name);
-    if (!p.loaded) throw conflict('PLUGIN_LOAD_FAILED', `Plugin ${p.name} is not loaded: ${loadError(p)}`);
+    if (!p.loaded)
+      throw conflict('PLUGIN_LOAD_FAILED', `Plugin ${p.name} is not loaded: ${loadError(p)}`, {
+        name: p.name,
+        error: loadError(p),
+      });
     await this.ensureRow(p);
     await this.settings.setEnabled(p.name, true);
     this.dispatcher.resetFailures(p.name);
@@ -82,12 +88,17 @@ export class PluginService {
     await this.registry.ready();
     const p = this.manageable(name);
     if (!isPlainObject(body))
-      throw new BadRequestException({ message: ['config must be an object'], code: 'PLUGIN_CONFIG_INVALID' });
+      throw new BadRequestException({
+        message: ['config must be an object'],
+        code: 'PLUGIN_CONFIG_INVALID',
+        errors: [{ field: 'config', code: 'type', params: { field: 'config', type: 'object' } }],
+      });
     const snapshot = await this.settings.snapshot();
     // secrets the client got masked and sent back unchanged keep their stored values
     const input = p.configSchema.unmask(body, parseStored(snapshot.plugins.get(p.name)?.config ?? null));
-    const { config, errors } = p.configSchema.check(input);
-    if (errors.length) throw new BadRequestException({ message: errors, code: 'PLUGIN_CONFIG_INVALID' });
+    const { config, errors, fields } = p.configSchema.check(input);
+    if (errors.length)
+      throw new BadRequestException({ message: errors, code: 'PLUGIN_CONFIG_INVALID', errors: fields ?? [] });
     await this.ensureRow(p);
     const before = this.registry.effectiveConfig(p, snapshot);
     await this.settings.setConfig(p.name, input);
@@ -135,14 +146,18 @@ export class PluginService {
 
   private find(name: string): RegisteredPlugin {
     const p = this.registry.get(name);
-    if (!p) throw notFound('PLUGIN_NOT_FOUND', `Plugin ${name} does not exist`);
+    if (!p) throw notFound('PLUGIN_NOT_FOUND', `Plugin ${name} does not exist`, { name });
     return p;
   }
 
   /** A plugin whose settings can be changed: a valid manifest and a name no other folder claims. */
   private manageable(name: string): RegisteredPlugin {
     const p = this.find(name);
-    if (!p.manageable) throw conflict('PLUGIN_LOAD_FAILED', `Plugin ${p.name} is not loaded: ${loadError(p)}`);
+    if (!p.manageable)
+      throw conflict('PLUGIN_LOAD_FAILED', `Plugin ${p.name} is not loaded: ${loadError(p)}`, {
+        name: p.name,
+        error: loadError(p),
+      });
     return p;
   }
 
@@ -159,6 +174,7 @@ export class PluginService {
       version: p.manifest?.version ?? null,
       author: p.manifest?.author ?? null,
       description: p.manifest?.description ?? null,
+      texts: pluginTexts(p.manifest),
       enabled: p.manageable && !!row?.enabled,
       disabledReason: p.manageable ? (row?.disabledReason ?? null) : null,
       loaded: p.loaded,
@@ -188,4 +204,13 @@ function loadError(p: RegisteredPlugin): string {
   if (p.error) return p.error;
   if (p.skipped) return 'listed in [plugins].disabled_plugins, so not loaded';
   return 'not loaded';
+}
+
+/** The manifest's texts per language (see PluginTexts): `title_zh`/`description_zh`, `title_en`/`description_en`. */
+export function pluginTexts(m: PluginManifest | null | undefined): PluginTexts {
+  const pick = (lang: 'zh' | 'en') => ({
+    ...(m?.[`title_${lang}`] ? { title: m[`title_${lang}`] } : m?.title ? { title: m.title } : {}),
+    ...(m?.[`description_${lang}`] ? { description: m[`description_${lang}`] } : {}),
+  });
+  return { zh: pick('zh'), en: pick('en') };
 }

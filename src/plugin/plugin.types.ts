@@ -19,6 +19,13 @@ export interface PluginManifest {
   version: string;
   author?: string;
   description?: string;
+  /** A display name (the console shows `name` without it). */
+  title?: string;
+  /** The title and description in Chinese and in English; the plain ones are the fallback (docs/PLUGINS.md). */
+  title_zh?: string;
+  title_en?: string;
+  description_zh?: string;
+  description_en?: string;
   /** Entry file relative to the plugin folder (default index.js). */
   main?: string;
   /** JSON Schema (draft 2020-12 / 07 subset that ajv accepts) of the plugin's config; `default`s fill missing keys. */

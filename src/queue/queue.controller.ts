@@ -19,7 +19,8 @@ import { Audit } from '../audit/audit.decorator';
 
 /** Failed-job ids: a database id (simple queue) or a BullMQ job id, which is a dedup key (`<robot>-<id or hash>`). */
 function jobId(id: string): string {
-  if (!/^[\w-]{1,120}$/.test(id)) throw badRequest('INVALID_ID', 'job_id must be 1-120 letters, digits, _ or -');
+  if (!/^[\w-]{1,120}$/.test(id))
+    throw badRequest('INVALID_ID', 'job_id must be 1-120 letters, digits, _ or -', { name: 'job_id' });
   return id;
 }
 
@@ -57,7 +58,7 @@ export class QueueController {
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiForbiddenResponse({ type: ErrorResponseDto })
   async retry(@Param('job_id') id: string): Promise<StatusResponseDto> {
-    if (!(await this.queue.retry(jobId(id)))) throw notFound('JOB_NOT_FOUND', `No failed job ${id}`);
+    if (!(await this.queue.retry(jobId(id)))) throw notFound('JOB_NOT_FOUND', `No failed job ${id}`, { id });
     return StatusResponseDto.ok('Job queued again');
   }
 
@@ -69,7 +70,7 @@ export class QueueController {
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiForbiddenResponse({ type: ErrorResponseDto })
   async discard(@Param('job_id') id: string): Promise<StatusResponseDto> {
-    if (!(await this.queue.discard(jobId(id)))) throw notFound('JOB_NOT_FOUND', `No failed job ${id}`);
+    if (!(await this.queue.discard(jobId(id)))) throw notFound('JOB_NOT_FOUND', `No failed job ${id}`, { id });
     return StatusResponseDto.ok('Job discarded');
   }
 }

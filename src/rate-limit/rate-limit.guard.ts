@@ -3,6 +3,7 @@ import { ThrottlerGuard } from '@nestjs/throttler';
 import type { ThrottlerLimitDetail, ThrottlerRequest } from '@nestjs/throttler';
 import type { Request } from 'express';
 import { tooManyRequests } from '../common/domain-error';
+import type { ErrorCode } from '../common/message-codes';
 import { RateLimitName, rateLimitKey } from './rate-limit.store';
 
 const RATE_LIMITS = 'opengewe:rate-limits';
@@ -10,7 +11,7 @@ const RATE_LIMITS = 'opengewe:rate-limits';
 /** The answer of each limit a route can opt into (the one error body, with Retry-After). */
 const REFUSALS = {
   refresh: { code: 'REFRESH_RATE_LIMITED', message: 'Too many token refreshes from this address; try again later' },
-} satisfies Partial<Record<RateLimitName, { code: string; message: string }>>;
+} as const satisfies Partial<Record<RateLimitName, { code: ErrorCode; message: string }>>;
 
 /** The 429 of a limit a route opts into, for a caller that counted a hit itself (RateLimitStore.hit). */
 export const rateLimited = (name: keyof typeof REFUSALS, retryAfterSeconds: number) =>

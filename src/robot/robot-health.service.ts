@@ -8,6 +8,7 @@ import { GeweClientManager } from '../gewe/client-manager';
 import { stateReason } from '../gewe/gewe.errors';
 import { RobotEntity } from './robot.entity';
 import { RobotService } from './robot.service';
+import { ROBOT_REASONS } from './robot-reason';
 import { RobotStateStore, RobotStatus } from '../coordination/robot-state.store';
 
 const MAX_BACKOFF_MS = 300_000;
@@ -90,7 +91,7 @@ export class RobotHealthService implements OnApplicationBootstrap, OnModuleDestr
       });
       return;
     }
-    this.reconnect(robot.id, 'Gewe reports the account offline');
+    this.reconnect(robot.id, ROBOT_REASONS.GEWE_REPORTS_OFFLINE);
   }
 
   /**

@@ -9,6 +9,7 @@ import type { CheckLoginResult } from '../gewe/modules/login.api';
 import { RobotStatusResponseDto } from './dto/robot.dto';
 import { RobotEntity } from './robot.entity';
 import { parseConfig, RobotService, toStatusDto } from './robot.service';
+import { ROBOT_REASONS } from './robot-reason';
 import { emptyState, LOGIN_PENDING, RobotLiveState, RobotStateStore } from '../coordination/robot-state.store';
 
 interface Poller {
@@ -189,9 +190,7 @@ export class RobotLoginService implements OnApplicationBootstrap, OnModuleDestro
           await this.robots.applyState(robotId, {
             status: 'need_captcha',
             captchaCode: null,
-            reason: sentCaptcha
-              ? 'The security code was not accepted; enter the new one'
-              : 'Gewe asks for the security code shown on the phone',
+            reason: sentCaptcha ? ROBOT_REASONS.CAPTCHA_REJECTED : ROBOT_REASONS.CAPTCHA_REQUIRED,
           });
           return this.schedule(robotId, poller, this.interval);
         }
@@ -299,7 +298,7 @@ export class RobotLoginService implements OnApplicationBootstrap, OnModuleDestro
           'Paid GeWeAPI takes the callback URL in its web console: paste the callbackUrl of this robot there',
         );
       const callbackUrl = await this.robots.callbackUrl(robot);
-      if (callbackUrl === null) throw conflict('CALLBACK_KEY_UNKNOWN', CALLBACK_KEY_UNKNOWN);
+      if (callbackUrl === null) throw conflict('CALLBACK_KEY_UNKNOWN', CALLBACK_KEY_UNKNOWN, { id: robotId });
       try {
         await this.clients.forRobot(robot).login.setCallback(robot.token ?? '', callbackUrl);
       } catch (err) {
@@ -319,7 +318,7 @@ export class RobotLoginService implements OnApplicationBootstrap, OnModuleDestro
       const live = await this.store.get(robotId);
       if (!live || !LOGIN_PENDING.includes(live.status))
         throw conflict('NO_PENDING_LOGIN', 'No login is waiting for a security code; start one with POST …/login');
-      const state = await this.store.update(robotId, { captchaCode: code, reason: 'Security code received; checking' });
+      const state = await this.store.update(robotId, { captchaCode: code, reason: ROBOT_REASONS.CAPTCHA_CHECKING });
       const poller = this.pollers.get(robotId);
       if (poller?.timer) {
         clearTimeout(poller.timer);
@@ -384,7 +383,7 @@ export class RobotLoginService implements OnApplicationBootstrap, OnModuleDestro
       if (await this.store.holder(loginLock(robot.id))) continue; // another instance is polling it
       await this.robots.applyState(robot.id, {
         status: 'expired',
-        reason: 'The login was interrupted by a restart; start it again',
+        reason: ROBOT_REASONS.LOGIN_INTERRUPTED,
         qrcodeUrl: null,
         qrImageBase64: null,
       });

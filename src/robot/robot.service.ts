@@ -27,6 +27,8 @@ import {
   RobotUpdateDto,
 } from './dto/robot.dto';
 import { RobotEntity } from './robot.entity';
+import { reasonMessage } from './robot-reason';
+import type { NoticeCode } from '../common/message-codes';
 import {
   emptyState,
   ROBOT_STATUSES,
@@ -122,7 +124,7 @@ export class RobotService implements OnApplicationBootstrap {
 
   async entity(id: number): Promise<RobotEntity> {
     const robot = await this.robots.findOne({ where: { id } });
-    if (!robot) throw notFound('ROBOT_NOT_FOUND', `Robot ${id} does not exist`);
+    if (!robot) throw notFound('ROBOT_NOT_FOUND', `Robot ${id} does not exist`, { id });
     return robot;
   }
 
@@ -359,7 +361,10 @@ export class RobotService implements OnApplicationBootstrap {
   async assertAppIdFree(appId: string, exceptId?: number): Promise<void> {
     const other = await this.robots.findOne({ where: { appId }, select: { id: true } });
     if (other && other.id !== exceptId)
-      throw conflict('APP_ID_TAKEN', `appId "${appId}" already belongs to robot ${other.id}`);
+      throw conflict('APP_ID_TAKEN', `appId "${appId}" already belongs to robot ${other.id}`, {
+        appId,
+        robotId: other.id,
+      });
   }
 
   webhookBase(): string {
@@ -415,6 +420,8 @@ export class RobotService implements OnApplicationBootstrap {
       isGewe: r.isGewe,
       status: r.status as RobotStatus,
       statusReason: reason,
+      statusReasonCode: reasonMessage(reason)?.code ?? null,
+      statusReasonParams: reasonMessage(reason)?.params ?? null,
       wxid: r.wxid,
       nickname: r.nickname,
       avatarUrl: r.avatarUrl,
@@ -440,9 +447,9 @@ export class RobotService implements OnApplicationBootstrap {
         );
       if (err instanceof GeweApiError) {
         if (err.isTokenInvalid)
-          throw badRequest('GEWE_TOKEN_INVALID', `token was rejected by Gewe: ${err.reason}`).withPublicMessage(
-            'token was rejected by Gewe',
-          );
+          throw badRequest('GEWE_TOKEN_INVALID', `token was rejected by Gewe: ${err.reason}`, {
+            reason: err.reason,
+          }).withPublicMessage('token was rejected by Gewe', ['reason']);
         this.logger.warn(
           { baseUrl, reason: err.reason },
           'Token probe answered an error that does not concern the token; accepted',
@@ -482,6 +489,8 @@ export function toStatusDto(robot: RobotEntity, live: RobotLiveState): RobotStat
     robotId: robot.id,
     status: live.status,
     reason: live.reason,
+    reasonCode: reasonMessage(live.reason)?.code ?? null,
+    reasonParams: reasonMessage(live.reason)?.params ?? null,
     qrcodeUrl: live.qrcodeUrl,
     qrImageBase64: live.qrImageBase64,
     expiresAt: live.expiresAt,
@@ -495,6 +504,8 @@ export function toStatusDto(robot: RobotEntity, live: RobotLiveState): RobotStat
     lastCallbackAt: live.lastCallbackAt,
     callbackRegistered: live.callbackRegistered,
     callbackError: live.callbackError,
+    callbackErrorCode: reasonMessage(live.callbackError)?.code ?? null,
+    callbackErrorParams: reasonMessage(live.callbackError)?.params ?? null,
     updatedAt: live.updatedAt,
   };
 }

@@ -20,10 +20,13 @@ export class MessageSendService {
       if (type !== dto.type)
         for (const field of SEND_FIELDS[type])
           if (dto[field as keyof MessageSendDto] !== undefined)
-            throw badRequest('INVALID_FIELD', `${field} is only used with type ${type}`);
+            throw badRequest('INVALID_FIELD', `${field} is only used with type ${type}`, { field, type });
     const robot = await this.robots.entity(robotId);
     if (robot.status !== 'online')
-      throw conflict('ROBOT_NOT_ONLINE', `Robot ${robotId} is not online (status ${robot.status}); log it in first`);
+      throw conflict('ROBOT_NOT_ONLINE', `Robot ${robotId} is not online (status ${robot.status}); log it in first`, {
+        id: robotId,
+        status: robot.status,
+      });
     if (dto.content !== undefined) this.audit.note({ contentLength: dto.content.length });
     const { send } = this.messengers.forRobot(robot);
     let sent: SentMessage;

@@ -113,7 +113,8 @@ export class RuntimeSettingsService implements OnModuleInit {
       else if (refused) problems.push(refused);
       else writes.push({ name: name as RuntimeSettingName, value: checked.value });
     }
-    if (problems.length) throw new DomainError('INVALID_SETTING', problems.join('; '));
+    if (problems.length)
+      throw new DomainError('INVALID_SETTING', problems.join('; '), 400, {}, { problems: problems.join('; ') });
     await this.configs.manager.transaction(async (m) => {
       for (const w of writes) {
         if (w.value === null) await m.delete(ConfigEntity, { name: w.name });

@@ -112,7 +112,7 @@ export class UserService {
       where: { id },
       ...(lock && m.connection.options.type === 'mysql' ? { lock: { mode: 'pessimistic_write' as const } } : {}),
     });
-    if (!user) throw notFound('USER_NOT_FOUND', `User ${id} does not exist`);
+    if (!user) throw notFound('USER_NOT_FOUND', `User ${id} does not exist`, { id });
     return user;
   }
 
@@ -123,17 +123,20 @@ export class UserService {
       ...(m.connection.options.type === 'mysql' ? { lock: { mode: 'pessimistic_write' as const } } : {}),
     });
     if (!admins.some((a) => a.id !== exceptId))
-      throw conflict('LAST_ADMIN', `Cannot ${action} the last active admin; make another user an admin first`);
+      throw conflict('LAST_ADMIN', `Cannot ${action} the last active admin; make another user an admin first`, {
+        action,
+      });
   }
 
   private async assertUnique(m: EntityManager, username: string | null, email: string | null, exceptId?: number) {
     if (username) {
       const u = await m.findOne(UserEntity, { where: { username }, select: { id: true } });
-      if (u && u.id !== exceptId) throw conflict('USERNAME_TAKEN', `username "${username}" is already taken`);
+      if (u && u.id !== exceptId)
+        throw conflict('USERNAME_TAKEN', `username "${username}" is already taken`, { username });
     }
     if (email) {
       const u = await m.findOne(UserEntity, { where: { email }, select: { id: true } });
-      if (u && u.id !== exceptId) throw conflict('EMAIL_TAKEN', `email "${email}" is already in use`);
+      if (u && u.id !== exceptId) throw conflict('EMAIL_TAKEN', `email "${email}" is already in use`, { email });
     }
   }
 

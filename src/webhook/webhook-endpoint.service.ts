@@ -63,4 +63,5 @@ export class WebhookEndpointService {
 }
 
 /** The robot was deleted while this ran. */
-const endpointGone = (robotId: number) => notFound('ROBOT_NOT_FOUND', `Robot ${robotId} does not exist`);
+const endpointGone = (robotId: number) =>
+  notFound('ROBOT_NOT_FOUND', `Robot ${robotId} does not exist`, { id: robotId });

@@ -23,11 +23,19 @@ const FLAKY = {
     version: '0.2.0',
     author: 'tests',
     description: 'Throws on every text message; its config shows every kind of field.',
+    // the console shows the texts of its language (English ones would fail the Chinese-screen check)
+    description_zh: '每条文本消息都抛出异常；它的配置包含各种字段。',
     configSchema: {
       type: 'object',
       required: ['mode'],
       properties: {
-        mode: { title: 'Mode', enum: ['fast', 'careful'], default: 'fast', description: 'How hard it tries.' },
+        mode: {
+          title: 'Mode',
+          enum: ['fast', 'careful'],
+          default: 'fast',
+          description: 'How hard it tries.',
+          description_zh: '尽力程度。',
+        },
         verbose: { title: 'Verbose', type: 'boolean', default: false },
         keywords: {
           title: 'Keywords',
@@ -36,7 +44,14 @@ const FLAKY = {
           maxItems: 5,
           default: ['help'],
         },
-        host: { title: 'Host', type: 'string', format: 'ipv4', default: '127.0.0.1', description: 'An IPv4 address.' },
+        host: {
+          title: 'Host',
+          type: 'string',
+          format: 'ipv4',
+          default: '127.0.0.1',
+          description: 'An IPv4 address.',
+          description_zh: 'IPv4 地址。',
+        },
         apiKey: { title: 'API key', type: 'string', format: 'password' },
         limits: {
           title: 'Limits',
@@ -141,7 +156,7 @@ describeBrowser('the admin screens of the console', () => {
     await broken.getByText('加载错误').waitFor();
     const flaky = page.getByTestId('plugin-FlakyPlugin');
     expect(await flaky.getByTestId('plugin-state').textContent()).toBe('已自动停用');
-    await flaky.getByText(/disabled automatically after 1 consecutive failure/).waitFor();
+    await flaky.getByText(/连续失败 1 次后自动停用/).waitFor();
     await flaky.getByText('boom: flaky by design').first().waitFor();
     await rig.shot('admin-02-plugins');
 
@@ -165,28 +180,29 @@ describeBrowser('the admin screens of the console', () => {
     await page.getByRole('link', { name: 'ExamplePlugin', exact: true }).click();
     await page.getByRole('heading', { name: 'ExamplePlugin', level: 1 }).waitFor();
     const form = page.getByTestId('plugin-config-form');
-    const minutes = form.getByLabel('heartbeatMinutes');
+    const minutes = form.getByLabel('心跳间隔（分钟）');
     expect(await minutes.inputValue()).toBe('60');
-    expect(await form.getByLabel('pongText').inputValue()).toBe('pong');
-    await form.getByText('The answer to "ping".').waitFor();
+    expect(await form.getByLabel('回复内容').inputValue()).toBe('pong');
+    // the form shows the schema's Chinese title_zh / description_zh
+    await form.getByText('对 "ping" 的回复。').waitFor();
 
     // a bad value: the field says what is wrong, and nothing is saved
     await minutes.fill('0');
     await minutes.blur();
-    expect(await fieldError('heartbeatMinutes').textContent()).toBe('不能小于 1');
+    expect(await fieldError('心跳间隔（分钟）').textContent()).toBe('不能小于 1');
     expect(await minutes.getAttribute('aria-invalid')).toBe('true');
-    await form.getByLabel('atReply').fill('长'.repeat(501));
+    await form.getByLabel('被 @ 时的回复').fill('长'.repeat(501));
     await form.getByRole('button', { name: '保存配置' }).click();
     await form.getByRole('alert').getByText('有 2 处需要修改').waitFor();
-    expect(await fieldError('atReply').textContent()).toBe('最多 500 个字符');
+    expect(await fieldError('被 @ 时的回复').textContent()).toBe('最多 500 个字符');
     expect((await get('/api/plugins/ExamplePlugin/config')).heartbeatMinutes).toBe(60);
     await rig.shot('admin-03-plugin-config-invalid');
 
     // good values: saved, and the API and the plugin's answers follow
     await minutes.fill('30');
-    await form.getByLabel('atReply').fill('在的，请讲');
+    await form.getByLabel('被 @ 时的回复').fill('在的，请讲');
     // emptied: the schema's default applies again
-    await form.getByLabel('pongText').fill('');
+    await form.getByLabel('回复内容').fill('');
     await form.getByRole('button', { name: '保存配置' }).click();
     await page.getByText('配置已保存，下一条消息起生效。').waitFor();
     expect(await get('/api/plugins/ExamplePlugin/config')).toEqual({
@@ -194,7 +210,7 @@ describeBrowser('the admin screens of the console', () => {
       atReply: '在的，请讲',
       heartbeatMinutes: 30,
     });
-    await form.getByLabel('pongText').fill('PONG!');
+    await form.getByLabel('回复内容').fill('PONG!');
     await form.getByRole('button', { name: '保存配置' }).click();
     await page.getByText('配置已保存，下一条消息起生效。').waitFor();
     await waitFor(async () => (await get('/api/plugins/ExamplePlugin/config')).pongText === 'PONG!', 5000, 'saved');
@@ -202,7 +218,7 @@ describeBrowser('the admin screens of the console', () => {
       atReply: '在的，请讲',
       heartbeatMinutes: 30,
     });
-    expect(await form.getByLabel('heartbeatMinutes').inputValue()).toBe('30');
+    expect(await form.getByLabel('心跳间隔（分钟）').inputValue()).toBe('30');
     await deliver('ping');
     const sent = await waitFor(
       () => rig.fake.sends('/message/postText').find((s) => (s.body as { content: string }).content === 'PONG!'),
@@ -233,7 +249,7 @@ describeBrowser('the admin screens of the console', () => {
     await form.getByLabel('Host').fill('999.1.1.1');
     await form.getByRole('button', { name: '保存配置' }).click();
     await fieldError('Host')
-      .getByText(/must match format "ipv4"/)
+      .getByText(/格式应为 ipv4/)
       .waitFor();
     await rig.shot('admin-05-plugin-form-server-error');
     await form.getByLabel('Host').fill('10.0.0.8');

@@ -37,8 +37,11 @@ export interface ConsoleRig {
   consoleErrors: string[];
   /** Evaluates `expr` in the page (a string: the tests are compiled without the DOM library). */
   js<T>(expr: string): Promise<T>;
-  /** Saves a full-page screenshot as screenshots/<name>.png. */
-  shot(name: string): Promise<void>;
+  /**
+   * Saves a full-page screenshot as screenshots/<name>.png, after checking — in Chinese mode — that the screen shows
+   * no English sentence (see englishOnScreen; `allow`: text the test itself typed, which may be English).
+   */
+  shot(name: string, o?: { allow?: string[] }): Promise<void>;
   /** POSTs to the fake Gewe's control API (scan, confirm, captcha…). */
   control(path: string, body: object): Promise<void>;
   /** The appId of the device whose login is in progress on the fake Gewe. */
@@ -149,7 +152,8 @@ async function start(
     page,
     consoleErrors,
     js: <T>(expr: string) => page.evaluate<T>(expr),
-    shot: async (name) => {
+    shot: async (name, so = {}) => {
+      await expectNoEnglish(page, so.allow, name);
       await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
     },
     control: async (path, body) => {
@@ -194,4 +198,102 @@ export async function navTo(rig: ConsoleRig, name: string): Promise<void> {
   if ((await menu.count()) > 0 && (await menu.isVisible()) && (await menu.getAttribute('aria-expanded')) !== 'true')
     await menu.click();
   await page.getByRole('navigation').getByRole('link', { name, exact: true }).click();
+}
+
+/**
+ * Words that may stand in a Chinese screen: names of products and protocols, technical tokens. A run of three or more
+ * Latin words made of anything else is an English sentence.
+ */
+export const TECHNICAL_TOKENS = [
+  'OpenGewe',
+  'Gewe',
+  'GeWeAPI',
+  'Gewechat',
+  'OneBot',
+  'API',
+  'URL',
+  'JSON',
+  'Token',
+  'token',
+  'Webhook',
+  'webhook',
+  'HTTP',
+  'HTTPS',
+  'ID',
+  'id',
+  'wxid',
+  'appId',
+  'ret',
+  'QR',
+  'Redis',
+  'BullMQ',
+  'SQLite',
+  'MySQL',
+  'MariaDB',
+  'ms',
+  'KB',
+  'MB',
+  'GB',
+  's',
+  'min',
+  'h',
+  'ping',
+  'pong',
+  'English',
+  'Bearer',
+  'Prometheus',
+  'cron',
+  'OK',
+];
+
+/**
+ * The English sentences on the page (runs of 3+ Latin words once the allowed tokens are set aside), from the visible
+ * text outside code, inputs and content the service shows as data (`translate="no"`, log lines). Ids, keys, file
+ * names and URLs (anything with a digit, `.`, `_`, `/`, `:` or `@` in it) are not words.
+ */
+export async function englishOnScreen(page: Page, allow: string[] = []): Promise<string[]> {
+  const texts = await page.evaluate<string[]>(`(() => {
+    const SKIP = 'code, pre, kbd, samp, textarea, input, select, script, style, [translate="no"], .log-message';
+    const out = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (!el || el.closest(SKIP) || !n.textContent.trim()) continue;
+      if (typeof el.checkVisibility === 'function' && !el.checkVisibility()) continue;
+      out.push(n.textContent);
+    }
+    // what assistive technology reads too: labels of buttons and fields
+    for (const el of document.querySelectorAll('[aria-label], [placeholder]'))
+      if (!el.closest(SKIP.replace(', input', '').replace(', textarea', '')))
+        out.push(el.getAttribute('aria-label') || '', el.getAttribute('placeholder') || '');
+    return out;
+  })()`);
+  const allowed = new Set([...TECHNICAL_TOKENS, ...allow.flatMap((a) => a.split(/\s+/))]);
+  const found: string[] = [];
+  for (const text of texts) {
+    let t = text;
+    for (const a of allow) t = t.split(a).join(' ');
+    // ids, keys, file names, URLs, numbers: not words
+    const tokens = t
+      .split(/[\s]+/)
+      .map((w) => (/[\d._/:@=#<>{}\\]/.test(w) ? '' : w.replace(/^[("“«'[]+|[)"”»'\],;!?。，；：！？…]+$/g, '')));
+    let run: string[] = [];
+    const flush = () => {
+      if (run.length >= 3) found.push(run.join(' '));
+      run = [];
+    };
+    for (const w of tokens)
+      if (/^[A-Za-z][A-Za-z'’-]*$/.test(w) && !allowed.has(w)) run.push(w);
+      else flush();
+    flush();
+  }
+  return [...new Set(found)];
+}
+
+/** Fails when the page, in Chinese mode, shows an English sentence (see englishOnScreen). */
+export async function expectNoEnglish(page: Page, allow: string[] = [], where = page.url()): Promise<void> {
+  const lang = await page.evaluate<string>('document.documentElement.lang');
+  if (lang !== 'zh-CN') return;
+  const english = await englishOnScreen(page, allow);
+  if (english.length) throw new Error(`English on the Chinese screen ${where}: ${JSON.stringify(english)}`);
 }

@@ -168,6 +168,7 @@ describeDrill('fault drill: MariaDB goes away', ['mysql'], () => {
         error: 'Service Unavailable',
         message: 'The callback could not be stored; Gewe should send it again',
         code: 'QUEUE_UNAVAILABLE',
+        params: {},
         requestId: expect.any(String),
       });
     }

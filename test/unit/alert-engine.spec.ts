@@ -6,7 +6,9 @@ import {
   subjectKey,
   WorldSnapshot,
 } from '../../src/alert/alert-engine';
-import { AlertNotice, wechatText } from '../../src/alert/alert-notifier';
+import { AlertNotice, localize, wechatText } from '../../src/alert/alert-notifier';
+import { ALERT_TEXTS } from '../../src/alert/alert-text';
+import { NOTICE_CODES } from '../../src/common/message-codes';
 import { ALERT_RULES, AlertRule } from '../../src/config/alert-rules';
 import { AlertSettings } from '../../src/alert/alert-settings';
 
@@ -233,6 +235,8 @@ describe('the WeChat text of a batch', () => {
     severity: 'critical',
     state,
     summary: `Robot ${i} is offline`,
+    summaryCode: null,
+    summaryParams: null,
     details: null,
     since: new Date(0).toISOString(),
     firedAt: new Date(0).toISOString(),
@@ -241,10 +245,33 @@ describe('the WeChat text of a batch', () => {
 
   it('is one message for many alerts, cut after 10 lines with a count of the rest', () => {
     const notices = [...Array.from({ length: 12 }, (_, i) => n(i, 'firing')), n(99, 'resolved')];
-    const lines = wechatText(notices, false).split('\n');
+    const lines = wechatText(notices, false, 'en').split('\n');
     expect(lines[0]).toBe('[OpenGewe] 12 firing, 1 resolved');
     expect(lines).toHaveLength(12);
     expect(lines[1]).toBe('🔴 CRITICAL robot_offline: Robot 0 is offline');
     expect(lines.at(-1)).toBe('…and 3 more (GET /api/alerts)');
+  });
+
+  it('is in backend.language: Chinese by default, each summary from its code and params', () => {
+    const coded: AlertNotice = {
+      ...n(1, 'firing'),
+      summary: 'Robot 1 "bot" is offline (for 5 min or more)',
+      summaryCode: 'ALERT_ROBOT_OFFLINE',
+      summaryParams: { robot: 'bot', robotId: 1, status: 'offline', minutes: 5, reason: '' },
+    };
+    const zh = wechatText(localize([coded, n(2, 'resolved')], 'zh'), false).split('\n');
+    expect(zh).toEqual([
+      '[OpenGewe] 1 条告警，1 条已恢复',
+      '🔴 严重 robot_offline：机器人「bot」处于「离线」状态已 5 分钟以上',
+      // a row stored before the codes keeps its text
+      '✅ 已恢复 robot_offline：Robot 2 is offline',
+    ]);
+    expect(localize([coded], 'en')[0]?.summary).toBe('Robot 1 "bot" is offline (for 5 min or more)');
+  });
+
+  it('gives every observation a summary code with a text in both languages', () => {
+    for (const lang of ['zh', 'en'] as const)
+      for (const code of Object.keys(NOTICE_CODES).filter((c) => c.startsWith('ALERT_')))
+        expect(ALERT_TEXTS[lang]).toHaveProperty(code);
   });
 });

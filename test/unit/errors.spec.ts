@@ -15,6 +15,7 @@ import { AllExceptionsFilter, toErrorBody } from '../../src/common/all-exception
 import { badRequest, DomainError, notFound, tooManyRequests } from '../../src/common/domain-error';
 import { IdParamPipe } from '../../src/common/id-param.pipe';
 import { createValidationPipe, flattenValidationErrors } from '../../src/common/validation';
+import { GeweApiError } from '../../src/gewe/gewe.errors';
 
 const RID = 'req-7f3a';
 
@@ -31,16 +32,18 @@ describe('toErrorBody', () => {
       message: 'User 3 not found',
       requestId: RID,
       code: 'USER_NOT_FOUND',
+      params: {},
     });
   });
 
   it('maps a DomainError with a custom status such as 429', () => {
-    expect(toErrorBody(tooManyRequests('LOGIN_LOCKED', 'Locked', 30), RID)).toEqual({
+    expect(toErrorBody(tooManyRequests('LOGIN_SLOWED_DOWN', 'Locked', 30), RID)).toEqual({
       statusCode: 429,
       error: 'Too Many Requests',
       message: 'Locked',
       requestId: RID,
-      code: 'LOGIN_LOCKED',
+      code: 'LOGIN_SLOWED_DOWN',
+      params: { retryAfter: 30 },
     });
   });
 
@@ -48,6 +51,7 @@ describe('toErrorBody', () => {
     const err = new BadRequestException({
       message: ['username must be a string', 'password should not be empty'],
       code: 'VALIDATION_FAILED',
+      params: {},
     });
     expect(toErrorBody(err, RID)).toEqual({
       statusCode: 400,
@@ -55,6 +59,7 @@ describe('toErrorBody', () => {
       message: ['username must be a string', 'password should not be empty'],
       requestId: RID,
       code: 'VALIDATION_FAILED',
+      params: {},
     });
   });
 
@@ -65,18 +70,42 @@ describe('toErrorBody', () => {
       message: 'Not Found',
       requestId: RID,
       code: 'NOT_FOUND',
+      params: {},
     });
     expect(toErrorBody(new ForbiddenException('Admins only'), RID)).toMatchObject({
       statusCode: 403,
       message: 'Admins only',
       code: 'FORBIDDEN',
+      params: {},
     });
   });
 
-  it('uses a plain string response as the message and omits a code it has none for', () => {
+  it('uses a plain string response as the message and gives a status without a code of its own a generic one', () => {
     const body = toErrorBody(new HttpException('I refuse', HttpStatus.I_AM_A_TEAPOT), RID);
-    expect(body).toEqual({ statusCode: 418, error: "I'm a Teapot", message: 'I refuse', requestId: RID });
-    expect(body).not.toHaveProperty('code');
+    expect(body).toEqual({
+      statusCode: 418,
+      error: "I'm a Teapot",
+      message: 'I refuse',
+      requestId: RID,
+      code: 'BAD_REQUEST',
+      params: {},
+    });
+    expect(toErrorBody(new HttpException('down', HttpStatus.SERVICE_UNAVAILABLE), RID).code).toBe('INTERNAL_ERROR');
+  });
+
+  it('carries the params of a DomainError, and leaves out upstream text for a caller without detail', () => {
+    expect(toErrorBody(notFound('USER_NOT_FOUND', 'User 3 does not exist', { id: 3 }), RID)).toMatchObject({
+      code: 'USER_NOT_FOUND',
+      params: { id: 3 },
+    });
+    const gewe = new GeweApiError('/login/checkLogin', 500, 'x', '已达到最大客户端数量操作');
+    expect(toErrorBody(gewe, RID, { detail: true })).toMatchObject({
+      code: 'GEWE_API_ERROR',
+      params: { endpoint: '/login/checkLogin', ret: 500, reason: '已达到最大客户端数量操作' },
+    });
+    const body = toErrorBody(gewe, RID);
+    expect(body.params).toEqual({ endpoint: '/login/checkLogin', ret: 500 });
+    expect(JSON.stringify(body)).not.toContain('已达到');
   });
 
   it('maps a malformed JSON body to 400 MALFORMED_JSON without echoing the parser message', () => {
@@ -88,6 +117,7 @@ describe('toErrorBody', () => {
       message: 'Request body is not valid JSON',
       requestId: RID,
       code: 'MALFORMED_JSON',
+      params: {},
     });
   });
 
@@ -95,10 +125,12 @@ describe('toErrorBody', () => {
     expect(toErrorBody({ status: 400, type: 'entity.parse.failed', expose: true }, RID)).toMatchObject({
       statusCode: 400,
       code: 'MALFORMED_JSON',
+      params: {},
     });
     expect(toErrorBody({ status: 413, type: 'entity.too.large', expose: true }, RID)).toMatchObject({
       statusCode: 413,
       code: 'PAYLOAD_TOO_LARGE',
+      params: {},
     });
   });
 
@@ -109,6 +141,7 @@ describe('toErrorBody', () => {
       message: 'Request body is too large',
       requestId: RID,
       code: 'PAYLOAD_TOO_LARGE',
+      params: {},
     });
   });
 
@@ -120,6 +153,7 @@ describe('toErrorBody', () => {
         message: 'Unsupported request body encoding',
         requestId: RID,
         code: 'UNSUPPORTED_ENCODING',
+        params: {},
       });
   });
 
@@ -134,6 +168,7 @@ describe('toErrorBody', () => {
     expect(toErrorBody(new PayloadTooLargeException('x', { cause: tooLarge }), RID)).toMatchObject({
       statusCode: 413,
       code: 'PAYLOAD_TOO_LARGE',
+      params: {},
     });
   });
 
@@ -145,6 +180,7 @@ describe('toErrorBody', () => {
       message: 'request size did not match content length',
       requestId: RID,
       code: 'BAD_REQUEST',
+      params: {},
     });
   });
 
@@ -157,6 +193,7 @@ describe('toErrorBody', () => {
       message: 'Internal server error',
       requestId: RID,
       code: 'INTERNAL_ERROR',
+      params: {},
     });
     expect(JSON.stringify(body)).not.toMatch(/hunter2|ECONNREFUSED|10\.0\.0\.5/);
   });
@@ -175,7 +212,7 @@ describe('toErrorBody', () => {
   });
 
   it.each([
-    ['a DomainError', badRequest('X', 'x')],
+    ['a DomainError', badRequest('BAD_REQUEST', 'x')],
     ['an HttpException', new NotFoundException()],
     ['a body-parser error', bodyParserError(400, 'entity.parse.failed', 'x')],
     ['an unknown error', new Error('x')],
@@ -210,10 +247,10 @@ describe('AllExceptionsFilter', () => {
 
   it('answers with the error body and the DomainError headers', () => {
     const { host, res } = fakeHost('r-1');
-    new AllExceptionsFilter().catch(tooManyRequests('LOGIN_LOCKED', 'Locked', 42), host);
+    new AllExceptionsFilter().catch(tooManyRequests('LOGIN_SLOWED_DOWN', 'Locked', 42), host);
     expect(res.setHeader).toHaveBeenCalledWith('Retry-After', '42');
     expect(res.status).toHaveBeenCalledWith(429);
-    expect(res.json).toHaveBeenCalledWith(toErrorBody(tooManyRequests('LOGIN_LOCKED', 'Locked', 42), 'r-1'));
+    expect(res.json).toHaveBeenCalledWith(toErrorBody(tooManyRequests('LOGIN_SLOWED_DOWN', 'Locked', 42), 'r-1'));
     expect(logError).not.toHaveBeenCalled();
   });
 
@@ -234,7 +271,7 @@ describe('AllExceptionsFilter', () => {
 
   it('writes nothing once the headers were sent', () => {
     const { host, res } = fakeHost('r-3', true);
-    new AllExceptionsFilter().catch(badRequest('X', 'x'), host);
+    new AllExceptionsFilter().catch(badRequest('BAD_REQUEST', 'x'), host);
     expect(res.status).not.toHaveBeenCalled();
     expect(res.json).not.toHaveBeenCalled();
     expect(res.setHeader).not.toHaveBeenCalled();
@@ -377,6 +414,19 @@ describe('createValidationPipe', () => {
         'settings.limits.depth must not be less than 1',
       ]),
     );
+  });
+
+  it('gives each failed field its constraint as a code, with the field and the constraint values as params', async () => {
+    const body = await rejectionOf({ name: 'ab', settings: { level: 'loud', limits: { depth: 0 } } });
+    expect(body.errors).toEqual(
+      expect.arrayContaining([
+        { field: 'name', code: 'minLength', params: { field: 'name', limit: 3 } },
+        { field: 'settings.level', code: 'isIn', params: { field: 'settings.level', values: expect.any(String) } },
+        { field: 'settings.limits.depth', code: 'min', params: { field: 'settings.limits.depth', limit: 1 } },
+      ]),
+    );
+    const extra = await rejectionOf({ name: 'bot', settings: { level: 'info', limits: { depth: 1 } }, admin: true });
+    expect(extra.errors).toEqual([{ field: 'admin', code: 'whitelistValidation', params: { field: 'admin' } }]);
   });
 
   it('refuses properties that are not in the DTO, naming them', async () => {

@@ -77,7 +77,7 @@ describe('ExamplePlugin', () => {
   it('has a config schema whose defaults make a complete config', () => {
     expect(schema.check({}).config).toEqual({
       pongText: 'pong',
-      atReply: 'Hi! Send me "ping" and I will answer "pong".',
+      atReply: '你好！发送 "ping"，我会回复 "pong"。',
       heartbeatMinutes: 60,
     });
     expect(schema.check({ pongText: 1, heartbeatMinutes: 0, other: true }).errors).toEqual([
@@ -113,7 +113,7 @@ describe('ExamplePlugin', () => {
   it('answers an @-mention in a group, leaving "@robot ping" to the ping handler', async () => {
     const at = context({ text: 'hello robot', isGroup: true, mentionsSelf: true });
     await handler('at-reply').handle(at.ctx);
-    expect(at.replies).toEqual(['Hi! Send me "ping" and I will answer "pong".']);
+    expect(at.replies).toEqual(['你好！发送 "ping"，我会回复 "pong"。']);
     const custom = context({ text: 'hey', isGroup: true, mentionsSelf: true }, { atReply: 'Yes?' });
     await handler('at-reply').handle(custom.ctx);
     expect(custom.replies).toEqual(['Yes?']);

@@ -4,6 +4,7 @@ import { interpolate } from './interpolate';
 import * as account from './locales/account';
 import * as alerts from './locales/alerts';
 import * as audit from './locales/audit';
+import * as codes from './locales/codes';
 import * as files from './locales/files';
 import * as jobs from './locales/jobs';
 import * as logs from './locales/logs';
@@ -221,6 +222,7 @@ const zh = {
   ...account.zh,
   ...alerts.zh,
   ...audit.zh,
+  ...codes.zh,
   ...files.zh,
   ...jobs.zh,
   ...logs.zh,
@@ -242,6 +244,7 @@ const en: Record<MessageKey, string> = {
   ...account.en,
   ...alerts.en,
   ...audit.en,
+  ...codes.en,
   ...files.en,
   ...jobs.en,
   ...logs.en,
@@ -261,11 +264,47 @@ const DICTS: Record<Lang, Record<MessageKey, string>> = { zh, en };
 const LANG_KEY = 'og.lang';
 
 export type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string;
+export type Params = Record<string, string | number>;
+/** The console's text for a code of the API (src/common/message-codes.ts) with its params filled in. */
+export type TranslateCode = (code: string | null | undefined, params?: Params | null) => string;
 
-const I18nContext = createContext<{ lang: Lang; t: Translate; setLang: (l: Lang) => void } | null>(null);
+const fill = (text: string, vars?: Params | null) =>
+  text.replace(/\{(\w+)\}/g, (_, name: string) => String(vars?.[name] ?? ''));
+
+/** The language chosen in this browser (also outside React: the API client words its errors with it). */
+export function currentLang(): Lang {
+  return localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'zh';
+}
+
+/**
+ * The text of a code in `lang`; a code the console does not know gets a generic text naming it (never the English
+ * message of the API). A `cause` param that is itself a code is worded first (a reason that wraps another).
+ */
+export function codeText(lang: Lang, code: string | null | undefined, params?: Params | null): string {
+  const dict = DICTS[lang] as Record<string, string>;
+  const p: Params = { ...(params ?? {}) };
+  if (typeof p.cause === 'string' && dict[`code.${p.cause}`] !== undefined)
+    p.cause = codeText(lang, p.cause, { ...p, cause: '' });
+  else if (p.cause === undefined && typeof p.reason === 'string') p.cause = p.reason;
+  const text = dict[`code.${code ?? ''}`];
+  return text === undefined ? fill(dict['code.unknown'] ?? '', { code: code ?? '?' }) : fill(text, p);
+}
+
+/** One field's error of a validation failure: `field.<constraint>` (or the generic field text). */
+export function fieldText(lang: Lang, code: string, params: Params): string {
+  const dict = DICTS[lang] as Record<string, string>;
+  return fill(dict[`field.${code}`] ?? dict['field.invalid'] ?? '', params);
+}
+
+const I18nContext = createContext<{
+  lang: Lang;
+  t: Translate;
+  tc: TranslateCode;
+  setLang: (l: Lang) => void;
+} | null>(null);
 
 export function I18nProvider({ children }: { children: ReactNode }) {
-  const [lang, setLangState] = useState<Lang>(() => (localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'zh'));
+  const [lang, setLangState] = useState<Lang>(currentLang);
   const setLang = useCallback((l: Lang) => {
     localStorage.setItem(LANG_KEY, l);
     document.documentElement.lang = l === 'zh' ? 'zh-CN' : 'en';
@@ -275,7 +314,8 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
     document.title = DICTS[lang]['app.title'];
     const t: Translate = (key, vars) => interpolate(DICTS[lang][key], vars);
-    return { lang, t, setLang };
+    const tc: TranslateCode = (code, params) => codeText(lang, code, params);
+    return { lang, t, tc, setLang };
   }, [lang, setLang]);
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
 }

@@ -50,7 +50,15 @@ export class AlertResponseDto {
   @ApiProperty({ type: Number, nullable: true }) robotId!: number | null;
   @ApiProperty({ enum: ALERT_STATES }) state!: string;
   @ApiProperty({ enum: ['warning', 'critical'] }) severity!: string;
-  @ApiProperty() summary!: string;
+  @ApiProperty({ description: 'English, as stored' }) summary!: string;
+  @ApiProperty({ type: String, nullable: true, description: 'The summary as a code for people (ALERT_*)' })
+  summaryCode!: string | null;
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }] },
+  })
+  summaryParams!: Record<string, string | number> | null;
   @ApiProperty({ type: 'object', additionalProperties: true, nullable: true })
   details!: Record<string, unknown> | null;
   @ApiProperty({ type: String, format: 'date-time', description: 'When the condition started (or was first seen)' })

@@ -80,6 +80,14 @@ export class FileResponseDto {
     description: 'Why it failed (or why a done image is only the inline thumbnail)',
   })
   error!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'error as a code for people (DOWNLOAD_FAILED…)' })
+  errorCode!: string | null;
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }] },
+  })
+  errorParams!: Record<string, string | number> | null;
   @ApiProperty({ description: 'Download tries so far' }) attempts!: number;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When a pending retry is due' })
   nextAttemptAt!: string | null;

@@ -32,6 +32,16 @@ export class PluginResponseDto {
   @ApiProperty({ type: String, nullable: true })
   description!: string | null;
 
+  @ApiProperty({
+    type: 'object',
+    properties: {
+      zh: { type: 'object', properties: { title: { type: 'string' }, description: { type: 'string' } } },
+      en: { type: 'object', properties: { title: { type: 'string' }, description: { type: 'string' } } },
+    },
+    description: "The manifest's title and description per language (title_zh, description_en…), where it gives them",
+  })
+  texts!: PluginTexts;
+
   @ApiProperty({ description: 'Global flag; a robot may override it (GET /api/robots/{robot_id}/plugins)' })
   enabled!: boolean;
 
@@ -176,4 +186,9 @@ export class RobotPluginListResponseDto {
 
   @ApiProperty()
   limit!: number;
+}
+
+export interface PluginTexts {
+  zh: { title?: string; description?: string };
+  en: { title?: string; description?: string };
 }

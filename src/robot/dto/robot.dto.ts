@@ -206,6 +206,14 @@ export class RobotStatusResponseDto {
   @ApiProperty({ enum: ROBOT_STATUSES }) status!: RobotStatus;
   @ApiProperty({ type: String, nullable: true, description: 'Why the robot is in error/expired/offline' })
   reason!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The reason as a code for people (message-codes.ts)' })
+  reasonCode!: string | null;
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }] },
+  })
+  reasonParams!: Record<string, string | number> | null;
   @ApiProperty({
     type: String,
     nullable: true,
@@ -230,6 +238,14 @@ export class RobotStatusResponseDto {
   })
   callbackRegistered!: boolean | null;
   @ApiProperty({ type: String, nullable: true }) callbackError!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'callbackError as a code for people' })
+  callbackErrorCode!: string | null;
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }] },
+  })
+  callbackErrorParams!: Record<string, string | number> | null;
   @ApiProperty({ type: String, format: 'date-time' }) updatedAt!: string;
 }
 
@@ -268,6 +284,14 @@ export class RobotResponseDto {
       'Why the robot is in its status (error, expired, reconnecting…), as GET …/status reports it; null when all is well',
   })
   statusReason!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'statusReason as a code for people (message-codes.ts)' })
+  statusReasonCode!: string | null;
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }] },
+  })
+  statusReasonParams!: Record<string, string | number> | null;
   @ApiProperty({ type: String, nullable: true }) wxid!: string | null;
   @ApiProperty({ type: String, nullable: true }) nickname!: string | null;
   @ApiProperty({ type: String, nullable: true }) avatarUrl!: string | null;

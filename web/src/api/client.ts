@@ -1,5 +1,6 @@
 import createClient from 'openapi-fetch';
 import type { components, paths } from './schema';
+import { codeText, currentLang, fieldText } from '../i18n';
 
 /** Types of the service's API, generated from its OpenAPI document (npm run web:api in the repository root). */
 export type Schemas = components['schemas'];
@@ -104,12 +105,22 @@ async function authFetch(input: Request): Promise<Response> {
 
 export const api = createClient<paths>({ baseUrl: window.location.origin, fetch: authFetch });
 
-/** The message of an error body (a list of field errors is joined), or a fallback. */
-export function errorMessage(error: unknown, fallback: string): string {
-  const e = error as Partial<ApiError> | undefined;
-  if (e && Array.isArray(e.message)) return e.message.join('; ');
-  if (e && typeof e.message === 'string' && e.message) return e.message;
-  return fallback;
+/**
+ * The console's words for an error body, in the language chosen: per field for a validation failure (each message
+ * starts with the field's path, as the forms expect), else the text of its code. Upstream text an admin may see (a
+ * Gewe `reason`) follows the code's text.
+ */
+export function errorTexts(body: Partial<ApiError> | undefined, status: number): string[] {
+  const lang = currentLang();
+  if (body?.errors?.length) return body.errors.map((e) => fieldText(lang, e.code, e.params));
+  // the problems of each setting, by name (the Settings screen puts them under their field)
+  if (body?.code === 'INVALID_SETTING' && typeof body.params?.problems === 'string')
+    return body.params.problems.split(/;\s*(?=settings\.)/);
+  if (!body?.code) return [codeText(lang, status >= 500 ? 'INTERNAL_ERROR' : `HTTP_${status}`, {})];
+  const text = codeText(lang, body.code, body.params);
+  const reason = body.params?.reason;
+  const colon = lang === 'zh' ? '：' : ': ';
+  return [typeof reason === 'string' && reason && !text.includes(reason) ? `${text}${colon}${reason}` : text];
 }
 
 /** An error answer of the API: its status, code and messages (a list of field errors stays a list). */
@@ -126,11 +137,20 @@ export class ApiCallError extends Error {
 
 /** Unwraps an openapi-fetch result: the data, or throws an ApiCallError with the API's message. */
 export async function call<T>(p: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
-  const { data, error, response } = await p;
+  let result: Awaited<typeof p>;
+  try {
+    result = await p;
+  } catch {
+    // the service could not be reached (fetch failed): the console's words, not the browser's
+    const text = codeText(currentLang(), 'network', {});
+    throw new ApiCallError(text, 0, 'NETWORK', [text]);
+  }
+  const { data, error, response } = result;
   if (error !== undefined || !response.ok) {
-    const e = error as (Partial<ApiError> & { code?: string }) | undefined;
-    const messages = Array.isArray(e?.message) ? e.message : typeof e?.message === 'string' ? [e.message] : [];
-    throw new ApiCallError(errorMessage(error, `HTTP ${response.status}`), response.status, e?.code, messages);
+    const e = error as Partial<ApiError> | undefined;
+    // the console's own words for the code, never the API's English message
+    const messages = errorTexts(e && typeof e === 'object' ? e : undefined, response.status);
+    throw new ApiCallError(messages.join(currentLang() === 'zh' ? '；' : '; '), response.status, e?.code, messages);
   }
   return data as T;
 }

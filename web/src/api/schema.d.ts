@@ -1036,12 +1036,34 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        FieldErrorDto: {
+            /**
+             * @description The field, by its path (settings.level)
+             * @example username
+             */
+            field: string;
+            /**
+             * @description The constraint it fails (FIELD_CODES in message-codes.ts)
+             * @example minLength
+             */
+            code: string;
+            /**
+             * @example {
+             *       "field": "username",
+             *       "limit": 3
+             *     }
+             */
+            params: {
+                [key: string]: string | number;
+            };
+        };
         ErrorResponseDto: {
             /** @example 400 */
             statusCode: number;
             /** @example Bad Request */
             error: string;
             /**
+             * @description English, for API users and logs; the console shows its own text for `code`
              * @example [
              *       "username must be longer than or equal to 3 characters"
              *     ]
@@ -1050,10 +1072,19 @@ export interface components {
             /** @example b1c4e0b2-0f4e-4a39-9d1e-2f2d7f8f3a10 */
             requestId: string;
             /**
-             * @description Stable machine-readable code.
+             * @description Stable machine-readable code (message-codes.ts).
              * @example VALIDATION_FAILED
              */
-            code?: string;
+            code: string;
+            /**
+             * @description The values of the code's text (an id, a name, a limit)
+             * @example {}
+             */
+            params: {
+                [key: string]: string | number;
+            };
+            /** @description Per field, when a request failed validation */
+            errors?: components["schemas"]["FieldErrorDto"][];
         };
         AuditEntryResponseDto: {
             id: number;
@@ -1497,6 +1528,11 @@ export interface components {
             status: "offline" | "awaiting_scan" | "scanned" | "need_captcha" | "online" | "reconnecting" | "expired" | "error" | "logged_out";
             /** @description Why the robot is in its status (error, expired, reconnecting…), as GET …/status reports it; null when all is well */
             statusReason: string | null;
+            /** @description statusReason as a code for people (message-codes.ts) */
+            statusReasonCode: string | null;
+            statusReasonParams: {
+                [key: string]: string | number;
+            } | null;
             wxid: string | null;
             nickname: string | null;
             avatarUrl: string | null;
@@ -1567,6 +1603,11 @@ export interface components {
             status: "offline" | "awaiting_scan" | "scanned" | "need_captcha" | "online" | "reconnecting" | "expired" | "error" | "logged_out";
             /** @description Why the robot is in error/expired/offline */
             reason: string | null;
+            /** @description The reason as a code for people (message-codes.ts) */
+            reasonCode: string | null;
+            reasonParams: {
+                [key: string]: string | number;
+            } | null;
             /** @description QR content (http://weixin.qq.com/x/…) while a login waits */
             qrcodeUrl: string | null;
             /** @description QR image as a data URI */
@@ -1587,6 +1628,11 @@ export interface components {
             /** @description Callback URL registered with Gewe (null: paid GeWeAPI — paste it in the console) */
             callbackRegistered: boolean | null;
             callbackError: string | null;
+            /** @description callbackError as a code for people */
+            callbackErrorCode: string | null;
+            callbackErrorParams: {
+                [key: string]: string | number;
+            } | null;
             /** Format: date-time */
             updatedAt: string;
         };
@@ -1626,6 +1672,17 @@ export interface components {
             version: string | null;
             author: string | null;
             description: string | null;
+            /** @description The manifest's title and description per language (title_zh, description_en…), where it gives them */
+            texts: {
+                zh?: {
+                    title?: string;
+                    description?: string;
+                };
+                en?: {
+                    title?: string;
+                    description?: string;
+                };
+            };
             /** @description Global flag; a robot may override it (GET /api/robots/{robot_id}/plugins) */
             enabled: boolean;
             /** @description Set when the plugin was disabled automatically after consecutive failures */
@@ -1674,6 +1731,17 @@ export interface components {
             version: string | null;
             author: string | null;
             description: string | null;
+            /** @description The manifest's title and description per language (title_zh, description_en…), where it gives them */
+            texts: {
+                zh?: {
+                    title?: string;
+                    description?: string;
+                };
+                en?: {
+                    title?: string;
+                    description?: string;
+                };
+            };
             /** @description Global flag; a robot may override it (GET /api/robots/{robot_id}/plugins) */
             enabled: boolean;
             /** @description Set when the plugin was disabled automatically after consecutive failures */
@@ -1841,6 +1909,11 @@ export interface components {
             status: "pending" | "downloading" | "done" | "failed";
             /** @description Why it failed (or why a done image is only the inline thumbnail) */
             error: string | null;
+            /** @description error as a code for people (DOWNLOAD_FAILED…) */
+            errorCode: string | null;
+            errorParams: {
+                [key: string]: string | number;
+            } | null;
             /** @description Download tries so far */
             attempts: number;
             /**
@@ -1927,7 +2000,13 @@ export interface components {
             state: "pending" | "firing" | "resolved";
             /** @enum {string} */
             severity: "warning" | "critical";
+            /** @description English, as stored */
             summary: string;
+            /** @description The summary as a code for people (ALERT_*) */
+            summaryCode: string | null;
+            summaryParams: {
+                [key: string]: string | number;
+            } | null;
             details: {
                 [key: string]: unknown;
             } | null;

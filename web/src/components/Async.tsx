@@ -35,7 +35,15 @@ export function useLoad<T>(load: () => Promise<T>): {
   return { data, error, loading, reload };
 }
 
-export function LoadState({ error, loading, reload }: { error: string | null; loading: boolean; reload: () => void }): ReactNode {
+export function LoadState({
+  error,
+  loading,
+  reload,
+}: {
+  error: string | null;
+  loading: boolean;
+  reload: () => void;
+}): ReactNode {
   const { t } = useI18n();
   if (error)
     return (
@@ -46,6 +54,11 @@ export function LoadState({ error, loading, reload }: { error: string | null; lo
         </button>
       </p>
     );
-  if (loading) return <p className="muted" role="status">{t('common.loading')}</p>;
+  if (loading)
+    return (
+      <p className="muted" role="status">
+        {t('common.loading')}
+      </p>
+    );
   return null;
 }

@@ -23,7 +23,12 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
     setTimeout(() => setDone(false), 1500);
   };
   return (
-    <button type="button" className="button small" onClick={() => void copy()} aria-label={`${t('common.copy')}: ${label}`}>
+    <button
+      type="button"
+      className="button small"
+      onClick={() => void copy()}
+      aria-label={`${t('common.copy')}: ${label}`}
+    >
       {done ? t('common.copied') : t('common.copy')}
     </button>
   );

@@ -1,5 +1,5 @@
 import { useId, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { useI18n, type Translate } from '../i18n';
+import { useI18n, type Lang, type Translate } from '../i18n';
 import {
   childPath,
   fromDraft,
@@ -8,6 +8,7 @@ import {
   itemSchema,
   kindOf,
   setAt,
+  textOf,
   toDraft,
   type Draft,
   type JsonSchema,
@@ -42,7 +43,7 @@ export function SchemaForm({
   busy?: boolean;
   testId?: string;
 }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const formId = useId();
   const formRef = useRef<HTMLFormElement>(null);
   const [draft, setDraft] = useState<Draft>(() => toDraft(schema, value));
@@ -64,6 +65,7 @@ export function SchemaForm({
 
   const ctx: FieldContext = {
     t,
+    lang,
     formId,
     readOnly,
     errorsAt: (path) => {
@@ -113,6 +115,7 @@ export function SchemaForm({
 
 interface FieldContext {
   t: Translate;
+  lang: Lang;
   formId: string;
   readOnly: boolean;
   errorsAt(path: string): string[];
@@ -194,21 +197,22 @@ function Field({
   const hintId = `${id}-hint`;
   const errId = `${id}-err`;
   const fallback = defaultText(schema);
-  const hint: ReactNode = (schema.description || fallback !== null || kind === 'json') && (
+  const description = textOf(schema, 'description', ctx.lang);
+  const hint: ReactNode = (description || fallback !== null || kind === 'json') && (
     <small id={hintId} className="muted">
-      {schema.description}
-      {schema.description && fallback !== null ? ' · ' : ''}
+      {description}
+      {description && fallback !== null ? ' · ' : ''}
       {fallback !== null && t('sf.default', { value: fallback })}
       {kind === 'json' && ` (${t('sf.jsonHint')})`}
     </small>
   );
   const describedBy =
-    [schema.description || fallback !== null || kind === 'json' ? hintId : '', errors.length ? errId : '']
+    [description || fallback !== null || kind === 'json' ? hintId : '', errors.length ? errId : '']
       .filter(Boolean)
       .join(' ') || undefined;
   const label = (
     <>
-      {schema.title ?? name}
+      {textOf(schema, 'title', ctx.lang) ?? name}
       {required && (
         <abbr className="required" title={t('sf.requiredMark')}>
           {' '}
@@ -355,7 +359,7 @@ function ArrayField({
   const { t } = ctx;
   const items = Array.isArray(draft) ? draft : [];
   const item = itemSchema(schema);
-  const title = schema.title ?? name;
+  const title = textOf(schema, 'title', ctx.lang) ?? name;
   const errId = `${idOf(ctx, path)}-err`;
   const errors = ctx.errorsAt(path);
   return (

@@ -10,6 +10,11 @@ export interface JsonSchema {
   type?: string | string[];
   title?: string;
   description?: string;
+  /** The title and description in Chinese and English (docs/PLUGINS.md); the plain ones are the fallback. */
+  title_zh?: string;
+  title_en?: string;
+  description_zh?: string;
+  description_en?: string;
   default?: unknown;
   enum?: unknown[];
   const?: unknown;
@@ -337,4 +342,16 @@ function closestField(schema: JsonSchema, path: string): string | undefined {
     if (kindOf(s) === 'json') break;
   }
   return best;
+}
+
+/** A schema's (or a manifest's) title or description in the console's language: `<key>_<lang>`, else `<key>`. */
+export function textOf(
+  schema: { [k: string]: unknown },
+  key: 'title' | 'description',
+  lang: 'zh' | 'en',
+): string | undefined {
+  const own = schema[`${key}_${lang}`];
+  if (typeof own === 'string' && own) return own;
+  const plain = schema[key];
+  return typeof plain === 'string' && plain ? plain : undefined;
 }

@@ -171,7 +171,12 @@ function Deliveries({ deliveries, folded = false }: { deliveries: Delivery[]; fo
           {t(`alerts.event.${d.event}`)} · {t(`alerts.channel.${d.channel}`)} <code>{d.target}</code> ·{' '}
           {d.ok ? t('alerts.delivery.ok') : t('alerts.delivery.failed')}
           {d.attempts > 1 && <span className="muted"> ({t('alerts.delivery.attempts', { n: d.attempts })})</span>}
-          {d.error && <span className="bad"> — {d.error}</span>}
+          {d.error && (
+            <span className="bad" title={d.error}>
+              {' '}
+              ⓘ
+            </span>
+          )}
           <span className="muted"> · {formatTime(d.at, lang)}</span>
         </li>
       ))}
@@ -190,7 +195,7 @@ function Deliveries({ deliveries, folded = false }: { deliveries: Delivery[]; fo
 }
 
 function AlertHistory({ robotNames }: { robotNames: Map<number, string> }) {
-  const { t, lang } = useI18n();
+  const { t, tc, lang } = useI18n();
   const [state, setState] = useState<State | ''>('');
   const [rule, setRule] = useState<Rule | ''>('');
   const [page, setPage] = useState(1);
@@ -303,7 +308,9 @@ function AlertHistory({ robotNames }: { robotNames: Map<number, string> }) {
                 <td data-label={t('alerts.subject')}>
                   <code>{subject(a)}</code>
                 </td>
-                <td data-label={t('alerts.summary')}>{a.summary}</td>
+                <td data-label={t('alerts.summary')}>
+                  {a.summaryCode ? tc(a.summaryCode, a.summaryParams) : a.summary}
+                </td>
                 <td data-label={t('alerts.times')} className="small">
                   <div>{t('alerts.since', { time: formatTime(a.since, lang) })}</div>
                   {a.firedAt && <div>{t('alerts.firedAt', { time: formatTime(a.firedAt, lang) })}</div>}

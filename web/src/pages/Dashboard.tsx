@@ -3,6 +3,7 @@ import { api, call, type MessageEvent as LiveMessage } from '../api/client';
 import { LoadState, useLoad } from '../components/Async';
 import { MessageRate } from '../components/MessageRate';
 import { StatusBadge } from '../components/StatusBadge';
+import { AutoDisabledReason } from '../components/PluginText';
 import { useI18n } from '../i18n';
 import { kindLabel } from '../kinds';
 import { useLiveEvents } from '../live';
@@ -127,8 +128,14 @@ export function DashboardPage() {
                     <li key={p.name}>
                       <Link href={`/plugins/${encodeURIComponent(p.name)}`}>
                         <strong>{p.name}</strong>
-                      </Link>
-                      <span className="bad small"> {p.loadError ?? p.disabledReason ?? p.stats.lastError}</span>
+                      </Link>{' '}
+                      <span className="bad small">
+                        {p.disabledReason && !p.loadError ? (
+                          <AutoDisabledReason reason={p.disabledReason} />
+                        ) : (
+                          <code>{p.loadError ?? p.stats.lastError}</code>
+                        )}
+                      </span>
                       {p.loaded && (p.stats.failures > 0 || p.stats.timeouts > 0) && (
                         <span className="muted small">
                           {' '}

@@ -43,7 +43,7 @@ function toQuery(f: Filters, page: number): Query {
 
 /** Media of the messages: filter, preview images, download (the bytes are fetched with the token). */
 export function FilesPage() {
-  const { t, lang } = useI18n();
+  const { t, tc, lang } = useI18n();
   const { filters, page, setPage, apply, reset, field } = useDraftFilters(NO_FILTERS);
   const query = toQuery(filters, page);
   const queryRef = useRef(query);
@@ -146,7 +146,7 @@ export function FilesPage() {
                   </div>
                   {f.error && (
                     <div className="bad small file-error" title={f.error}>
-                      {f.error}
+                      {tc(f.errorCode, f.errorParams)}
                     </div>
                   )}
                   <div className="file-actions">

@@ -86,7 +86,7 @@ export function fileName(f: StoredFileDto): string {
 }
 
 function FileList({ files }: { files: StoredFileDto[] }) {
-  const { t, lang } = useI18n();
+  const { t, tc, lang } = useI18n();
   if (!files.length) return <p className="muted">{t('detail.noFiles')}</p>;
   return (
     <ul className="plain file-list" data-testid="message-files">
@@ -104,7 +104,11 @@ function FileList({ files }: { files: StoredFileDto[] }) {
               {f.status !== 'done' && ` · ${t('files.attempts', { n: f.attempts })}`}
               {f.nextAttemptAt && ` · ${t('files.nextAttempt', { at: formatTime(f.nextAttemptAt, lang) })}`}
             </div>
-            {f.error && <div className="bad small">{f.error}</div>}
+            {f.error && (
+              <div className="bad small" title={f.error}>
+                {tc(f.errorCode, f.errorParams)}
+              </div>
+            )}
           </div>
           {f.status === 'done' && f.filename && <DownloadButton filename={f.filename} name={fileName(f)} />}
         </li>
@@ -164,9 +168,7 @@ function Replay({ id, onDone }: { id: number; onDone: () => void }) {
       {result && (
         <div role="status">
           <p className="ok">
-            {result.results.length
-              ? t('detail.replayDone', { n: result.results.length })
-              : t('detail.replayNone')}
+            {result.results.length ? t('detail.replayDone', { n: result.results.length }) : t('detail.replayNone')}
           </p>
           {result.results.length > 0 && <OutcomeTable outcomes={result.results} testId="replay-result" />}
         </div>
@@ -187,9 +189,7 @@ export function MessageDetailDialog({
 }) {
   const { t, lang } = useI18n();
   const { user } = useSession();
-  const detail = useLoad(() =>
-    call(api.GET('/api/messages/{message_id}', { params: { path: { message_id: id } } })),
-  );
+  const detail = useLoad(() => call(api.GET('/api/messages/{message_id}', { params: { path: { message_id: id } } })));
   const m = detail.data;
   const yes = (b: boolean) => (b ? t('detail.yes') : t('detail.no'));
   return (
@@ -217,7 +217,8 @@ export function MessageDetailDialog({
             <div>
               <dt>{t('messages.sender')}</dt>
               <dd>
-                <code>{m.senderWxid ?? '—'}</code> {m.isSelf && <span className="muted small">{t('messages.self')}</span>}
+                <code>{m.senderWxid ?? '—'}</code>{' '}
+                {m.isSelf && <span className="muted small">{t('messages.self')}</span>}
               </dd>
             </div>
             <div>

@@ -4,6 +4,7 @@ import { LoadState, useLoad } from '../components/Async';
 import { ErrorAlert } from '../components/Notice';
 import { SchemaForm } from '../components/SchemaForm';
 import { isSchema, serverProblems, type JsonSchema } from '../components/schema-model';
+import { AutoDisabledReason, PluginDescription } from '../components/PluginText';
 import { useI18n } from '../i18n';
 import { Link, usePath } from '../router';
 import { useSession } from '../session';
@@ -41,15 +42,15 @@ export function PluginDetailPage() {
               {p.author && ` · ${t('plugins.author')} ${p.author}`} · {t('plugins.directory')}{' '}
               <code>{p.directory}</code> · {t('plugins.handlers', { h: p.handlers, j: p.jobs })}
             </p>
-            {p.description && <p>{p.description}</p>}
+            <PluginDescription plugin={p} />
             {p.loadError && (
               <p className="alert alert-error small">
-                <strong>{t('plugins.loadError')}:</strong> {p.loadError}
+                <strong>{t('plugins.loadError')}:</strong> <code>{p.loadError}</code>
               </p>
             )}
             {p.disabledReason && (
               <p className="alert alert-error small">
-                <strong>{t('plugins.autoDisabled')}:</strong> {p.disabledReason}
+                <strong>{t('plugins.autoDisabled')}:</strong> <AutoDisabledReason reason={p.disabledReason} />
               </p>
             )}
             <div className="row-actions">

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { api, call, type Schemas } from '../api/client';
 import { LoadState, useLoad } from '../components/Async';
 import { ErrorAlert, OkNotice } from '../components/Notice';
+import { AutoDisabledReason, PluginDescription } from '../components/PluginText';
 import { useI18n, type Translate } from '../i18n';
 import { useLiveEvents } from '../live';
 import { Link } from '../router';
@@ -191,15 +192,15 @@ export function PluginsPage() {
               )}{' '}
               · {t('plugins.handlers', { h: p.handlers, j: p.jobs })}
             </p>
-            {p.description && <p>{p.description}</p>}
+            <PluginDescription plugin={p} />
             {p.loadError && (
               <p className="alert alert-error small">
-                <strong>{t('plugins.loadError')}:</strong> {p.loadError}
+                <strong>{t('plugins.loadError')}:</strong> <code>{p.loadError}</code>
               </p>
             )}
             {p.disabledReason && (
               <p className="alert alert-error small">
-                <strong>{t('plugins.autoDisabled')}:</strong> {p.disabledReason}
+                <strong>{t('plugins.autoDisabled')}:</strong> <AutoDisabledReason reason={p.disabledReason} />
               </p>
             )}
             {p.loaded && <PluginStats plugin={p} />}

@@ -5,6 +5,7 @@ import { CopyField } from '../components/CopyButton';
 import { SelectField, splitFieldErrors, TextField } from '../components/Field';
 import { ErrorAlert } from '../components/Notice';
 import { StatusBadge } from '../components/StatusBadge';
+import { AutoDisabledReason } from '../components/PluginText';
 import { useI18n, type MessageKey } from '../i18n';
 import { useLiveEvents } from '../live';
 import { Link, usePath } from '../router';
@@ -30,7 +31,7 @@ type FieldName = (typeof FIELDS)[number];
 
 /** /robots/<id>: edit the robot, its WeChat profile, its plugins. */
 export function RobotDetailPage() {
-  const { t } = useI18n();
+  const { t, tc } = useI18n();
   const id = Number(usePath().split('/')[2]);
   const path = { params: { path: { robot_id: id } } };
   const robot = useLoad(() => call(api.GET('/api/robots/{robot_id}', path)));
@@ -107,13 +108,13 @@ export function RobotDetailPage() {
                 <dd>
                   <CopyField value={r.callbackUrl} label={t('robot.callbackUrl')} />
                   {r.callbackKeyHidden && <p className="muted small">{t('robots.callbackKeyHidden')}</p>}
-                  {r.callbackUrlWarning && <p className="warn small">⚠ {r.callbackUrlWarning}</p>}
+                  {r.callbackUrlWarning && <p className="warn small">⚠ {tc(r.callbackUrlWarningCode)}</p>}
                 </dd>
               </div>
               {status.data?.reason && (
                 <div className="fact-wide">
                   <dt>{t('robot.status')}</dt>
-                  <dd>{status.data.reason}</dd>
+                  <dd>{tc(status.data.reasonCode, status.data.reasonParams)}</dd>
                 </div>
               )}
               <div>
@@ -496,7 +497,11 @@ function RobotPlugins({ robotId }: { robotId: number }) {
                 <th scope="row" data-label={t('robot.plugin')}>
                   <Link href={`/plugins/${encodeURIComponent(p.name)}`}>{p.name}</Link>
                   {p.version && <span className="muted small"> {p.version}</span>}
-                  {p.disabledReason && <div className="bad small">{p.disabledReason}</div>}
+                  {p.disabledReason && (
+                    <div className="bad small">
+                      <AutoDisabledReason reason={p.disabledReason} />
+                    </div>
+                  )}
                 </th>
                 <td data-label={t('plugins.override')}>
                   <select

@@ -143,7 +143,7 @@ const PENDING = ['awaiting_scan', 'scanned', 'need_captcha'];
  * (the QR, who scanned, the reason). Without the live stream it polls instead.
  */
 export function QrLoginDialog({ robot, onClose }: { robot: Robot; onClose: () => void }) {
-  const { t } = useI18n();
+  const { t, tc } = useI18n();
   const { connected } = useLive();
   const [state, setState] = useState<RobotStatus | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -184,7 +184,7 @@ export function QrLoginDialog({ robot, onClose }: { robot: Robot; onClose: () =>
   };
 
   // a refused login comes back twice — the failed request and the robot's reason (status error): say it once
-  const reason = state?.reason && state.status !== 'online' ? state.reason : null;
+  const reason = state?.reason && state.status !== 'online' ? tc(state.reasonCode, state.reasonParams) : null;
   const failed = state?.status === 'error' && reason !== null;
   const left = state?.expiresAt ? Math.max(0, Math.round((Date.parse(state.expiresAt) - now) / 1000)) : null;
   const status = state?.status;
@@ -249,7 +249,9 @@ export function QrLoginDialog({ robot, onClose }: { robot: Robot; onClose: () =>
           <div className="qr-done">
             <p className="ok">{t('qr.onlineAs', { name: state?.nickname ?? state?.wxid ?? robot.name })}</p>
             {state?.callbackRegistered === false && (
-              <p className="alert alert-error">{t('qr.callbackFailed', { error: state.callbackError ?? '' })}</p>
+              <p className="alert alert-error">
+                {t('qr.callbackFailed', { error: tc(state.callbackErrorCode, state.callbackErrorParams) })}
+              </p>
             )}
             {state?.callbackRegistered === null && (
               <>

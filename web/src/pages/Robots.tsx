@@ -11,7 +11,7 @@ import { CreateRobotDialog, QrLoginDialog } from './RobotDialogs';
 import { useRobots } from '../robots';
 
 export function RobotsPage() {
-  const { t } = useI18n();
+  const { t, tc } = useI18n();
   const list = useRobots();
   const [creating, setCreating] = useState(false);
   const [qrFor, setQrFor] = useState<Robot | null>(null);
@@ -74,7 +74,7 @@ export function RobotsPage() {
                   <StatusBadge status={r.status} />
                   {r.statusReason && r.status !== 'online' && (
                     <p className="small status-reason bad" data-testid="robot-reason">
-                      {r.statusReason}
+                      {tc(r.statusReasonCode, r.statusReasonParams)}
                     </p>
                   )}
                 </td>
@@ -115,7 +115,7 @@ export function RobotsPage() {
                   {r.callbackKeyHidden && <p className="muted small">{t('robots.callbackKeyHidden')}</p>}
                   {r.callbackUrlWarning && (
                     <p className="warn small" title={t('robots.callbackWarning')}>
-                      ⚠ {r.callbackUrlWarning}
+                      ⚠ {tc(r.callbackUrlWarningCode)}
                     </p>
                   )}
                 </td>

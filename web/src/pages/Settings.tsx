@@ -11,14 +11,8 @@ type Level = Schemas['LogLevelUpdateDto']['level'];
 const LEVELS: Level[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
 const MASK = '********';
 
-const DESCRIPTIONS: Record<string, MessageKey> = {
-  'logging.level': 'settings.desc.logging.level',
-  'gewe.base_url': 'settings.desc.gewe.base_url',
-  'gewe.download_url': 'settings.desc.gewe.download_url',
-  'gewe.callback_url': 'settings.desc.gewe.callback_url',
-  'gewe.token': 'settings.desc.gewe.token',
-  'gewe.is_gewe': 'settings.desc.gewe.is_gewe',
-};
+/** The console's description of a runtime setting (every one has both languages: test/unit/console-codes.spec.ts). */
+const descriptionKey = (name: string) => `settings.desc.${name}` as MessageKey;
 
 /** "settings.gewe.base_url: must be a URL; settings.x: …" → messages by setting name, and the rest. */
 function settingErrors(messages: string[]): { byName: Record<string, string[]>; other: string[] } {
@@ -218,7 +212,6 @@ function RuntimeSettings({
         {settings.map((s) => {
           const id = `setting-${s.name.replace(/\W/g, '-')}`;
           const errs = errors.byName[s.name] ?? [];
-          const desc = DESCRIPTIONS[s.name];
           const describedBy = [`${id}-hint`, errs.length ? `${id}-err` : ''].filter(Boolean).join(' ');
           const v = draft[s.name];
           return (
@@ -270,7 +263,7 @@ function RuntimeSettings({
                 </>
               )}
               <small id={`${id}-hint`} className="muted">
-                {desc ? t(desc) : s.description}{' '}
+                {t(descriptionKey(s.name))}{' '}
                 {s.sensitive && (valueOf(s) === MASK ? t('settings.secretSet') : t('settings.secretUnset'))}
                 <br />
                 <span className={`badge badge-${s.source === 'runtime' ? 'wait' : 'off'}`}>
