@@ -28,7 +28,6 @@ import {
 } from './dto/robot.dto';
 import { RobotEntity } from './robot.entity';
 import { reasonMessage } from './robot-reason';
-import type { NoticeCode } from '../common/message-codes';
 import {
   emptyState,
   ROBOT_STATUSES,
