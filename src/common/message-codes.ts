@@ -163,6 +163,7 @@ export const NOTICE_CODES = {
   DOWNLOAD_TOO_LARGE: ['limit', 'reason'],
   DOWNLOAD_NO_SOURCE: ['reason'],
   DOWNLOAD_ROBOT_DELETED: ['reason'],
+  DOWNLOAD_NO_URL: ['reason'],
   // alerts (summaryCode; their texts in both languages: src/alert/alert-text.ts)
   ALERT_ROBOT_OFFLINE: ['robot', 'robotId', 'status', 'minutes', 'reason'],
   ALERT_LOGIN_NEEDS_CAPTCHA: ['robot', 'robotId'],

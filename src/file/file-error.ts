@@ -12,6 +12,7 @@ const PHRASES: [RegExp, NoticeCode][] = [
   [/too large to keep for a download$/, 'DOWNLOAD_NO_SOURCE'],
   [/^nothing to download from|has no (XML|md5|media)|^no XML$/, 'DOWNLOAD_NO_SOURCE'],
   [/^robot \d+ was deleted$/, 'DOWNLOAD_ROBOT_DELETED'],
+  [/the robot has no download_url to fetch it from$/, 'DOWNLOAD_NO_URL'],
 ];
 
 export function fileErrorMessage(error: string | null): { code: NoticeCode; params: MessageParams } | null {

@@ -165,7 +165,8 @@ describeBrowser('the console’s layout at desktop and phone sizes', () => {
       .get(DataSource)
       .query(`UPDATE files SET status = 'failed', error = ?, stored_name = NULL WHERE id = ?`, [error, settled.id]);
     await navTo(rig, '文件');
-    await page.getByTestId(`file-${settled.id}`).getByText(error).waitFor();
+    // the translated kind of failure, and what the download host answered as it came (wrapped, not scrolled)
+    await page.getByTestId(`file-${settled.id}`).getByTestId('file-error-detail').getByText(error).waitFor();
     expect(await sideways()).toBeLessThanOrEqual(0);
     await rig.shot('layout-04-files-error');
     await page.setViewportSize(PHONE);

@@ -33,6 +33,12 @@ describe('messages for people as codes', () => {
       params: { limit: '50 MB' },
     });
     expect(fileErrorMessage('abandoned: the instance downloading it stopped')?.code).toBe('DOWNLOAD_ABANDONED');
+    // as src/file/media-fetcher.ts writes it: the operator's fix is theirs to make, not Gewe's text to show
+    expect(
+      fileErrorMessage(
+        'Gewe answered a relative fileUrl (wx_1/a.jpg) and the robot has no download_url to fetch it from',
+      )?.code,
+    ).toBe('DOWNLOAD_NO_URL');
     expect(fileErrorMessage('Gewe /message/downloadImage failed (ret 500): x')).toEqual({
       code: 'DOWNLOAD_FAILED',
       params: { reason: 'Gewe /message/downloadImage failed (ret 500): x' },

@@ -105,6 +105,7 @@ export const zh = {
   'code.DOWNLOAD_TOO_LARGE': '文件超过 {limit}（files.max_size）',
   'code.DOWNLOAD_NO_SOURCE': '消息里没有可下载的媒体信息',
   'code.DOWNLOAD_ROBOT_DELETED': '机器人已删除，无法下载',
+  'code.DOWNLOAD_NO_URL': 'Gewe 给出的是相对地址，而这个机器人没有设置下载地址：请在机器人设置里填写下载地址',
   'code.ALERT_ROBOT_OFFLINE': '机器人「{robot}」处于「{status}」状态已 {minutes} 分钟以上',
   'code.ALERT_LOGIN_NEEDS_CAPTCHA': '机器人「{robot}」：登录在等待手机上显示的安全验证码',
   'code.ALERT_LOGIN_EXPIRED': '机器人「{robot}」：扫码登录已过期，请重新发起登录并扫码',
@@ -250,6 +251,7 @@ export const en: Record<keyof typeof zh, string> = {
   'code.DOWNLOAD_TOO_LARGE': 'Larger than {limit} (files.max_size)',
   'code.DOWNLOAD_NO_SOURCE': 'The message has no media to download',
   'code.DOWNLOAD_ROBOT_DELETED': 'The robot was deleted',
+  'code.DOWNLOAD_NO_URL': "Gewe gave a relative address and this robot has no download URL: set one in the robot's settings",
   'code.ALERT_ROBOT_OFFLINE': 'Robot {robotId} “{robot}” is {status} (for {minutes} min or more)',
   'code.ALERT_LOGIN_NEEDS_CAPTCHA':
     'Robot {robotId} “{robot}”: the login waits for the security code shown on the phone',

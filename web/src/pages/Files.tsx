@@ -147,6 +147,12 @@ export function FilesPage() {
                   {f.error && (
                     <div className="bad small file-error" title={f.error}>
                       {tc(f.errorCode, f.errorParams)}
+                      {f.errorCode === 'DOWNLOAD_FAILED' && (
+                        // what Gewe or the download host answered: data, shown as it came
+                        <code className="file-error-detail" translate="no" data-testid="file-error-detail">
+                          {f.error}
+                        </code>
+                      )}
                     </div>
                   )}
                   <div className="file-actions">
