@@ -1,4 +1,5 @@
 import type { MessageParams, NoticeCode } from '../common/message-codes';
+import { reasonMessage } from '../robot/robot-reason';
 
 /** The language of the texts the service writes for people outside the console (alerts): `backend.language`. */
 export type Language = 'zh' | 'en';
@@ -70,6 +71,37 @@ const ZH_STATUS: Record<string, string> = {
   need_captcha: '需要验证码',
 };
 
+/**
+ * A robot's reason (RobotLiveState.reason: the English phrase, read back as a code by reasonMessage) in Chinese, as
+ * the console words it (web/src/locales/codes.ts); Gewe's own answer stays as it came.
+ */
+const ZH_REASONS: Partial<Record<NoticeCode, string>> = {
+  GEWE_TIMEOUT: 'Gewe 没有及时响应（{endpoint}）',
+  GEWE_UNREACHABLE: '连不上 Gewe（{endpoint}）',
+  GEWE_BAD_RESPONSE: 'Gewe 返回的不是有效的 Gewe 响应（{endpoint}）',
+  GEWE_TARGET_REFUSED: '机器人的 Gewe 地址是本机链路或云元数据地址，服务不会访问它',
+  CAPTCHA_REQUIRED: 'Gewe 需要手机上显示的安全验证码',
+  CAPTCHA_REJECTED: '验证码不正确，请输入新的验证码',
+  CAPTCHA_CHECKING: '已收到验证码，正在核对',
+  LOGIN_INTERRUPTED: '登录被服务重启打断，请重新发起',
+  GEWE_REPORTS_OFFLINE: 'Gewe 报告账号已离线',
+  OFFLINE_CALLBACK: 'Gewe 发来了掉线通知',
+  HEALTH_CHECK_FAILED: '健康检查失败：{cause}',
+  RECONNECT_FAILED: '{cause}；重连 {attempts} 次都失败了：请重新扫码登录',
+  GEWE_ERROR: 'Gewe 返回：{reason}',
+};
+
+/** The reason text in Chinese (see ZH_REASONS); what is not a known reason comes back as it is. */
+export function zhReason(reason: string): string {
+  const m = reasonMessage(reason);
+  const text = m && ZH_REASONS[m.code];
+  if (!m || !text) return reason;
+  const p: MessageParams = { ...m.params };
+  const cause = typeof p.cause === 'string' ? ZH_REASONS[p.cause as NoticeCode] : undefined;
+  p.cause = cause ? fill(cause, p) : String(p.reason ?? '');
+  return fill(text, p);
+}
+
 export const fill = (text: string, params: MessageParams): string =>
   text.replace(/\{(\w+)\}/g, (_, k: string) => String(params[k] ?? ''));
 
@@ -80,6 +112,7 @@ export function alertSummary(lang: Language, code: unknown, params: MessageParam
   const p = { ...(params ?? {}) };
   // the robot_offline reason is optional: ": <reason>" only when there is one
   if (lang === 'zh' && typeof p.status === 'string') p.status = ZH_STATUS[p.status] ?? p.status;
-  if (code === 'ALERT_ROBOT_OFFLINE') p.reason = p.reason ? `${lang === 'zh' ? '：' : ': '}${p.reason}` : '';
+  if (code === 'ALERT_ROBOT_OFFLINE')
+    p.reason = p.reason ? (lang === 'zh' ? `：${zhReason(String(p.reason))}` : `: ${p.reason}`) : '';
   return fill(texts[code], p);
 }

@@ -119,7 +119,8 @@ describeE2E('alerts', () => {
     expect(receiver.bodies).toHaveLength(1);
     expect(receiver.bodies[0]).toMatchObject({ source: 'opengewe', test: true, alerts: [{ rule: 'test' }] });
     expect(wechatToOps()).toHaveLength(1);
-    expect(String(wechatToOps()[0].body.content)).toContain('Test alert');
+    // in backend.language: Chinese by default
+    expect(String(wechatToOps()[0].body.content)).toContain('测试告警');
     expect((await alerts()).total).toBe(0);
   });
 
@@ -142,7 +143,9 @@ describeE2E('alerts', () => {
     );
     expect(receiver.alerts()).toEqual([`firing robot_offline robot:${watched.id}`]);
     expect(wechatToOps()).toHaveLength(1);
-    expect(String(wechatToOps()[0].body.content)).toMatch(/^\[OpenGewe\] 1 firing\n🔴 CRITICAL robot_offline: Robot/);
+    expect(String(wechatToOps()[0].body.content)).toMatch(
+      /^\[OpenGewe\] 1 条告警\n🔴 严重 robot_offline：机器人「watched」/,
+    );
 
     // the account comes back: the next reconnection succeeds
     await controlPost('/online', { appId: watched.appId });
@@ -154,7 +157,7 @@ describeE2E('alerts', () => {
       `resolved robot_offline robot:${watched.id}`,
     ]);
     expect(wechatToOps()).toHaveLength(2);
-    expect(String(wechatToOps()[1].body.content)).toContain('✅ RESOLVED robot_offline');
+    expect(String(wechatToOps()[1].body.content)).toContain('✅ 已恢复 robot_offline');
     // sent by the chosen robot, signed for the webhook
     expect(wechatToOps().every((s) => s.appId === alerter.appId)).toBe(true);
 

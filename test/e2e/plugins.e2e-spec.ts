@@ -106,6 +106,8 @@ describeE2E('plugins API', () => {
       handlers: 1,
       jobs: 1,
       stats: { calls: 0, failures: 0, timeouts: 0, avgMs: 0, lastError: null },
+      // no title_zh/description_en… in its manifest: nothing in either language beyond its own description
+      texts: { zh: {}, en: {} },
     });
     expect(quiet).toMatchObject({ enabled: false, loaded: true });
     expect(broken).toMatchObject({ enabled: true, loaded: false, loadError: expect.stringMatching(/^SyntaxError: /) });

@@ -1,3 +1,4 @@
+import { ROBOT_REASONS } from '../../src/robot/robot-reason';
 import {
   observe,
   OpenIncident,
@@ -267,6 +268,27 @@ describe('the WeChat text of a batch', () => {
       '✅ 已恢复 robot_offline：Robot 2 is offline',
     ]);
     expect(localize([coded], 'en')[0]?.summary).toBe('Robot 1 "bot" is offline (for 5 min or more)');
+  });
+
+  it("words a robot's reason in Chinese too, keeping what Gewe itself answered as it came", () => {
+    const offline = (reason: string): AlertNotice => ({
+      ...n(1, 'firing'),
+      summaryCode: 'ALERT_ROBOT_OFFLINE',
+      summaryParams: { robot: 'bot', robotId: 1, status: 'reconnecting', minutes: 1, reason },
+    });
+    const zh = (reason: string) => localize([offline(reason)], 'zh')[0]?.summary;
+    expect(zh(ROBOT_REASONS.GEWE_REPORTS_OFFLINE)).toBe(
+      '机器人「bot」处于「重连中」状态已 1 分钟以上：Gewe 报告账号已离线',
+    );
+    expect(
+      zh(`${ROBOT_REASONS.GEWE_REPORTS_OFFLINE}; reconnection failed 3 time(s): log in again with a QR code`),
+    ).toBe('机器人「bot」处于「重连中」状态已 1 分钟以上：Gewe 报告账号已离线；重连 3 次都失败了：请重新扫码登录');
+    expect(zh('账号异常 (ret 500)')).toBe(
+      '机器人「bot」处于「重连中」状态已 1 分钟以上：Gewe 返回：账号异常 (ret 500)',
+    );
+    expect(localize([offline(ROBOT_REASONS.GEWE_REPORTS_OFFLINE)], 'en')[0]?.summary).toBe(
+      'Robot 1 "bot" is reconnecting (for 1 min or more): Gewe reports the account offline',
+    );
   });
 
   it('gives every observation a summary code with a text in both languages', () => {
