@@ -132,7 +132,6 @@ function statementsSuite(mode: Mode) {
       const statements = counter.statements();
       const per = statements.length / CALLBACKS;
       const detail = `${per.toFixed(2)} statements per callback (budget ${BUDGET[mode]}):\n${summarize(statements, CALLBACKS)}`;
-      process.stdout.write(`\n[${mode}, ${t.config.database.type}] ${detail}\n`);
       // the counter sees the service's statements: at least the message log's INSERT and UPDATE of each callback
       expect(statements.length).toBeGreaterThanOrEqual(2 * CALLBACKS);
       if (per > BUDGET[mode]) throw new Error(detail);

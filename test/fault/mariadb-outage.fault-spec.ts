@@ -181,7 +181,7 @@ describeDrill('fault drill: MariaDB goes away', ['mysql'], () => {
     for (const h of apiDuring) {
       // a server error, not "your token is invalid" (the session could not be checked)
       expect(h.status).toBeGreaterThanOrEqual(500);
-      expect(Object.keys(h.body).sort()).toEqual(['code', 'error', 'message', 'requestId', 'statusCode']);
+      expect(Object.keys(h.body).sort()).toEqual(['code', 'error', 'message', 'params', 'requestId', 'statusCode']);
     }
     expect(healthyAgain).toBeDefined();
     expect(apiAgain).toBeDefined();
