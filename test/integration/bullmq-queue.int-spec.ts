@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { loadConfig } from '../../src/config/app-config';
-import { BullMqQueue } from '../../src/queue/bullmq.queue';
+import { BullMqQueue, ENQUEUE_TIMEOUT } from '../../src/queue/bullmq.queue';
 import type { CallbackJob } from '../../src/queue/callback-queue';
 import { bullPrefix, producerConnection } from '../../src/redis/bullmq';
 import { cleanRedis, describeWithRedis, REDIS, redisPrefix } from '../support/services';
@@ -30,6 +30,8 @@ describeWithRedis('BullMqQueue on the real Redis', () => {
       connection: producerConnection(config),
       prefix: bullPrefix(config),
     });
+    // what is proved is that it waits for the connection, not how fast a busy machine connects
+    ENQUEUE_TIMEOUT.ms = 120_000;
     const queue = new BullMqQueue(config, bull);
     try {
       // called in the same tick as the constructor: the producer has not connected yet
@@ -40,6 +42,7 @@ describeWithRedis('BullMqQueue on the real Redis', () => {
     } finally {
       await queue.close();
       await bull.close();
+      ENQUEUE_TIMEOUT.ms = 3000;
     }
   });
 });
