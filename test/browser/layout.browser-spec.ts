@@ -10,7 +10,7 @@ import { describeBrowser, logIn, navTo, startConsole, type ConsoleRig } from './
  * kind, compact message rows and a menu button on a phone, login and logout on the robot's page, the first-run call
  * to action, English plurals, and the live log without the console's own requests. Screenshots: layout-*.
  */
-jest.setTimeout(90_000);
+jest.setTimeout(180_000); // a guard against a hang, generous for a busy machine
 
 const ROBOT_WXID = 'wxid_layout_bot';
 const DESKTOP = { width: 1440, height: 900 };

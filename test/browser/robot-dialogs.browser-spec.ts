@@ -6,7 +6,7 @@ import { describeBrowser, logIn, startConsole, type ConsoleRig } from './support
  * The robot dialogs for a first trial: the download URL field (and the default the server will derive), the hint
  * that tells how to "scan" with the fake Gewe, and a refused QR login said once.
  */
-jest.setTimeout(60_000);
+jest.setTimeout(180_000); // a guard against a hang, generous for a busy machine
 
 describeBrowser('the robot dialogs in a browser', () => {
   let rig: ConsoleRig;

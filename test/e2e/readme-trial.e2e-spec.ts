@@ -20,7 +20,7 @@ import { waitFor } from '../support/wait';
  * the fake listen on free ports here) and the admin password is the test's. If a step of the README breaks — a
  * command, a field, a port the fake does not serve — this fails.
  */
-jest.setTimeout(180_000);
+jest.setTimeout(180_000); // a guard against a hang (the service and the fake Gewe start), generous for a busy machine
 
 const ROOT = join(__dirname, '..', '..');
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
