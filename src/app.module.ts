@@ -27,6 +27,7 @@ import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RedisModule } from './redis/redis.module';
 import { MessageModule } from './message-log/message.module';
 import { CallbackBullModule } from './queue/callback-bull.module';
+import { OneBotModule } from './onebot/onebot.module';
 import { PipelineModule } from './pipeline/pipeline.module';
 import { QueueModule } from './queue/queue.module';
 import { RobotModule } from './robot/robot.module';
@@ -79,6 +80,7 @@ export class AppModule {
         RobotModule,
         PluginModule,
         QueueModule,
+        OneBotModule,
         PipelineModule,
         MessageModule,
         FileModule,

@@ -18,7 +18,13 @@ export interface AuthUser {
   isAdmin: boolean;
   sessionId: string;
   /** Set when the caller is an API token rather than a logged-in user (then id is 0 and sessionId empty). */
-  token?: { id: number; name: string; scopes: readonly string[] };
+  token?: {
+    id: number;
+    name: string;
+    scopes: readonly string[];
+    /** The robots the token may reach; null: every robot. */
+    robotIds?: readonly number[] | null;
+  };
 }
 
 export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext): AuthUser => {

@@ -87,6 +87,16 @@ export interface LiveEventMap {
 export type LiveEventType = keyof LiveEventMap;
 export type LiveEvent = { [K in LiveEventType]: { type: K; data: LiveEventMap[K] } }[LiveEventType];
 
+/**
+ * A message between instances that is not a live event (no console stream sees it): the OneBot gateway's events and
+ * settings changes. `topic` names the listeners it is for.
+ */
+export interface RelayMessage {
+  topic: string;
+  data: unknown;
+}
+type Wire = LiveEvent | { relay: RelayMessage };
+
 export const TEXT_PREVIEW = 200;
 
 /**
@@ -99,7 +109,7 @@ export const TEXT_PREVIEW = 200;
 export class EventBus implements OnModuleDestroy {
   private readonly logger = new Logger(EventBus.name);
   private readonly local = new EventEmitter().setMaxListeners(0);
-  private relay?: { pub: Redis; sub: Redis; channel: string };
+  private redisRelay?: { pub: Redis; sub: Redis; channel: string };
   private watchers = 0;
 
   constructor(@Inject(RedisConnections) redis: RedisConnections) {
@@ -109,7 +119,9 @@ export class EventBus implements OnModuleDestroy {
     sub.on('message', (ch: string, text: string) => {
       if (ch !== channel) return;
       try {
-        this.deliver(JSON.parse(text) as LiveEvent);
+        const wire = JSON.parse(text) as Wire;
+        if ('relay' in wire) this.local.emit(`relay:${wire.relay.topic}`, wire.relay.data);
+        else this.deliver(wire);
       } catch {
         // not ours
       }
@@ -117,19 +129,45 @@ export class EventBus implements OnModuleDestroy {
     void sub
       .subscribe(channel)
       .catch((err: Error) => this.logger.warn({ error: err.message }, 'Live events: subscribe failed'));
-    this.relay = { pub: redis.command(), sub, channel };
+    this.redisRelay = { pub: redis.command(), sub, channel };
   }
 
   publish<K extends LiveEventType>(type: K, data: LiveEventMap[K]): void {
     const event = { type, data } as LiveEvent;
-    if (!this.relay) return this.deliver(event);
-    this.relay.pub.publish(this.relay.channel, JSON.stringify(event)).catch((err: Error) => {
+    if (!this.redisRelay) return this.deliver(event);
+    this.redisRelay.pub.publish(this.redisRelay.channel, JSON.stringify(event)).catch((err: Error) => {
       this.logger.warn(
         { type, error: err.message },
         'Live events: Redis publish failed; delivered on this instance only',
       );
       this.deliver(event);
     });
+  }
+
+  /**
+   * Sends `data` to the `topic` listeners of every instance (this one included; only this one without Redis). Never
+   * throws: when Redis fails, this instance's listeners still get it.
+   */
+  relay(topic: string, data: unknown): void {
+    if (!this.redisRelay) return void this.local.emit(`relay:${topic}`, data);
+    const wire: Wire = { relay: { topic, data } };
+    this.redisRelay.pub.publish(this.redisRelay.channel, JSON.stringify(wire)).catch((err: Error) => {
+      this.logger.warn({ topic, error: err.message }, 'Relay: Redis publish failed; delivered on this instance only');
+      this.local.emit(`relay:${topic}`, data);
+    });
+  }
+
+  /** Listens to one relay topic (see relay); returns the function that stops listening. */
+  onRelay(topic: string, listener: (data: unknown) => void): () => void {
+    const safe = (data: unknown) => {
+      try {
+        listener(data);
+      } catch (err) {
+        this.logger.error({ err, topic }, 'Relay listener failed');
+      }
+    };
+    this.local.on(`relay:${topic}`, safe);
+    return () => this.local.off(`relay:${topic}`, safe);
   }
 
   /** Hands an event to this instance's listeners only (for events that already reach every instance). */
@@ -177,6 +215,6 @@ export class EventBus implements OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     this.local.removeAllListeners();
-    if (this.relay) await this.relay.sub.unsubscribe(this.relay.channel).catch(() => undefined);
+    if (this.redisRelay) await this.redisRelay.sub.unsubscribe(this.redisRelay.channel).catch(() => undefined);
   }
 }
