@@ -93,8 +93,14 @@ export function configureApp(app: NestExpressApplication, config: AppConfig, web
       if (retryAfter > 0) throw rateLimited('refresh', retryAfter);
     }
   });
-  // /metrics is where Prometheus looks by default: it stays outside /api (see MetricsController).
-  app.setGlobalPrefix('api', { exclude: [{ path: 'metrics', method: RequestMethod.GET }] });
+  // /metrics is where Prometheus looks by default: it stays outside /api (see MetricsController). The OneBot gateway
+  // lives at /onebot/v11, where the frameworks' docs put it.
+  app.setGlobalPrefix('api', {
+    exclude: [
+      { path: 'metrics', method: RequestMethod.GET },
+      { path: 'onebot/{*path}', method: RequestMethod.ALL },
+    ],
+  });
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   if (config.backend.enable_docs) {

@@ -13,6 +13,7 @@ export const TOKEN_SCOPES = {
   'plugins:read': 'list plugins, one plugin, its config, per-robot plugin state',
   'plugins:write': 'enable and disable plugins, change their config and per-robot switches, reload them',
   'files:read': 'list and download media files',
+  onebot: 'drive robots as a OneBot v11 client: /onebot/v11/{robot_id} (WebSocket and HTTP API)',
 } as const;
 
 export type TokenScope = keyof typeof TOKEN_SCOPES;

@@ -53,6 +53,7 @@ export const ERROR_CODES = {
   ROBOT_NOT_FOUND: ['id'],
   ROBOT_BUSY: [],
   ROBOT_NOT_ONLINE: ['id', 'status'],
+  ROBOT_NOT_ALLOWED: ['id'],
   APP_ID_TAKEN: ['appId', 'robotId'],
   TOKEN_REQUIRED: [],
   TOKEN_REQUIRED_FOR_NEW_HOST: [],

@@ -126,6 +126,15 @@ export class MessageLogService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /** pending → dispatching, just before the plugins run (a message logged pending: media first). */
+  /**
+   * Logs a message the robot sent on a client's behalf (a OneBot client, the send API, a plugin), as an own message
+   * (`is_self`) with who sent it in `details.sentBy`; Gewe's echo of it later is then a repeat. Answers the row's id,
+   * or null when the message was already logged. PART core.
+   */
+  recordSent(_sent: SentRecord): Promise<number | null> {
+    throw new Error('not implemented');
+  }
+
   async markDispatching(id: number): Promise<void> {
     await this.sql.run(SET_STATE, [DispatchLedger.of('pending').to('dispatching').state, id]);
   }
@@ -257,4 +266,21 @@ export function rawForLog(raw: unknown): string {
       : value,
   );
   return text.length > MAX_RAW ? JSON.stringify({ truncated: true, head: text.slice(0, MAX_RAW - 100) }) : text;
+}
+
+/** A message the robot sent, as recordSent logs it. */
+export interface SentRecord {
+  robotId: number;
+  /** Where it went: a group id or a contact's wxid. */
+  chatId: string;
+  isGroup: boolean;
+  /** The event kind it would have as a callback: text, image, file, video, voice, link, card, quote. */
+  kind: string;
+  /** The text, or a one-line description of what was sent. */
+  text: string | null;
+  newMsgId: string;
+  msgId: string | null;
+  /** Unix seconds. */
+  createTime: number | null;
+  sentBy: { via: 'onebot' | 'api' | 'plugin'; client: string | null; transport?: string; remote?: string };
 }

@@ -150,3 +150,14 @@ export interface IdMapper {
   groupChatId(id: unknown): Promise<string | null>;
   messageRef(id: unknown): Promise<MessageRef | null>;
 }
+
+/** An action that cannot be done: answered `failed` with this retcode (1400 bad parameters, 100 failed…). */
+export class ActionError extends Error {
+  constructor(
+    readonly retcode: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ActionError';
+  }
+}
