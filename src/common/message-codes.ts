@@ -175,6 +175,13 @@ export const NOTICE_CODES = {
   ALERT_QUEUE_DEPTH: ['depth', 'threshold'],
   ALERT_GEWE_ERRORS: ['percent', 'minutes', 'errors', 'calls'],
   ALERT_TEST: ['actor'],
+  // the OneBot gateway's transports (lastErrors of GET /api/robots/{robot_id}/onebot/status)
+  ONEBOT_REVERSE_CONNECT_FAILED: ['url', 'reason'],
+  ONEBOT_REVERSE_CLOSED: ['url', 'code'],
+  ONEBOT_HTTP_POST_FAILED: ['url', 'status', 'reason'],
+  ONEBOT_HTTP_POST_DROPPED: ['url', 'dropped'],
+  ONEBOT_CLIENT_TOO_SLOW: ['remote'],
+  ONEBOT_AUTH_REFUSED: ['remote', 'reason'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
