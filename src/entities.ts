@@ -8,6 +8,9 @@ import { MessageEntity } from './message-log/message.entity';
 import { PluginKvEntity } from './plugin/plugin-kv.entity';
 import { PluginRobotSettingEntity } from './plugin/plugin-robot-setting.entity';
 import { PluginEntity } from './plugin/plugin.entity';
+import { OneBotIdEntity } from './onebot/onebot-id.entity';
+import { OneBotMessageEntity } from './onebot/onebot-message.entity';
+import { OneBotSettingsEntity } from './onebot/onebot-settings.entity';
 import { InboxEntity } from './queue/inbox.entity';
 import { RobotEntity } from './robot/robot.entity';
 import { ConfigEntity } from './settings/config.entity';
@@ -29,4 +32,7 @@ export const ENTITIES = [
   ApiTokenEntity,
   AlertEntity,
   WebhookEndpointEntity,
+  OneBotIdEntity,
+  OneBotMessageEntity,
+  OneBotSettingsEntity,
 ];

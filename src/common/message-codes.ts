@@ -89,6 +89,9 @@ export const ERROR_CODES = {
   APPID_MISSING: [],
   QUEUE_UNAVAILABLE: [],
   CALLBACK_TOO_LARGE: [],
+  // the OneBot settings (PUT /api/robots/{robot_id}/onebot)
+  ONEBOT_HEARTBEAT_TOO_SHORT: ['field', 'limit'],
+  ONEBOT_TARGET_DUPLICATE: ['field', 'url'],
 } as const satisfies Record<string, readonly string[]>;
 
 /**

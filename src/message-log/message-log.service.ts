@@ -15,6 +15,8 @@ import {
   MessageRateQueryDto,
   MessageRateResponseDto,
   MessageResponseDto,
+  SENT_VIA,
+  SentByDto,
 } from './dto/message.dto';
 import { DispatchLedger, DispatchState, InitialDispatchState } from './dispatch-ledger';
 import { MessageEntity } from './message.entity';
@@ -125,16 +127,44 @@ export class MessageLogService implements OnApplicationBootstrap, OnModuleDestro
     }
   }
 
-  /** pending → dispatching, just before the plugins run (a message logged pending: media first). */
   /**
    * Logs a message the robot sent on a client's behalf (a OneBot client, the send API, a plugin), as an own message
    * (`is_self`) with who sent it in `details.sentBy`; Gewe's echo of it later is then a repeat. Answers the row's id,
    * or null when the message was already logged. PART core.
    */
-  recordSent(_sent: SentRecord): Promise<number | null> {
-    throw new Error('not implemented');
+  async recordSent(sent: SentRecord): Promise<number | null> {
+    const sql = this.sql;
+    const text = sent.text?.slice(0, 20_000) ?? null;
+    try {
+      const { insertId } = await sql.run(INSERT, [
+        sent.robotId,
+        sent.newMsgId,
+        sent.msgId,
+        sent.kind.slice(0, 32),
+        'Sent',
+        null,
+        sent.chatId.slice(0, 100),
+        sql.bool(sent.isGroup),
+        null,
+        sql.bool(true),
+        sql.bool(false),
+        text,
+        sent.createTime === null ? null : String(sent.createTime),
+        sql.datetime(new Date()),
+        JSON.stringify({ sent: { kind: sent.kind, to: sent.chatId, text: text?.slice(0, 2000) ?? null } }),
+        JSON.stringify({ sentBy: sent.sentBy }),
+        '[]',
+        'done',
+        null,
+      ]);
+      return insertId;
+    } catch (err) {
+      if (isUniqueViolation(err)) return null;
+      throw err;
+    }
   }
 
+  /** pending → dispatching, just before the plugins run (a message logged pending: media first). */
   async markDispatching(id: number): Promise<void> {
     await this.sql.run(SET_STATE, [DispatchLedger.of('pending').to('dispatching').state, id]);
   }
@@ -226,6 +256,7 @@ export class MessageLogService implements OnApplicationBootstrap, OnModuleDestro
 }
 
 function toDto(m: MessageEntity): MessageResponseDto {
+  const details = parse(m.details);
   return {
     id: m.id,
     robotId: m.robotId,
@@ -239,10 +270,23 @@ function toDto(m: MessageEntity): MessageResponseDto {
     isSelf: m.isSelf,
     mentionsSelf: m.mentionsSelf,
     text: m.text,
-    summary: messageSummary(m.kind, parse(m.details)),
+    summary: messageSummary(m.kind, details),
     createTime: m.createTime === null ? null : Number(m.createTime),
     receivedAt: m.receivedAt.toISOString(),
     handled: m.dispatchState === 'done' || m.dispatchState === 'interrupted',
+    sentBy: sentByOf(details),
+  };
+}
+
+/** Who sent an own message the service sent (recordSent's `details.sentBy`); null for the rest. */
+function sentByOf(details: unknown): SentByDto | null {
+  const by = (details as { sentBy?: unknown } | null)?.sentBy as Partial<SentByDto> | undefined;
+  if (!by || typeof by !== 'object' || !SENT_VIA.includes(by.via as SentByDto['via'])) return null;
+  return {
+    via: by.via as SentByDto['via'],
+    client: typeof by.client === 'string' ? by.client : null,
+    ...(typeof by.transport === 'string' ? { transport: by.transport } : {}),
+    ...(typeof by.remote === 'string' ? { remote: by.remote } : {}),
   };
 }
 

@@ -1,10 +1,17 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { RobotModule } from '../robot/robot.module';
 import { OneBotActions } from './onebot.actions';
 import { OneBotGateway } from './onebot.gateway';
 import { OneBotHub } from './onebot.hub';
-import { OneBotIdStore } from './onebot-ids.service';
+import { OneBotIdEntity } from './onebot-id.entity';
+import { OneBotIdStore, OneBotIdTable } from './onebot-ids.service';
 import { OneBotMedia } from './onebot-media';
+import { OneBotMessageEntity } from './onebot-message.entity';
+import { OneBotSettingsController } from './onebot-settings.controller';
+import { OneBotSettingsEntity } from './onebot-settings.entity';
 import { OneBotSettingsService } from './onebot-settings.service';
+import { OneBotStatusService } from './onebot-status.service';
 
 /**
  * The OneBot v11 gateway: per-robot settings, id aliases, the translation of WeChat events into OneBot events, the
@@ -12,9 +19,18 @@ import { OneBotSettingsService } from './onebot-settings.service';
  * message new to the log (OneBotGateway); it sends through the robots' governed messengers.
  */
 @Module({
-  imports: [],
-  controllers: [],
-  providers: [OneBotSettingsService, OneBotIdStore, OneBotGateway, OneBotHub, OneBotActions, OneBotMedia],
-  exports: [OneBotGateway],
+  imports: [TypeOrmModule.forFeature([OneBotIdEntity, OneBotMessageEntity, OneBotSettingsEntity]), RobotModule],
+  controllers: [OneBotSettingsController],
+  providers: [
+    OneBotSettingsService,
+    OneBotStatusService,
+    OneBotIdTable,
+    OneBotIdStore,
+    OneBotGateway,
+    OneBotHub,
+    OneBotActions,
+    OneBotMedia,
+  ],
+  exports: [OneBotGateway, OneBotSettingsService, OneBotIdStore],
 })
 export class OneBotModule {}

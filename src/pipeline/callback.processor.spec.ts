@@ -6,6 +6,7 @@ import type { DispatchState, InitialDispatchState } from '../message-log/dispatc
 import type { MessageLogService, Recorded } from '../message-log/message-log.service';
 import { UnconfirmedInsertError } from '../message-log/message-log.service';
 import type { MetricsService, ProcessResult } from '../metrics/metrics.service';
+import type { OneBotGateway } from '../onebot/onebot.gateway';
 import type { HandlerOutcome, PluginDispatcher } from '../plugin/plugin.dispatcher';
 import type { RobotHealthService } from '../robot/robot-health.service';
 import type { RobotEntity } from '../robot/robot.entity';
@@ -127,6 +128,9 @@ function processOf(log: FakeLog, world: World) {
       callbackProcessed: (_robot: number, kind: string, result: ProcessResult) =>
         world.counted.push(`${kind} ${result}`),
     } as unknown as MetricsService,
+    {
+      publish: (e: GeweEvent, id: number) => world.onebot.push({ id, kind: e.kind, ranBefore: world.ran.length }),
+    } as unknown as OneBotGateway,
   );
 }
 
@@ -140,6 +144,8 @@ interface World {
   trace: string[];
   ran: number[];
   published: number[];
+  /** What the OneBot gateway was handed, with how many dispatches had run by then. */
+  onebot: { id: number; kind: string; ranBefore: number }[];
   counted: string[];
 }
 
@@ -152,6 +158,7 @@ function setup() {
     trace: [],
     ran: [],
     published: [],
+    onebot: [],
     counted: [],
   };
   const log = new FakeLog(world.trace);
@@ -188,6 +195,14 @@ describe('CallbackProcessor', () => {
     expect(world.ran).toEqual([1]);
     expect(world.published).toEqual([1]);
     expect(world.counted).toEqual(['text handled']);
+  });
+
+  it('hands a message new to the log to the OneBot gateway once, before its handlers run, and never a repeat', async () => {
+    const { world, processor, another } = setup();
+    await processor.process(text());
+    await processor.process(text());
+    await another().process(text());
+    expect(world.onebot).toEqual([{ id: 1, kind: 'text', ranBefore: 0 }]);
   });
 
   it('drops a duplicate: a repeated callback of a message done is not dispatched again', async () => {
@@ -310,6 +325,7 @@ describe('CallbackProcessor', () => {
     expect(world.trace).toEqual(['record pending', 'files', 'mark', 'run', 'save done']);
     expect(log.only()).toMatchObject({ state: 'done', results: OK });
     expect(world.published).toEqual([1]);
+    expect(world.onebot).toEqual([{ id: 1, kind: 'image', ranBefore: 0 }]);
     expect(world.counted).toEqual(['image handled']);
   });
 
@@ -343,6 +359,7 @@ describe('CallbackProcessor', () => {
     expect(log.only()).toMatchObject({ state: 'done', results: [] });
     expect(world.ran).toEqual([]);
     expect(world.published).toEqual([1]);
+    expect(world.onebot.map((o) => o.id)).toEqual([1]);
     expect(world.counted).toEqual(['text handled']);
     await processor.process(text());
     expect(world.counted).toEqual(['text handled', 'text duplicate']);

@@ -5,6 +5,7 @@ import { parseJsonBigSafe } from '../common/bigint-json';
 import { EventBus, TEXT_PREVIEW } from '../live-events/event-bus';
 import { FileService } from '../file/file.service';
 import { MetricsService, ProcessResult } from '../metrics/metrics.service';
+import { OneBotGateway } from '../onebot/onebot.gateway';
 import { DispatchLedger, DispatchStep } from '../message-log/dispatch-ledger';
 import { MessageLogService, Recorded, UnconfirmedInsertError } from '../message-log/message-log.service';
 import { PluginDispatcher, PreparedDispatch } from '../plugin/plugin.dispatcher';
@@ -57,6 +58,7 @@ export class CallbackProcessor {
     private readonly files: FileService,
     private readonly events: EventBus,
     private readonly metrics: MetricsService,
+    private readonly onebot: OneBotGateway,
   ) {}
 
   /** Processes one job and counts its result by robot and kind (an error is counted, then rethrown for a retry). */
@@ -153,7 +155,11 @@ export class CallbackProcessor {
     });
     if (step === 'duplicate') return step;
     if (c.media) await this.files.onMessage(c.event, logged.id, c.robotConfig);
-    if (logged.fresh || logged.state === 'pending') this.publish(job, c.event, logged.id);
+    if (logged.fresh || logged.state === 'pending') {
+      this.publish(job, c.event, logged.id);
+      // OneBot clients see each message once, after dedup (the gateway never throws nor waits for a client)
+      this.onebot.publish(c.event, logged.id);
+    }
     if (step === 'mark') {
       try {
         await this.messages.markDispatching(logged.id);

@@ -7,6 +7,7 @@ import { PluginModule } from '../plugin/plugin.module';
 import { CallbackQueue } from '../queue/callback-queue';
 import { QueueModule } from '../queue/queue.module';
 import { RobotModule } from '../robot/robot.module';
+import { OneBotModule } from '../onebot/onebot.module';
 import { MessagingModule } from '../sending/messaging.module';
 import { CallbackProcessor } from './callback.processor';
 
@@ -38,7 +39,7 @@ export class QueueConsumer implements OnApplicationBootstrap, OnApplicationShutd
  * the plugins as its collaborators. The webhook only needs the queue, so it does not depend on any of this.
  */
 @Module({
-  imports: [QueueModule, RobotModule, MessageModule, PluginModule, MessagingModule, FileModule],
+  imports: [QueueModule, RobotModule, MessageModule, PluginModule, MessagingModule, FileModule, OneBotModule],
   providers: [CallbackProcessor, QueueConsumer],
 })
 export class PipelineModule {}

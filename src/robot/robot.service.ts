@@ -62,6 +62,7 @@ export class RobotService implements OnApplicationBootstrap {
   /** When each robot's lastCallbackAt was last written (at most once per NOTE_EVERY_MS). */
   private readonly noted = new Map<number, number>();
   private writes = 0;
+  private readonly removedListeners = new Set<(robotId: number) => void>();
 
   constructor(
     @InjectRepository(RobotEntity) private readonly robots: Repository<RobotEntity>,
@@ -222,7 +223,23 @@ export class RobotService implements OnApplicationBootstrap {
     this.noted.delete(id);
     await this.store.remove(id);
     this.clients.forget(id);
+    for (const listener of this.removedListeners) {
+      try {
+        listener(id);
+      } catch (err) {
+        this.logger.error({ err, robotId: id }, 'Robot deletion listener failed');
+      }
+    }
     this.logger.log({ actor, robotId: id }, 'Robot deleted');
+  }
+
+  /**
+   * Calls `listener` after a robot was deleted through this instance (rows of other tables that reference it go with
+   * it by their foreign key; this is for what other modules keep in memory). Returns the function that stops it.
+   */
+  onRemoved(listener: (robotId: number) => void): () => void {
+    this.removedListeners.add(listener);
+    return () => this.removedListeners.delete(listener);
   }
 
   /** Live state merged with what the database knows of the account. */

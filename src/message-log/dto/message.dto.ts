@@ -55,6 +55,19 @@ export class MessageListQueryDto extends PaginationQueryDto {
   q?: string;
 }
 
+export const SENT_VIA = ['onebot', 'api', 'plugin'] as const;
+
+/** Who had the robot send a message (a message the service sent, logged by recordSent). */
+export class SentByDto {
+  @ApiProperty({ enum: SENT_VIA }) via!: (typeof SENT_VIA)[number];
+  @ApiProperty({ type: String, nullable: true, description: 'The client: a OneBot connection id, a plugin, a token' })
+  client!: string | null;
+  @ApiPropertyOptional({ description: 'The OneBot transport it came through (forward-ws, reverse-ws, http-api)' })
+  transport?: string;
+  @ApiPropertyOptional({ description: "The client's address, or the reverse WebSocket's URL" })
+  remote?: string;
+}
+
 export class MessageResponseDto {
   @ApiProperty() id!: number;
   @ApiProperty() robotId!: number;
@@ -78,6 +91,12 @@ export class MessageResponseDto {
   @ApiProperty({ type: Number, nullable: true, description: 'Unix seconds' }) createTime!: number | null;
   @ApiProperty({ type: String, format: 'date-time' }) receivedAt!: string;
   @ApiProperty({ description: 'Plugins have run for it' }) handled!: boolean;
+  @ApiProperty({
+    type: SentByDto,
+    nullable: true,
+    description: 'Who had the robot send it, for a message the service sent (a OneBot client, the API, a plugin)',
+  })
+  sentBy!: SentByDto | null;
 }
 
 export class HandlerOutcomeDto {
