@@ -46,7 +46,9 @@ export class OneBotSettingsService implements OnModuleDestroy {
   ) {
     this.stops.push(this.bus.onRelay(SETTINGS_TOPIC, (data) => this.changed(data)));
     this.stops.push(
-      this.robots.onRemoved((robotId) => this.bus.relay(SETTINGS_TOPIC, { robotId, deleted: true } satisfies SettingsChange)),
+      this.robots.onRemoved((robotId) =>
+        this.bus.relay(SETTINGS_TOPIC, { robotId, deleted: true } satisfies SettingsChange),
+      ),
     );
   }
 
@@ -170,7 +172,11 @@ export class OneBotSettingsService implements OnModuleDestroy {
  * secret keeps the one stored for the same URL; `null` clears it.
  */
 export function merge(current: OneBotSettings, dto: OneBotSettingsUpdateDto): OneBotSettings {
-  if (dto.heartbeatIntervalMs !== undefined && dto.heartbeatIntervalMs > 0 && dto.heartbeatIntervalMs < MIN_HEARTBEAT_MS)
+  if (
+    dto.heartbeatIntervalMs !== undefined &&
+    dto.heartbeatIntervalMs > 0 &&
+    dto.heartbeatIntervalMs < MIN_HEARTBEAT_MS
+  )
     throw badRequest(
       'ONEBOT_HEARTBEAT_TOO_SHORT',
       `heartbeatIntervalMs must be 0 (no heartbeat) or at least ${MIN_HEARTBEAT_MS}`,
