@@ -12,33 +12,32 @@ import type { OneBotHub } from './onebot.hub';
 import { DEFAULT_SETTINGS } from './onebot.types';
 import type { OneBotEvent, OneBotSettings } from './onebot.types';
 
-const event = (o: Partial<GeweEvent> = {}): GeweEvent =>
-  ({
-    kind: 'text',
-    robotId: 1,
-    appId: 'wx_app',
-    robotWxid: 'wxid_robot',
-    typeName: 'AddMsg',
-    msgType: 1,
-    newMsgId: '7300000000000000001',
-    msgId: '1',
-    createTime: 1_700_000_000,
-    fromWxid: 'wxid_alice',
-    toWxid: 'wxid_robot',
-    chatId: 'wxid_alice',
-    isGroup: false,
-    senderWxid: 'wxid_alice',
-    isSelf: false,
-    mentions: [],
-    mentionsAll: false,
-    mentionsSelf: false,
-    text: 'hi',
-    content: 'hi',
-    pushContent: 'Alice : hi',
-    details: {},
-    raw: {},
-    ...o,
-  }) as GeweEvent;
+const event = (o: Partial<GeweEvent> = {}): GeweEvent => ({
+  kind: 'text',
+  robotId: 1,
+  appId: 'wx_app',
+  robotWxid: 'wxid_robot',
+  typeName: 'AddMsg',
+  msgType: 1,
+  newMsgId: '7300000000000000001',
+  msgId: '1',
+  createTime: 1_700_000_000,
+  fromWxid: 'wxid_alice',
+  toWxid: 'wxid_robot',
+  chatId: 'wxid_alice',
+  isGroup: false,
+  senderWxid: 'wxid_alice',
+  isSelf: false,
+  mentions: [],
+  mentionsAll: false,
+  mentionsSelf: false,
+  text: 'hi',
+  content: 'hi',
+  pushContent: 'Alice : hi',
+  details: {},
+  raw: {},
+  ...o,
+});
 
 function world(settings: Partial<OneBotSettings> = { enabled: true }) {
   const relayListeners: ((data: unknown) => void)[] = [];
