@@ -33,6 +33,7 @@ export class ReverseWsTargetDto {
     writeOnly: true,
     description: 'Sent as Authorization: Bearer …; left out: the stored one is kept; null: none',
   })
+  @Optional()
   @Nullable()
   @IsString({ message: 'accessToken must be a string' })
   @MaxLength(512, { message: 'accessToken must be at most 512 characters' })
@@ -58,6 +59,7 @@ export class HttpPostTargetDto {
     writeOnly: true,
     description: 'HMAC-SHA1 key of X-Signature; left out: the stored one is kept; null: no signature',
   })
+  @Optional()
   @Nullable()
   @IsString({ message: 'secret must be a string' })
   @MaxLength(512, { message: 'secret must be at most 512 characters' })
