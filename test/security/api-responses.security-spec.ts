@@ -276,6 +276,10 @@ describe('every operation answers what the document declares', () => {
       { op: 'POST /api/robots/{robot_id}/login/captcha', body: { code: '123456' } },
       { op: 'POST /api/robots/{robot_id}/callback' },
       { op: 'POST /api/robots/{robot_id}/webhook/rotate' },
+      {
+        op: 'PUT /api/robots/{robot_id}/onebot',
+        body: { enabled: true, reverseWs: [{ url: 'ws://127.0.0.1:9/onebot/v11/ws', accessToken: 'walker-ob' }] },
+      },
       { op: 'POST /api/robots/{robot_id}/messages', body: { type: 'text', toWxid: 'wxid_friend', content: 'hello' } },
       { op: 'POST /api/plugins/{plugin_name}/disable' },
       { op: 'POST /api/plugins/{plugin_name}/enable' },
