@@ -19,7 +19,7 @@ import { OneBotSettingsResponseDto, OneBotSettingsUpdateDto, OneBotStatusRespons
 import { OneBotSettingsService } from './onebot-settings.service';
 import { OneBotStatusService } from './onebot-status.service';
 
-@ApiTags('onebot')
+@ApiTags('robots')
 @ApiBearerAuth()
 @Controller('robots')
 export class OneBotSettingsController {
