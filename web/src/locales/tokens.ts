@@ -52,6 +52,7 @@ export const zh = {
   'scope.plugins:read': '查看插件、插件配置和各机器人的插件开关',
   'scope.plugins:write': '启用/停用插件，修改配置和各机器人的开关，重新加载',
   'scope.files:read': '查看和下载媒体文件',
+  'scope.onebot': '作为 OneBot v11 客户端驱动机器人（/onebot/v11 下的 WebSocket 和 HTTP API）',
 } as const;
 
 export const en: Record<keyof typeof zh, string> = {
@@ -108,4 +109,5 @@ export const en: Record<keyof typeof zh, string> = {
   'scope.plugins:read': 'List plugins, their config and per-robot switches',
   'scope.plugins:write': 'Enable and disable plugins, change their config and per-robot switches, reload them',
   'scope.files:read': 'List and download media files',
+  'scope.onebot': 'Drive robots as a OneBot v11 client (WebSocket and HTTP API under /onebot/v11)',
 };

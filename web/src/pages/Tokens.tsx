@@ -27,6 +27,7 @@ const SCOPE_SET = {
   'plugins:read': true,
   'plugins:write': true,
   'files:read': true,
+  onebot: true,
 } as const satisfies Record<TokenScope, true>;
 export const SCOPES = Object.keys(SCOPE_SET) as TokenScope[];
 
