@@ -188,6 +188,22 @@ describe('OneBotSettingsService', () => {
     expect((await other.get(1)).enabled).toBe(true);
   });
 
+  it('reads the row again after a while, so a change whose relay was lost still arrives', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate'] });
+    try {
+      const { service, rows } = world();
+      await service.update(1, put({ enabled: true }), ACTOR);
+      expect((await service.get(1)).enabled).toBe(true);
+      rows.rows[0].enabled = false; // written by an instance whose relay never came
+      jest.advanceTimersByTime(5_000);
+      expect((await service.get(1)).enabled).toBe(true);
+      jest.advanceTimersByTime(6_000);
+      expect((await service.get(1)).enabled).toBe(false);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('lists the robots whose OneBot is enabled', async () => {
     const { service, robots } = world();
     robots.robots.set(3, { id: 3, wxid: null });

@@ -16,6 +16,8 @@ import type { HttpPostTarget, IdMode, OneBotSettings, ReverseWsTarget } from './
 export const SETTINGS_TOPIC = 'onebot.settings';
 export const DEFAULT_RECONNECT_MS = 3000;
 export const DEFAULT_POST_TIMEOUT_MS = 5000;
+/** How long a cached read is used: a change is relayed at once, this only heals a relay that was lost. */
+const CACHE_TTL_MS = 10_000;
 /** A heartbeat interval is 0 (none) or at least this. */
 export const MIN_HEARTBEAT_MS = 1000;
 
@@ -27,14 +29,14 @@ interface SettingsChange {
 /**
  * Per-robot OneBot settings (`onebot_settings`), cached, changes told to every instance. PART core.
  *
- * The cache holds one read per robot; a change through any instance is relayed on the event bus (SETTINGS_TOPIC), and
- * each instance drops its copy, reads the row again and tells its listeners (the transports). A robot's row goes with
+ * The cache holds one read per robot (for CACHE_TTL_MS); a change through any instance is relayed on the event bus
+ * (SETTINGS_TOPIC), and each instance drops its copy, reads the row again and tells its listeners (the transports). A robot's row goes with
  * the robot (foreign key); its deletion is relayed the same way, and the listeners are told `null`.
  */
 @Injectable()
 export class OneBotSettingsService implements OnModuleDestroy {
   private readonly logger = new Logger(OneBotSettingsService.name);
-  private readonly cache = new Map<number, Promise<OneBotSettings>>();
+  private readonly cache = new Map<number, { until: number; read: Promise<OneBotSettings> }>();
   private readonly listeners = new Set<(robotId: number, settings: OneBotSettings | null) => void>();
   private readonly stops: (() => void)[] = [];
 
@@ -55,13 +57,13 @@ export class OneBotSettingsService implements OnModuleDestroy {
   /** A robot's settings (the defaults when it has none). */
   get(robotId: number): Promise<OneBotSettings> {
     const hit = this.cache.get(robotId);
-    if (hit) return hit;
-    const read = this.load(robotId);
-    this.cache.set(robotId, read);
-    read.catch(() => {
-      if (this.cache.get(robotId) === read) this.cache.delete(robotId);
+    if (hit && hit.until > Date.now()) return hit.read;
+    const entry = { until: Date.now() + CACHE_TTL_MS, read: this.load(robotId) };
+    this.cache.set(robotId, entry);
+    entry.read.catch(() => {
+      if (this.cache.get(robotId) === entry) this.cache.delete(robotId);
     });
-    return read;
+    return entry.read;
   }
 
   /** Every robot whose OneBot is enabled (the transports start their reverse WebSockets from this). */
@@ -87,7 +89,7 @@ export class OneBotSettingsService implements OnModuleDestroy {
     const current = await this.load(robotId);
     const next = merge(current, dto);
     await this.save(next);
-    this.cache.set(robotId, Promise.resolve(next));
+    this.cache.set(robotId, { until: Date.now() + CACHE_TTL_MS, read: Promise.resolve(next) });
     this.bus.relay(SETTINGS_TOPIC, { robotId } satisfies SettingsChange);
     this.logger.log(
       { actor: actor.username, robotId, fields: Object.keys(dto), enabled: next.enabled },
