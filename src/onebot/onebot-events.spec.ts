@@ -78,7 +78,7 @@ function event(label: string, robotWxid = ROBOT): GeweEvent {
 async function one(ev: GeweEvent, ctx: TranslateContext = context(new FakeIds())): Promise<OneBotEvent> {
   const out = await toOneBotEvents(ev, ctx);
   expect(out).toHaveLength(1);
-  return out[0]!;
+  return out[0];
 }
 
 describe('toOneBotEvents: messages', () => {
