@@ -105,7 +105,7 @@ function mentionOrder(ev: GeweEvent): string[] {
 async function mentionSegments(t: Translation): Promise<Segment[]> {
   const out: Segment[] = [];
   if (!t.ev.isGroup) return out;
-  for (const wxid of mentionOrder(t.ev)) out.push({ type: 'at', data: { qq: await t.user(wxid), wxid } });
+  for (const wxid of mentionOrder(t.ev)) out.push({ type: 'at', data: { qq: String(await t.user(wxid)), wxid } });
   if (t.ev.mentionsAll) out.push({ type: 'at', data: { qq: 'all' } });
   return out;
 }
@@ -124,7 +124,11 @@ function media(t: Translation, kind: MediaKind, file: string, extra: Fields = {}
   return [{ type: kind, data: { file, url: t.ctx.mediaUrl(kind), ...extra } }];
 }
 
-/** The segments of a message kind; null for kinds that are not messages. */
+/**
+ * The segments of a message kind; null for kinds that are not messages. Every data value is a string, as go-cqhttp
+ * sends them and as the CQ codes of `raw_message` read back: Koishi finds an @ of the robot by `at.id === selfId` (a
+ * string) and NoneBot by `qq == str(self_id)`, so a numeric `qq` would never be the robot to them.
+ */
 async function messageSegments(t: Translation): Promise<Segment[] | null> {
   const { ev, details: d } = t;
   const id = ev.newMsgId ?? String(t.ctx.messageLogId);
@@ -139,13 +143,13 @@ async function messageSegments(t: Translation): Promise<Segment[] | null> {
       return media(t, 'video', `${id}.mp4`);
     case 'file': {
       const name = str(d.fileName) ?? id;
-      return media(t, 'file', name, { name, ...(typeof d.fileSize === 'number' ? { size: d.fileSize } : {}) });
+      return media(t, 'file', name, { name, ...(typeof d.fileSize === 'number' ? { size: String(d.fileSize) } : {}) });
     }
     case 'emoji': {
       // A sticker: WeChat's CDN serves it as it is (GIF or PNG); image sub_type 1 is a sticker in go-cqhttp.
       const url = str(d.cdnUrl);
       if (url === null) return described('动画表情');
-      return [{ type: 'image', data: { file: `${str(d.md5) ?? id}.gif`, url, sub_type: 1, summary: '[动画表情]' } }];
+      return [{ type: 'image', data: { file: `${str(d.md5) ?? id}.gif`, url, sub_type: '1', summary: '[动画表情]' } }];
     }
     case 'link': {
       const url = str(d.url);
@@ -167,7 +171,7 @@ async function messageSegments(t: Translation): Promise<Segment[] | null> {
       const reply: Segment[] =
         quoted === null
           ? []
-          : [{ type: 'reply', data: { id: await t.otherMessage(quoted, str(d.quotedChat) ?? ev.chatId) } }];
+          : [{ type: 'reply', data: { id: String(await t.otherMessage(quoted, str(d.quotedChat) ?? ev.chatId)) } }];
       return [...reply, ...(await mentionSegments(t)), ...text(ev.text)];
     }
     case 'location':
