@@ -84,13 +84,15 @@ describe('planSend', () => {
         { type: 'at', data: { qq: 1002 } },
         { type: 'text', data: { text: '看这里' } },
         { type: 'face', data: { id: 14 } },
+        { type: 'face', data: { id: '17' } },
+        { type: 'face', data: { id: 1, name: '/捂脸' } },
       ],
       ctx(true),
     );
     expect(plan).toEqual([
       {
         kind: 'text',
-        content: '@所有人 @wxid_bob2233 @Alice @wxid_bob2233 看这里[表情]',
+        content: '@所有人 @wxid_bob2233 @Alice @wxid_bob2233 看这里[微笑][表情][捂脸]',
         ats: ['notify@all', 'wxid_bob2233', 'wxid_alice7788'],
       },
     ]);

@@ -32,6 +32,22 @@ const AT_ALL_TEXT = '@所有人';
 /** A segment's media source as OneBot gives it: `file` (URL, `base64://`, `file://`), else `url`. */
 const SOURCE_SCHEME = /^(?:https?|base64|file):\/\//i;
 const DEFAULT_VOICE_MS = 1000;
+/**
+ * QQ's classic faces (ids 0–39), which frameworks send as `face {id}`, by the names WeChat writes its own emoji with
+ * (`[微笑]`): the two sets share their origin. 21 is 可爱 in QQ and 愉快 in WeChat; 17 does not exist.
+ */
+const FACES: readonly string[] = (
+  '惊讶 撇嘴 色 发呆 得意 流泪 害羞 闭嘴 睡 大哭 尴尬 发怒 调皮 呲牙 微笑 难过 酷 - 抓狂 吐 偷笑 愉快 白眼 傲慢 饥饿 困 惊恐 ' +
+  '流汗 憨笑 悠闲 奋斗 咒骂 疑问 嘘 晕 折磨 衰 骷髅 敲打 再见'
+).split(' ');
+
+function faceText(data: Record<string, unknown>): string {
+  const named = str(data.text) ?? str(data.name);
+  if (named !== null) return named.startsWith('[') ? named : `[${named.replace(/^\//, '')}]`;
+  const id = str(data.id);
+  const name = id !== null && /^\d{1,2}$/.test(id) ? FACES[Number(id)] : undefined;
+  return name === undefined || name === '-' ? '[表情]' : `[${name}]`;
+}
 const DEFAULT_VIDEO_SECONDS = 1;
 
 function str(value: unknown): string | null {
@@ -180,8 +196,8 @@ export async function planSend(segments: readonly Segment[], ctx: PlanContext): 
         p.write(typeof data.text === 'string' ? data.text : (str(data.text) ?? ''));
         break;
       case 'face':
-        // QQ face ids mean nothing in WeChat; a face that names itself is written as WeChat writes emoji ([微笑]).
-        p.write(str(data.text) ?? (str(data.name) === null ? '[表情]' : `[${str(data.name)}]`));
+        // WeChat's emoji are text ([微笑]): a face is written so.
+        p.write(faceText(data));
         break;
       case 'at':
         await p.at(data);
