@@ -264,4 +264,13 @@ describe('executeSend', () => {
     expect(sentBefore(err)).toEqual([sent(1), sent(2)]);
     expect(calls).toHaveLength(3);
   });
+
+  it('carries what was sent on an error of its own when the failure is not an object it can mark', async () => {
+    const { gewe } = fakeGewe();
+    const message = gewe.message as unknown as Record<string, unknown>;
+    message.postImage = () => Promise.reject(Object.freeze(new Error('frozen')));
+    const err = await executeSend(gewe, ROOM, plan).catch((e: unknown) => e);
+    expect((err as Error).message).toBe('frozen');
+    expect(sentBefore(err)).toEqual([sent(1), sent(2)]);
+  });
 });

@@ -315,11 +315,12 @@ export async function executeSend(gewe: RobotClient, to: string, plan: readonly 
     try {
       sent.push(await call(gewe, to, send));
     } catch (err) {
-      if (typeof err === 'object' && err !== null) {
+      // The error itself (a GeweApiError stays one, for the answer's retcode), with what went out before it.
+      if (typeof err === 'object' && err !== null && Object.isExtensible(err)) {
         Object.defineProperty(err, 'sent', { value: sent, enumerable: false, configurable: true, writable: true });
         throw err;
       }
-      throw Object.assign(new Error(String(err)), { sent });
+      throw Object.assign(new Error(err instanceof Error ? err.message : String(err), { cause: err }), { sent });
     }
   }
   return sent;
