@@ -173,6 +173,12 @@ describe('toOneBotEvents: messages', () => {
     });
   });
 
+  it('takes the sender’s nickname from WeChat’s notification text when no name is known', async () => {
+    const ctx = { ...context(new FakeIds()), names: undefined };
+    expect((await one(event('文本消息'), ctx)).sender).toMatchObject({ nickname: '朝夕。' });
+    expect((await one(event('群聊 @ 机器人在句末'), ctx)).sender).toMatchObject({ nickname: 'Alice', card: '' });
+  });
+
   it('answers an official account as a private message of sub_type other', async () => {
     const ev: GeweEvent = { ...event('文本消息'), chatId: 'gh_6651e07e4b2d', senderWxid: 'gh_6651e07e4b2d' };
     expect(await one(ev)).toMatchObject({ message_type: 'private', sub_type: 'other' });

@@ -194,6 +194,14 @@ async function messageSegments(t: Translation): Promise<Segment[] | null> {
   }
 }
 
+/** The sender's name in WeChat's notification text: "Alice : hi", "Alice在群聊中@了你", "Alice mentioned you…". */
+const PUSH_NAME = /^(.{1,64}?)(?: : |在群聊中@了你| mentioned you)/s;
+
+function pushName(ev: GeweEvent): string | null {
+  const m = ev.pushContent === null ? null : PUSH_NAME.exec(ev.pushContent);
+  return m ? str(m[1]) : null;
+}
+
 function isOfficialAccount(wxid: string | null): boolean {
   return wxid !== null && wxid.startsWith('gh_');
 }
@@ -213,6 +221,7 @@ async function messageEvent(t: Translation, segments: Segment[]): Promise<OneBot
   });
   const userId = ev.isSelf ? ctx.selfId : await t.user(senderWxid);
   const names = senderWxid !== null && ctx.names ? await ctx.names(senderWxid, ev.isGroup ? ev.chatId : null) : null;
+  const nickname = names?.nickname ?? (ev.isSelf ? null : pushName(ev)) ?? '';
   const quotesMe = ev.kind === 'quote' && ev.robotWxid !== null && t.details.quotedSender === ev.robotWxid;
   const common = {
     ...t.base(ev.isSelf ? 'message_sent' : 'message'),
@@ -232,7 +241,7 @@ async function messageEvent(t: Translation, segments: Segment[]): Promise<OneBot
         anonymous: null,
         sender: {
           user_id: userId,
-          nickname: names?.nickname ?? '',
+          nickname,
           card: names?.card ?? '',
           role: 'member',
           wxid: senderWxid,
@@ -248,7 +257,7 @@ async function messageEvent(t: Translation, segments: Segment[]): Promise<OneBot
       sub_type: isOfficialAccount(ev.chatId) ? 'other' : 'friend',
       // What the robot sent from its phone says to whom (go-cqhttp's `target_id`).
       ...(ev.isSelf ? { target_id: await t.user(ev.chatId) } : {}),
-      sender: { user_id: userId, nickname: names?.nickname ?? '', wxid: senderWxid },
+      sender: { user_id: userId, nickname, wxid: senderWxid },
       to_me: !ev.isSelf,
     },
   ];
