@@ -283,7 +283,7 @@ export class OneBotActions {
         const chatId = await groupParam(c, 'group_id');
         const wxid = await userParam(c, 'user_id');
         if (wxid !== selfWxid(c))
-          throw new ActionError(RETCODE.BAD_REQUEST, "user_id: WeChat only lets the robot set its own group card");
+          throw new ActionError(RETCODE.BAD_REQUEST, 'user_id: WeChat only lets the robot set its own group card');
         await c.gewe().group.modifyChatroomNickNameForSelf(chatId, str(c, 'card', { allowEmpty: true }));
         this.forgetGroup(c, chatId);
       },
@@ -427,7 +427,10 @@ export class OneBotActions {
         });
       } catch (err) {
         // the send happened: a log failure must not make the client send it again
-        this.logger.warn({ robotId: c.robotId, newMsgId, error: (err as Error).message }, 'A OneBot send was not logged');
+        this.logger.warn(
+          { robotId: c.robotId, newMsgId, error: (err as Error).message },
+          'A OneBot send was not logged',
+        );
       }
       const alias = await c.ids.message({
         robotId: c.robotId,
@@ -446,11 +449,17 @@ export class OneBotActions {
   private async deleteMsg(c: Call): Promise<null> {
     const ref = await messageParam(c);
     if (!ref.chatId || !ref.msgId || ref.createTime === null)
-      throw new ActionError(RETCODE.FAILED, 'message_id: not a message the robot sent (only own sends can be recalled)');
+      throw new ActionError(
+        RETCODE.FAILED,
+        'message_id: not a message the robot sent (only own sends can be recalled)',
+      );
     if (ref.messageLogId !== null) {
       const row = await this.messages.entity(ref.messageLogId).catch(() => null);
       if (row && !row.isSelf)
-        throw new ActionError(RETCODE.FAILED, 'message_id: not a message the robot sent (only own sends can be recalled)');
+        throw new ActionError(
+          RETCODE.FAILED,
+          'message_id: not a message the robot sent (only own sends can be recalled)',
+        );
     }
     await c.gewe().message.revokeMsg(ref.chatId, ref.msgId, ref.newMsgId, ref.createTime);
     return null;
@@ -513,9 +522,8 @@ export class OneBotActions {
       mediaUrl: (kind) => this.media.inbound(c.robotId, row.id, kind),
     });
     return (
-      events.find(
-        (e) => (e.post_type === 'message' || e.post_type === 'message_sent') && Array.isArray(e.message),
-      ) ?? null
+      events.find((e) => (e.post_type === 'message' || e.post_type === 'message_sent') && Array.isArray(e.message)) ??
+      null
     );
   }
 
