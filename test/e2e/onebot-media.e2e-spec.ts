@@ -66,7 +66,10 @@ describeE2E('OneBot media URLs', () => {
 
   async function imageMessage(newMsgId: string): Promise<number> {
     const s = loadSamples().find((x) => x.kind === 'image')!;
-    const data = { ...(s.payload.Data as Record<string, unknown>), NewMsgId: new LosslessNumber(newMsgId) };
+    const data: Record<string, unknown> = {
+      ...(s.payload.Data as Record<string, unknown>),
+      NewMsgId: new LosslessNumber(newMsgId),
+    };
     delete data.ImgBuf;
     const body = stringify({ ...s.payload, Appid: robot.appId, Wxid: robot.wxid, Data: data })!;
     await t
