@@ -621,6 +621,31 @@ describe('OneBotActions', () => {
       expect(calls.filter((c) => c.startsWith('getChatroomMemberList'))).toHaveLength(2);
     });
 
+    it('asks Gewe again once a lookup is older than 60 s', async () => {
+      jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate'] });
+      try {
+        const { call, calls } = setup();
+        const ask = () => call('get_group_member_info', { group_id: '1@chatroom', user_id: 'wxid_alice' });
+        await ask();
+        jest.advanceTimersByTime(59_000);
+        await ask();
+        expect(calls.filter((c) => c.startsWith('getChatroomMemberList'))).toHaveLength(1);
+        jest.advanceTimersByTime(2_000);
+        await ask();
+        expect(calls.filter((c) => c.startsWith('getChatroomMemberList'))).toHaveLength(2);
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+
+    it('a change made through an action forgets the group lookups', async () => {
+      const { call, calls } = setup();
+      await call('get_group_member_info', { group_id: '1@chatroom', user_id: 'wxid_alice' });
+      await call('set_group_kick', { group_id: '1@chatroom', user_id: 'wxid_alice' });
+      await call('get_group_member_info', { group_id: '1@chatroom', user_id: 'wxid_alice' });
+      expect(calls.filter((c) => c.startsWith('getChatroomMemberList'))).toHaveLength(2);
+    });
+
     it('get_group_member_info of a non-member fails with 100', async () => {
       const { call } = setup();
       expect(await call('get_group_member_info', { group_id: '1@chatroom', user_id: 'wxid_zed' })).toMatchObject({
