@@ -32,7 +32,8 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function setup(o: { roots?: string[]; maxTotal?: number; base?: string } = {}) {
   const config = {
-    backend: { secret_key: 'k'.repeat(40), data_dir: join(dir, 'data') },
+    backend: { secret_key: 'k'.repeat(40) },
+    files: { root: join(dir, 'files') },
     onebot: { file_roots: o.roots ?? [], media_ttl: TTL, media_max_total: o.maxTotal ?? 1024 * 1024 },
   } as unknown as AppConfig;
   const robots = {
@@ -238,7 +239,7 @@ describe('file:// sources', () => {
     const { media } = setup({ roots: [root] });
     const url = await media.host(pathToFileURL(join(root, 'sub', 'a.png')).href, 'image');
     expect(url).toMatch(/\/onebot\/v11\/media\/h\/[0-9a-f]{32}\.png\?/);
-    expect(readdirSync(join(dir, 'data', 'onebot-media'))).toHaveLength(1);
+    expect(readdirSync(join(dir, 'files', 'onebot-media'))).toHaveLength(1);
   });
 
   it('never leave the roots: .., symlinks out, the root itself, missing files, other paths', async () => {

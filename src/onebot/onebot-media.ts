@@ -89,7 +89,7 @@ export interface MediaFile {
  * Media URLs of the gateway, signed and short-lived: inbound (a message's image, voice, video or file, downloaded
  * lazily when first fetched) and outbound (`base64://` and `file://` sources hosted for Gewe to fetch). The URLs carry
  * their own proof (HMAC with a key derived from backend.secret_key), so any instance serves them; hosted copies sit in
- * `<data_dir>/onebot-media`, bounded by `onebot.media_max_total` and deleted after `onebot.media_ttl`.
+ * `<files.root>/onebot-media`, bounded by `onebot.media_max_total` and deleted after `onebot.media_ttl`.
  */
 @Injectable()
 export class OneBotMedia implements OnApplicationBootstrap, OnModuleDestroy {
@@ -110,7 +110,9 @@ export class OneBotMedia implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly messages: MessageLogService,
   ) {
     this.key = createHmac('sha256', config.backend.secret_key).update('onebot-media').digest();
-    this.dir = resolve(config.backend.data_dir, 'onebot-media');
+    // beside the file store's blobs (its sweeps only look at their <2 hex digits> folders): instances that serve
+    // the same files serve the same hosted copies
+    this.dir = resolve(config.files.root, 'onebot-media');
   }
 
   /** Now, in unix ms (a seam for the tests' fake clock). */
