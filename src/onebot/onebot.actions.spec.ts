@@ -591,6 +591,16 @@ describe('OneBotActions', () => {
       );
     });
 
+    it('get_group_list gives the member count of a group looked at in the last minute', async () => {
+      const { call } = setup();
+      await call('get_group_member_list', { group_id: '2@chatroom' });
+      const r = await call('get_group_list');
+      expect((r.data as { wxid: string; member_count: number }[]).map((g) => [g.wxid, g.member_count])).toEqual([
+        ['1@chatroom', 0],
+        ['2@chatroom', 3],
+      ]);
+    });
+
     it('get_group_info answers name and member count', async () => {
       const { call, ids } = setup();
       expect(await call('get_group_info', { group_id: '1@chatroom' })).toMatchObject(

@@ -4,7 +4,7 @@ import { parseJsonBigSafe } from '../common/bigint-json';
 import { DomainError } from '../common/domain-error';
 import { PACKAGE } from '../common/package-info';
 import type { ContactInfo } from '../gewe/modules/contact.api';
-import type { ChatroomMember, ChatroomMemberList } from '../gewe/modules/group.api';
+import type { ChatroomInfo, ChatroomMember, ChatroomMemberList } from '../gewe/modules/group.api';
 import type { SentMessage } from '../gewe/modules/message.api';
 import type { RobotClient } from '../gewe/robot-client';
 import type { MessageEntity } from '../message-log/message.entity';
@@ -106,6 +106,13 @@ export class TtlCache<V> {
     // a failed lookup is not kept
     value.catch(() => this.entries.get(key)?.value === value && this.entries.delete(key));
     return value;
+  }
+
+  /** The value under `key` when it is kept and already there (never a load). */
+  async peek(key: string): Promise<V | undefined> {
+    const hit = this.entries.get(key);
+    if (!hit || this.now() - hit.at >= this.ttlMs) return undefined;
+    return hit.value.catch(() => undefined);
   }
 
   /** Forgets every key starting with `prefix`. */
@@ -587,10 +594,13 @@ export class OneBotActions {
     const out: Record<string, unknown>[] = [];
     for (const chatId of chatIds) {
       const info = infos.get(chatId);
+      const known =
+        ((await this.cache.peek(`${c.robotId}:ginfo:${chatId}`)) as ChatroomInfo | undefined) ??
+        ((await this.cache.peek(`${c.robotId}:members:${chatId}`)) as ChatroomMemberList | undefined);
       out.push({
         group_id: await c.ids.group(chatId),
         group_name: info?.nickName ?? '',
-        member_count: 0,
+        member_count: known?.memberList.length ?? 0,
         max_member_count: 500,
         wxid: chatId,
       });
