@@ -71,6 +71,10 @@ export const ERROR_CODES = {
   FILE_NOT_FOUND: ['filename'],
   FILE_MISSING: ['filename'],
   FILE_REFUSED: ['filename'],
+  // the OneBot gateway's signed media URLs (/onebot/v11/media/…)
+  ONEBOT_MEDIA_NOT_FOUND: ['what'],
+  ONEBOT_MEDIA_EXPIRED: [],
+  ONEBOT_MEDIA_FORBIDDEN: [],
   MESSAGE_NOT_FOUND: ['id'],
   NOT_REPLAYABLE: [],
   JOB_NOT_FOUND: ['id'],

@@ -340,6 +340,22 @@ export const CONFIG_SCHEMA = {
     concurrency: int(2, 1, 64, 'Downloads run in parallel by one instance.'),
     download_timeout: duration('120s', 1000, 'Longest time one file may take to download.'),
   },
+  onebot: {
+    file_roots: list(
+      [],
+      'Directories a OneBot client may send file:// media from (the path resolved, symlinks and .. included: nothing outside them). Empty: file:// sources are refused.',
+    ),
+    media_ttl: duration(
+      '10m',
+      10_000,
+      'Lifetime of the signed media URLs of the OneBot gateway (inbound media, and base64:// or file:// sources hosted for Gewe to fetch); hosted copies are deleted after it.',
+    ),
+    media_max_total: size(
+      '256 MB',
+      1024,
+      'Most bytes of base64:// and file:// sources hosted for Gewe at once; a source that does not fit is refused.',
+    ),
+  },
   metrics: {
     enabled: bool(false, 'Serve Prometheus metrics at GET /metrics (outside /api). Off: /metrics answers 404.'),
     token: str(

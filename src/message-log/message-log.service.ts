@@ -234,6 +234,25 @@ export class MessageLogService implements OnApplicationBootstrap, OnModuleDestro
     };
   }
 
+  /**
+   * The groups a robot has messages from, most recently active first (at most `limit`): the groups it is in that are
+   * not saved to its contacts (Gewe's contact list has only those), for the OneBot gateway's get_group_list.
+   */
+  async groupChats(robotId: number, limit = 500): Promise<string[]> {
+    const rows = await this.messages
+      .createQueryBuilder('m')
+      .select('m.chat_id', 'chatId')
+      .addSelect('MAX(m.id)', 'last')
+      .where('m.robot_id = :robotId', { robotId })
+      .andWhere('m.is_group = :isGroup', { isGroup: true })
+      .andWhere('m.chat_id IS NOT NULL')
+      .groupBy('m.chat_id')
+      .orderBy('last', 'DESC')
+      .limit(limit)
+      .getRawMany<{ chatId: string | null }>();
+    return rows.map((r) => r.chatId).filter((c): c is string => typeof c === 'string' && c !== '');
+  }
+
   onApplicationBootstrap(): void {
     this.retention.start();
   }

@@ -24,6 +24,7 @@ export const GEWE_ENDPOINTS = [
   '/group/getChatroomQrCode',
   '/group/inviteMember',
   '/group/modifyChatroomName',
+  '/group/modifyChatroomNickNameForSelf',
   '/group/modifyChatroomRemark',
   '/group/pinChat',
   '/group/quitChatroom',

@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { FileModule } from '../file/file.module';
+import { MessageModule } from '../message-log/message.module';
 import { RobotModule } from '../robot/robot.module';
+import { MessagingModule } from '../sending/messaging.module';
 import { OneBotActions } from './onebot.actions';
 import { OneBotGateway } from './onebot.gateway';
 import { OneBotHub } from './onebot.hub';
@@ -10,6 +13,7 @@ import { OneBotMedia } from './onebot-media';
 import { OneBotMessageEntity } from './onebot-message.entity';
 import { OneBotSettingsController } from './onebot-settings.controller';
 import { OneBotSettingsEntity } from './onebot-settings.entity';
+import { OneBotMediaController } from './onebot-media.controller';
 import { OneBotSettingsService } from './onebot-settings.service';
 import { OneBotStatusService } from './onebot-status.service';
 
@@ -19,8 +23,15 @@ import { OneBotStatusService } from './onebot-status.service';
  * message new to the log (OneBotGateway); it sends through the robots' governed messengers.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([OneBotIdEntity, OneBotMessageEntity, OneBotSettingsEntity]), RobotModule],
-  controllers: [OneBotSettingsController],
+  imports: [
+    TypeOrmModule.forFeature([OneBotIdEntity, OneBotMessageEntity, OneBotSettingsEntity]),
+    // actions and media: the robots, their governed messengers, the message log and the file store
+    RobotModule,
+    MessagingModule,
+    MessageModule,
+    FileModule,
+  ],
+  controllers: [OneBotSettingsController, OneBotMediaController],
   providers: [
     OneBotSettingsService,
     OneBotStatusService,

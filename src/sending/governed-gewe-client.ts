@@ -57,6 +57,7 @@ export const GROUP_PACING: PacingTable<GroupApi> = {
   agreeJoinRoom: 'send',
   modifyChatroomName: 'direct',
   modifyChatroomRemark: 'direct',
+  modifyChatroomNickNameForSelf: 'direct',
   getChatroomInfo: 'direct',
   getChatroomMemberList: 'direct',
   getChatroomMemberDetail: 'direct',

@@ -304,6 +304,20 @@ const CONTACT_WRITES = new Set([
   '/contacts/setFriendPermissions',
 ]);
 
+/** Group changes: answered ok and recorded in the send log (the OneBot actions' set_group_* and wx_ extensions). */
+const GROUP_WRITES = new Set([
+  '/group/modifyChatroomName',
+  '/group/modifyChatroomRemark',
+  '/group/modifyChatroomNickNameForSelf',
+  '/group/removeMember',
+  '/group/quitChatroom',
+  '/group/disbandChatroom',
+  '/group/adminOperate',
+  '/group/inviteMember',
+  '/group/setChatroomAnnouncement',
+  '/group/agreeJoinRoom',
+]);
+
 /** Request bodies: safe numbers stay numbers, integers beyond 2^53 become their exact decimal string. */
 function parseRequestJson(text: string): unknown {
   return parse(text, null, (value: string) => (isSafeNumber(value) ? Number(value) : value));
@@ -904,6 +918,7 @@ export class FakeGewe {
       this.onlineDevice(ctx) ? ok({ qrCode: TINY_JPEG_BASE64 }) : notLoggedIn('获取失败'),
     );
     for (const p of CONTACT_WRITES) r.set(p, (ctx) => this.send(ctx, false));
+    for (const p of GROUP_WRITES) if (!r.has(p)) r.set(p, (ctx) => this.send(ctx, false));
     r.set('/message/revokeMsg', (ctx) => this.send(ctx, false));
     for (const [p, kind] of Object.entries(DOWNLOADS)) r.set(p, (ctx) => this.download(ctx, kind));
     const reads: Record<string, (ctx: ApiContext, self: Account) => unknown> = {

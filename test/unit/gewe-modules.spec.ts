@@ -415,6 +415,12 @@ describe('GroupApi', () => {
       { chatroomId: ROOM, chatroomName: 'New name' },
     ],
     [
+      'modifyChatroomNickNameForSelf',
+      (a) => a.modifyChatroomNickNameForSelf(ROOM, 'Bot'),
+      '/group/modifyChatroomNickNameForSelf',
+      { chatroomId: ROOM, nickName: 'Bot' },
+    ],
+    [
       'modifyChatroomRemark',
       (a) => a.modifyChatroomRemark(ROOM, 'mine'),
       '/group/modifyChatroomRemark',

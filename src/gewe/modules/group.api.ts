@@ -97,6 +97,11 @@ export class GroupApi {
     await this.c.call('/group/modifyChatroomRemark', { chatroomId, chatroomRemark });
   }
 
+  /** This account's own name card in the group (the name the other members see). */
+  async modifyChatroomNickNameForSelf(chatroomId: string, nickName: string): Promise<void> {
+    await this.c.call('/group/modifyChatroomNickNameForSelf', { chatroomId, nickName });
+  }
+
   async getChatroomInfo(chatroomId: string): Promise<ChatroomInfo> {
     const d = asRecord(await this.c.call('/group/getChatroomInfo', { chatroomId }));
     return { ...d, chatroomId: typeof d.chatroomId === 'string' ? d.chatroomId : chatroomId, memberList: members(d) };
