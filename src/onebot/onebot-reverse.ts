@@ -194,6 +194,7 @@ export class OneBotReverseWs implements OnApplicationBootstrap, OnApplicationShu
   private task?: PeriodicTask;
   private unsubscribe?: () => void;
   private seq = 0;
+  private rounds: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly settings: OneBotSettingsService,
@@ -242,8 +243,17 @@ export class OneBotReverseWs implements OnApplicationBootstrap, OnApplicationShu
     return [...this.led.keys()];
   }
 
-  /** One round: takes or extends the lock of every robot with outbound work, starts or restarts what it leads. */
-  async round(): Promise<void> {
+  /**
+   * One round: takes or extends the lock of every robot with outbound work, starts or restarts what it leads. Rounds
+   * run one after the other (the task's, a settings change's, a test's), so a robot never gets two sets of dialers.
+   */
+  round(): Promise<void> {
+    const run = this.rounds.then(() => this.runRound());
+    this.rounds = run.catch(() => undefined);
+    return run;
+  }
+
+  private async runRound(): Promise<void> {
     for (const robotId of [...this.led.keys()]) if (!this.wanted.has(robotId)) await this.letGo(robotId);
     for (const [robotId, s] of this.wanted) {
       let held: boolean;
