@@ -25,6 +25,7 @@ const ACTION = /^[A-Za-z0-9_.]{1,64}$/;
 @Public()
 @Controller('onebot/v11')
 export class OneBotHttpController {
+  // (no method may be called `caller` or `call`: Nest reads them off the class, where Function.prototype has them)
   /** One entry in the hub per token and robot: the HTTP API's "clients". */
   private readonly callers = new Map<string, HubConnection>();
 
@@ -42,7 +43,7 @@ export class OneBotHttpController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ActionResponse> {
-    return this.call(robotId, action, query, req, res);
+    return this.answer(robotId, action, query, req, res);
   }
 
   @Post(':robot_id/:action')
@@ -56,10 +57,10 @@ export class OneBotHttpController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<ActionResponse> {
     const params = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
-    return this.call(robotId, action, { ...query, ...params }, req, res);
+    return this.answer(robotId, action, { ...query, ...params }, req, res);
   }
 
-  private async call(
+  private async answer(
     robotId: number,
     action: string,
     raw: Record<string, unknown>,
@@ -70,7 +71,7 @@ export class OneBotHttpController {
     const admission = await this.auth.admit(robotId, 'http-api', tokenOf(req.headers, req.query), remote, req.ip ?? null);
     if (!admission.ok)
       throw new DomainError(admission.code, admission.message, admission.status, {}, admission.params);
-    const conn = this.caller(robotId, admission.user.token?.id ?? 0, admission.tokenName, remote);
+    const conn = this.clientOf(robotId, admission.user.token?.id ?? 0, admission.tokenName, remote);
     const { access_token: _token, ...params } = raw;
     let answer: ActionResponse;
     if (!ACTION.test(action)) {
@@ -84,7 +85,7 @@ export class OneBotHttpController {
     return answer;
   }
 
-  private caller(robotId: number, tokenId: number, tokenName: string, remote: string): HubConnection {
+  private clientOf(robotId: number, tokenId: number, tokenName: string, remote: string): HubConnection {
     const key = `${robotId}:${tokenId}`;
     let conn = this.callers.get(key);
     if (conn && this.hub.list(robotId).includes(conn)) {
