@@ -133,7 +133,11 @@ function serveConsole(app: NestExpressApplication, dist: string, docsUrl: string
   });
   // /onebot is the OneBot gateway's (its HTTP API answers GET too): never the console's
   const isApi = (path: string) =>
-    path === '/api' || path.startsWith('/api/') || path === '/metrics' || path === '/onebot' || path.startsWith('/onebot/');
+    path === '/api' ||
+    path.startsWith('/api/') ||
+    path === '/metrics' ||
+    path === '/onebot' ||
+    path.startsWith('/onebot/');
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (isApi(req.path)) next();
     else void files(req, res, next);

@@ -72,7 +72,9 @@ describe('OneBotAuth', () => {
     const auth = new OneBotAuth(
       { authenticate: () => Promise.resolve(user) } as unknown as ApiTokenService,
       hub,
-      { findById: (id: number) => Promise.resolve(robots.includes(id) ? { id, wxid: 'wxid_r' } : null) } as unknown as RobotService,
+      {
+        findById: (id: number) => Promise.resolve(robots.includes(id) ? { id, wxid: 'wxid_r' } : null),
+      } as unknown as RobotService,
       { get: () => Promise.resolve(settings) } as unknown as OneBotSettingsService,
       { onebotAuthRefused: (r: string) => refused.push(r) } as unknown as MetricsService,
     );
@@ -97,7 +99,9 @@ describe('OneBotAuth', () => {
 
   it('refuses a robot that does not exist (404), OneBot off, or the forward WebSocket off (403)', async () => {
     const user = tokenUser(['onebot']);
-    expect(await make(user, settingsOf({ enabled: true }), []).auth.admit(1, 'http-api', TOKEN, 'x', null)).toMatchObject({
+    expect(
+      await make(user, settingsOf({ enabled: true }), []).auth.admit(1, 'http-api', TOKEN, 'x', null),
+    ).toMatchObject({
       ok: false,
       status: 404,
       code: 'ROBOT_NOT_FOUND',

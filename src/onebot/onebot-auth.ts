@@ -121,7 +121,13 @@ export class OneBotAuth {
     if (!decision.ok) return decision;
     const robot = await this.robots.findById(robotId);
     if (!robot)
-      return { ok: false, status: 404, code: 'ROBOT_NOT_FOUND', message: `Robot ${robotId} does not exist`, params: { id: robotId } };
+      return {
+        ok: false,
+        status: 404,
+        code: 'ROBOT_NOT_FOUND',
+        message: `Robot ${robotId} does not exist`,
+        params: { id: robotId },
+      };
     const settings = await this.settings.get(robotId);
     this.hub.noteEnabled(robotId, settings.enabled);
     if (!settings.enabled || (transport === 'forward-ws' && !settings.forwardWs))

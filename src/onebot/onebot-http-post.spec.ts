@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
 import type { OneBotActions } from './onebot.actions';
 import { OneBotHub } from './onebot.hub';
-import { EventPoster, MAX_QUEUE, OneBotHttpPost, PostAnswer, quickOperation, signature } from './onebot-http-post';
+import { MAX_QUEUE, OneBotHttpPost, PostAnswer, quickOperation, signature } from './onebot-http-post';
 import type { ActionRequest, OneBotEvent } from './onebot.types';
 
 const flush = () => new Promise((r) => setImmediate(r));
@@ -40,9 +40,12 @@ function setup() {
   const poster = new FakePoster();
   const called: ActionRequest[] = [];
   const actions = {
-    handle: (_r: number, req: ActionRequest) => (called.push(req), Promise.resolve({ status: 'ok', retcode: 0, data: null })),
+    handle: (_r: number, req: ActionRequest) => (
+      called.push(req),
+      Promise.resolve({ status: 'ok', retcode: 0, data: null })
+    ),
   } as unknown as OneBotActions;
-  const post = new OneBotHttpPost(hub, actions, poster as unknown as EventPoster);
+  const post = new OneBotHttpPost(hub, actions, poster);
   post.onModuleInit();
   return { hub, poster, post, called };
 }

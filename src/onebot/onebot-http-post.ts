@@ -47,12 +47,13 @@ export function quickOperation(event: OneBotEvent, op: Record<string, unknown>):
       const autoEscape = op.auto_escape === true;
       let message: unknown = op.reply;
       if (group && op.at_sender !== false) {
-        const at: Segment = { type: 'at', data: { qq: String(event.user_id as string | number) } };
+        const at: Segment = { type: 'at', data: { qq: String(event.user_id) } };
         if (typeof message === 'string')
           message = autoEscape
             ? [at, { type: 'text', data: { text: ` ${message}` } }]
-            : `[CQ:at,qq=${String(event.user_id as string | number)}] ${message}`;
-        else if (Array.isArray(message)) message = [at, { type: 'text', data: { text: ' ' } }, ...(message as unknown[])];
+            : `[CQ:at,qq=${String(event.user_id)}] ${message}`;
+        else if (Array.isArray(message))
+          message = [at, { type: 'text', data: { text: ' ' } }, ...(message as unknown[])];
       }
       out.push({
         action: 'send_msg',
@@ -71,7 +72,11 @@ export function quickOperation(event: OneBotEvent, op: Record<string, unknown>):
     if (event.request_type === 'friend')
       out.push({
         action: 'set_friend_add_request',
-        params: { flag: event.flag, approve: op.approve, ...(typeof op.remark === 'string' ? { remark: op.remark } : {}) },
+        params: {
+          flag: event.flag,
+          approve: op.approve,
+          ...(typeof op.remark === 'string' ? { remark: op.remark } : {}),
+        },
       });
     else if (event.request_type === 'group')
       out.push({
@@ -158,7 +163,12 @@ export class OneBotHttpPost implements OnModuleInit, OnApplicationShutdown {
     this.targets.set(
       robotId,
       targets.map((target) => {
-        const info: ClientInfo = { id: `hpost-${++this.seq}`, transport: 'http-post', remote: target.url, tokenName: null };
+        const info: ClientInfo = {
+          id: `hpost-${++this.seq}`,
+          transport: 'http-post',
+          remote: target.url,
+          tokenName: null,
+        };
         return {
           robotId,
           target,
@@ -270,10 +280,13 @@ export class OneBotHttpPost implements OnModuleInit, OnApplicationShutdown {
       return;
     }
     // a one-shot backoff step (the target is down); cleared at shutdown
-    t.retry = setTimeout(() => {
-      t.retry = undefined;
-      this.pump(t);
-    }, backoffDelay(t.failures, RETRY));
+    t.retry = setTimeout(
+      () => {
+        t.retry = undefined;
+        this.pump(t);
+      },
+      backoffDelay(t.failures, RETRY),
+    );
     t.retry.unref();
   }
 

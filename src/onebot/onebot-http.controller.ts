@@ -68,9 +68,14 @@ export class OneBotHttpController {
     res: Response,
   ): Promise<ActionResponse> {
     const remote = `${req.ip ?? req.socket.remoteAddress ?? 'unknown'}`;
-    const admission = await this.auth.admit(robotId, 'http-api', tokenOf(req.headers, req.query), remote, req.ip ?? null);
-    if (!admission.ok)
-      throw new DomainError(admission.code, admission.message, admission.status, {}, admission.params);
+    const admission = await this.auth.admit(
+      robotId,
+      'http-api',
+      tokenOf(req.headers, req.query),
+      remote,
+      req.ip ?? null,
+    );
+    if (!admission.ok) throw new DomainError(admission.code, admission.message, admission.status, {}, admission.params);
     const conn = this.clientOf(robotId, admission.user.token?.id ?? 0, admission.tokenName, remote);
     const { access_token: _token, ...params } = raw;
     let answer: ActionResponse;

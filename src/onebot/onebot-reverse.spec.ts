@@ -44,14 +44,23 @@ class FakeHttpPost {
   }
 }
 
-const settings = (s: Partial<OneBotSettings>): OneBotSettings => ({ ...DEFAULT_SETTINGS, robotId: 1, enabled: true, ...s });
+const settings = (s: Partial<OneBotSettings>): OneBotSettings => ({
+  ...DEFAULT_SETTINGS,
+  robotId: 1,
+  enabled: true,
+  ...s,
+});
 const POST: HttpPostTarget = { url: 'http://fw/post', secret: null, timeoutMs: 1000 };
 
 function instance(store: MemoryRobotStateStore, id: string, cfg: FakeSettings) {
   const hub = new OneBotHub();
   const httpPost = new FakeHttpPost();
-  const ids = { mapper: () => ({ user: () => Promise.resolve(4242) }) as unknown as IdMapper } as unknown as OneBotIdStore;
-  const robots = { findById: (rid: number) => Promise.resolve({ id: rid, wxid: 'wxid_robot' }) } as unknown as RobotService;
+  const ids = {
+    mapper: () => ({ user: () => Promise.resolve(4242) }) as unknown as IdMapper,
+  } as unknown as OneBotIdStore;
+  const robots = {
+    findById: (rid: number) => Promise.resolve({ id: rid, wxid: 'wxid_robot' }),
+  } as unknown as RobotService;
   const actions = {
     handle: (_r: number, req: { action: string; echo?: unknown }) =>
       Promise.resolve({ status: 'ok', retcode: 0, data: { action: req.action }, echo: req.echo }),

@@ -108,7 +108,7 @@ export class ReverseDialer {
         handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
         maxPayload: MAX_PAYLOAD,
         lookup: outboundLookup(),
-      } as ConstructorParameters<typeof WebSocket>[2]);
+      });
       this.ws = ws;
       this.wire(ws, selfId);
     } catch (err) {

@@ -38,15 +38,16 @@ function setup(role: ClientRole = 'universal', maxBufferedBytes?: number) {
   const hub = new OneBotHub();
   const socket = new FakeSocket();
   const actions = new ManualActions();
-  let session: WsSession | undefined;
+  const holder: { session?: WsSession } = {};
   const conn = hub.register({
     robotId: 1,
     info: { id: 'fws-1', transport: 'forward-ws', remote: '127.0.0.1:9', tokenName: 'bot' },
     role,
     state: 'connected',
-    push: (_e, json) => session?.send(json),
+    push: (_e, json) => holder.session?.send(json),
   });
-  session = new WsSession({ socket, conn, actions, logger, maxBufferedBytes });
+  const session = new WsSession({ socket, conn, actions, logger, maxBufferedBytes });
+  holder.session = session;
   return { hub, socket, actions, session, conn };
 }
 
@@ -95,7 +96,9 @@ describe('WsSession', () => {
     await flush();
     const answers = socket.sent.map((s) => JSON.parse(s) as ActionResponse);
     expect(answers[0]).toMatchObject({ status: 'failed', retcode: 1400 });
-    expect(answers).toContainEqual(expect.objectContaining({ retcode: 1400, echo: 'x', message: 'message is missing' }));
+    expect(answers).toContainEqual(
+      expect.objectContaining({ retcode: 1400, echo: 'x', message: 'message is missing' }),
+    );
     expect(answers).toContainEqual(expect.objectContaining({ retcode: 100, echo: 'y', message: 'database down' }));
   });
 

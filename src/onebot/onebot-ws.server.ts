@@ -135,15 +135,14 @@ export class OneBotWsServer implements OnApplicationBootstrap, OnApplicationShut
     const selfId = await selfIdOf(this.ids, robot, settings);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const info = { id: `fws-${++this.seq}`, transport: 'forward-ws' as const, remote, tokenName };
-      let session: WsSession | undefined;
       const conn = this.hub.register({
         robotId,
         info,
         role,
         state: 'connected',
-        push: (_event, json) => session?.send(json),
+        push: (_event, json) => this.sessions.get(ws)?.send(json),
       });
-      session = new WsSession({ socket: ws, conn, actions: this.actions, logger: this.logger });
+      const session = new WsSession({ socket: ws, conn, actions: this.actions, logger: this.logger });
       this.sessions.set(ws, session);
       this.alive.add(ws);
       this.logger.log({ robotId, client: info.id, remote, role, token: tokenName }, 'OneBot client connected');
@@ -151,7 +150,9 @@ export class OneBotWsServer implements OnApplicationBootstrap, OnApplicationShut
       ws.on('message', (data, isBinary) => {
         if (!isBinary) session.receive(rawText(data));
       });
-      ws.on('error', (err) => this.logger.warn({ robotId, client: info.id, error: err.message }, 'OneBot socket error'));
+      ws.on('error', (err) =>
+        this.logger.warn({ robotId, client: info.id, error: err.message }, 'OneBot socket error'),
+      );
       ws.on('close', (code) => {
         this.hub.unregister(conn);
         this.sessions.delete(ws);

@@ -5,7 +5,12 @@ import type { ClientRole, OneBotEvent } from './onebot.types';
 
 const event = (n: number): OneBotEvent => ({ time: n, self_id: 1, post_type: 'message', message_id: n });
 
-function client(hub: OneBotHub, robotId: number, role: ClientRole = 'universal', extra: Partial<HubConnectionSpec> = {}) {
+function client(
+  hub: OneBotHub,
+  robotId: number,
+  role: ClientRole = 'universal',
+  extra: Partial<HubConnectionSpec> = {},
+) {
   const got: string[] = [];
   const conn = hub.register({
     robotId,
@@ -106,7 +111,8 @@ describe('OneBotHub', () => {
 
   it('counts refused callers and keeps the last errors newest first, at most MAX_ERRORS', () => {
     hub.authFailed(1, '10.0.0.1:5', 'no token');
-    for (let i = 0; i < MAX_ERRORS + 5; i++) hub.recordError(1, 'ONEBOT_REVERSE_CLOSED', { url: 'ws://x', code: i }, 'x');
+    for (let i = 0; i < MAX_ERRORS + 5; i++)
+      hub.recordError(1, 'ONEBOT_REVERSE_CLOSED', { url: 'ws://x', code: i }, 'x');
     const s = hub.status(1);
     expect(s.authFailures).toBe(1);
     expect(s.lastErrors).toHaveLength(MAX_ERRORS);

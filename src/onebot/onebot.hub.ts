@@ -168,7 +168,12 @@ export class OneBotHub {
     if (robotId === null) return;
     const c = this.robot(robotId);
     c.authFailures++;
-    this.recordError(robotId, 'ONEBOT_AUTH_REFUSED', { remote, reason }, `Refused a connection from ${remote}: ${reason}`);
+    this.recordError(
+      robotId,
+      'ONEBOT_AUTH_REFUSED',
+      { remote, reason },
+      `Refused a connection from ${remote}: ${reason}`,
+    );
   }
 
   recordError(robotId: number, code: NoticeCode, params: MessageParams, message: string): OneBotErrorDto {

@@ -10,7 +10,13 @@ import { OneBotHub } from '../../src/onebot/onebot.hub';
 import { OneBotIdStore } from '../../src/onebot/onebot-ids.service';
 import { OneBotSettingsService } from '../../src/onebot/onebot-settings.service';
 import { DEFAULT_SETTINGS } from '../../src/onebot/onebot.types';
-import type { ActionRequest, ActionResponse, IdMapper, OneBotEvent, OneBotSettings } from '../../src/onebot/onebot.types';
+import type {
+  ActionRequest,
+  ActionResponse,
+  IdMapper,
+  OneBotEvent,
+  OneBotSettings,
+} from '../../src/onebot/onebot.types';
 import { FakeGewe } from '../fake-gewe/fake-gewe';
 import { waitFor } from '../support/wait';
 import { bearer, createTestApp, describeE2E, destroyTestApp, login, TestApp, TestDatabase } from '../support/test-app';
@@ -135,8 +141,14 @@ describeE2E('OneBot transports: forward and reverse WebSocket, HTTP API, HTTP PO
       'robot online',
     );
     const token = async (scopes: string[]) =>
-      (await t.http().post('/api/admin/tokens').set(bearer(admin)).send({ name: `t-${scopes[0]}`, scopes }).expect(201))
-        .body.token as string;
+      (
+        await t
+          .http()
+          .post('/api/admin/tokens')
+          .set(bearer(admin))
+          .send({ name: `t-${scopes[0]}`, scopes })
+          .expect(201)
+      ).body.token as string;
     onebot = await token(['onebot']);
     noScope = await token(['messages:send']);
     setSettings(robotId, { enabled: true, heartbeatIntervalMs: 0 });
@@ -164,7 +176,12 @@ describeE2E('OneBot transports: forward and reverse WebSocket, HTTP API, HTTP PO
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () =>
-          reject(Object.assign(new Error(`refused ${res.statusCode}`), { status: res.statusCode, body: Buffer.concat(chunks).toString() })),
+          reject(
+            Object.assign(new Error(`refused ${res.statusCode}`), {
+              status: res.statusCode,
+              body: Buffer.concat(chunks).toString(),
+            }),
+          ),
         );
       });
       ws.once('error', (err) => reject(err));
@@ -175,7 +192,8 @@ describeE2E('OneBot transports: forward and reverse WebSocket, HTTP API, HTTP PO
       () => ({ status: 101, body: '' }),
       (err: { status?: number; body?: string }) => ({ status: err.status, body: err.body ?? '' }),
     );
-  const frames = (c: Client, n: number, what: string) => waitFor(() => (c.got.length >= n ? c.got : null), 10_000, what);
+  const frames = (c: Client, n: number, what: string) =>
+    waitFor(() => (c.got.length >= n ? c.got : null), 10_000, what);
 
   describe('auth', () => {
     it('refuses a handshake without a token with 401, and one with a wrong token or without the scope with 403', async () => {
@@ -204,7 +222,11 @@ describeE2E('OneBot transports: forward and reverse WebSocket, HTTP API, HTTP PO
     it('answers the HTTP API 401 without a token and 403 with a wrong one or without the scope', async () => {
       const r1 = await t.http().get(`/onebot/v11/${robotId}/get_status`).expect(401);
       expect(r1.body).toMatchObject({ code: 'MISSING_TOKEN' });
-      await t.http().get(`/onebot/v11/${robotId}/get_status`).set(bearer(`ogw_${'y'.repeat(43)}`)).expect(403);
+      await t
+        .http()
+        .get(`/onebot/v11/${robotId}/get_status`)
+        .set(bearer(`ogw_${'y'.repeat(43)}`))
+        .expect(403);
       const r3 = await t.http().post(`/onebot/v11/${robotId}/get_status`).set(bearer(noScope)).send({}).expect(403);
       expect(r3.body).toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
       // an admin's login session is no OneBot token
@@ -237,7 +259,12 @@ describeE2E('OneBot transports: forward and reverse WebSocket, HTTP API, HTTP PO
       const api = await connect(`/onebot/v11/${robotId}/api`, bearer(onebot));
       await frames(uni, 1, 'lifecycle');
       await frames(ev, 1, 'lifecycle');
-      await waitFor(() => hub().status(robotId).clients.filter((x) => x.transport === 'forward-ws').length >= 3 || null);
+      await waitFor(
+        () =>
+          hub()
+            .status(robotId)
+            .clients.filter((x) => x.transport === 'forward-ws').length >= 3 || null,
+      );
       const event: OneBotEvent = { time: 1, self_id: 10001, post_type: 'message', message_type: 'private', user_id: 5 };
       hub().deliver(robotId, event);
       expect((await frames(uni, 2, 'the event'))[1]).toEqual(event);
@@ -247,19 +274,31 @@ describeE2E('OneBot transports: forward and reverse WebSocket, HTTP API, HTTP PO
       expect(answer).toMatchObject({ retcode: 0, echo: 'a' }); // no lifecycle and no event before it
       expect(api.got).toHaveLength(1);
       const status = hub().status(robotId);
-      expect(status.clients.filter((x) => x.transport === 'forward-ws').map((x) => x.role).sort()).toEqual(
-        expect.arrayContaining(['api', 'event', 'universal']),
-      );
+      expect(
+        status.clients
+          .filter((x) => x.transport === 'forward-ws')
+          .map((x) => x.role)
+          .sort(),
+      ).toEqual(expect.arrayContaining(['api', 'event', 'universal']));
       expect(status.eventsPerMinute).toBeGreaterThanOrEqual(1);
       for (const c of [uni, ev, api]) c.ws.close();
-      await waitFor(() => hub().status(robotId).clients.every((x) => x.transport !== 'forward-ws') || null);
+      await waitFor(
+        () =>
+          hub()
+            .status(robotId)
+            .clients.every((x) => x.transport !== 'forward-ws') || null,
+      );
     });
 
     it("sends heartbeats with the robot's online state", async () => {
       setSettings(robotId, { enabled: true, heartbeatIntervalMs: 1000 });
       try {
         const c = await connect(`/onebot/v11/${robotId}`, bearer(onebot));
-        const got = await waitFor(() => c.got.find((f) => f.meta_event_type === 'heartbeat') ?? null, 10_000, 'a heartbeat');
+        const got = await waitFor(
+          () => c.got.find((f) => f.meta_event_type === 'heartbeat') ?? null,
+          10_000,
+          'a heartbeat',
+        );
         expect(JSON.stringify(got)).toContain('"online":true');
         c.ws.close();
       } finally {
@@ -273,13 +312,23 @@ describeE2E('OneBot transports: forward and reverse WebSocket, HTTP API, HTTP PO
       await frames(slow, 1, 'lifecycle');
       await frames(fast, 1, 'lifecycle');
       (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
-      const big: OneBotEvent = { time: 1, self_id: 10001, post_type: 'notice', notice_type: 'x', pad: 'p'.repeat(1 << 20) };
+      const big: OneBotEvent = {
+        time: 1,
+        self_id: 10001,
+        post_type: 'notice',
+        notice_type: 'x',
+        pad: 'p'.repeat(1 << 20),
+      };
       const closed = new Promise<number>((r) => slow.ws.once('close', (code) => r(code)));
       // each deliver returns at once; the slow client's buffer grows until it passes the limit
       await waitFor(
         () => {
           for (let i = 0; i < 4; i++) hub().deliver(robotId, big);
-          return hub().status(robotId).lastErrors.some((e) => e.code === 'ONEBOT_CLIENT_TOO_SLOW') || null;
+          return (
+            hub()
+              .status(robotId)
+              .lastErrors.some((e) => e.code === 'ONEBOT_CLIENT_TOO_SLOW') || null
+          );
         },
         30_000,
         'the slow client dropped',
@@ -359,7 +408,11 @@ describeE2E('OneBot transports: forward and reverse WebSocket, HTTP API, HTTP PO
         enabled: true,
         heartbeatIntervalMs: 0,
         httpPost: [
-          { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/onebot`, secret: 'sig-key', timeoutMs: 5000 },
+          {
+            url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/onebot`,
+            secret: 'sig-key',
+            timeoutMs: 5000,
+          },
         ],
         reverseWs: [
           {
@@ -389,12 +442,20 @@ describeE2E('OneBot transports: forward and reverse WebSocket, HTTP API, HTTP PO
       const got = await frames(client, 2, 'the answer');
       expect(got[1]).toMatchObject({ retcode: 0, echo: 'r1' });
       await waitFor(
-        () => hub().status(robotId).clients.some((c) => c.transport === 'reverse-ws' && c.state === 'connected') || null,
+        () =>
+          hub()
+            .status(robotId)
+            .clients.some((c) => c.transport === 'reverse-ws' && c.state === 'connected') || null,
       );
     });
 
     it('posts events signed with X-Signature, and runs the quick operation of the answer', async () => {
-      await waitFor(() => hub().status(robotId).clients.some((c) => c.transport === 'http-post') || null);
+      await waitFor(
+        () =>
+          hub()
+            .status(robotId)
+            .clients.some((c) => c.transport === 'http-post') || null,
+      );
       calls.length = 0;
       const event: OneBotEvent = {
         time: 2,
