@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, Server } from 'node:http';
 import { STATUS_CODES } from 'node:http';
@@ -46,7 +46,7 @@ export async function heartbeat(
  * event, the robot's events and heartbeats, and answers to its actions. Several clients per robot.
  */
 @Injectable()
-export class OneBotWsServer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OneBotWsServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('OneBotWs');
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD });
   private readonly sessions = new Map<WebSocket, WsSession>();
@@ -90,7 +90,12 @@ export class OneBotWsServer implements OnApplicationBootstrap, OnApplicationShut
     }).start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Closes every client before the HTTP server closes (its close waits for open connections, and an upgraded socket
+   * is one), so a shutdown never waits for OneBot clients to leave.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.shuttingDown) return;
     this.shuttingDown = true;
     this.server?.off('upgrade', this.onUpgrade);
     await this.keepalive?.stop();
@@ -118,6 +123,8 @@ export class OneBotWsServer implements OnApplicationBootstrap, OnApplicationShut
     role: ClientRole,
     url: URL,
   ): Promise<void> {
+    // a client that resets the connection during the checks must not become an unhandled 'error'
+    socket.on('error', () => socket.destroy());
     const remote = remoteOf(req);
     const admission = await this.auth.admit(
       robotId,

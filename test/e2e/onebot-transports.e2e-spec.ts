@@ -112,6 +112,7 @@ describeE2E('OneBot transports: forward and reverse WebSocket, HTTP API, HTTP PO
   let noScope: string;
   let webDist: string;
   const open: WebSocket[] = [];
+  let closedByTest = false;
 
   beforeAll(async () => {
     fake = new FakeGewe();
@@ -157,7 +158,7 @@ describeE2E('OneBot transports: forward and reverse WebSocket, HTTP API, HTTP PO
   });
   afterAll(async () => {
     for (const ws of open) ws.terminate();
-    await destroyTestApp(t);
+    if (!closedByTest) await destroyTestApp(t);
     await fake.stop();
     rmSync(webDist, { recursive: true, force: true });
   });
@@ -480,5 +481,13 @@ describeE2E('OneBot transports: forward and reverse WebSocket, HTTP API, HTTP PO
       const { client } = reverse[0];
       await waitFor(() => client.got.some((f) => f.message_id === 3) || null, 30_000, 'the event over reverse WS');
     });
+  });
+
+  it('closes its clients when the service shuts down, without waiting for them to leave', async () => {
+    const c = await connect(`/onebot/v11/${robotId}`, bearer(onebot));
+    const code = new Promise<number>((r) => c.ws.once('close', (n) => r(n)));
+    closedByTest = true;
+    await destroyTestApp(t);
+    expect(await code).toBe(1001);
   });
 });
