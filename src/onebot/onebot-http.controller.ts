@@ -18,7 +18,7 @@ const ACTION = /^[A-Za-z0-9_.]{1,64}$/;
  * The HTTP API of the OneBot standard: `POST /onebot/v11/{robot_id}/{action}` with a JSON or form body, or `GET` with
  * the query as params. Public to the app's guards (OneBot clients send API tokens their own way: `Authorization:
  * Bearer` or `?access_token=`, checked here); left out of the REST API's OpenAPI document, since it is the OneBot
- * protocol, documented in docs/ONEBOT.md. Answers 200 with the action's answer, 404 for an unknown action (retcode
+ * protocol, documented in docs/ONEBOT-TRANSPORTS.md. Answers 200 with the action's answer, 404 for an unknown action (retcode
  * 1404); 401 / 403 / 404 with the usual error body when the caller or robot is refused.
  */
 @ApiExcludeController()
