@@ -2,7 +2,7 @@ import { INestApplication, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { static as serveStatic, text } from 'express';
+import { static as serveStatic, text, urlencoded } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
@@ -85,6 +85,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig, web
   const limiter = app.get(LoginRateLimiter);
   const store = app.get(RateLimitStore);
   const limits = rateLimits(config);
+  // The OneBot HTTP API also takes form bodies (application/x-www-form-urlencoded), as the standard allows.
+  app.use('/onebot', urlencoded({ extended: false, limit: config.backend.body_limit }));
   useJsonBodyParsers(app, config, async (req, path) => {
     if (req.method !== 'POST') return;
     if (path === '/api/auth/login') await limiter.countRefusedBody(clientIp(req));
@@ -129,7 +131,13 @@ function serveConsole(app: NestExpressApplication, dist: string, docsUrl: string
         /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache',
       ),
   });
-  const isApi = (path: string) => path === '/api' || path.startsWith('/api/') || path === '/metrics';
+  // /onebot is the OneBot gateway's (its HTTP API answers GET too): never the console's
+  const isApi = (path: string) =>
+    path === '/api' ||
+    path.startsWith('/api/') ||
+    path === '/metrics' ||
+    path === '/onebot' ||
+    path.startsWith('/onebot/');
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (isApi(req.path)) next();
     else void files(req, res, next);

@@ -54,6 +54,8 @@ export const ERROR_CODES = {
   ROBOT_BUSY: [],
   ROBOT_NOT_ONLINE: ['id', 'status'],
   ROBOT_NOT_ALLOWED: ['id'],
+  /** OneBot (or one of its transports: forward-ws, http-api) is off for the robot. */
+  ONEBOT_NOT_ENABLED: ['id', 'transport'],
   APP_ID_TAKEN: ['appId', 'robotId'],
   TOKEN_REQUIRED: [],
   TOKEN_REQUIRED_FOR_NEW_HOST: [],

@@ -67,6 +67,7 @@ export class MetricsService {
   private readonly geweDuration: Histogram<'endpoint'>;
   private readonly geweErrors: Counter<'endpoint' | 'type'>;
   private readonly alertNotifications: Counter<'channel' | 'result'>;
+  private readonly onebotRefused: Counter<'reason'>;
   /** Filled on scrape (see MetricsScrapeService). */
   readonly governorQueued: Gauge<'robot'>;
   readonly collectorUp: Gauge<'collector'>;
@@ -172,6 +173,12 @@ export class MetricsService {
       labelNames: ['channel', 'result'],
       registers: [r],
     });
+    this.onebotRefused = new Counter({
+      name: 'opengewe_onebot_auth_refused_total',
+      help: 'OneBot handshakes and HTTP API calls refused, by reason: missing (no token), invalid (wrong, expired or revoked), scope (no onebot scope), robot (limited to other robots).',
+      labelNames: ['reason'],
+      registers: [r],
+    });
     this.collectorUp = new Gauge({
       name: 'opengewe_metrics_collector_up',
       help: '1 when the last scrape could read this shared source (queue, robots, alerts), 0 when it failed.',
@@ -231,6 +238,10 @@ export class MetricsService {
     }
     last.calls++;
     if (outcome !== 'ok') last.errors++;
+  }
+
+  onebotAuthRefused(reason: 'missing' | 'invalid' | 'scope' | 'robot'): void {
+    this.onebotRefused.inc({ reason });
   }
 
   alertDelivered(channel: 'webhook' | 'wechat', ok: boolean): void {

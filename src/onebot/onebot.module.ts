@@ -5,17 +5,22 @@ import { MessageModule } from '../message-log/message.module';
 import { RobotModule } from '../robot/robot.module';
 import { MessagingModule } from '../sending/messaging.module';
 import { OneBotActions } from './onebot.actions';
+import { OneBotAuth } from './onebot-auth';
 import { OneBotGateway } from './onebot.gateway';
+import { OneBotHttpController } from './onebot-http.controller';
+import { EventPoster, OneBotHttpPost } from './onebot-http-post';
 import { OneBotHub } from './onebot.hub';
 import { OneBotIdEntity } from './onebot-id.entity';
 import { OneBotIdStore, OneBotIdTable } from './onebot-ids.service';
 import { OneBotMedia } from './onebot-media';
+import { OneBotMediaController } from './onebot-media.controller';
 import { OneBotMessageEntity } from './onebot-message.entity';
+import { OneBotReverseWs } from './onebot-reverse';
 import { OneBotSettingsController } from './onebot-settings.controller';
 import { OneBotSettingsEntity } from './onebot-settings.entity';
-import { OneBotMediaController } from './onebot-media.controller';
 import { OneBotSettingsService } from './onebot-settings.service';
 import { OneBotStatusService } from './onebot-status.service';
+import { OneBotWsServer } from './onebot-ws.server';
 
 /**
  * The OneBot v11 gateway: per-robot settings, id aliases, the translation of WeChat events into OneBot events, the
@@ -31,7 +36,7 @@ import { OneBotStatusService } from './onebot-status.service';
     MessageModule,
     FileModule,
   ],
-  controllers: [OneBotSettingsController, OneBotMediaController],
+  controllers: [OneBotSettingsController, OneBotMediaController, OneBotHttpController],
   providers: [
     OneBotSettingsService,
     OneBotStatusService,
@@ -41,6 +46,11 @@ import { OneBotStatusService } from './onebot-status.service';
     OneBotHub,
     OneBotActions,
     OneBotMedia,
+    OneBotAuth,
+    OneBotWsServer,
+    OneBotReverseWs,
+    OneBotHttpPost,
+    EventPoster,
   ],
   exports: [OneBotGateway, OneBotSettingsService, OneBotIdStore],
 })
