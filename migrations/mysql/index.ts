@@ -4,20 +4,11 @@ import { RobotAccount1795650174324 } from './1795650174324-RobotAccount';
 import { Pipeline1795651640149 } from './1795651640149-Pipeline';
 import { Files1795653305681 } from './1795653305681-Files';
 import { AuditLog1795660368742 } from './1795660368742-AuditLog';
-import { ApiTokens1795661362824 } from './1795661362824-ApiTokens';
 import { Alerts1795660979070 } from './1795660979070-Alerts';
+import { ApiTokens1795661362824 } from './1795661362824-ApiTokens';
 import { DispatchState1796161814470 } from './1796161814470-DispatchState';
 import { WebhookEndpoints1796164221173 } from './1796164221173-WebhookEndpoints';
+import { ApiTokenRobots1796188687161 } from './1796188687161-ApiTokenRobots';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const MYSQL_MIGRATIONS: Function[] = [
-  Init1795648973215,
-  RobotAccount1795650174324,
-  Pipeline1795651640149,
-  Files1795653305681,
-  AuditLog1795660368742,
-  ApiTokens1795661362824,
-  Alerts1795660979070,
-  DispatchState1796161814470,
-  WebhookEndpoints1796164221173,
-];
+export const MYSQL_MIGRATIONS: Function[] = [Init1795648973215, RobotAccount1795650174324, Pipeline1795651640149, Files1795653305681, AuditLog1795660368742, Alerts1795660979070, ApiTokens1795661362824, DispatchState1796161814470, WebhookEndpoints1796164221173, ApiTokenRobots1796188687161];

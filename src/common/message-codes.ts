@@ -54,6 +54,8 @@ export const ERROR_CODES = {
   ROBOT_BUSY: [],
   ROBOT_NOT_ONLINE: ['id', 'status'],
   ROBOT_NOT_ALLOWED: ['id'],
+  TOKEN_ROBOT_LIMITED: [],
+  UNKNOWN_ROBOTS: ['field', 'ids'],
   APP_ID_TAKEN: ['appId', 'robotId'],
   TOKEN_REQUIRED: [],
   TOKEN_REQUIRED_FOR_NEW_HOST: [],
