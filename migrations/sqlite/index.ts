@@ -11,4 +11,15 @@ import { WebhookEndpoints1796164221173 } from './1796164221173-WebhookEndpoints'
 import { ApiTokenRobots1796188687161 } from './1796188687161-ApiTokenRobots';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const SQLITE_MIGRATIONS: Function[] = [Init1795648973215, RobotAccount1795650174324, Pipeline1795651640149, Files1795653305681, AuditLog1795660368742, Alerts1795660979070, ApiTokens1795661362824, DispatchState1796161814470, WebhookEndpoints1796164221173, ApiTokenRobots1796188687161];
+export const SQLITE_MIGRATIONS: Function[] = [
+  Init1795648973215,
+  RobotAccount1795650174324,
+  Pipeline1795651640149,
+  Files1795653305681,
+  AuditLog1795660368742,
+  Alerts1795660979070,
+  ApiTokens1795661362824,
+  DispatchState1796161814470,
+  WebhookEndpoints1796164221173,
+  ApiTokenRobots1796188687161,
+];

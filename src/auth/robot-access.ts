@@ -51,7 +51,10 @@ export function assertRequestRobotAccess(
 ): void {
   if (!user.token?.robotIds) return;
   if (concernsEveryRobot)
-    throw forbidden('TOKEN_ROBOT_LIMITED', 'This API token is limited to chosen robots; this route concerns every robot');
+    throw forbidden(
+      'TOKEN_ROBOT_LIMITED',
+      'This API token is limited to chosen robots; this route concerns every robot',
+    );
   for (const raw of [params?.[ROBOT_PARAM], query?.[ROBOT_QUERY]]) {
     const id = typeof raw === 'string' && /^\d{1,10}$/.test(raw) ? Number(raw) : NaN;
     if (Number.isSafeInteger(id) && id > 0) assertRobotAccess(user, id);
