@@ -1129,12 +1129,19 @@ export interface components {
              *       "messages:send"
              *     ]
              */
-            scopes: ("messages:send" | "messages:read" | "robots:read" | "robots:write" | "plugins:read" | "plugins:write" | "files:read")[];
+            scopes: ("messages:send" | "messages:read" | "robots:read" | "robots:write" | "plugins:read" | "plugins:write" | "files:read" | "onebot")[];
             /**
              * Format: date-time
              * @description When the token stops working (in the future); absent or null: never
              */
             expiresAt?: string | null;
+            /**
+             * @description The robots the token may reach (ids of existing robots, at most 100); absent or null: every robot. A limited token is refused (403 ROBOT_NOT_ALLOWED) on the routes of other robots and sees only its robots in lists.
+             * @example [
+             *       3
+             *     ]
+             */
+            robotIds?: number[] | null;
         };
         ApiTokenCreatedResponseDto: {
             id: number;
@@ -1144,7 +1151,9 @@ export interface components {
              * @example ogw_AbCdEfGh
              */
             prefix: string;
-            scopes: ("messages:send" | "messages:read" | "robots:read" | "robots:write" | "plugins:read" | "plugins:write" | "files:read")[];
+            scopes: ("messages:send" | "messages:read" | "robots:read" | "robots:write" | "plugins:read" | "plugins:write" | "files:read" | "onebot")[];
+            /** @description The robots the token may reach, ascending; null: every robot */
+            robotIds: number[] | null;
             /** @enum {string} */
             state: "active" | "expired" | "revoked";
             /** Format: date-time */
@@ -1175,7 +1184,9 @@ export interface components {
              * @example ogw_AbCdEfGh
              */
             prefix: string;
-            scopes: ("messages:send" | "messages:read" | "robots:read" | "robots:write" | "plugins:read" | "plugins:write" | "files:read")[];
+            scopes: ("messages:send" | "messages:read" | "robots:read" | "robots:write" | "plugins:read" | "plugins:write" | "files:read" | "onebot")[];
+            /** @description The robots the token may reach, ascending; null: every robot */
+            robotIds: number[] | null;
             /** @enum {string} */
             state: "active" | "expired" | "revoked";
             /** Format: date-time */
@@ -3261,7 +3272,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description An API token without the scope robots:write */
+            /** @description An API token without the scope robots:write, or limited to chosen robots (this route concerns every robot) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3345,7 +3356,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description An API token without the scope robots:read */
+            /** @description An API token without the scope robots:read, or limited to other robots */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3402,7 +3413,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description An API token without the scope robots:write */
+            /** @description An API token without the scope robots:write, or limited to other robots */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3466,7 +3477,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description An API token without the scope robots:write */
+            /** @description An API token without the scope robots:write, or limited to other robots */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3549,7 +3560,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description An API token without the scope robots:read */
+            /** @description An API token without the scope robots:read, or limited to other robots */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3606,7 +3617,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description An API token without the scope robots:write */
+            /** @description An API token without the scope robots:write, or limited to other robots */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3676,7 +3687,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description An API token without the scope robots:write */
+            /** @description An API token without the scope robots:write, or limited to other robots */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3760,7 +3771,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description An API token without the scope robots:write */
+            /** @description An API token without the scope robots:write, or limited to other robots */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3825,7 +3836,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description An API token without the scope robots:write */
+            /** @description An API token without the scope robots:write, or limited to other robots */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3899,7 +3910,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description An API token without the scope robots:read */
+            /** @description An API token without the scope robots:read, or limited to other robots */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4388,7 +4399,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description An API token without the scope plugins:read */
+            /** @description An API token without the scope plugins:read, or limited to other robots */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5409,7 +5420,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description An API token without the scope robots:read */
+            /** @description An API token without the scope robots:read, or limited to other robots */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5466,7 +5477,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description An API token without the scope robots:write */
+            /** @description An API token without the scope robots:write, or limited to other robots */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5944,7 +5955,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description An API token without the scope messages:send */
+            /** @description An API token without the scope messages:send, or limited to other robots */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -10,6 +10,8 @@ export const zh = {
   'tokens.name': '名称',
   'tokens.prefix': '令牌开头',
   'tokens.scopes': '权限范围',
+  'tokens.robots': '机器人',
+  'tokens.robots.all': '全部机器人',
   'tokens.state': '状态',
   'tokens.expires': '过期时间',
   'tokens.never': '永不过期',
@@ -29,6 +31,12 @@ export const zh = {
   'tokens.create.nameHint': '这个令牌给谁用、做什么，例如 crm',
   'tokens.create.scopes': '权限范围（至少选一项）',
   'tokens.create.noScope': '请至少选择一项权限范围。',
+  'tokens.create.robots': '可访问的机器人',
+  'tokens.create.robots.all': '全部机器人（包括以后新建的）',
+  'tokens.create.robots.chosen': '只限选定的机器人',
+  'tokens.create.robots.hint': '令牌不能访问其他机器人的接口和数据，也不能创建机器人或修改全局插件设置',
+  'tokens.create.robots.none': '还没有机器人。',
+  'tokens.create.noRobot': '请至少选择一个机器人，或选择“全部机器人”。',
   'tokens.create.expiry': '有效期',
   'tokens.create.expiry.never': '永不过期',
   'tokens.create.expiry.days': '{n} 天',
@@ -52,6 +60,7 @@ export const zh = {
   'scope.plugins:read': '查看插件、插件配置和各机器人的插件开关',
   'scope.plugins:write': '启用/停用插件，修改配置和各机器人的开关，重新加载',
   'scope.files:read': '查看和下载媒体文件',
+  'scope.onebot': '作为 OneBot v11 客户端驱动机器人（/onebot/v11/{robot_id}，WebSocket 和 HTTP 接口）',
 } as const;
 
 export const en: Record<keyof typeof zh, string> = {
@@ -65,6 +74,8 @@ export const en: Record<keyof typeof zh, string> = {
   'tokens.name': 'Name',
   'tokens.prefix': 'Starts with',
   'tokens.scopes': 'Scopes',
+  'tokens.robots': 'Robots',
+  'tokens.robots.all': 'All robots',
   'tokens.state': 'State',
   'tokens.expires': 'Expires',
   'tokens.never': 'Never',
@@ -84,6 +95,13 @@ export const en: Record<keyof typeof zh, string> = {
   'tokens.create.nameHint': 'Who uses it, for what; e.g. crm',
   'tokens.create.scopes': 'Scopes (at least one)',
   'tokens.create.noScope': 'Choose at least one scope.',
+  'tokens.create.robots': 'Robots it may reach',
+  'tokens.create.robots.all': 'All robots (including those added later)',
+  'tokens.create.robots.chosen': 'Only the chosen robots',
+  'tokens.create.robots.hint':
+    "it cannot reach other robots' routes or data, create robots or change plugins' global settings",
+  'tokens.create.robots.none': 'No robots yet.',
+  'tokens.create.noRobot': 'Choose at least one robot, or “All robots”.',
   'tokens.create.expiry': 'Valid for',
   'tokens.create.expiry.never': 'Never expires',
   'tokens.create.expiry.days': '{n:# day|# days}',
@@ -108,4 +126,5 @@ export const en: Record<keyof typeof zh, string> = {
   'scope.plugins:read': 'List plugins, their config and per-robot switches',
   'scope.plugins:write': 'Enable and disable plugins, change their config and per-robot switches, reload them',
   'scope.files:read': 'List and download media files',
+  'scope.onebot': 'Drive robots as a OneBot v11 client (/onebot/v11/{robot_id}, WebSocket and HTTP API)',
 };
