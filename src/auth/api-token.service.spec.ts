@@ -23,7 +23,7 @@ describe('ApiTokenService robot limits', () => {
   it('keeps the chosen robots, sorted, and the caller it authenticates carries them', async () => {
     const created = await service.create({ name: 'crm', scopes: ['robots:read'], robotIds: [5, 3] }, admin);
     expect(created.robotIds).toEqual([3, 5]);
-    expect(table.rows[0]!.robotIds).toBe('[3,5]');
+    expect(table.rows[0].robotIds).toBe('[3,5]');
     const caller = await service.authenticate(created.token, '127.0.0.1');
     expect(caller?.token).toMatchObject({ id: created.id, robotIds: [3, 5] });
   });

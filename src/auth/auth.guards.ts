@@ -79,12 +79,7 @@ export class AdminGuard implements CanActivate {
       if (!user.token.scopes.includes(scope))
         throw forbidden('INSUFFICIENT_SCOPE', `This API token lacks the scope ${scope}`, { scope });
       const everyRobot = this.reflector.getAllAndOverride<boolean>(EVERY_ROBOT, [ctx.getHandler(), ctx.getClass()]);
-      assertRequestRobotAccess(
-        user,
-        req.params as Record<string, unknown> | undefined,
-        req.query as Record<string, unknown> | undefined,
-        everyRobot === true,
-      );
+      assertRequestRobotAccess(user, req.params, req.query, everyRobot === true);
       return true;
     }
     const adminOnly = this.reflector.getAllAndOverride<boolean>(ADMIN_ONLY, [ctx.getHandler(), ctx.getClass()]);
