@@ -7,6 +7,7 @@ import { TOKEN_SCOPE_NAMES } from '../../src/auth/api-token.scopes';
 import { FileEntity } from '../../src/file/file.entity';
 import { FakeGewe } from '../fake-gewe/fake-gewe';
 import { onlineRobot } from '../support/online-robot';
+import { recorderCode, writePlugin } from '../support/plugin-runtime';
 import { textCallback } from '../support/samples';
 import { waitFor } from '../support/wait';
 import { bearer, createTestApp, describeE2E, destroyTestApp, login, TestApp, TestDatabase } from '../support/test-app';
@@ -175,6 +176,15 @@ describeE2E('API tokens and the send API', () => {
       );
     const [fileA, fileB] = [await fileRow(a.id, msgA, 'a'), await fileRow(b.id, msgB, 'b')];
 
+    // a plugin switched per robot, on A and on B
+    writePlugin(join(t.dir, 'plugins'), 'Echo', recorderCode([{ label: 'echo' }]));
+    await as(admin).post('/api/plugins/reload').expect(200);
+    for (const [rid, enabled] of [
+      [a.id, true],
+      [b.id, false],
+    ] as const)
+      await t.http().put(`/api/robots/${rid}/plugins/Echo`).set(bearer(admin)).send({ enabled }).expect(200);
+
     const created = await as(admin)
       .post('/api/admin/tokens', { name: 'robot-a-only', scopes: TOKEN_SCOPE_NAMES, robotIds: [a.id] })
       .expect(201);
@@ -239,6 +249,18 @@ describeE2E('API tokens and the send API', () => {
     expect(new Set(messages.map((m) => m.robotId))).toEqual(new Set([a.id]));
     const fileList = (await limited.get('/api/files?limit=100').expect(200)).body.items as { id: number }[];
     expect(fileList.map((f) => f.id)).toEqual([fileA.id]);
+
+    // the plugin's per-robot overrides: A's only
+    expect((await limited.get('/api/plugins/Echo').expect(200)).body.robots).toEqual([
+      { robotId: a.id, enabled: true },
+    ]);
+    expect((await as(admin).get('/api/plugins/Echo').expect(200)).body.robots).toHaveLength(2);
+    await t
+      .http()
+      .put(`/api/robots/${a.id}/plugins/Echo`)
+      .set(bearer(created.body.token as string))
+      .send({ enabled: false })
+      .expect(200);
 
     // B's message and file by id: not found, as if they did not exist
     expect((await limited.get(`/api/messages/${msgB}`).expect(404)).body.code).toBe('MESSAGE_NOT_FOUND');
