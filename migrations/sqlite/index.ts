@@ -8,6 +8,7 @@ import { ApiTokens1795661362824 } from './1795661362824-ApiTokens';
 import { Alerts1795660979070 } from './1795660979070-Alerts';
 import { DispatchState1796161814470 } from './1796161814470-DispatchState';
 import { WebhookEndpoints1796164221173 } from './1796164221173-WebhookEndpoints';
+import { ApiTokenRobots1796188687161 } from './1796188687161-ApiTokenRobots';
 import { OneBot1796188957878 } from './1796188957878-OneBot';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -21,5 +22,6 @@ export const SQLITE_MIGRATIONS: Function[] = [
   Alerts1795660979070,
   DispatchState1796161814470,
   WebhookEndpoints1796164221173,
+  ApiTokenRobots1796188687161,
   OneBot1796188957878,
 ];

@@ -27,6 +27,10 @@ export class ApiTokenEntity extends TimestampedEntity {
   @Column({ type: 'varchar', length: 255 })
   scopes!: string;
 
+  /** JSON array of the robot ids the token may reach; null: every robot. */
+  @Column({ name: 'robot_ids', type: 'text', nullable: true })
+  robotIds!: string | null;
+
   @Column({ name: 'expires_at', type: 'datetime', nullable: true })
   expiresAt!: Date | null;
 

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiTokenController } from './api-token.controller';
 import { ApiTokenEntity } from './api-token.entity';
 import { ApiTokenService } from './api-token.service';
+import { RobotIdLookup } from './robot-id-lookup';
 
 /**
  * Scoped API tokens: the service the global guard authenticates `ogw_…` bearers with, and (with
@@ -16,7 +17,7 @@ export class ApiTokenModule {
       global: true,
       imports: [TypeOrmModule.forFeature([ApiTokenEntity])],
       controllers: options.api ? [ApiTokenController] : [],
-      providers: [ApiTokenService],
+      providers: [ApiTokenService, RobotIdLookup],
       exports: [ApiTokenService],
     };
   }

@@ -6,6 +6,7 @@ import { badRequest, notFound } from '../common/domain-error';
 import { Page } from '../common/dto/pagination.dto';
 import { ApiTokenEntity } from './api-token.entity';
 import type { AuthUser } from '../common/auth.decorators';
+import { RobotIdLookup } from './robot-id-lookup';
 import {
   ApiTokenCreateDto,
   ApiTokenCreatedResponseDto,
@@ -34,11 +35,24 @@ export function isApiToken(bearer: string): boolean {
 export class ApiTokenService {
   private readonly logger = new Logger('ApiTokens');
 
-  constructor(@InjectRepository(ApiTokenEntity) private readonly tokens: Repository<ApiTokenEntity>) {}
+  constructor(
+    @InjectRepository(ApiTokenEntity) private readonly tokens: Repository<ApiTokenEntity>,
+    private readonly robots: RobotIdLookup,
+  ) {}
 
   async create(dto: ApiTokenCreateDto, actor: AuthUser): Promise<ApiTokenCreatedResponseDto> {
     if (dto.expiresAt && dto.expiresAt.getTime() <= Date.now())
       throw badRequest('INVALID_EXPIRY', 'expiresAt must be in the future');
+    const robotIds = dto.robotIds ? [...dto.robotIds].sort((a, b) => a - b) : null;
+    if (robotIds) {
+      const found = new Set(await this.robots.existing(robotIds));
+      const unknown = robotIds.filter((id) => !found.has(id));
+      if (unknown.length)
+        throw badRequest('UNKNOWN_ROBOTS', `robotIds names robots that do not exist: ${unknown.join(', ')}`, {
+          field: 'robotIds',
+          ids: unknown.join(', '),
+        });
+    }
     const secret = `${API_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const saved = await this.tokens.save(
       this.tokens.create({
@@ -46,6 +60,7 @@ export class ApiTokenService {
         prefix: secret.slice(0, 12),
         tokenHash: sha256(secret),
         scopes: JSON.stringify([...dto.scopes].sort()),
+        robotIds: robotIds ? JSON.stringify(robotIds) : null,
         expiresAt: dto.expiresAt ?? null,
         revokedAt: null,
         lastUsedAt: null,
@@ -55,7 +70,7 @@ export class ApiTokenService {
       }),
     );
     this.logger.log(
-      { actor: actor.username, tokenId: saved.id, name: saved.name, scopes: dto.scopes },
+      { actor: actor.username, tokenId: saved.id, name: saved.name, scopes: dto.scopes, robotIds },
       'API token created',
     );
     return { ...toResponse(saved), token: secret };
@@ -105,7 +120,7 @@ export class ApiTokenService {
       username: `token:${row.name}`,
       isAdmin: false,
       sessionId: '',
-      token: { id: row.id, name: row.name, scopes: parseScopes(row.scopes) },
+      token: { id: row.id, name: row.name, scopes: parseScopes(row.scopes), robotIds: parseRobotIds(row.robotIds) },
     };
   }
 
@@ -125,6 +140,20 @@ function parseScopes(s: string): string[] {
   }
 }
 
+/**
+ * The robot limit as stored: null is every robot. A value that is not a list of ids (never written so) limits the
+ * token to no robot at all rather than lifting the limit.
+ */
+export function parseRobotIds(s: string | null): number[] | null {
+  if (s === null) return null;
+  try {
+    const v = JSON.parse(s) as unknown;
+    return Array.isArray(v) ? v.filter((x): x is number => Number.isSafeInteger(x)) : [];
+  } catch {
+    return [];
+  }
+}
+
 function toResponse(t: ApiTokenEntity): ApiTokenResponseDto {
   const expired = !!t.expiresAt && t.expiresAt.getTime() <= Date.now();
   return {
@@ -132,6 +161,7 @@ function toResponse(t: ApiTokenEntity): ApiTokenResponseDto {
     name: t.name,
     prefix: t.prefix,
     scopes: parseScopes(t.scopes),
+    robotIds: parseRobotIds(t.robotIds),
     state: t.revokedAt ? 'revoked' : expired ? 'expired' : 'active',
     expiresAt: t.expiresAt?.toISOString() ?? null,
     revokedAt: t.revokedAt?.toISOString() ?? null,

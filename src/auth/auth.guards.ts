@@ -6,6 +6,7 @@ import { forbidden, unauthorized } from '../common/domain-error';
 import { ApiTokenService, isApiToken } from './api-token.service';
 import { TOKEN_SCOPE } from './api-token.scopes';
 import { ADMIN_ONLY, AuthUser, IS_PUBLIC } from '../common/auth.decorators';
+import { assertRequestRobotAccess, EVERY_ROBOT } from './robot-access';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
@@ -55,7 +56,9 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
 /**
  * Global guard after JwtAuthGuard. Users: routes or controllers marked @AdminOnly() need an admin. API tokens: only
  * routes that declare a @TokenScope the token holds, never /api/admin/* (deny by default); the admin flag plays no
- * part (a token with `plugins:write` may change plugins, which users need an admin for).
+ * part (a token with `plugins:write` may change plugins, which users need an admin for). A token limited to chosen
+ * robots is also refused on the routes of other robots (the `robot_id` path parameter, a list's `robotId` filter) and
+ * on routes that concern every robot (see robot-access.ts): one place, so a new route cannot forget it.
  */
 @Injectable()
 export class AdminGuard implements CanActivate {
@@ -75,6 +78,8 @@ export class AdminGuard implements CanActivate {
         throw forbidden('TOKEN_NOT_ALLOWED', 'API tokens cannot call this route; log in as a user');
       if (!user.token.scopes.includes(scope))
         throw forbidden('INSUFFICIENT_SCOPE', `This API token lacks the scope ${scope}`, { scope });
+      const everyRobot = this.reflector.getAllAndOverride<boolean>(EVERY_ROBOT, [ctx.getHandler(), ctx.getClass()]);
+      assertRequestRobotAccess(user, req.params, req.query, everyRobot === true);
       return true;
     }
     const adminOnly = this.reflector.getAllAndOverride<boolean>(ADMIN_ONLY, [ctx.getHandler(), ctx.getClass()]);

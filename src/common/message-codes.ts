@@ -56,6 +56,8 @@ export const ERROR_CODES = {
   ROBOT_NOT_ALLOWED: ['id'],
   /** OneBot (or one of its transports: forward-ws, http-api) is off for the robot. */
   ONEBOT_NOT_ENABLED: ['id', 'transport'],
+  TOKEN_ROBOT_LIMITED: [],
+  UNKNOWN_ROBOTS: ['field', 'ids'],
   APP_ID_TAKEN: ['appId', 'robotId'],
   TOKEN_REQUIRED: [],
   TOKEN_REQUIRED_FOR_NEW_HOST: [],

@@ -12,6 +12,7 @@ type Operation = {
   security?: unknown[];
   'x-token-scope'?: string;
   'x-admin-only'?: boolean;
+  'x-every-robot'?: boolean;
 };
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
@@ -54,7 +55,14 @@ export function declarePipelineResponses(doc: OpenAPIObject): void {
       if (op.security?.length) {
         add(401, 'No access token, or one that is invalid, expired or revoked');
         const scope = op['x-token-scope'];
-        const tokens = scope ? `an API token without the scope ${scope}` : 'API tokens are refused (log in as a user)';
+        const limit = pathParams.includes('robot_id')
+          ? ', or limited to other robots'
+          : op['x-every-robot']
+            ? ', or limited to chosen robots (this route concerns every robot)'
+            : '';
+        const tokens = scope
+          ? `an API token without the scope ${scope}${limit}`
+          : 'API tokens are refused (log in as a user)';
         add(403, op['x-admin-only'] ? `Not an admin; or ${tokens}` : tokens[0].toUpperCase() + tokens.slice(1));
       }
       if (pathParams.length) add(404, `No such ${pathParams.map(noun).join(' or ')}`);

@@ -22,6 +22,7 @@ import { STORED_NAME } from './file-name';
 import { FileService } from './file.service';
 import { Audit } from '../audit/audit.decorator';
 import { TokenScope } from '../auth/api-token.scopes';
+import { reachableRobots } from '../auth/robot-access';
 
 const FILENAME_PARAM = {
   name: 'filename',
@@ -40,8 +41,8 @@ export class FileController {
   @TokenScope('files:read')
   @ApiOperation({ summary: 'Media files of messages and their download state, newest first' })
   @ApiOkResponse({ type: FileListResponseDto })
-  list(@Query() q: FileListQueryDto): Promise<FileListResponseDto> {
-    return this.files.list(q);
+  list(@Query() q: FileListQueryDto, @CurrentUser() user: AuthUser): Promise<FileListResponseDto> {
+    return this.files.list(q, reachableRobots(user));
   }
 
   @Get(':filename')
@@ -63,8 +64,12 @@ export class FileController {
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiResponse({ status: 412, type: ErrorResponseDto, description: 'If-Match / If-Unmodified-Since does not hold' })
   @ApiResponse({ status: 416, type: ErrorResponseDto, description: 'The Range is outside the file' })
-  async download(@Param('filename') filename: string, @Res() res: Response): Promise<void> {
-    const f = await this.files.download(filename);
+  async download(
+    @Param('filename') filename: string,
+    @Res() res: Response,
+    @CurrentUser() user: AuthUser,
+  ): Promise<void> {
+    const f = await this.files.download(filename, reachableRobots(user));
     res.setHeader('Content-Type', f.contentType);
     res.setHeader('Content-Disposition', f.contentDisposition);
     res.setHeader('ETag', f.etag);

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
+import { In, QueryFailedError, Repository } from 'typeorm';
 import type { GeweEvent } from '../callback/events';
 import { DomainError, notFound } from '../common/domain-error';
 import { fileErrorMessage } from './file-error';
@@ -178,12 +178,14 @@ export class FileService {
     }
   }
 
-  async list(q: FileListQueryDto): Promise<Page<FileResponseDto>> {
+  /** Files newest first; `robotIds` (an API token's robot limit) keeps the list to those robots' files. */
+  async list(q: FileListQueryDto, robotIds: readonly number[] | null = null): Promise<Page<FileResponseDto>> {
     const qb = this.files
       .createQueryBuilder('f')
       .orderBy('f.id', 'DESC')
       .skip((q.page - 1) * q.limit)
       .take(q.limit);
+    if (robotIds) qb.andWhere('f.robot_id IN (:...reachable)', { reachable: [...robotIds, 0] });
     if (q.robotId) qb.andWhere('f.robot_id = :robotId', { robotId: q.robotId });
     if (q.kind) qb.andWhere('f.kind = :kind', { kind: q.kind });
     if (q.chatId) qb.andWhere('f.chat_id = :chatId', { chatId: q.chatId });
@@ -206,11 +208,15 @@ export class FileService {
   /**
    * Everything needed to serve `filename` — safely by construction: the name must have the stored-name shape (400),
    * be a done file in the table (404), and its blob, at a path built from the hash, must be a regular file reached
-   * without any symlink (403 otherwise).
+   * without any symlink (403 otherwise). With `robotIds` (an API token's robot limit) the file must be one of those
+   * robots' (blobs are shared by content: any of its rows will do); another robot's file is not found (404).
    */
-  async download(filename: string): Promise<FileDownload> {
+  async download(filename: string, robotIds: readonly number[] | null = null): Promise<FileDownload> {
     const name = assertStoredName(filename);
-    const row = await this.files.findOne({ where: { storedName: name, status: 'done' }, order: { id: 'DESC' } });
+    const row = await this.files.findOne({
+      where: { storedName: name, status: 'done', ...(robotIds ? { robotId: In([...robotIds, 0]) } : {}) },
+      order: { id: 'DESC' },
+    });
     if (!row) throw notFound('FILE_NOT_FOUND', `No stored file is named ${name}`, { filename: name });
     const state = await this.store.inspect(name);
     if (state === 'missing')

@@ -174,12 +174,14 @@ export class MessageLogService implements OnApplicationBootstrap, OnModuleDestro
     await this.sql.run(SET_RESULTS, [JSON.stringify(results), state, id]);
   }
 
-  async list(q: MessageListQueryDto): Promise<Page<MessageResponseDto>> {
+  /** The log, newest first; `robotIds` (an API token's robot limit) keeps it to those robots' messages. */
+  async list(q: MessageListQueryDto, robotIds: readonly number[] | null = null): Promise<Page<MessageResponseDto>> {
     const qb = this.messages
       .createQueryBuilder('m')
       .orderBy('m.id', 'DESC')
       .skip((q.page - 1) * q.limit)
       .take(q.limit);
+    if (robotIds) qb.andWhere('m.robot_id IN (:...reachable)', { reachable: [...robotIds, 0] });
     if (q.robotId) qb.andWhere('m.robot_id = :robotId', { robotId: q.robotId });
     if (q.kind) qb.andWhere('m.kind = :kind', { kind: q.kind });
     if (q.chatId) qb.andWhere('m.chat_id = :chatId', { chatId: q.chatId });
@@ -222,8 +224,11 @@ export class MessageLogService implements OnApplicationBootstrap, OnModuleDestro
     return m;
   }
 
-  async get(id: number): Promise<MessageDetailResponseDto> {
+  /** One message; of a robot outside `robotIds` (an API token's robot limit) it is not found, so ids do not leak. */
+  async get(id: number, robotIds: readonly number[] | null = null): Promise<MessageDetailResponseDto> {
     const m = await this.entity(id);
+    if (robotIds && !robotIds.includes(m.robotId))
+      throw notFound('MESSAGE_NOT_FOUND', `Message ${id} does not exist`, { id });
     return {
       ...toDto(m),
       raw: parse(m.raw),

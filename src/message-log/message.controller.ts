@@ -7,7 +7,8 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { AdminOnly } from '../common/auth.decorators';
+import { AdminOnly, CurrentUser } from '../common/auth.decorators';
+import type { AuthUser } from '../common/auth.decorators';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { IdParam } from '../common/id-param.pipe';
 import {
@@ -23,6 +24,7 @@ import { MessageLogService } from './message-log.service';
 import { MessageReplayService } from './message-replay.service';
 import { Audit } from '../audit/audit.decorator';
 import { TokenScope } from '../auth/api-token.scopes';
+import { reachableRobots } from '../auth/robot-access';
 
 @ApiTags('messages')
 @ApiBearerAuth()
@@ -37,8 +39,8 @@ export class MessageController {
   @TokenScope('messages:read')
   @ApiOperation({ summary: 'The message log, newest first' })
   @ApiOkResponse({ type: MessageListResponseDto })
-  list(@Query() q: MessageListQueryDto): Promise<MessageListResponseDto> {
-    return this.messages.list(q);
+  list(@Query() q: MessageListQueryDto, @CurrentUser() user: AuthUser): Promise<MessageListResponseDto> {
+    return this.messages.list(q, reachableRobots(user));
   }
 
   @Get('rate')
@@ -53,8 +55,8 @@ export class MessageController {
   @ApiOperation({ summary: 'One message with its raw callback and what each plugin did' })
   @ApiOkResponse({ type: MessageDetailResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  get(@IdParam('message_id') id: number): Promise<MessageDetailResponseDto> {
-    return this.messages.get(id);
+  get(@IdParam('message_id') id: number, @CurrentUser() user: AuthUser): Promise<MessageDetailResponseDto> {
+    return this.messages.get(id, reachableRobots(user));
   }
 
   @AdminOnly()

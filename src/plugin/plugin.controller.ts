@@ -27,6 +27,7 @@ import {
 import { PluginService } from './plugin.service';
 import { Audit } from '../audit/audit.decorator';
 import { TokenScope } from '../auth/api-token.scopes';
+import { ConcernsEveryRobot, reachableRobots } from '../auth/robot-access';
 
 const CONFIG_OBJECT = { type: 'object', additionalProperties: true } as const;
 
@@ -47,6 +48,7 @@ export class PluginController {
   @Post('reload')
   @Audit('plugin.reload', { target: 'plugin' })
   @TokenScope('plugins:write')
+  @ConcernsEveryRobot()
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'Unload every plugin, scan plugins_dir again and load what is there' })
@@ -61,13 +63,14 @@ export class PluginController {
   @ApiOperation({ summary: 'One plugin, with its config schema, effective config and per-robot overrides' })
   @ApiOkResponse({ type: PluginDetailResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  get(@Param('plugin_name') name: string): Promise<PluginDetailResponseDto> {
-    return this.plugins.get(name);
+  get(@Param('plugin_name') name: string, @CurrentUser() user: AuthUser): Promise<PluginDetailResponseDto> {
+    return this.plugins.get(name, reachableRobots(user));
   }
 
   @Post(':plugin_name/enable')
   @Audit('plugin.enable', { target: 'plugin' })
   @TokenScope('plugins:write')
+  @ConcernsEveryRobot()
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'Enable a plugin (clears an automatic disable)' })
@@ -83,6 +86,7 @@ export class PluginController {
   @Post(':plugin_name/disable')
   @Audit('plugin.disable', { target: 'plugin' })
   @TokenScope('plugins:write')
+  @ConcernsEveryRobot()
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'Disable a plugin' })
@@ -106,6 +110,7 @@ export class PluginController {
   @Put(':plugin_name/config')
   @Audit('plugin.config_update', { target: 'plugin', body: false })
   @TokenScope('plugins:write')
+  @ConcernsEveryRobot()
   @AdminOnly()
   @ApiOperation({ summary: "Replace a plugin's config; validated by its schema; answers the effective config" })
   @ApiBody({ schema: CONFIG_OBJECT })

@@ -36,10 +36,12 @@ export class PluginService {
     return { items, total: plugins.length, page: q.page, limit: q.limit };
   }
 
-  async get(name: string): Promise<PluginDetailResponseDto> {
+  /** One plugin; `robotIds` (an API token's robot limit) keeps the per-robot overrides to those robots. */
+  async get(name: string, robotIds: readonly number[] | null = null): Promise<PluginDetailResponseDto> {
     const { snapshot } = await this.current();
     const p = this.find(name);
     const overrides = [...(snapshot.overrides.get(p.name) ?? new Map<number, boolean>())]
+      .filter(([robotId]) => !robotIds || robotIds.includes(robotId))
       .map(([robotId, enabled]) => ({ robotId, enabled }))
       .sort((a, b) => a.robotId - b.robotId);
     return {

@@ -29,6 +29,7 @@ import { RobotProfileService } from './robot-profile.service';
 import { RobotService, RobotView } from './robot.service';
 import { Audit } from '../audit/audit.decorator';
 import { TOKEN_SCOPE, TokenScope } from '../auth/api-token.scopes';
+import { ConcernsEveryRobot, reachableRobots } from '../auth/robot-access';
 
 /** What Gewe (whatever host a robot points at) answered is shown to logged-in admins only, as in error bodies. */
 const maySeeUpstreamDetail = (user: AuthUser) => user.isAdmin && !user.token;
@@ -54,6 +55,7 @@ export class RobotController {
   @Post()
   @Audit('robot.create', { target: 'robot' })
   @TokenScope('robots:write')
+  @ConcernsEveryRobot()
   @ApiOperation({ summary: 'Create a robot (the token is checked with Gewe unless ?verify=false)' })
   @ApiCreatedResponse({ type: RobotResponseDto })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'appId already used by another robot' })
@@ -173,7 +175,7 @@ export function viewOf(user: AuthUser): RobotView {
     (Reflect.getMetadata(key, update) as T | undefined) ?? (Reflect.getMetadata(key, RobotController) as T | undefined);
   if (user.token) {
     const scope = meta<string>(TOKEN_SCOPE);
-    return { callbackKey: !!scope && user.token.scopes.includes(scope) };
+    return { callbackKey: !!scope && user.token.scopes.includes(scope), robotIds: reachableRobots(user) };
   }
   return { callbackKey: !meta<boolean>(ADMIN_ONLY) || user.isAdmin };
 }

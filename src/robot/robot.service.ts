@@ -46,6 +46,8 @@ const NOTE_EVERY_MS = 1000;
 /** What a caller may see of a robot: `callbackKey` only for those who may change robots (it opens the webhook). */
 export interface RobotView {
   callbackKey: boolean;
+  /** The robots a list shows (an API token limited to them); absent or null: every robot. */
+  robotIds?: readonly number[] | null;
 }
 const FULL_VIEW: RobotView = { callbackKey: true };
 
@@ -100,6 +102,7 @@ export class RobotService implements OnApplicationBootstrap {
       .orderBy('r.id', 'ASC')
       .skip((q.page - 1) * q.limit)
       .take(q.limit);
+    if (view.robotIds) qb.andWhere('r.id IN (:...reachable)', { reachable: [...view.robotIds, 0] });
     if (q.status) qb.andWhere('r.status = :status', { status: q.status });
     const term = q.search?.trim();
     if (term)

@@ -71,9 +71,19 @@ describeBrowser('the operations screens in a browser: API tokens, audit log, ale
     // no scope chosen: the form says so and sends nothing
     await dialog.getByRole('button', { name: '创建令牌' }).click();
     await dialog.getByRole('alert').getByText('请至少选择一项权限范围。').waitFor();
-    // every scope of the API is offered
-    expect(await dialog.getByRole('checkbox').count()).toBe(7);
+    // every scope of the API is offered (the robots are picked only once "chosen robots" is)
+    expect(await dialog.getByRole('checkbox').count()).toBe(8);
+    await dialog.getByRole('checkbox', { name: /onebot.*OneBot v11 客户端/ }).waitFor();
     await dialog.getByRole('checkbox', { name: /messages:send/ }).check();
+    // every robot by default; limited to the sender robot here
+    expect(await dialog.getByRole('radio', { name: /全部机器人/ }).isChecked()).toBe(true);
+    await dialog.getByRole('radio', { name: /只限选定的机器人/ }).check();
+    const picker = dialog.getByTestId('token-robot-picker');
+    await picker.getByRole('checkbox', { name: /值班机器人/ }).waitFor();
+    // chosen, but no robot picked: the form says so and sends nothing
+    await dialog.getByRole('button', { name: '创建令牌' }).click();
+    await dialog.getByRole('alert').getByText('请至少选择一个机器人', { exact: false }).waitFor();
+    await picker.getByRole('checkbox', { name: /客服机器人/ }).check();
     await dialog.getByLabel('有效期').selectOption('30');
     await rig.shot('ops-01-token-create');
     await dialog.getByRole('button', { name: '创建令牌' }).click();
@@ -92,15 +102,18 @@ describeBrowser('the operations screens in a browser: API tokens, audit log, ale
     await shown.waitFor({ state: 'detached' });
 
     const list = (await rig.t.http().get('/api/admin/tokens').set(bearer(admin)).expect(200)).body as {
-      items: { id: number; name: string; expiresAt: string | null }[];
+      items: { id: number; name: string; expiresAt: string | null; robotIds: number[] | null }[];
     };
     tokenId = list.items[0].id;
     expect(list.items[0].name).toBe('crm');
+    expect(list.items[0].robotIds).toEqual([sender.id]);
     // 30 days from now, give or take the test's own run time
     expect(Date.parse(list.items[0].expiresAt!) - Date.now()).toBeGreaterThan(29 * 86_400_000);
     const row = page.getByTestId(`token-${tokenId}`);
     await row.getByText('有效', { exact: true }).waitFor();
     await row.getByText('从未使用').waitFor();
+    // the list shows the robot it is limited to
+    await row.getByTestId('token-robots').getByText('客服机器人').waitFor();
     expect(await row.textContent()).toContain(secret.slice(0, 12));
     // the secret is gone for good: not in the page, not after a reload
     await page.reload();
@@ -116,6 +129,15 @@ describeBrowser('the operations screens in a browser: API tokens, audit log, ale
     expect(sent.map((s) => [s.appId, s.body.toWxid, s.body.content])).toEqual([
       [sender.appId, 'wxid_customer', '您的订单已发货'],
     ]);
+    // it is limited to the sender robot: sending through the other one is refused
+    const elsewhere = await fetch(`${rig.base}/api/robots/${watched.id}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+      body: JSON.stringify({ type: 'text', toWxid: 'wxid_customer', content: 'not through this one' }),
+    });
+    expect(elsewhere.status).toBe(403);
+    expect(((await elsewhere.json()) as { code?: string }).code).toBe('ROBOT_NOT_ALLOWED');
+    expect(rig.fake.sends('/message/postText').slice(before)).toHaveLength(1);
     // its scope is messages:send: reading the token list is refused
     const other = await fetch(`${rig.base}/api/admin/tokens`, { headers: { authorization: `Bearer ${secret}` } });
     expect(other.status).toBe(403);

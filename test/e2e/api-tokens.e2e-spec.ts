@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { buildOpenApi } from '../../src/app.setup';
 import { ApiTokenEntity } from '../../src/auth/api-token.entity';
+import { TOKEN_SCOPE_NAMES } from '../../src/auth/api-token.scopes';
+import { FileEntity } from '../../src/file/file.entity';
 import { FakeGewe } from '../fake-gewe/fake-gewe';
+import { onlineRobot } from '../support/online-robot';
+import { recorderCode, writePlugin } from '../support/plugin-runtime';
+import { textCallback } from '../support/samples';
 import { waitFor } from '../support/wait';
 import { bearer, createTestApp, describeE2E, destroyTestApp, login, TestApp, TestDatabase } from '../support/test-app';
 
@@ -22,6 +27,7 @@ interface Operation {
 describeE2E('API tokens and the send API', () => {
   let t: TestApp & { database: TestDatabase };
   let fake: FakeGewe;
+  let geweBase: string;
   let admin: string;
   let robotId: number;
   let sender: { id: number; token: string };
@@ -31,6 +37,7 @@ describeE2E('API tokens and the send API', () => {
   beforeAll(async () => {
     fake = new FakeGewe();
     const gewe = await fake.start();
+    geweBase = gewe.baseUrl;
     t = await createTestApp({
       overrides: { gewe: { login_poll_interval: '50ms', send_min_interval: '0ms', send_jitter: '0ms' } },
     });
@@ -87,6 +94,7 @@ describeE2E('API tokens and the send API', () => {
       name: 'crm',
       prefix: sender.token.slice(0, 12),
       scopes: ['messages:send'],
+      robotIds: null,
       state: 'active',
       expiresAt: null,
       revokedAt: null,
@@ -113,6 +121,167 @@ describeE2E('API tokens and the send API', () => {
       { name: 'x', scopes: ['messages:send'], expiresAt: new Date(Date.now() - 1000).toISOString() },
       'expiresAt',
     );
+    await bad({ name: 'x', scopes: ['messages:send'], robotIds: 'all' }, 'robotIds');
+    await bad({ name: 'x', scopes: ['messages:send'], robotIds: [] }, 'robotIds');
+    await bad({ name: 'x', scopes: ['messages:send'], robotIds: [0] }, 'robotIds');
+    await bad({ name: 'x', scopes: ['messages:send'], robotIds: [1.5] }, 'robotIds');
+    await bad({ name: 'x', scopes: ['messages:send'], robotIds: ['1'] }, 'robotIds');
+    await bad({ name: 'x', scopes: ['messages:send'], robotIds: [robotId, robotId] }, 'robotIds');
+    await bad(
+      { name: 'x', scopes: ['messages:send'], robotIds: Array.from({ length: 101 }, (_, i) => i + 1) },
+      'robotIds',
+    );
+    const unknown = await as(admin)
+      .post('/api/admin/tokens', { name: 'x', scopes: ['messages:send'], robotIds: [robotId, 99999] })
+      .expect(400);
+    expect(unknown.body).toMatchObject({ code: 'UNKNOWN_ROBOTS', params: { field: 'robotIds', ids: '99999' } });
+    expect(JSON.stringify(unknown.body.message)).toContain('robotIds');
+  });
+
+  it('keeps a robot-limited token to its robots: their routes, lists and ids, never another robot', async () => {
+    const b = await onlineRobot(t, admin, fake, geweBase, 'robot-b', 'wxid_robot_b');
+    const a = { id: robotId, ...(await as(admin).get(`/api/robots/${robotId}`).expect(200)).body };
+    const keyOf = (url: string) => new URL(url).searchParams.get('key')!;
+    // one logged message per robot
+    const post = (appId: string, key: string, wxid: string, newMsgId: string) =>
+      t
+        .http()
+        .post(`/api/webhook?key=${encodeURIComponent(key)}`)
+        .set('Content-Type', 'application/json')
+        .send(textCallback({ appId, robotWxid: wxid, from: 'wxid_someone', text: 'hello', newMsgId }))
+        .expect(200);
+    await post(a.appId as string, keyOf(a.callbackUrl as string), 'wxid_token_robot', '7100000000000000001');
+    await post(b.appId, b.key, b.wxid, '7100000000000000002');
+    const messageOf = (rid: number) =>
+      waitFor(
+        async () =>
+          ((await as(admin).get(`/api/messages?robotId=${rid}`).expect(200)).body.items as { id: number }[])[0]?.id ??
+          null,
+        5000,
+        `a message of robot ${rid}`,
+      );
+    const [msgA, msgB] = [await messageOf(a.id), await messageOf(b.id)];
+    // one stored file per robot (no blob: the row decides who may see it)
+    const files = t.app.get(DataSource).getRepository(FileEntity);
+    const fileRow = (robot: number, messageId: number, hex: string) =>
+      files.save(
+        files.create({
+          robotId: robot,
+          messageId,
+          kind: 'image',
+          storedName: `${hex.repeat(64)}.jpg`,
+          status: 'done',
+          nextAttemptAt: new Date(),
+        }),
+      );
+    const [fileA, fileB] = [await fileRow(a.id, msgA, 'a'), await fileRow(b.id, msgB, 'b')];
+
+    // a plugin switched per robot, on A and on B
+    writePlugin(join(t.dir, 'plugins'), 'Echo', recorderCode([{ label: 'echo' }]));
+    await as(admin).post('/api/plugins/reload').expect(200);
+    for (const [rid, enabled] of [
+      [a.id, true],
+      [b.id, false],
+    ] as const)
+      await t.http().put(`/api/robots/${rid}/plugins/Echo`).set(bearer(admin)).send({ enabled }).expect(200);
+
+    const created = await as(admin)
+      .post('/api/admin/tokens', { name: 'robot-a-only', scopes: TOKEN_SCOPE_NAMES, robotIds: [a.id] })
+      .expect(201);
+    expect(created.body.robotIds).toEqual([a.id]);
+    expect((await as(admin).get(`/api/admin/tokens/${created.body.id}`).expect(200)).body.robotIds).toEqual([a.id]);
+    const limited = as(created.body.token as string);
+
+    // robot A: reads and acts
+    await limited.get(`/api/robots/${a.id}`).expect(200);
+    await limited.get(`/api/robots/${a.id}/status`).expect(200);
+    await limited.get(`/api/robots/${a.id}/plugins`).expect(200);
+    await limited.get(`/api/robots/${a.id}/webhook`).expect(200);
+    await limited.post(`/api/robots/${a.id}/messages`, { type: 'text', toWxid: 'wxid_x', content: 'hi' }).expect(201);
+    await limited.get(`/api/messages/${msgA}`).expect(200);
+    // A's file is found (its blob is not: this test stored none)
+    expect((await limited.get(`/api/files/${fileA.storedName}`).expect(404)).body.code).toBe('FILE_MISSING');
+
+    // robot B: every route refused, 403 ROBOT_NOT_ALLOWED
+    const refusedB: [string, string, object?][] = [
+      ['get', `/api/robots/${b.id}`],
+      ['get', `/api/robots/${b.id}/status`],
+      ['get', `/api/robots/${b.id}/profile`],
+      ['get', `/api/robots/${b.id}/plugins`],
+      ['get', `/api/robots/${b.id}/webhook`],
+      ['post', `/api/robots/${b.id}/webhook/rotate`],
+      ['post', `/api/robots/${b.id}/messages`, { type: 'text', toWxid: 'wxid_x', content: 'hi' }],
+      ['post', `/api/robots/${b.id}/logout`],
+      ['post', `/api/robots/${b.id}/login`],
+      ['delete', `/api/robots/${b.id}`],
+      ['get', `/api/messages?robotId=${b.id}`],
+      ['get', `/api/files?robotId=${b.id}`],
+    ];
+    for (const [method, path, body] of refusedB) {
+      const res = await (method === 'get'
+        ? limited.get(path)
+        : method === 'post'
+          ? limited.post(path, body)
+          : limited.delete(path));
+      expect([method, path, res.status, res.body.code]).toEqual([method, path, 403, 'ROBOT_NOT_ALLOWED']);
+    }
+    const patch = await t
+      .http()
+      .patch(`/api/robots/${b.id}?verify=false`)
+      .set(bearer(created.body.token as string))
+      .send({ name: 'taken over' });
+    expect([patch.status, patch.body.code]).toEqual([403, 'ROBOT_NOT_ALLOWED']);
+    const put = await t
+      .http()
+      .put(`/api/robots/${b.id}/plugins/anything`)
+      .set(bearer(created.body.token as string))
+      .send({ enabled: false });
+    expect([put.status, put.body.code]).toEqual([403, 'ROBOT_NOT_ALLOWED']);
+    // B is still there and untouched
+    expect((await as(admin).get(`/api/robots/${b.id}`).expect(200)).body.name).toBe('robot-b');
+
+    // lists show A only
+    const robots = (await limited.get('/api/robots?limit=100').expect(200)).body;
+    expect(robots.items.map((r: { id: number }) => r.id)).toEqual([a.id]);
+    expect(robots.total).toBe(1);
+    const messages = (await limited.get('/api/messages?limit=100').expect(200)).body.items as { robotId: number }[];
+    expect(messages.length).toBeGreaterThan(0);
+    expect(new Set(messages.map((m) => m.robotId))).toEqual(new Set([a.id]));
+    const fileList = (await limited.get('/api/files?limit=100').expect(200)).body.items as { id: number }[];
+    expect(fileList.map((f) => f.id)).toEqual([fileA.id]);
+
+    // the plugin's per-robot overrides: A's only
+    expect((await limited.get('/api/plugins/Echo').expect(200)).body.robots).toEqual([
+      { robotId: a.id, enabled: true },
+    ]);
+    expect((await as(admin).get('/api/plugins/Echo').expect(200)).body.robots).toHaveLength(2);
+    await t
+      .http()
+      .put(`/api/robots/${a.id}/plugins/Echo`)
+      .set(bearer(created.body.token as string))
+      .send({ enabled: false })
+      .expect(200);
+
+    // B's message and file by id: not found, as if they did not exist
+    expect((await limited.get(`/api/messages/${msgB}`).expect(404)).body.code).toBe('MESSAGE_NOT_FOUND');
+    expect((await limited.get(`/api/files/${fileB.storedName}`).expect(404)).body.code).toBe('FILE_NOT_FOUND');
+    // the admin sees both
+    await as(admin).get(`/api/messages/${msgB}`).expect(200);
+
+    // what concerns every robot is closed to it
+    for (const [path, body] of [
+      ['/api/robots?verify=false', { name: 'new', baseUrl: 'http://127.0.0.1:1/v2/api', token: 'x' }],
+      ['/api/plugins/reload', {}],
+    ] as const) {
+      const res = await limited.post(path, body);
+      expect([path, res.status, res.body.code]).toEqual([path, 403, 'TOKEN_ROBOT_LIMITED']);
+    }
+
+    // an unlimited token with the same scopes reaches both robots
+    const all = await createToken({ name: 'every-robot', scopes: TOKEN_SCOPE_NAMES });
+    await as(all.token).get(`/api/robots/${b.id}`).expect(200);
+    await as(all.token).get(`/api/messages/${msgB}`).expect(200);
+    expect((await as(all.token).get('/api/robots?limit=100').expect(200)).body.total).toBeGreaterThanOrEqual(2);
   });
 
   it('lets a messages:send token send a text with @s, an image and a file through the robot', async () => {

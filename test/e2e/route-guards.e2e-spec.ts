@@ -1,4 +1,5 @@
 import { buildOpenApi } from '../../src/app.setup';
+import { TOKEN_SCOPE_NAMES } from '../../src/auth/api-token.scopes';
 import { bearer, createTestApp, describeE2E, destroyTestApp, login, TestApp, TestDatabase } from '../support/test-app';
 
 /** The only operations anyone may call without a token. Adding one here is a security decision. */
@@ -6,8 +7,11 @@ const PUBLIC = new Set(['POST /api/auth/login', 'POST /api/auth/refresh', 'GET /
 
 interface Operation {
   method: string;
+  /** The OpenAPI path, with its {parameters}. */
+  template: string;
   path: string;
   adminOnly: boolean;
+  tokenScope: string | undefined;
 }
 
 describeE2E('every route is guarded (deny by default)', () => {
@@ -17,22 +21,24 @@ describeE2E('every route is guarded (deny by default)', () => {
     t = await createTestApp();
     const doc = buildOpenApi(t.app);
     ops = Object.entries(doc.paths).flatMap(([path, item]) =>
-      Object.entries(item as Record<string, { 'x-admin-only'?: boolean }>)
+      Object.entries(item as Record<string, { 'x-admin-only'?: boolean; 'x-token-scope'?: string }>)
         .filter(([m]) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))
         .map(([method, op]) => ({
           method: method.toUpperCase(),
+          template: path,
           // a concrete value for every path parameter
           path: path.replace(/\{[^}]+\}/g, '1'),
           adminOnly: op['x-admin-only'] === true,
+          tokenScope: op['x-token-scope'],
         })),
     );
   });
   afterAll(() => destroyTestApp(t));
 
-  const call = (o: Operation) => {
+  const call = (o: Operation, path = o.path) => {
     const r = t.http();
     const fn = { GET: r.get, POST: r.post, PUT: r.put, PATCH: r.patch, DELETE: r.delete }[o.method]!.bind(r);
-    return fn(o.path);
+    return fn(path);
   };
 
   it('documents the routes of every module', () => {
@@ -68,6 +74,39 @@ describeE2E('every route is guarded (deny by default)', () => {
     for (const o of adminOps) {
       const res = await call(o).set(bearer(accessToken));
       if (res.status !== 403) leaks.push(`${o.method} ${o.path} → ${res.status}`);
+    }
+    expect(leaks).toEqual([]);
+  });
+
+  it('refuses a token limited to another robot on every operation with a robot path parameter', async () => {
+    const { accessToken: admin } = await login(t);
+    const mine = (
+      await t
+        .http()
+        .post('/api/robots?verify=false')
+        .set(bearer(admin))
+        .send({ name: 'mine', baseUrl: 'http://127.0.0.1:1/v2/api', token: 'mine-token' })
+        .expect(201)
+    ).body.id as number;
+    const token = (
+      await t
+        .http()
+        .post('/api/admin/tokens')
+        .set(bearer(admin))
+        .send({ name: 'one-robot', scopes: TOKEN_SCOPE_NAMES, robotIds: [mine] })
+        .expect(201)
+    ).body.token as string;
+    const other = mine + 1000; // need not exist: the limit is checked before the robot is looked up
+    const robotOps = ops.filter((o) => /\{robot_id\}/.test(o.template));
+    expect(robotOps.length).toBeGreaterThanOrEqual(14);
+    const leaks: string[] = [];
+    for (const o of robotOps) {
+      const path = o.template.replace('{robot_id}', String(other)).replace(/\{[^}]+\}/g, '1');
+      const res = await call(o, path).set(bearer(token)).send({});
+      // a route open to tokens (x-token-scope) names the refusal; one closed to every token refuses it anyway
+      const want = o.tokenScope ? 'ROBOT_NOT_ALLOWED' : 'TOKEN_NOT_ALLOWED';
+      if (res.status !== 403 || res.body.code !== want)
+        leaks.push(`${o.method} ${o.template} → ${res.status} ${res.body.code as string} (want 403 ${want})`);
     }
     expect(leaks).toEqual([]);
   });

@@ -3,7 +3,7 @@ import { FindOperator } from 'typeorm';
 type Where<T> = { [K in keyof T]?: unknown };
 
 /**
- * A TypeORM repository in memory, for unit specs of services that take one: `insert`, `findOne`, `find`, `update`,
+ * A TypeORM repository in memory, for unit specs of services that take one: `create`, `save` (new rows), `insert`, `findOne`, `find`, `update`,
  * `delete` and `count`, with equality, `IsNull()` and `Not(…)` in where clauses. Rows are copied in and out, as a
  * database would, so a service never holds the stored row itself. `update` is one compare-and-set, like the SQL
  * statement. Relations are resolved by the functions given (e.g. a session's `user` from the users table).
@@ -23,6 +23,17 @@ export class FakeRepository<T extends object> {
     row.id ??= this.nextId++;
     this.rows.push(row);
     return Promise.resolve({ identifiers: [{ id: row.id }] });
+  }
+
+  /** TypeORM's `create`: the entity object, not stored yet. */
+  create(entity: Partial<T>): T {
+    return copy(entity) as T;
+  }
+
+  /** TypeORM's `save` of a new row: inserted, answered with its id and timestamps. */
+  async save(entity: Partial<T>): Promise<T> {
+    const { identifiers } = await this.insert(entity);
+    return copy(this.rows.find((r) => (r as { id?: unknown }).id === (identifiers[0] as { id: unknown }).id)!);
   }
 
   findOne(opts: { where: Where<T>; relations?: Record<string, boolean> }): Promise<T | null> {

@@ -53,6 +53,8 @@ export const zh = {
   'code.ROBOT_NOT_ONLINE': '机器人 {id} 不在线，请先登录',
   'code.ROBOT_NOT_ALLOWED': '这个 API Token 不能访问机器人 {id}',
   'code.ONEBOT_NOT_ENABLED': '机器人 {id} 没有开启 OneBot（{transport}）',
+  'code.TOKEN_ROBOT_LIMITED': '这个 API Token 只能访问选定的机器人，不能调用影响所有机器人的接口',
+  'code.UNKNOWN_ROBOTS': '{field} 中的机器人不存在：{ids}',
   'code.APP_ID_TAKEN': 'appId 已属于另一个机器人',
   'code.TOKEN_REQUIRED': '请填写 Gewe Token（或在系统设置里设置 gewe.token）',
   'code.TOKEN_REQUIRED_FOR_NEW_HOST': 'Gewe 地址换了主机，请重新填写 Token：保存的 Token 只发给原来的主机',
@@ -210,6 +212,8 @@ export const en: Record<keyof typeof zh, string> = {
   'code.ROBOT_NOT_ONLINE': 'Robot {id} is not online; log it in first',
   'code.ROBOT_NOT_ALLOWED': 'This API token may not reach robot {id}',
   'code.ONEBOT_NOT_ENABLED': 'OneBot ({transport}) is not enabled for robot {id}',
+  'code.TOKEN_ROBOT_LIMITED': 'This API token is limited to chosen robots and cannot call what concerns every robot',
+  'code.UNKNOWN_ROBOTS': '{field} names robots that do not exist: {ids}',
   'code.APP_ID_TAKEN': 'The appId already belongs to another robot',
   'code.TOKEN_REQUIRED': 'Enter a Gewe token (or set the gewe.token setting)',
   'code.TOKEN_REQUIRED_FOR_NEW_HOST':

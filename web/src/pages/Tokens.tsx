@@ -8,6 +8,7 @@ import { ErrorAlert } from '../components/Notice';
 import { formatTime, localInputToIso } from '../format';
 import { useI18n } from '../i18n';
 import { Link } from '../router';
+import { useRobots } from '../robots';
 import { useSession } from '../session';
 import { HintedField } from './ops-common';
 
@@ -42,6 +43,7 @@ export function TokensPage() {
   );
   const [creating, setCreating] = useState(false);
   const [revoking, setRevoking] = useState<Token | null>(null);
+  const { robotName } = useRobots();
 
   if (!user?.isAdmin)
     return (
@@ -69,6 +71,7 @@ export function TokensPage() {
             <tr>
               <th scope="col">{t('tokens.name')}</th>
               <th scope="col">{t('tokens.scopes')}</th>
+              <th scope="col">{t('tokens.robots')}</th>
               <th scope="col">{t('tokens.state')}</th>
               <th scope="col">{t('tokens.expires')}</th>
               <th scope="col">{t('tokens.created')}</th>
@@ -94,6 +97,19 @@ export function TokensPage() {
                       </li>
                     ))}
                   </ul>
+                </td>
+                <td data-label={t('tokens.robots')} data-testid="token-robots">
+                  {tok.robotIds ? (
+                    <ul className="tag-list" aria-label={t('tokens.robots')}>
+                      {tok.robotIds.map((id) => (
+                        <li key={id} className="tag">
+                          {robotName(id)}
+                        </li>
+                      ))}
+                    </ul>
+                  ) : (
+                    <span className="muted">{t('tokens.robots.all')}</span>
+                  )}
                 </td>
                 <td data-label={t('tokens.state')}>
                   <span className={`badge badge-${STATE_TONE[tok.state]}`} data-testid="token-state">
@@ -179,6 +195,9 @@ function CreateTokenDialog({ onClose, onCreated }: { onClose: () => void; onCrea
   const { t } = useI18n();
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<TokenScope[]>([]);
+  /** null: every robot (the default); else the robots the token is limited to. */
+  const [robotIds, setRobotIds] = useState<number[] | null>(null);
+  const robots = useRobots();
   const [expiry, setExpiry] = useState('never');
   const [until, setUntil] = useState('');
   const [busy, setBusy] = useState(false);
@@ -187,6 +206,14 @@ function CreateTokenDialog({ onClose, onCreated }: { onClose: () => void; onCrea
 
   const toggle = (s: TokenScope, on: boolean) =>
     setScopes((cur) => (on ? SCOPES.filter((x) => x === s || cur.includes(x)) : cur.filter((x) => x !== s)));
+
+  const toggleRobot = (id: number, on: boolean) => {
+    setError(null);
+    setRobotIds((cur) => {
+      const now = cur ?? [];
+      return on ? [...now.filter((x) => x !== id), id].sort((a, b) => a - b) : now.filter((x) => x !== id);
+    });
+  };
 
   const expiresAt = (): string | null => {
     if (expiry === 'never') return null;
@@ -200,11 +227,15 @@ function CreateTokenDialog({ onClose, onCreated }: { onClose: () => void; onCrea
       setError(t('tokens.create.noScope'));
       return;
     }
+    if (robotIds !== null && robotIds.length === 0) {
+      setError(t('tokens.create.noRobot'));
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
       const res = await call(
-        api.POST('/api/admin/tokens', { body: { name: name.trim(), scopes, expiresAt: expiresAt() } }),
+        api.POST('/api/admin/tokens', { body: { name: name.trim(), scopes, expiresAt: expiresAt(), robotIds } }),
       );
       setCreated(res);
       onCreated();
@@ -275,6 +306,39 @@ function CreateTokenDialog({ onClose, onCreated }: { onClose: () => void; onCrea
             </label>
           ))}
         </fieldset>
+        <fieldset className="fieldset">
+          <legend>{t('tokens.create.robots')}</legend>
+          <label className="check">
+            <input type="radio" name="robotMode" checked={robotIds === null} onChange={() => setRobotIds(null)} />
+            <span>{t('tokens.create.robots.all')}</span>
+          </label>
+          <label className="check">
+            <input type="radio" name="robotMode" checked={robotIds !== null} onChange={() => setRobotIds([])} />
+            <span>
+              {t('tokens.create.robots.chosen')}
+              <span className="muted small"> — {t('tokens.create.robots.hint')}</span>
+            </span>
+          </label>
+          {robotIds !== null && (
+            <div className="check-row" data-testid="token-robot-picker">
+              {robots.data?.items.length === 0 && <p className="muted">{t('tokens.create.robots.none')}</p>}
+              {robots.data?.items.map((r) => (
+                <label key={r.id} className="check">
+                  <input
+                    type="checkbox"
+                    name="robotIds"
+                    value={r.id}
+                    checked={robotIds.includes(r.id)}
+                    onChange={(e) => toggleRobot(r.id, e.target.checked)}
+                  />
+                  <span>
+                    {r.name} <span className="muted small">#{r.id}</span>
+                  </span>
+                </label>
+              ))}
+            </div>
+          )}
+        </fieldset>
         <label className="field">
           <span>{t('tokens.create.expiry')}</span>
           <select name="expiry" value={expiry} onChange={(e) => setExpiry(e.target.value)}>
@@ -336,6 +400,7 @@ function RevokeTokenDialog({
       <p>{t('tokens.revoke.body')}</p>
       <p className="muted small">
         <code>{token.prefix}…</code> · {token.scopes.join(', ')}
+        {token.robotIds && <> · {token.robotIds.map((id) => `#${id}`).join(', ')}</>}
       </p>
       <ErrorAlert message={error} />
       <div className="actions">
