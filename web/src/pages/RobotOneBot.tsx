@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { Fragment, useEffect, useRef, useState, type FormEvent } from 'react';
 import { ApiCallError } from '../api/client';
 import {
   getOneBotSettings,
@@ -524,6 +524,30 @@ function since(iso: string | null, now: number, t: Translate): string {
   return t('onebot.duration.d', { d: Math.floor(s / 86_400), h: Math.floor((s % 86_400) / 3600) });
 }
 
+/**
+ * The console's text of a code with its params, each value marked as data (`translate="no"`): a URL or an upstream
+ * reason such as "socket hang up" is what the service saw, not a sentence of the console.
+ */
+function CodeText({ code, params }: { code: string; params: Record<string, string | number> }) {
+  const { tc } = useI18n();
+  const values = Object.entries(params ?? {});
+  const marked = Object.fromEntries(values.map(([k], i) => [k, `\u0001${i}\u0002`]));
+  const parts = tc(code, marked).split(/\u0001(\d+)\u0002/);
+  return (
+    <>
+      {parts.map((part, i) =>
+        i % 2 === 0 ? (
+          <Fragment key={i}>{part}</Fragment>
+        ) : (
+          <span key={i} translate="no" className="onebot-data">
+            {String(values[Number(part)]?.[1] ?? '')}
+          </span>
+        ),
+      )}
+    </>
+  );
+}
+
 const STATE_TONE: Record<OneBotClient['state'], string> = {
   connected: 'badge-ok',
   connecting: 'badge-wait',
@@ -532,7 +556,7 @@ const STATE_TONE: Record<OneBotClient['state'], string> = {
 
 /** What is connected now, read again every few seconds while on screen (and the tab visible). */
 function OneBotStatusPanel({ robotId, enabled }: { robotId: number; enabled: boolean }) {
-  const { t, tc, lang } = useI18n();
+  const { t, lang } = useI18n();
   const status = useLoad(() => getOneBotStatus(robotId));
   const [now, setNow] = useState(() => Date.now());
   const { reload } = status;
@@ -632,7 +656,7 @@ function OneBotStatusPanel({ robotId, enabled }: { robotId: number; enabled: boo
                     <td data-label={t('onebot.col.events')}>{c.eventsSent}</td>
                     <td data-label={t('onebot.col.actions')}>{c.actions}</td>
                     <td data-label={t('onebot.col.lastError')} className="small">
-                      {c.lastError ? tc(c.lastError.code, c.lastError.params) : '—'}
+                      {c.lastError ? <CodeText code={c.lastError.code} params={c.lastError.params} /> : '—'}
                     </td>
                   </tr>
                 ))}
@@ -650,7 +674,7 @@ function OneBotStatusPanel({ robotId, enabled }: { robotId: number; enabled: boo
                   <time dateTime={e.at} className="muted small">
                     {formatTime(e.at, lang)}
                   </time>{' '}
-                  {tc(e.code, e.params)}
+                  <CodeText code={e.code} params={e.params} />
                 </li>
               ))}
             </ul>
