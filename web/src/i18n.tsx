@@ -9,6 +9,7 @@ import * as files from './locales/files';
 import * as jobs from './locales/jobs';
 import * as logs from './locales/logs';
 import * as messages from './locales/messages';
+import * as onebot from './locales/onebot';
 import * as plugins from './locales/plugins';
 import * as robotDetail from './locales/robot-detail';
 import * as robotDialogs from './locales/robot-dialogs';
@@ -227,6 +228,7 @@ const zh = {
   ...jobs.zh,
   ...logs.zh,
   ...messages.zh,
+  ...onebot.zh,
   ...plugins.zh,
   ...robotDetail.zh,
   ...robotDialogs.zh,
@@ -249,6 +251,7 @@ const en: Record<MessageKey, string> = {
   ...jobs.en,
   ...logs.en,
   ...messages.en,
+  ...onebot.en,
   ...plugins.en,
   ...robotDetail.en,
   ...robotDialogs.en,

@@ -130,6 +130,8 @@ export class ApiCallError extends Error {
     readonly status: number,
     readonly code: string | undefined,
     readonly messages: string[],
+    /** The field errors of a validation failure as the API gave them (field path, constraint, params). */
+    readonly fields: Schemas['FieldErrorDto'][] = [],
   ) {
     super(message);
   }
@@ -150,7 +152,13 @@ export async function call<T>(p: Promise<{ data?: T; error?: unknown; response: 
     const e = error as Partial<ApiError> | undefined;
     // the console's own words for the code, never the API's English message
     const messages = errorTexts(e && typeof e === 'object' ? e : undefined, response.status);
-    throw new ApiCallError(messages.join(currentLang() === 'zh' ? '；' : '; '), response.status, e?.code, messages);
+    throw new ApiCallError(
+      messages.join(currentLang() === 'zh' ? '；' : '; '),
+      response.status,
+      e?.code,
+      messages,
+      Array.isArray(e?.errors) ? e.errors : [],
+    );
   }
   return data as T;
 }

@@ -127,3 +127,4 @@ export const en: Record<keyof typeof zh, string> = {
   'scope.plugins:write': 'Enable and disable plugins, change their config and per-robot switches, reload them',
   'scope.files:read': 'List and download media files',
   'scope.onebot': 'Drive robots as a OneBot v11 client (WebSocket and HTTP API under /onebot/v11)',
+};

@@ -4,6 +4,7 @@ import { LoadState, useLoad } from '../components/Async';
 import { CopyButton } from '../components/CopyButton';
 import { Dialog } from '../components/Dialog';
 import { ErrorAlert } from '../components/Notice';
+import { SentByNote } from '../components/SentBy';
 import { DownloadButton, formatSize, StoredImage } from '../components/StoredFile';
 import { formatTime, prettyJson } from '../format';
 import { useI18n, type MessageKey } from '../i18n';
@@ -219,6 +220,7 @@ export function MessageDetailDialog({
               <dd>
                 <code>{m.senderWxid ?? '—'}</code>{' '}
                 {m.isSelf && <span className="muted small">{t('messages.self')}</span>}
+                <SentByNote message={m} />
               </dd>
             </div>
             <div>

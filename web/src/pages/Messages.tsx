@@ -4,6 +4,7 @@ import type { paths } from '../api/schema';
 import { LoadState, useLoad } from '../components/Async';
 import { FilterActions, RobotFilter, useDraftFilters, useReloadOnChange } from '../components/Filters';
 import { Pager } from '../components/Pager';
+import { SentByNote } from '../components/SentBy';
 import { formatTime, localInputToIso, replaceSearchParam, searchParam } from '../format';
 import { useI18n } from '../i18n';
 import { EVENT_KINDS, kindLabel } from '../kinds';
@@ -215,6 +216,7 @@ export function MessagesPage() {
                 <td data-label={t('messages.sender')} className="message-sender">
                   <code>{m.senderWxid ?? '—'}</code>
                   {m.isSelf && <div className="muted small">{t('messages.self')}</div>}
+                  <SentByNote message={m} />
                 </td>
                 <td data-label={t('messages.content')} className="message-text" data-testid="message-content">
                   <MessageContent message={m} />

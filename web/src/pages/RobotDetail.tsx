@@ -11,6 +11,7 @@ import { useLiveEvents } from '../live';
 import { Link, usePath } from '../router';
 import { useSession } from '../session';
 import { QrLoginDialog } from './RobotDialogs';
+import { RobotOneBot } from './RobotOneBot';
 import { RobotWebhook } from './RobotWebhook';
 
 const KINDS = ['image', 'voice', 'video', 'file', 'emoji'] as const;
@@ -138,6 +139,10 @@ export function RobotDetailPage() {
           <section className="card" aria-labelledby="robot-profile">
             <h2 id="robot-profile">{t('robot.profile')}</h2>
             <RobotProfile robot={r} />
+          </section>
+          <section className="card" aria-labelledby="robot-onebot">
+            <h2 id="robot-onebot">{t('onebot.title')}</h2>
+            <RobotOneBot robotId={r.id} />
           </section>
           <section className="card" aria-labelledby="robot-plugins">
             <h2 id="robot-plugins">{t('robot.plugins')}</h2>
