@@ -712,6 +712,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/robots/{robot_id}/onebot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The robot's OneBot v11 settings (access tokens and secrets are never answered)
+         * @description The robot's OneBot v11 settings (access tokens and secrets are never answered). Needs an access token. API tokens need the scope robots:read.
+         */
+        get: operations["OneBotSettings_get"];
+        /**
+         * Change the robot's OneBot v11 settings: the fields given are changed, the rest kept; a target without its access token or secret keeps the stored one of the same URL, null clears it
+         * @description Change the robot's OneBot v11 settings: the fields given are changed, the rest kept; a target without its access token or secret keeps the stored one of the same URL, null clears it. Needs an access token. API tokens need the scope robots:write.
+         */
+        put: operations["OneBotSettings_update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/robots/{robot_id}/onebot/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The robot's OneBot clients on this instance, events and actions per minute, the last errors
+         * @description The robot's OneBot clients on this instance, events and actions per minute, the last errors. Needs an access token. API tokens need the scope robots:read.
+         */
+        get: operations["OneBotSettings_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/messages": {
         parameters: {
             query?: never;
@@ -1840,6 +1884,131 @@ export interface components {
             page: number;
             limit: number;
         };
+        ReverseWsTargetResponseDto: {
+            url: string;
+            /** @description An access token is stored (never answered) */
+            accessTokenSet: boolean;
+            reconnectIntervalMs: number;
+        };
+        HttpPostTargetResponseDto: {
+            url: string;
+            /** @description A secret is stored (never answered) */
+            secretSet: boolean;
+            timeoutMs: number;
+        };
+        OneBotSettingsResponseDto: {
+            robotId: number;
+            enabled: boolean;
+            /** @enum {string} */
+            idMode: "alias" | "string";
+            forwardWs: boolean;
+            reverseWs: components["schemas"]["ReverseWsTargetResponseDto"][];
+            httpPost: components["schemas"]["HttpPostTargetResponseDto"][];
+            postSelf: boolean;
+            heartbeatIntervalMs: number;
+            /**
+             * @description Forward WebSocket path (universal; /api and /event below it)
+             * @example /onebot/v11/3
+             */
+            wsPath: string;
+            /**
+             * @description HTTP API base path: POST {httpPath}/{action}
+             * @example /onebot/v11/3
+             */
+            httpPath: string;
+            /** @description The robot's self_id (its alias), once it has a wxid */
+            selfId: number | null;
+        };
+        ReverseWsTargetDto: {
+            /**
+             * @description ws:// or wss:// URL the robot dials
+             * @example ws://127.0.0.1:8080/onebot/v11/ws
+             */
+            url: string;
+            /** @description Sent as Authorization: Bearer …; left out: the stored one is kept; null: none */
+            accessToken?: Record<string, never> | null;
+            /** @default 3000 */
+            reconnectIntervalMs: number;
+        };
+        HttpPostTargetDto: {
+            /**
+             * @description http(s) URL events are POSTed to
+             * @example http://127.0.0.1:8080/onebot/v11/http
+             */
+            url: string;
+            /** @description HMAC-SHA1 key of X-Signature; left out: the stored one is kept; null: no signature */
+            secret?: Record<string, never> | null;
+            /** @default 5000 */
+            timeoutMs: number;
+        };
+        OneBotSettingsUpdateDto: {
+            enabled?: boolean;
+            /**
+             * @description alias: integer ids (NoneBot needs them); string: raw wxids
+             * @enum {string}
+             */
+            idMode?: "alias" | "string";
+            /** @description Accept forward WebSocket clients at /onebot/v11/{robot_id} */
+            forwardWs?: boolean;
+            reverseWs?: components["schemas"]["ReverseWsTargetDto"][];
+            httpPost?: components["schemas"]["HttpPostTargetDto"][];
+            /** @description Post the robot's own messages as message_sent events */
+            postSelf?: boolean;
+            /** @description Heartbeat meta event interval; 0 = none */
+            heartbeatIntervalMs?: number;
+        };
+        OneBotErrorDto: {
+            at: string;
+            /** @example ONEBOT_REVERSE_CONNECT_FAILED */
+            code: string;
+            params: {
+                [key: string]: unknown;
+            };
+            /** @description The same in English, for logs */
+            message: string;
+        };
+        OneBotClientDto: {
+            id: string;
+            /** @enum {string} */
+            transport: "forward-ws" | "reverse-ws" | "http-api" | "http-post";
+            /** @enum {string} */
+            role: "universal" | "api" | "event";
+            /** @description The peer's address, or the target's URL */
+            remote: string;
+            /** @enum {string} */
+            state: "connected" | "connecting" | "failing";
+            connectedAt: string | null;
+            tokenName: string | null;
+            eventsSent: number;
+            actions: number;
+            lastError: components["schemas"]["OneBotErrorDto"] | null;
+        };
+        OneBotStatusResponseDto: {
+            robotId: number;
+            enabled: boolean;
+            /** @description Connected clients and configured targets, on this instance */
+            clients: components["schemas"]["OneBotClientDto"][];
+            /** @description Events delivered in the last 60 s */
+            eventsPerMinute: number;
+            /** @description Actions answered in the last 60 s */
+            actionsPerMinute: number;
+            /** @description Refused handshakes and HTTP calls (bad or missing token) since start */
+            authFailures: number;
+            /** @description Sends waiting in the robot's send governor */
+            sendBacklog: number;
+            /** @description The last errors, newest first (at most 20) */
+            lastErrors: components["schemas"]["OneBotErrorDto"][];
+        };
+        SentByDto: {
+            /** @enum {string} */
+            via: "onebot" | "api" | "plugin";
+            /** @description The client: a OneBot connection id, a plugin, a token */
+            client: string | null;
+            /** @description The OneBot transport it came through (forward-ws, reverse-ws, http-api) */
+            transport?: string;
+            /** @description The client's address, or the reverse WebSocket's URL */
+            remote?: string;
+        };
         MessageResponseDto: {
             id: number;
             robotId: number;
@@ -1863,6 +2032,8 @@ export interface components {
             receivedAt: string;
             /** @description Plugins have run for it */
             handled: boolean;
+            /** @description Who had the robot send it, for a message the service sent (a OneBot client, the API, a plugin) */
+            sentBy: components["schemas"]["SentByDto"] | null;
         };
         MessageListResponseDto: {
             items: components["schemas"]["MessageResponseDto"][];
@@ -1960,6 +2131,8 @@ export interface components {
             receivedAt: string;
             /** @description Plugins have run for it */
             handled: boolean;
+            /** @description Who had the robot send it, for a message the service sent (a OneBot client, the API, a plugin) */
+            sentBy: components["schemas"]["SentByDto"] | null;
             /** @description The callback as received (inline media omitted) */
             raw: Record<string, never>;
             details: {
@@ -4695,6 +4868,196 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    OneBotSettings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OneBotSettingsResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token limited to other robots */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    OneBotSettings_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OneBotSettingsUpdateDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OneBotSettingsResponseDto"];
+                };
+            };
+            /** @description A field is invalid (named in the answer) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token limited to other robots */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body has an encoding or charset the service does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    OneBotSettings_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OneBotStatusResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token limited to other robots */
             403: {
                 headers: {
                     [name: string]: unknown;
