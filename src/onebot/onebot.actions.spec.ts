@@ -218,7 +218,7 @@ function setup(status = 'online') {
     governor as unknown as SendGovernor,
     messages as unknown as MessageLogService,
     settings as unknown as OneBotSettingsService,
-     
+
     idStore as unknown as OneBotIdStore,
     media as unknown as OneBotMedia,
   );
