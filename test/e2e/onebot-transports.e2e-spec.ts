@@ -351,7 +351,7 @@ describeE2E('OneBot transports: forward and reverse WebSocket, HTTP API, HTTP PO
         .http()
         .post(`/onebot/v11/${robotId}/send_msg`)
         .set(bearer(onebot))
-        .send({ message_type: 'private', user_id: 5, message: 'hi' })
+        .send({ message_type: 'private', user_id: 'wxid_http_a', message: 'hi' })
         .expect(200);
       expect(p.body).toMatchObject({ status: 'ok', retcode: 0 });
       await t
@@ -359,12 +359,12 @@ describeE2E('OneBot transports: forward and reverse WebSocket, HTTP API, HTTP PO
         .post(`/onebot/v11/${robotId}/send_msg`)
         .set(bearer(onebot))
         .type('form')
-        .send('message_type=private&user_id=6&message=yo')
+        .send('message_type=private&user_id=wxid_http_b&message=yo')
         .expect(200);
       const http = calls.filter((c) => c.client === 'http-api').map((c) => c.req);
       expect(http[0]).toEqual({ action: 'get_status', params: { x: '1' } });
-      expect(http[1]).toEqual({ action: 'send_msg', params: { message_type: 'private', user_id: 5, message: 'hi' } });
-      expect(http[2]).toEqual({ action: 'send_msg', params: { message_type: 'private', user_id: '6', message: 'yo' } });
+      expect(http[1]).toEqual({ action: 'send_msg', params: { message_type: 'private', user_id: 'wxid_http_a', message: 'hi' } });
+      expect(http[2]).toEqual({ action: 'send_msg', params: { message_type: 'private', user_id: 'wxid_http_b', message: 'yo' } });
       expect(hub().status(robotId).clients).toContainEqual(
         expect.objectContaining({ transport: 'http-api', role: 'api', tokenName: 't-onebot' }),
       );
