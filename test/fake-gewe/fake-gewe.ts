@@ -914,7 +914,7 @@ export class FakeGewe {
       '/contacts/search': (ctx) => this.search(str(ctx.body.contactsInfo)),
       '/group/getChatroomInfo': (ctx, self) => this.chatroomInfo(str(ctx.body.chatroomId), self),
       '/group/getChatroomMemberList': (ctx, self) => this.memberList(str(ctx.body.chatroomId), self),
-      '/group/getChatroomMemberDetail': (ctx) => this.wxids(ctx.body.memberWxids).map((w) => this.detailInfo(w)),
+      '/group/getChatroomMemberDetail': (ctx, self) => this.memberDetails(str(ctx.body.chatroomId), ctx.body, self),
       '/group/getChatroomAnnouncement': (ctx, self) => ({
         announcement: `${chatroomFor(str(ctx.body.chatroomId)).nickName} 的群公告`,
         announcementEditor: self.wxid,
@@ -1186,6 +1186,21 @@ export class FakeGewe {
       smallHeadImgUrl: headImg(this.origin, room.chatroomId, 'small'),
       memberList: this.members(chatroomId, self),
     };
+  }
+
+  /**
+   * A member's contact details plus what only the group knows: `displayName` (the member's name in this group, null
+   * when unset — the OneBot gateway's `card`), who invited them, and their flag.
+   */
+  private memberDetails(chatroomId: string, body: Record<string, unknown>, self: Account): Record<string, unknown>[] {
+    const members = this.members(chatroomId, self);
+    return this.wxids(body.memberWxids).map((w) => ({
+      ...this.detailInfo(w),
+      ...(w === self.wxid ? { nickName: self.nickName } : {}),
+      displayName: members.find((m) => m.wxid === w)?.displayName ?? null,
+      inviterUserName: self.wxid,
+      memberFlag: 0,
+    }));
   }
 
   private memberList(chatroomId: string, self: Account): Record<string, unknown> {

@@ -594,6 +594,15 @@ describe('FakeGewe sends', () => {
     await expect(
       client.call('/group/getChatroomMemberDetail', { chatroomId: 'x@chatroom', memberWxids: ['wxid_a'] }),
     ).resolves.toHaveLength(1);
+    // the member's name in this group (the OneBot gateway's `card`), beside the contact details
+    const details = await client.call<Record<string, unknown>[]>('/group/getChatroomMemberDetail', {
+      chatroomId: '34757816141@chatroom',
+      memberWxids: ['wxid_fake_alice01', 'wxid_fake_bob0002'],
+    });
+    expect(details.map((d) => [d.userName, d.nickName, d.displayName, d.inviterUserName])).toEqual([
+      ['wxid_fake_alice01', 'Alice', 'Alice(群名片)', wxid],
+      ['wxid_fake_bob0002', 'Bob', null, wxid],
+    ]);
     await expect(client.call('/group/getChatroomAnnouncement', { chatroomId: 'x@chatroom' })).resolves.toHaveProperty(
       'announcement',
     );
