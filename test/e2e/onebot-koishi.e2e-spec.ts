@@ -2,8 +2,8 @@
  * Koishi (`koishi` + `koishi-plugin-adapter-onebot`, from npm) drives a robot through our OneBot v11 gateway, as the
  * README configures it, against the fake Gewe: forward and reverse WebSocket, in both queue modes. It receives a
  * group message that @-mentions the robot with integer-like ids, answers with an at + text + image, and the fake Gewe
- * sees a postText (the @ in `ats` and written into the text) then a postImage, to the group. The id aliases survive
- * a restart of the service on the same database.
+ * sees a postText (the @ in `ats` and written into the text) then a postImage, to the group, whose URL (hosted by us)
+ * it downloads. The id aliases survive a restart of the service on the same database.
  */
 import { FakeGewe } from '../fake-gewe/fake-gewe';
 import { h, KoishiClient, KoishiMessage, startKoishi } from '../support/koishi';
@@ -57,7 +57,8 @@ function koishiSuite(mode: QueueMode) {
   }
 
   beforeAll(async () => {
-    fake = new FakeGewe();
+    // Gewe downloads what it is told to send: so does the fake, so the hosted image must really be served
+    fake = new FakeGewe({ fetchMedia: true });
     gewe = await fake.start();
     t = await boot();
     robot = await onlineRobot(t, admin, fake, gewe.baseUrl, 'koishi', ROBOT_WXID);
@@ -113,8 +114,9 @@ function koishiSuite(mode: QueueMode) {
     expect(text.body).toMatchObject({ toWxid: ROOM, ats: ALICE });
     // the @ written into the text with the member's name in the group (else the nickname)
     expect(String(text.body.content)).toMatch(/^@Alice(\(群名片\))?\s/);
-    // Gewe fetches a URL: the base64 image is hosted by us
+    // Gewe fetches a URL: the base64 image is hosted by us, and serves the image's bytes
     expect(String(image.body.imgUrl)).toMatch(/^https?:\/\//);
+    expect(image.fetched).toMatchObject({ status: 200, base64: PNG.slice(PNG.indexOf(',') + 1) });
     const reply = await koishi!.waitReply((r) => r.to === m);
     expect(reply.error).toBeNull();
     expect(reply.ids.length).toBeGreaterThan(0);

@@ -1131,3 +1131,24 @@ describe('FakeGewe self-sync', () => {
     });
   });
 });
+
+describe('FakeGewe media fetch', () => {
+  it('downloads the URL of a media send before answering, when asked, and fails the send when it cannot', async () => {
+    await fake.stop();
+    await startFake({ fetchMedia: true });
+    const { client } = await loggedInClient();
+    fake.setDownload('x/pic.jpg', 'not really a jpeg');
+    await client.call('/message/postImage', { toWxid: 'wxid_fake_alice01', imgUrl: `${urls.downloadUrl}/x/pic.jpg` });
+    const [sent] = fake.sends('/message/postImage');
+    expect(sent.fetched).toMatchObject({
+      status: 200,
+      length: 17,
+      base64: Buffer.from('not really a jpeg').toString('base64'),
+    });
+    const err = await apiError(
+      client.call('/message/postImage', { toWxid: 'wxid_fake_alice01', imgUrl: `${urls.downloadUrl}/x/missing.jpg` }),
+    );
+    expect(err.geweMsg).toBe('发送失败');
+    expect(fake.sends('/message/postImage')).toHaveLength(1);
+  });
+});
