@@ -17,6 +17,7 @@ import {
   postCallback,
   setOneBot,
 } from '../support/onebot';
+import { loadSamples, sampleBody } from '../support/samples';
 import { cleanRedis, describeWithRedis, QueueMode, queueOverrides, redisPrefix } from '../support/services';
 import { bearer, createTestApp, describeE2E, destroyTestApp, login, TestApp, TestDatabase } from '../support/test-app';
 import { waitFor } from '../support/wait';
@@ -138,6 +139,14 @@ function koishiSuite(mode: QueueMode) {
     expect(koishi.bot().user).toMatchObject({ id: String(settings.selfId), name: 'Fake Bot' });
     const m = await atMessage(koishi, 'ping forward');
     await expectAnswerSent(m);
+
+    // a notice too: the official sample of the robot removing a member from this group
+    const kick = loadSamples().find((x) => x.kind === 'group_kick')!;
+    expect(await postCallback(t, robot.key, sampleBody(kick, robot.appId, ROBOT_WXID))).toBe(200);
+    const removed = await koishi.waitSession((x) => x.type.startsWith('guild-member'), 'the member removed');
+    expect(removed).toMatchObject({ type: 'guild-member-removed', guildId: m.guildId, selfId: m.selfId });
+    expect(removed.userId).toMatch(/^\d+$/);
+    expect(removed.userId).not.toBe(m.userId);
   });
 
   it('Koishi over reverse WebSocket: the robot dials it with X-Self-ID and the access token; the same round trip', async () => {

@@ -107,6 +107,21 @@ describe('Koishi harness against a minimal OneBot implementation', () => {
 
     const reply = await koishi.waitReply();
     expect(reply.error).toBeNull();
+    // a notice becomes a session of Koishi's own type
+    sockets[0].send(
+      JSON.stringify({
+        time: 1,
+        self_id: SELF,
+        post_type: 'notice',
+        notice_type: 'group_decrease',
+        sub_type: 'kick',
+        group_id: 200,
+        user_id: 301,
+        operator_id: SELF,
+      }),
+    );
+    const notice = await koishi.waitSession((x) => x.type.startsWith('guild-member'));
+    expect(notice).toMatchObject({ type: 'guild-member-removed', guildId: '200', userId: '301', operatorId: '10001' });
     expect(reply.ids).toEqual([String(700 + calls.findIndex((c) => c.action === 'send_group_msg') + 1)]);
     expectAnswered(calls);
   });

@@ -43,6 +43,18 @@ export interface KoishiMessage {
   onebot: Record<string, unknown>;
 }
 
+/** Any session Koishi dispatched (messages, notices, requests), by Koishi's own type (`guild-member-removed`…). */
+export interface KoishiSession {
+  type: string;
+  subtype: string | undefined;
+  selfId: string;
+  userId: string | undefined;
+  guildId: string | undefined;
+  channelId: string | undefined;
+  operatorId: string | undefined;
+  onebot: Record<string, unknown>;
+}
+
 /** The outcome of one answer: the message ids Koishi got back, or the error it met. */
 export interface KoishiReply {
   to: KoishiMessage;
@@ -70,6 +82,8 @@ export interface KoishiClient {
   /** The reverse endpoint a robot dials (`ws://127.0.0.1:<port><path>`), else null. */
   reverseUrl: string | null;
   messages: KoishiMessage[];
+  /** Every session, notices and requests too. */
+  sessions: KoishiSession[];
   replies: KoishiReply[];
   /** Koishi's own log lines (its logger is kept off stdout), for failure messages. */
   logs: string[];
@@ -79,6 +93,7 @@ export interface KoishiClient {
   waitOnline(what?: string): Promise<void>;
   waitMessage(match?: (m: KoishiMessage) => boolean, what?: string): Promise<KoishiMessage>;
   waitReply(match?: (r: KoishiReply) => boolean, what?: string): Promise<KoishiReply>;
+  waitSession(match: (s: KoishiSession) => boolean, what?: string): Promise<KoishiSession>;
   stop(): Promise<void>;
 }
 
@@ -143,6 +158,7 @@ export async function startKoishi(o: KoishiOptions): Promise<KoishiClient> {
   captureKoishiLogs();
   const messages: KoishiMessage[] = [];
   const replies: KoishiReply[] = [];
+  const sessions: KoishiSession[] = [];
   const app = new App();
   app.plugin(HTTP);
   // the plugins' typings are built against other cordis versions than koishi's: plugged in untyped
@@ -162,6 +178,18 @@ export async function startKoishi(o: KoishiOptions): Promise<KoishiClient> {
       ? plug(OneBot, { ...common, protocol: 'ws-reverse', path: o.path ?? '/onebot' })
       : // a short retry interval: Koishi reconnects soon after the service restarts (its default waits a minute)
         plug(OneBot, { ...common, protocol: 'ws', endpoint: o.endpoint, retryInterval: 500, retryLazy: 500 });
+  app.on('internal/session', (session: Session) => {
+    sessions.push({
+      type: session.type,
+      subtype: session.subtype,
+      selfId: session.selfId,
+      userId: session.userId,
+      guildId: session.guildId,
+      channelId: session.channelId,
+      operatorId: session.operatorId,
+      onebot: (session.event._data ?? {}) as Record<string, unknown>,
+    });
+  });
   app.middleware(async (session, next) => {
     const m = snapshot(session);
     messages.push(m);
@@ -187,6 +215,7 @@ export async function startKoishi(o: KoishiOptions): Promise<KoishiClient> {
     port,
     reverseUrl,
     messages,
+    sessions,
     replies,
     logs,
     bot,
@@ -199,6 +228,9 @@ export async function startKoishi(o: KoishiOptions): Promise<KoishiClient> {
     },
     async waitReply(match = () => true, what = "Koishi's reply") {
       return waitFor(() => replies.find(match), 30_000, `${what} (Koishi log: ${logs.slice(-8).join(' | ')})`);
+    },
+    async waitSession(match, what = 'a session in Koishi') {
+      return waitFor(() => sessions.find(match), 30_000, `${what} (Koishi log: ${logs.slice(-8).join(' | ')})`);
     },
     async stop() {
       // the bot's plugin first, then the server: stopping the app with them still in it trips over services it has
