@@ -52,6 +52,12 @@ export interface FakeGeweOptions {
    * robot, same NewMsgId as the send), so the service's message log shows the answer too (default false).
    */
   syncSends?: boolean;
+  /**
+   * Fetch the media URL of each postImage / postFile / postVoice / postVideo before answering, as Gewe does (it
+   * downloads what it is given), and record what came back in the send's `fetched`; a URL that does not answer 2xx
+   * fails the send as Gewe does (default false: the URL is only recorded).
+   */
+  fetchMedia?: boolean;
 }
 
 export interface FakeGeweStartOptions {
@@ -132,6 +138,10 @@ export interface SendRecord {
   body: Record<string, unknown>;
   /** What the send answered (post… and forward… endpoints); ids as strings. */
   result?: Record<string, unknown>;
+  /** With `fetchMedia`: what the media URL answered (status, content type, size, the bytes in base64). */
+  fetched?:
+    | { url: string; status: number; contentType: string | null; length: number; base64: string }
+    | { url: string; error: string };
 }
 
 export type FaultMode = 'ret500' | 'http500' | 'slow' | 'hang' | 'malformed' | 'redirect' | 'huge';
@@ -288,6 +298,14 @@ const SEND_TYPES: Record<string, number> = {
   forwardMiniApp: 33,
 };
 
+/** The URL Gewe downloads for each media send (official field names). */
+const MEDIA_URL_FIELDS: Record<string, string> = {
+  '/message/postImage': 'imgUrl',
+  '/message/postFile': 'fileUrl',
+  '/message/postVoice': 'voiceUrl',
+  '/message/postVideo': 'videoUrl',
+};
+
 const DOWNLOADS: Record<string, DownloadKind> = {
   '/message/downloadImage': 'image',
   '/message/downloadVoice': 'voice',
@@ -399,6 +417,7 @@ export class FakeGewe {
   private readonly logLine?: (line: string) => void;
   private readonly sendLogLine?: (line: string) => void;
   private readonly syncSends: boolean;
+  private readonly fetchMedia: boolean;
 
   private server: Server | null = null;
   private downloadServer: Server | null = null;
@@ -429,6 +448,7 @@ export class FakeGewe {
     this.logLine = options.log;
     this.sendLogLine = options.logSends;
     this.syncSends = options.syncSends ?? false;
+    this.fetchMedia = options.fetchMedia ?? false;
     this.routes = this.buildRoutes();
     for (const t of this.initialTokens) this.issueToken(t);
   }
@@ -863,6 +883,7 @@ export class FakeGewe {
   private resolveRoute(path: string): Handler | undefined {
     const exact = this.routes.get(path);
     if (exact) return exact;
+    if (this.fetchMedia && MEDIA_URL_FIELDS[path]) return (ctx) => this.sendMedia(ctx, MEDIA_URL_FIELDS[path]);
     if (/^\/message\/(post|forward)[A-Za-z]+$/.test(path)) return (ctx) => this.send(ctx, true);
     if (/^\/group\/[A-Za-z]+$/.test(path) && !/^\/group\/get/.test(path)) return (ctx) => this.send(ctx, false);
     return undefined;
@@ -929,7 +950,7 @@ export class FakeGewe {
       '/contacts/search': (ctx) => this.search(str(ctx.body.contactsInfo)),
       '/group/getChatroomInfo': (ctx, self) => this.chatroomInfo(str(ctx.body.chatroomId), self),
       '/group/getChatroomMemberList': (ctx, self) => this.memberList(str(ctx.body.chatroomId), self),
-      '/group/getChatroomMemberDetail': (ctx) => this.wxids(ctx.body.memberWxids).map((w) => this.detailInfo(w)),
+      '/group/getChatroomMemberDetail': (ctx, self) => this.memberDetails(str(ctx.body.chatroomId), ctx.body, self),
       '/group/getChatroomAnnouncement': (ctx, self) => ({
         announcement: `${chatroomFor(str(ctx.body.chatroomId)).nickName} 的群公告`,
         announcementEditor: self.wxid,
@@ -1060,6 +1081,32 @@ export class FakeGewe {
     record.result = { ...base, newMsgId, ...extra };
     if (this.syncSends && name === 'postText') this.syncSent(dev, base.toWxid, str(ctx.body.content), newMsgId);
     return ok({ ...base, newMsgId: new LosslessNumber(newMsgId), ...extra });
+  }
+
+  /** A media send with `fetchMedia`: Gewe downloads the URL first and fails the send when it cannot. */
+  private async sendMedia(ctx: ApiContext, field: string): Promise<Envelope> {
+    const url = str(ctx.body[field]);
+    let fetched: NonNullable<SendRecord['fetched']>;
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS) });
+      const bytes = Buffer.from(await res.arrayBuffer());
+      fetched = {
+        url,
+        status: res.status,
+        contentType: res.headers.get('content-type'),
+        length: bytes.length,
+        base64: bytes.toString('base64'),
+      };
+    } catch (err) {
+      fetched = { url, error: (err as Error).message };
+    }
+    if (this.stopped) return fail('stopped');
+    if (!('status' in fetched) || fetched.status < 200 || fetched.status >= 300)
+      return fail('发送失败', { msg: `下载文件失败: ${url}` });
+    const envelope = this.send(ctx, true);
+    const last = this.sendLog[this.sendLog.length - 1];
+    if (envelope.ret === 200 && last?.path === ctx.path) last.fetched = fetched;
+    return envelope;
   }
 
   /** Gewe's self-sync of a text the account sent: an AddMsg from the robot, delivered after the send answered. */
@@ -1201,6 +1248,21 @@ export class FakeGewe {
       smallHeadImgUrl: headImg(this.origin, room.chatroomId, 'small'),
       memberList: this.members(chatroomId, self),
     };
+  }
+
+  /**
+   * A member's contact details plus what only the group knows: `displayName` (the member's name in this group, null
+   * when unset — the OneBot gateway's `card`), who invited them, and their flag.
+   */
+  private memberDetails(chatroomId: string, body: Record<string, unknown>, self: Account): Record<string, unknown>[] {
+    const members = this.members(chatroomId, self);
+    return this.wxids(body.memberWxids).map((w) => ({
+      ...this.detailInfo(w),
+      ...(w === self.wxid ? { nickName: self.nickName } : {}),
+      displayName: members.find((m) => m.wxid === w)?.displayName ?? null,
+      inviterUserName: self.wxid,
+      memberFlag: 0,
+    }));
   }
 
   private memberList(chatroomId: string, self: Account): Record<string, unknown> {

@@ -594,6 +594,15 @@ describe('FakeGewe sends', () => {
     await expect(
       client.call('/group/getChatroomMemberDetail', { chatroomId: 'x@chatroom', memberWxids: ['wxid_a'] }),
     ).resolves.toHaveLength(1);
+    // the member's name in this group (the OneBot gateway's `card`), beside the contact details
+    const details = await client.call<Record<string, unknown>[]>('/group/getChatroomMemberDetail', {
+      chatroomId: '34757816141@chatroom',
+      memberWxids: ['wxid_fake_alice01', 'wxid_fake_bob0002'],
+    });
+    expect(details.map((d) => [d.userName, d.nickName, d.displayName, d.inviterUserName])).toEqual([
+      ['wxid_fake_alice01', 'Alice', 'Alice(群名片)', wxid],
+      ['wxid_fake_bob0002', 'Bob', null, wxid],
+    ]);
     await expect(client.call('/group/getChatroomAnnouncement', { chatroomId: 'x@chatroom' })).resolves.toHaveProperty(
       'announcement',
     );
@@ -1120,5 +1129,26 @@ describe('FakeGewe self-sync', () => {
         Content: { string: 'pong' },
       },
     });
+  });
+});
+
+describe('FakeGewe media fetch', () => {
+  it('downloads the URL of a media send before answering, when asked, and fails the send when it cannot', async () => {
+    await fake.stop();
+    await startFake({ fetchMedia: true });
+    const { client } = await loggedInClient();
+    fake.setDownload('x/pic.jpg', 'not really a jpeg');
+    await client.call('/message/postImage', { toWxid: 'wxid_fake_alice01', imgUrl: `${urls.downloadUrl}/x/pic.jpg` });
+    const [sent] = fake.sends('/message/postImage');
+    expect(sent.fetched).toMatchObject({
+      status: 200,
+      length: 17,
+      base64: Buffer.from('not really a jpeg').toString('base64'),
+    });
+    const err = await apiError(
+      client.call('/message/postImage', { toWxid: 'wxid_fake_alice01', imgUrl: `${urls.downloadUrl}/x/missing.jpg` }),
+    );
+    expect(err.geweMsg).toBe('发送失败');
+    expect(fake.sends('/message/postImage')).toHaveLength(1);
   });
 });
