@@ -363,8 +363,14 @@ describeE2E('OneBot transports: forward and reverse WebSocket, HTTP API, HTTP PO
         .expect(200);
       const http = calls.filter((c) => c.client === 'http-api').map((c) => c.req);
       expect(http[0]).toEqual({ action: 'get_status', params: { x: '1' } });
-      expect(http[1]).toEqual({ action: 'send_msg', params: { message_type: 'private', user_id: 'wxid_http_a', message: 'hi' } });
-      expect(http[2]).toEqual({ action: 'send_msg', params: { message_type: 'private', user_id: 'wxid_http_b', message: 'yo' } });
+      expect(http[1]).toEqual({
+        action: 'send_msg',
+        params: { message_type: 'private', user_id: 'wxid_http_a', message: 'hi' },
+      });
+      expect(http[2]).toEqual({
+        action: 'send_msg',
+        params: { message_type: 'private', user_id: 'wxid_http_b', message: 'yo' },
+      });
       expect(hub().status(robotId).clients).toContainEqual(
         expect.objectContaining({ transport: 'http-api', role: 'api', tokenName: 't-onebot' }),
       );
