@@ -423,7 +423,7 @@ function RobotProfile({ robot }: { robot: Robot }) {
           <dl className="facts">
             <div>
               <dt>{t('robot.nickname')}</dt>
-              <dd>{profile.nickname ?? '—'}</dd>
+              <dd translate="no">{profile.nickname ?? '—'}</dd>
             </div>
             <div>
               <dt>{t('robot.wxid')}</dt>
@@ -433,11 +433,11 @@ function RobotProfile({ robot }: { robot: Robot }) {
             </div>
             <div>
               <dt>{t('robot.alias')}</dt>
-              <dd>{profile.alias ?? '—'}</dd>
+              <dd translate="no">{profile.alias ?? '—'}</dd>
             </div>
             <div>
               <dt>{t('robot.signature')}</dt>
-              <dd>{profile.signature ?? '—'}</dd>
+              <dd translate="no">{profile.signature ?? '—'}</dd>
             </div>
           </dl>
           <details>
