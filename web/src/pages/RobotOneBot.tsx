@@ -21,55 +21,81 @@ const STATUS_EVERY_MS = 5000;
 const WS_URL = /^wss?:\/\/\S+$/i;
 const HTTP_URL = /^https?:\/\/[^\s/?#]+[^\s?#]*$/i;
 
-interface ReverseRow {
+/** A reverse WebSocket or HTTP POST target being edited. */
+interface TargetRow {
   key: number;
   url: string;
-  /** A new token typed (empty: keep the stored one, or none). */
-  token: string;
-  tokenSet: boolean;
-  clear: boolean;
-  reconnect: string;
-}
-interface HttpRow {
-  key: number;
-  url: string;
+  /** A new access token or secret typed (empty: keep the stored one, or none). */
   secret: string;
   secretSet: boolean;
   clear: boolean;
-  timeout: string;
+  /** The reconnect interval or the timeout, in ms, as typed. */
+  ms: string;
 }
+type TargetKind = 'reverse' | 'http';
+
+/** What tells the two kinds of targets apart, on screen and in the API. */
+const TARGETS = {
+  reverse: {
+    field: 'reverseWs',
+    secretField: 'accessToken',
+    msField: 'reconnectIntervalMs',
+    listTestId: 'onebot-reverse',
+    testId: 'onebot-reverse',
+    legend: 'onebot.reverseWs',
+    empty: 'onebot.reverseEmpty',
+    add: 'onebot.reverseAdd',
+    secretLabel: 'onebot.accessToken',
+    secretHint: 'onebot.accessTokenHint',
+    msLabel: 'onebot.reconnect',
+    placeholder: 'ws://127.0.0.1:8080/onebot/v11/ws',
+    defaultMs: '3000',
+  },
+  http: {
+    field: 'httpPost',
+    secretField: 'secret',
+    msField: 'timeoutMs',
+    listTestId: 'onebot-http-post',
+    testId: 'onebot-http',
+    legend: 'onebot.httpPost',
+    empty: 'onebot.httpPostEmpty',
+    add: 'onebot.httpPostAdd',
+    secretLabel: 'onebot.secret',
+    secretHint: 'onebot.secretHint',
+    msLabel: 'onebot.timeout',
+    placeholder: 'http://127.0.0.1:8080/onebot/v11/http',
+    defaultMs: '5000',
+  },
+} as const satisfies Record<TargetKind, { [k: string]: string }>;
+
 interface FormState {
   enabled: boolean;
   idMode: IdMode;
   forwardWs: boolean;
-  reverse: ReverseRow[];
-  http: HttpRow[];
+  reverse: TargetRow[];
+  http: TargetRow[];
   postSelf: boolean;
   heartbeat: string;
 }
 
 let rowKey = 0;
+const row = (url: string, secretSet: boolean, ms: number | string): TargetRow => ({
+  key: ++rowKey,
+  url,
+  secret: '',
+  secretSet,
+  clear: false,
+  ms: String(ms),
+});
+/** A typed secret is sent; a stored one is left out (kept) unless it is being cleared; a row without one: null. */
+const secretOf = (r: TargetRow) => (r.secret ? r.secret : r.clear || !r.secretSet ? null : undefined);
 function fromSettings(s: OneBotSettingsResponse): FormState {
   return {
     enabled: s.enabled,
     idMode: s.idMode,
     forwardWs: s.forwardWs,
-    reverse: s.reverseWs.map((r) => ({
-      key: ++rowKey,
-      url: r.url,
-      token: '',
-      tokenSet: r.accessTokenSet,
-      clear: false,
-      reconnect: String(r.reconnectIntervalMs),
-    })),
-    http: s.httpPost.map((h) => ({
-      key: ++rowKey,
-      url: h.url,
-      secret: '',
-      secretSet: h.secretSet,
-      clear: false,
-      timeout: String(h.timeoutMs),
-    })),
+    reverse: s.reverseWs.map((r) => row(r.url, r.accessTokenSet, r.reconnectIntervalMs)),
+    http: s.httpPost.map((h) => row(h.url, h.secretSet, h.timeoutMs)),
     postSelf: s.postSelf,
     heartbeat: String(s.heartbeatIntervalMs),
   };
@@ -81,16 +107,18 @@ function toBody(f: FormState): OneBotSettingsUpdate {
     enabled: f.enabled,
     idMode: f.idMode,
     forwardWs: f.forwardWs,
-    reverseWs: f.reverse.map((r) => ({
-      url: r.url.trim(),
-      reconnectIntervalMs: Number(r.reconnect),
-      ...(r.token ? { accessToken: r.token } : r.clear || !r.tokenSet ? { accessToken: null } : {}),
-    })),
-    httpPost: f.http.map((h) => ({
-      url: h.url.trim(),
-      timeoutMs: Number(h.timeout),
-      ...(h.secret ? { secret: h.secret } : h.clear || !h.secretSet ? { secret: null } : {}),
-    })),
+    reverseWs: f.reverse.map((r) => {
+      const accessToken = secretOf(r);
+      return {
+        url: r.url.trim(),
+        reconnectIntervalMs: Number(r.ms),
+        ...(accessToken !== undefined && { accessToken }),
+      };
+    }),
+    httpPost: f.http.map((h) => {
+      const secret = secretOf(h);
+      return { url: h.url.trim(), timeoutMs: Number(h.ms), ...(secret !== undefined && { secret }) };
+    }),
     postSelf: f.postSelf,
     heartbeatIntervalMs: Number(f.heartbeat),
   };
@@ -104,13 +132,12 @@ function localProblems(f: FormState, t: Translate): Record<string, string[]> {
   const add = (field: string, text: string) => (out[field] ??= []).push(text);
   f.reverse.forEach((r, i) => {
     if (!WS_URL.test(r.url.trim())) add(`reverseWs.${i}.url`, t('onebot.invalidWsUrl'));
-    if (!isInt(r.reconnect, 500, 600_000))
+    if (!isInt(r.ms, 500, 600_000))
       add(`reverseWs.${i}.reconnectIntervalMs`, t('onebot.invalidRange', { min: 500, max: 600000 }));
   });
   f.http.forEach((h, i) => {
     if (!HTTP_URL.test(h.url.trim())) add(`httpPost.${i}.url`, t('onebot.invalidHttpUrl'));
-    if (!isInt(h.timeout, 500, 60_000))
-      add(`httpPost.${i}.timeoutMs`, t('onebot.invalidRange', { min: 500, max: 60000 }));
+    if (!isInt(h.ms, 500, 60_000)) add(`httpPost.${i}.timeoutMs`, t('onebot.invalidRange', { min: 500, max: 60000 }));
   });
   const hb = f.heartbeat.trim();
   if (!(hb === '0' || isInt(hb, 1000, 600_000))) add('heartbeatIntervalMs', t('onebot.invalidHeartbeat'));
@@ -200,16 +227,6 @@ function OneBotForm({
     setDone(false);
     setF((s) => ({ ...s, [k]: v }));
   };
-  const setReverse = (i: number, patch: Partial<ReverseRow>) =>
-    set(
-      'reverse',
-      f.reverse.map((r, j) => (j === i ? { ...r, ...patch } : r)),
-    );
-  const setHttp = (i: number, patch: Partial<HttpRow>) =>
-    set(
-      'http',
-      f.http.map((h, j) => (j === i ? { ...h, ...patch } : h)),
-    );
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -297,131 +314,8 @@ function OneBotForm({
         <span>{t('onebot.forwardWs')}</span>
       </label>
 
-      <fieldset className="fieldset" data-testid="onebot-reverse">
-        <legend>{t('onebot.reverseWs')}</legend>
-        {f.reverse.length === 0 && <p className="muted small">{t('onebot.reverseEmpty')}</p>}
-        {f.reverse.map((r, i) => (
-          <fieldset key={r.key} className="fieldset onebot-target" data-testid={`onebot-reverse-${i}`}>
-            <legend>{t('onebot.target', { n: i + 1 })}</legend>
-            <TextField
-              label={t('onebot.url')}
-              name={`reverseWs.${i}.url`}
-              inputMode="url"
-              placeholder="ws://127.0.0.1:8080/onebot/v11/ws"
-              value={r.url}
-              onChange={(e) => setReverse(i, { url: e.target.value })}
-              errors={shown(`reverseWs.${i}.url`)}
-            />
-            <SecretField
-              label={t('onebot.accessToken')}
-              hint={t('onebot.accessTokenHint')}
-              name={`reverseWs.${i}.accessToken`}
-              value={r.token}
-              isSet={r.tokenSet}
-              clear={r.clear}
-              onChange={(token) => setReverse(i, { token, clear: false })}
-              onClear={(clear) => setReverse(i, { clear, token: '' })}
-              errors={shown(`reverseWs.${i}.accessToken`)}
-            />
-            <TextField
-              label={t('onebot.reconnect')}
-              name={`reverseWs.${i}.reconnectIntervalMs`}
-              inputMode="numeric"
-              value={r.reconnect}
-              onChange={(e) => setReverse(i, { reconnect: e.target.value })}
-              errors={shown(`reverseWs.${i}.reconnectIntervalMs`)}
-            />
-            <button
-              type="button"
-              className="button small danger"
-              aria-label={t('onebot.removeTarget', { n: i + 1 })}
-              onClick={() =>
-                set(
-                  'reverse',
-                  f.reverse.filter((_, j) => j !== i),
-                )
-              }
-            >
-              {t('onebot.remove')}
-            </button>
-          </fieldset>
-        ))}
-        <button
-          type="button"
-          className="button small"
-          onClick={() =>
-            set('reverse', [
-              ...f.reverse,
-              { key: ++rowKey, url: '', token: '', tokenSet: false, clear: false, reconnect: '3000' },
-            ])
-          }
-        >
-          {t('onebot.reverseAdd')}
-        </button>
-      </fieldset>
-
-      <fieldset className="fieldset" data-testid="onebot-http-post">
-        <legend>{t('onebot.httpPost')}</legend>
-        {f.http.length === 0 && <p className="muted small">{t('onebot.httpPostEmpty')}</p>}
-        {f.http.map((h, i) => (
-          <fieldset key={h.key} className="fieldset onebot-target" data-testid={`onebot-http-${i}`}>
-            <legend>{t('onebot.target', { n: i + 1 })}</legend>
-            <TextField
-              label={t('onebot.url')}
-              name={`httpPost.${i}.url`}
-              inputMode="url"
-              placeholder="http://127.0.0.1:8080/onebot/v11/http"
-              value={h.url}
-              onChange={(e) => setHttp(i, { url: e.target.value })}
-              errors={shown(`httpPost.${i}.url`)}
-            />
-            <SecretField
-              label={t('onebot.secret')}
-              hint={t('onebot.secretHint')}
-              name={`httpPost.${i}.secret`}
-              value={h.secret}
-              isSet={h.secretSet}
-              clear={h.clear}
-              onChange={(secret) => setHttp(i, { secret, clear: false })}
-              onClear={(clear) => setHttp(i, { clear, secret: '' })}
-              errors={shown(`httpPost.${i}.secret`)}
-            />
-            <TextField
-              label={t('onebot.timeout')}
-              name={`httpPost.${i}.timeoutMs`}
-              inputMode="numeric"
-              value={h.timeout}
-              onChange={(e) => setHttp(i, { timeout: e.target.value })}
-              errors={shown(`httpPost.${i}.timeoutMs`)}
-            />
-            <button
-              type="button"
-              className="button small danger"
-              aria-label={t('onebot.removeTarget', { n: i + 1 })}
-              onClick={() =>
-                set(
-                  'http',
-                  f.http.filter((_, j) => j !== i),
-                )
-              }
-            >
-              {t('onebot.remove')}
-            </button>
-          </fieldset>
-        ))}
-        <button
-          type="button"
-          className="button small"
-          onClick={() =>
-            set('http', [
-              ...f.http,
-              { key: ++rowKey, url: '', secret: '', secretSet: false, clear: false, timeout: '5000' },
-            ])
-          }
-        >
-          {t('onebot.httpPostAdd')}
-        </button>
-      </fieldset>
+      <TargetList kind="reverse" rows={f.reverse} onChange={(rows) => set('reverse', rows)} shown={shown} t={t} />
+      <TargetList kind="http" rows={f.http} onChange={(rows) => set('http', rows)} shown={shown} t={t} />
 
       <label className="check">
         <input
@@ -682,5 +576,68 @@ function OneBotStatusPanel({ robotId, enabled }: { robotId: number; enabled: boo
         </>
       )}
     </div>
+  );
+}
+
+/** The reverse WebSocket or HTTP POST targets of the form: one fieldset per target, add and remove. */
+function TargetList(props: {
+  kind: TargetKind;
+  rows: TargetRow[];
+  onChange: (rows: TargetRow[]) => void;
+  shown: (field: string) => string[];
+  t: Translate;
+}) {
+  const { kind, rows, onChange, shown, t } = props;
+  const c = TARGETS[kind];
+  const patch = (i: number, p: Partial<TargetRow>) => onChange(rows.map((r, j) => (j === i ? { ...r, ...p } : r)));
+  return (
+    <fieldset className="fieldset" data-testid={c.listTestId}>
+      <legend>{t(c.legend)}</legend>
+      {rows.length === 0 && <p className="muted small">{t(c.empty)}</p>}
+      {rows.map((r, i) => (
+        <fieldset key={r.key} className="fieldset onebot-target" data-testid={`${c.testId}-${i}`}>
+          <legend>{t('onebot.target', { n: i + 1 })}</legend>
+          <TextField
+            label={t('onebot.url')}
+            name={`${c.field}.${i}.url`}
+            inputMode="url"
+            placeholder={c.placeholder}
+            value={r.url}
+            onChange={(e) => patch(i, { url: e.target.value })}
+            errors={shown(`${c.field}.${i}.url`)}
+          />
+          <SecretField
+            label={t(c.secretLabel)}
+            hint={t(c.secretHint)}
+            name={`${c.field}.${i}.${c.secretField}`}
+            value={r.secret}
+            isSet={r.secretSet}
+            clear={r.clear}
+            onChange={(secret) => patch(i, { secret, clear: false })}
+            onClear={(clear) => patch(i, { clear, secret: '' })}
+            errors={shown(`${c.field}.${i}.${c.secretField}`)}
+          />
+          <TextField
+            label={t(c.msLabel)}
+            name={`${c.field}.${i}.${c.msField}`}
+            inputMode="numeric"
+            value={r.ms}
+            onChange={(e) => patch(i, { ms: e.target.value })}
+            errors={shown(`${c.field}.${i}.${c.msField}`)}
+          />
+          <button
+            type="button"
+            className="button small danger"
+            aria-label={t('onebot.removeTarget', { n: i + 1 })}
+            onClick={() => onChange(rows.filter((_, j) => j !== i))}
+          >
+            {t('onebot.remove')}
+          </button>
+        </fieldset>
+      ))}
+      <button type="button" className="button small" onClick={() => onChange([...rows, row('', false, c.defaultMs)])}>
+        {t(c.add)}
+      </button>
+    </fieldset>
   );
 }
