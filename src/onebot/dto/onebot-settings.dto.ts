@@ -29,6 +29,7 @@ export class ReverseWsTargetDto {
   url!: string;
 
   @ApiPropertyOptional({
+    type: String,
     nullable: true,
     writeOnly: true,
     description: 'Sent as Authorization: Bearer …; left out: the stored one is kept; null: none',
@@ -55,6 +56,7 @@ export class HttpPostTargetDto {
   url!: string;
 
   @ApiPropertyOptional({
+    type: String,
     nullable: true,
     writeOnly: true,
     description: 'HMAC-SHA1 key of X-Signature; left out: the stored one is kept; null: no signature',

@@ -1926,7 +1926,7 @@ export interface components {
              */
             url: string;
             /** @description Sent as Authorization: Bearer …; left out: the stored one is kept; null: none */
-            accessToken?: Record<string, never> | null;
+            accessToken?: string | null;
             /** @default 3000 */
             reconnectIntervalMs: number;
         };
@@ -1937,7 +1937,7 @@ export interface components {
              */
             url: string;
             /** @description HMAC-SHA1 key of X-Signature; left out: the stored one is kept; null: no signature */
-            secret?: Record<string, never> | null;
+            secret?: string | null;
             /** @default 5000 */
             timeoutMs: number;
         };

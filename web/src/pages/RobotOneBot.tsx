@@ -422,7 +422,7 @@ function since(iso: string | null, now: number, t: Translate): string {
  * The console's text of a code with its params, each value marked as data (`translate="no"`): a URL or an upstream
  * reason such as "socket hang up" is what the service saw, not a sentence of the console.
  */
-function CodeText({ code, params }: { code: string; params: Record<string, string | number> }) {
+function CodeText({ code, params }: { code: string; params: Record<string, unknown> }) {
   const { tc } = useI18n();
   const values = Object.entries(params ?? {});
   const marked = Object.fromEntries(values.map(([k], i) => [k, `\u0001${i}\u0002`]));
