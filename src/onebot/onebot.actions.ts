@@ -32,7 +32,7 @@ import type {
 } from './onebot.types';
 import { decodeRequestFlag } from './request-flag';
 import { parseMessage, toCq } from './segments';
-import { executeSend, planSend } from './send-plan';
+import { executeSend, planSend, sentBefore } from './send-plan';
 import type { GeweSend, PlanContext } from './send-plan';
 
 /**
@@ -401,8 +401,17 @@ export class OneBotActions {
     };
     const plan = await planSend(segments, ctx);
     if (plan.length === 0) throw new ActionError(RETCODE.BAD_REQUEST, 'message: nothing to send');
-    const sent = await executeSend(gewe, to.chatId, plan);
-    return { message_id: await this.recordSends(c, to, plan.map(describe), sent) };
+    const described = plan.map(describe);
+    let sent: SentMessage[];
+    try {
+      sent = await executeSend(gewe, to.chatId, plan);
+    } catch (err) {
+      // what went out before the failure is in the chat: it is logged too, then the failure answered
+      const before = sentBefore(err);
+      if (before.length) await this.recordSends(c, to, described, before);
+      throw err;
+    }
+    return { message_id: await this.recordSends(c, to, described, sent) };
   }
 
   /** Logs each send (the message log shows the client) and answers the first one's alias. */
