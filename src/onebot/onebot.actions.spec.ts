@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import type { RobotClient } from '../gewe/robot-client';
 import type { MessageEntity } from '../message-log/message.entity';
 import type { MessageLogService, SentRecord } from '../message-log/message-log.service';
 import type { RobotEntity } from '../robot/robot.entity';
@@ -11,7 +10,7 @@ import type { OneBotIdStore } from './onebot-ids.service';
 import type { OneBotMedia } from './onebot-media';
 import type { OneBotSettingsService } from './onebot-settings.service';
 import { ActionError, DEFAULT_SETTINGS } from './onebot.types';
-import type { ActionResponse, ClientInfo, IdMapper, MessageRef, OneBotId, Segment } from './onebot.types';
+import type { ActionResponse, ClientInfo, IdMapper, MessageRef, OneBotId } from './onebot.types';
 
 // The request flags and the events of the other parts as plain fakes of their contracts; messages are parsed and
 // planned by the real segments and send plan.
