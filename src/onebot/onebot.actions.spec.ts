@@ -395,7 +395,7 @@ describe('OneBotActions', () => {
 
     it('logs what went out before a send failed, then answers the failure', async () => {
       const { call, recorded, gewe } = setup();
-      (gewe.message as { postImage: () => Promise<never> }).postImage = () =>
+      (gewe.message as unknown as { postImage: () => Promise<never> }).postImage = () =>
         Promise.reject(new Error('Gewe: 图片发送失败'));
       const r = await call('send_group_msg', {
         group_id: '1@chatroom',

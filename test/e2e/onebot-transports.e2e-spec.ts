@@ -7,16 +7,9 @@ import { join } from 'node:path';
 import { WebSocket, WebSocketServer } from 'ws';
 import { OneBotActions } from '../../src/onebot/onebot.actions';
 import { OneBotHub } from '../../src/onebot/onebot.hub';
-import { OneBotIdStore } from '../../src/onebot/onebot-ids.service';
 import { OneBotSettingsService } from '../../src/onebot/onebot-settings.service';
 import { DEFAULT_SETTINGS } from '../../src/onebot/onebot.types';
-import type {
-  ActionRequest,
-  ActionResponse,
-  IdMapper,
-  OneBotEvent,
-  OneBotSettings,
-} from '../../src/onebot/onebot.types';
+import type { ActionRequest, OneBotEvent, OneBotSettings } from '../../src/onebot/onebot.types';
 import { FakeGewe } from '../fake-gewe/fake-gewe';
 import { waitFor } from '../support/wait';
 import { bearer, createTestApp, describeE2E, destroyTestApp, login, TestApp, TestDatabase } from '../support/test-app';
@@ -24,34 +17,8 @@ import { bearer, createTestApp, describeE2E, destroyTestApp, login, TestApp, Tes
 /**
  * The transports own the wire: auth, handshakes, framing, delivery, HTTP mapping, signatures, reverse dialing. The
  * settings are set by the test (the settings service is faked on its prototype); the actions, the id aliases and the
- * meta events are the real ones once their parts exist, and plain stand-ins while they are stubs.
+ * meta events are the real ones.
  */
-const isStub = (err: unknown) => err instanceof Error && err.message === 'not implemented';
-
-jest.mock('../../src/onebot/onebot-events', () => {
-  const actual = jest.requireActual<typeof import('../../src/onebot/onebot-events')>('../../src/onebot/onebot-events');
-  return {
-    ...actual,
-    metaEvent: (...args: Parameters<typeof actual.metaEvent>) => {
-      try {
-        return actual.metaEvent(...args);
-      } catch (err) {
-        if (!(err instanceof Error && err.message === 'not implemented')) throw err;
-        const [selfId, type, d] = args;
-        return {
-          time: Math.floor(Date.now() / 1000),
-          self_id: selfId,
-          post_type: 'meta_event',
-          meta_event_type: type,
-          ...(type === 'lifecycle'
-            ? { sub_type: d.subType }
-            : { status: { online: d.online, good: d.online }, interval: d.intervalMs }),
-        };
-      }
-    },
-  };
-});
-
 const settingsById = new Map<number, OneBotSettings>();
 let settingsListener: ((robotId: number, s: OneBotSettings | null) => void) | undefined;
 const setSettings = (robotId: number, s: Partial<OneBotSettings>) => {
@@ -68,31 +35,12 @@ Object.assign(OneBotSettingsService.prototype, {
   },
 });
 
-const realMapper = OneBotIdStore.prototype.mapper;
-OneBotIdStore.prototype.mapper = function (robotId, mode) {
-  try {
-    return realMapper.call(this, robotId, mode);
-  } catch (err) {
-    if (!isStub(err)) throw err;
-    return { mode, user: () => Promise.resolve(mode === 'alias' ? 10001 : 'wxid_onebot_robot') } as unknown as IdMapper;
-  }
-};
-
 /** Every action call the gateway made, with the client it named. */
 const calls: { robotId: number; req: ActionRequest; client: string }[] = [];
 const realHandle = OneBotActions.prototype.handle;
-OneBotActions.prototype.handle = async function (robotId, req, client) {
+OneBotActions.prototype.handle = function (robotId, req, client) {
   calls.push({ robotId, req, client: client.transport });
-  try {
-    return await realHandle.call(this, robotId, req, client);
-  } catch (err) {
-    if (!isStub(err)) throw err;
-    const known = ['get_status', 'send_msg'].includes(req.action);
-    const res: ActionResponse = known
-      ? { status: 'ok', retcode: 0, data: { action: req.action, params: req.params } }
-      : { status: 'failed', retcode: 1404, data: null, message: `unknown action ${req.action}` };
-    return req.echo !== undefined ? { ...res, echo: req.echo } : res;
-  }
+  return realHandle.call(this, robotId, req, client);
 };
 
 /** A raw WebSocket client: the frames it got, and how its handshake ended. */
