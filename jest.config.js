@@ -16,6 +16,11 @@ const shared = {
 module.exports = {
   // a guard against a hang, generous for a machine whose cores are busy (see docs/DEVELOPMENT.md)
   testTimeout: 120_000,
+  // Each e2e file boots the app in a module registry of its own, and not all of it is collected after the file
+  // (measured: the heap grows by up to ~100 MB per e2e file; a whole run once exhausted a 4 GB heap). A worker that
+  // holds more than this after a file is replaced. Setting it also makes jest run the files in worker processes
+  // even with one worker, instead of in its own process, which nothing would replace.
+  workerIdleMemoryLimit: '1536MB',
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'] },
     // Attacks on the running app: every operation of the OpenAPI document, tokens, webhook, files, secrets.
