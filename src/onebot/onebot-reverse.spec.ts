@@ -75,6 +75,7 @@ function instance(store: MemoryRobotStateStore, id: string, cfg: FakeSettings) {
     httpPost as unknown as OneBotHttpPost,
     id,
   );
+  svc.keepaliveMs = 200;
   return { svc, hub, httpPost };
 }
 
@@ -161,6 +162,34 @@ describe('OneBotReverseWs', () => {
       });
     } finally {
       await a.svc.onApplicationShutdown();
+      await new Promise((r) => wss.close(r));
+    }
+  });
+
+  it('drops a target that answers no ping (a framework gone without closing) and dials it again', async () => {
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise((r) => wss.once('listening', r));
+    const port = (wss.address() as AddressInfo).port;
+    const conns: WebSocket[] = [];
+    wss.on('connection', (ws) => {
+      conns.push(ws);
+      // the first connection stops reading: it never sees the pings, so it never answers them
+      if (conns.length === 1) (ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    });
+    const store = new MemoryRobotStateStore();
+    const target = { url: `ws://127.0.0.1:${port}/onebot/v11/ws`, accessToken: null, reconnectIntervalMs: 500 };
+    const a = instance(store, 'A', new FakeSettings([settings({ reverseWs: [target], heartbeatIntervalMs: 0 })]));
+    try {
+      await a.svc.onApplicationBootstrap();
+      await a.svc.round();
+      await waitFor(() => conns[1] ?? null, 30_000, 'the second connection, after the silent one was dropped');
+      expect(a.hub.status(1).lastErrors[0]).toMatchObject({
+        code: 'ONEBOT_REVERSE_CLOSED',
+        params: { url: target.url },
+      });
+    } finally {
+      await a.svc.onApplicationShutdown();
+      for (const ws of conns) ws.terminate();
       await new Promise((r) => wss.close(r));
     }
   });

@@ -13,7 +13,7 @@ import { OneBotSettingsService } from './onebot-settings.service';
 import { OneBotActions } from './onebot.actions';
 import { HubConnection, OneBotHub } from './onebot.hub';
 import type { OneBotSettings, ReverseWsTarget } from './onebot.types';
-import { heartbeat, rawText, selfIdOf } from './onebot-ws.server';
+import { heartbeat, KEEPALIVE_MS, rawText, selfIdOf } from './onebot-ws.server';
 import { WsSession } from './onebot-ws-session';
 
 /** The lock whose holder dials a robot's reverse WebSockets and posts its events (one instance per robot). */
@@ -38,6 +38,8 @@ interface DialerDeps {
   ids: OneBotIdStore;
   state: RobotStateStore;
   logger: Logger;
+  /** Ping interval of a connected target; one that did not answer the previous ping is dropped and dialed again. */
+  keepaliveMs: number;
 }
 
 /**
@@ -47,6 +49,7 @@ interface DialerDeps {
 export class ReverseDialer {
   private ws?: WebSocket;
   private session?: WsSession;
+  private keepalive?: PeriodicTask;
   /** The one-shot timer of the next attempt (a reconnection delay, not a loop); cleared by stop(). */
   private timer?: NodeJS.Timeout;
   private stopped = false;
@@ -78,6 +81,7 @@ export class ReverseDialer {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.d.hub.unregister(this.conn);
+    await this.keepalive?.stop();
     const ws = this.ws;
     if (ws && ws.readyState !== WebSocket.CLOSED) {
       ws.close(1001, 'configuration changed');
@@ -131,6 +135,19 @@ export class ReverseDialer {
       session.send(JSON.stringify(metaEvent(selfId, 'lifecycle', { subType: 'connect' })));
       const interval = this.settings.heartbeatIntervalMs;
       session.startHeartbeat(interval, () => heartbeat(this.d.state, this.robotId, selfId, interval));
+      // a framework that vanished without closing (a dead host, a dropped NAT entry) answers no ping
+      let alive = true;
+      ws.on('pong', () => (alive = true));
+      this.keepalive = new PeriodicTask({
+        name: 'OneBot reverse WebSocket keepalive',
+        intervalMs: this.d.keepaliveMs,
+        logger: this.d.logger,
+        run: () => {
+          if (!alive) return ws.terminate();
+          alive = false;
+          if (ws.readyState === WebSocket.OPEN) ws.ping();
+        },
+      }).start();
     });
     ws.on('message', (data, isBinary) => {
       if (!isBinary) this.session?.receive(rawText(data));
@@ -139,6 +156,8 @@ export class ReverseDialer {
     ws.on('close', (code) => {
       const session = this.session;
       this.session = undefined;
+      void this.keepalive?.stop();
+      this.keepalive = undefined;
       if (this.ws === ws) this.ws = undefined;
       void session?.end();
       if (this.stopped) return;
@@ -195,6 +214,8 @@ export class OneBotReverseWs implements OnApplicationBootstrap, OnApplicationShu
   private unsubscribe?: () => void;
   private seq = 0;
   private rounds: Promise<void> = Promise.resolve();
+  /** See DialerDeps.keepaliveMs (shorter in specs). */
+  keepaliveMs = KEEPALIVE_MS;
 
   constructor(
     private readonly settings: OneBotSettingsService,
@@ -280,6 +301,7 @@ export class OneBotReverseWs implements OnApplicationBootstrap, OnApplicationShu
               ids: this.ids,
               state: this.state,
               logger: this.logger,
+              keepaliveMs: this.keepaliveMs,
             }),
         );
         this.led.set(robotId, { key, dialers });

@@ -19,7 +19,7 @@ import { WsSession } from './onebot-ws-session';
 /** `/onebot/v11/{robot_id}` (universal), `…/api` (actions only) and `…/event` (events only). */
 const PATH = /^\/onebot\/v11\/(\d{1,9})(?:\/(api|event))?\/?$/;
 /** Ping every client this often; one that did not answer the previous ping is gone. */
-const KEEPALIVE_MS = 30_000;
+export const KEEPALIVE_MS = 30_000;
 /** A client frame larger than this is refused (an action call is small; media travel as URLs). */
 const MAX_PAYLOAD = 16 * 1024 * 1024;
 
