@@ -192,7 +192,13 @@ export const NOTICE_CODES = {
   ONEBOT_HTTP_POST_FAILED: ['url', 'status', 'reason'],
   ONEBOT_HTTP_POST_DROPPED: ['url', 'dropped'],
   ONEBOT_CLIENT_TOO_SLOW: ['remote'],
-  ONEBOT_AUTH_REFUSED: ['remote', 'reason'],
+  // refused OneBot clients, by why
+  ONEBOT_AUTH_REFUSED_MISSING: ['remote'],
+  ONEBOT_AUTH_REFUSED_INVALID: ['remote'],
+  ONEBOT_AUTH_REFUSED_SCOPE: ['remote'],
+  ONEBOT_AUTH_REFUSED_ROBOT: ['remote'],
+  ONEBOT_REVERSE_NO_WXID: ['url'],
+  ONEBOT_REVERSE_ADDRESS_REFUSED: ['url', 'host'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -8,6 +8,9 @@ import { MetricsService } from '../metrics/metrics.service';
 import { RobotService } from '../robot/robot.service';
 import type { RobotEntity } from '../robot/robot.entity';
 import { OneBotHub } from './onebot.hub';
+import type { RefusalReason } from './onebot.hub';
+
+export type { RefusalReason };
 import { OneBotSettingsService } from './onebot-settings.service';
 import type { OneBotSettings } from './onebot.types';
 
@@ -15,9 +18,6 @@ import type { OneBotSettings } from './onebot.types';
 export const ONEBOT_SCOPE = 'onebot';
 
 const BEARER = /^(?:Bearer|Token)\s+(\S+)\s*$/i;
-
-/** Why a caller was refused: the metric's label and the words of the robot's last errors. */
-export type RefusalReason = 'missing' | 'invalid' | 'scope' | 'robot';
 
 export type AuthDecision =
   | { ok: true; user: AuthUser; tokenName: string }
@@ -72,14 +72,6 @@ function refuse(
   return { ok: false, status, reason, code, message, params };
 }
 
-/** Words for the robot's last errors (ONEBOT_AUTH_REFUSED's `reason`). */
-const REASON_TEXT: Record<RefusalReason, string> = {
-  missing: 'no token',
-  invalid: 'wrong, expired or revoked token',
-  scope: 'the token lacks the onebot scope',
-  robot: 'the token is limited to other robots',
-};
-
 /**
  * Authenticates a OneBot client (forward WebSocket handshake, HTTP API call) by API token; every refusal is counted
  * in the robot's status (authFailures, lastErrors) and in the metrics.
@@ -100,8 +92,7 @@ export class OneBotAuth {
     if (!decision.ok) {
       this.metrics?.onebotAuthRefused(decision.reason);
       // counted per robot only for robots that exist: a stranger trying ids must not grow the hub's tables
-      if (await this.robots.findById(robotId).catch(() => null))
-        this.hub.authFailed(robotId, remote, REASON_TEXT[decision.reason]);
+      if (await this.robots.findById(robotId).catch(() => null)) this.hub.authFailed(robotId, remote, decision.reason);
     }
     return decision;
   }

@@ -52,14 +52,14 @@ const settings = (s: Partial<OneBotSettings>): OneBotSettings => ({
 });
 const POST: HttpPostTarget = { url: 'http://fw/post', secret: null, timeoutMs: 1000 };
 
-function instance(store: MemoryRobotStateStore, id: string, cfg: FakeSettings) {
+function instance(store: MemoryRobotStateStore, id: string, cfg: FakeSettings, wxid: string | null = 'wxid_robot') {
   const hub = new OneBotHub();
   const httpPost = new FakeHttpPost();
   const ids = {
     mapper: () => ({ user: () => Promise.resolve(4242) }) as unknown as IdMapper,
   } as unknown as OneBotIdStore;
   const robots = {
-    findById: (rid: number) => Promise.resolve({ id: rid, wxid: 'wxid_robot' }),
+    findById: (rid: number) => Promise.resolve({ id: rid, wxid }),
   } as unknown as RobotService;
   const actions = {
     handle: (_r: number, req: { action: string; echo?: unknown }) =>
@@ -191,6 +191,21 @@ describe('OneBotReverseWs', () => {
       await a.svc.onApplicationShutdown();
       for (const ws of conns) ws.terminate();
       await new Promise((r) => wss.close(r));
+    }
+  });
+
+  it('does not dial for a robot that never logged in, and says why with its own code', async () => {
+    const store = new MemoryRobotStateStore();
+    const target = { url: 'ws://127.0.0.1:9/onebot/v11/ws', accessToken: null, reconnectIntervalMs: 500 };
+    const cfg = new FakeSettings([settings({ reverseWs: [target] })]);
+    const a = instance(store, 'A', cfg, null);
+    try {
+      await a.svc.onApplicationBootstrap();
+      await a.svc.round();
+      const error = await waitFor(() => a.hub.status(1).lastErrors[0] ?? null, 10_000, 'the error');
+      expect(error).toMatchObject({ code: 'ONEBOT_REVERSE_NO_WXID', params: { url: target.url } });
+    } finally {
+      await a.svc.onApplicationShutdown();
     }
   });
 });

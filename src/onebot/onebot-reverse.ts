@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { WebSocket } from 'ws';
 import { INSTANCE_ID } from '../common/instance-id';
+import type { MessageParams, NoticeCode } from '../common/message-codes';
 import { PACKAGE } from '../common/package-info';
 import { PeriodicTask } from '../common/periodic-task';
 import { RobotStateStore } from '../coordination/robot-state.store';
@@ -40,6 +41,17 @@ interface DialerDeps {
   logger: Logger;
   /** Ping interval of a connected target; one that did not answer the previous ping is dropped and dialed again. */
   keepaliveMs: number;
+}
+
+/** The robot would not dial (not logged in yet, an address the outbound policy refuses): a code of its own. */
+class DialRefused extends Error {
+  constructor(
+    readonly code: NoticeCode,
+    readonly params: MessageParams,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -97,9 +109,19 @@ export class ReverseDialer {
     try {
       const robot = await this.d.robots.findById(this.robotId);
       if (!robot) throw new Error('the robot does not exist');
-      if (!robot.wxid) throw new Error('the robot has not logged in yet (no wxid for X-Self-ID)');
+      if (!robot.wxid)
+        throw new DialRefused(
+          'ONEBOT_REVERSE_NO_WXID',
+          { url },
+          'the robot has not logged in yet (no wxid for X-Self-ID)',
+        );
       const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-      if (isRefusedHost(host)) throw new Error(`the address ${host} is refused by the outbound policy`);
+      if (isRefusedHost(host))
+        throw new DialRefused(
+          'ONEBOT_REVERSE_ADDRESS_REFUSED',
+          { url, host },
+          `the address ${host} is refused by the outbound policy`,
+        );
       const selfId = await selfIdOf(this.d.ids, robot, this.settings);
       if (this.stopped) return;
       ws = new WebSocket(url, {
@@ -116,7 +138,7 @@ export class ReverseDialer {
       this.ws = ws;
       this.wire(ws, selfId);
     } catch (err) {
-      this.failed(err instanceof Error ? err.message : String(err));
+      this.failed(err instanceof Error ? err.message : String(err), err instanceof DialRefused ? err : undefined);
       this.later();
     }
   }
@@ -174,14 +196,17 @@ export class ReverseDialer {
     });
   }
 
-  private failed(reason: string): void {
+  /** A failed attempt: listed once per failure streak, with the refusal's own code when the robot refused to dial. */
+  private failed(reason: string, refused?: DialRefused): void {
     this.conn.setState('failing');
     if (this.failures++ > 0) return;
-    this.conn.error(
-      'ONEBOT_REVERSE_CONNECT_FAILED',
-      { url: this.target.url, reason },
-      `Reverse WebSocket to ${this.target.url} failed: ${reason}`,
-    );
+    if (refused) this.conn.error(refused.code, refused.params, `Reverse WebSocket to ${this.target.url}: ${reason}`);
+    else
+      this.conn.error(
+        'ONEBOT_REVERSE_CONNECT_FAILED',
+        { url: this.target.url, reason },
+        `Reverse WebSocket to ${this.target.url} failed: ${reason}`,
+      );
     this.d.logger.warn({ robotId: this.robotId, url: this.target.url, reason }, 'OneBot reverse WebSocket failed');
   }
 

@@ -110,17 +110,17 @@ describe('OneBotHub', () => {
   });
 
   it('counts refused callers and keeps the last errors newest first, at most MAX_ERRORS', () => {
-    hub.authFailed(1, '10.0.0.1:5', 'no token');
+    hub.authFailed(1, '10.0.0.1:5', 'missing');
     for (let i = 0; i < MAX_ERRORS + 5; i++)
       hub.recordError(1, 'ONEBOT_REVERSE_CLOSED', { url: 'ws://x', code: i }, 'x');
     const s = hub.status(1);
     expect(s.authFailures).toBe(1);
     expect(s.lastErrors).toHaveLength(MAX_ERRORS);
     expect(s.lastErrors[0].params).toEqual({ url: 'ws://x', code: MAX_ERRORS + 4 });
-    hub.authFailed(2, '10.0.0.1:5', 'no token');
+    hub.authFailed(2, '10.0.0.1:5', 'missing');
     expect(hub.status(2).lastErrors[0]).toMatchObject({
-      code: 'ONEBOT_AUTH_REFUSED',
-      params: { remote: '10.0.0.1:5', reason: 'no token' },
+      code: 'ONEBOT_AUTH_REFUSED_MISSING',
+      params: { remote: '10.0.0.1:5' },
     });
   });
 

@@ -4,6 +4,16 @@ import { SendGovernor } from '../sending/send-governor';
 import type { OneBotClientDto, OneBotErrorDto, OneBotStatusResponseDto } from './dto/onebot-settings.dto';
 import type { ClientInfo, ClientRole, OneBotEvent } from './onebot.types';
 
+/** Why a OneBot client was refused: no token, a wrong one, one without the onebot scope, one for other robots. */
+export type RefusalReason = 'missing' | 'invalid' | 'scope' | 'robot';
+
+/** The robot's last error for each refusal (the console has its own words for each). */
+const REFUSAL_CODES: Record<RefusalReason, NoticeCode> = {
+  missing: 'ONEBOT_AUTH_REFUSED_MISSING',
+  invalid: 'ONEBOT_AUTH_REFUSED_INVALID',
+  scope: 'ONEBOT_AUTH_REFUSED_SCOPE',
+  robot: 'ONEBOT_AUTH_REFUSED_ROBOT',
+};
 /** The last errors kept per robot (the console shows them newest first). */
 export const MAX_ERRORS = 20;
 /** The window of eventsPerMinute / actionsPerMinute. */
@@ -164,16 +174,11 @@ export class OneBotHub {
   }
 
   /** A refused handshake or HTTP call: counted, and listed with the remote and why. */
-  authFailed(robotId: number | null, remote: string, reason: string): void {
+  authFailed(robotId: number | null, remote: string, reason: RefusalReason): void {
     if (robotId === null) return;
     const c = this.robot(robotId);
     c.authFailures++;
-    this.recordError(
-      robotId,
-      'ONEBOT_AUTH_REFUSED',
-      { remote, reason },
-      `Refused a connection from ${remote}: ${reason}`,
-    );
+    this.recordError(robotId, REFUSAL_CODES[reason], { remote }, `Refused a connection from ${remote}: ${reason}`);
   }
 
   recordError(robotId: number, code: NoticeCode, params: MessageParams, message: string): OneBotErrorDto {

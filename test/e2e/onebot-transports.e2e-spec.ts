@@ -158,7 +158,7 @@ describeE2E('OneBot transports: forward and reverse WebSocket, HTTP API, HTTP PO
       expect(JSON.parse(s.body)).toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
       const status = hub().status(robotId);
       expect(status.authFailures).toBe(before + 4);
-      expect(status.lastErrors[0]).toMatchObject({ code: 'ONEBOT_AUTH_REFUSED' });
+      expect(status.lastErrors[0]).toMatchObject({ code: 'ONEBOT_AUTH_REFUSED_SCOPE' });
     });
 
     it('refuses a robot that does not exist (404) or whose OneBot is off (403)', async () => {
