@@ -120,7 +120,6 @@ export class OneBotAuth {
         params: { id: robotId },
       };
     const settings = await this.settings.get(robotId);
-    this.hub.noteEnabled(robotId, settings.enabled);
     if (!settings.enabled || (transport === 'forward-ws' && !settings.forwardWs))
       return {
         ok: false,

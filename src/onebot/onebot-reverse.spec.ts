@@ -120,7 +120,6 @@ describe('OneBotReverseWs', () => {
     expect(a.svc.leading()).toEqual([]);
     expect(a.httpPost.targets.size).toBe(0);
     expect(await store.holder(outboundLock(1))).toBeNull();
-    expect(a.hub.status(1).enabled).toBe(false);
     await a.svc.onApplicationShutdown();
   });
 

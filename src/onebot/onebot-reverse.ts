@@ -277,7 +277,6 @@ export class OneBotReverseWs implements OnApplicationBootstrap, OnApplicationShu
 
   /** A robot's settings changed (null: deleted). */
   apply(robotId: number, s: OneBotSettings | null, now = true): void {
-    this.hub.noteEnabled(robotId, s?.enabled ?? false);
     if (!s) this.hub.forget(robotId);
     if (hasOutbound(s)) this.wanted.set(robotId, s);
     else this.wanted.delete(robotId);

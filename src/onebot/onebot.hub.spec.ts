@@ -124,12 +124,10 @@ describe('OneBotHub', () => {
     });
   });
 
-  it("reports the robot's send backlog from the governor and whether OneBot is enabled", () => {
+  it("reports the robot's send backlog from the governor", () => {
     const governor = { report: () => [{ robotId: 4, queued: 3, sent: 0, delayed: 0, totalDelayMs: 0 }] };
     const h = new OneBotHub(governor as unknown as SendGovernor);
-    expect(h.status(4)).toMatchObject({ robotId: 4, enabled: false, sendBacklog: 3 });
-    h.noteEnabled(4, true);
-    expect(h.status(4).enabled).toBe(true);
+    expect(h.status(4)).toMatchObject({ robotId: 4, sendBacklog: 3 });
     expect(h.status(5).sendBacklog).toBe(0);
   });
 });

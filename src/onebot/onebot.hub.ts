@@ -108,7 +108,6 @@ export class OneBotHub {
   private readonly counters = new Map<number, RobotCounters>();
   private readonly sinks = new Set<EventSink>();
   /** Whether a robot's OneBot is enabled, as the transports last read its settings. */
-  private readonly enabled = new Map<number, boolean>();
   /** The clock (replaceable in tests). */
   now: () => number = Date.now;
 
@@ -137,11 +136,6 @@ export class OneBotHub {
   addSink(sink: EventSink): () => void {
     this.sinks.add(sink);
     return () => this.sinks.delete(sink);
-  }
-
-  /** Notes whether a robot's OneBot is enabled (for status). */
-  noteEnabled(robotId: number, enabled: boolean): void {
-    this.enabled.set(robotId, enabled);
   }
 
   /** Delivers an event to the robot's clients on this instance; never waits for one. */
@@ -189,11 +183,11 @@ export class OneBotHub {
     return error;
   }
 
-  status(robotId: number): OneBotStatusResponseDto {
+  /** The robot's figures on this instance (whether its OneBot is enabled is the settings' to say: OneBotStatusService). */
+  status(robotId: number): Omit<OneBotStatusResponseDto, 'enabled'> {
     const c = this.robot(robotId);
     return {
       robotId,
-      enabled: this.enabled.get(robotId) ?? false,
       clients: this.list(robotId).map(toClientDto),
       eventsPerMinute: this.windowSum(c.events),
       actionsPerMinute: this.windowSum(c.actions),
@@ -206,7 +200,6 @@ export class OneBotHub {
   /** Forgets a deleted robot's counters (its connections are closed by their transports). */
   forget(robotId: number): void {
     this.counters.delete(robotId);
-    this.enabled.delete(robotId);
   }
 
   private robot(robotId: number): RobotCounters {
