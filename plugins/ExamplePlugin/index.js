@@ -1,7 +1,7 @@
 'use strict';
 /**
- * ExamplePlugin: the reference plugin. It answers "ping" with "pong" (private chats and groups), answers when
- * @-mentioned in a group, logs every event at debug, counts pings in its store and logs the count on a heartbeat.
+ * ExamplePlugin: the reference plugin. It answers "ping" with "pong" (private chats and groups), answers a
+ * mention (@) in a group, logs every event at debug, counts pings in its store and logs the count on a heartbeat.
  *
  * Types come from the service through JSDoc, so editors check this plain CommonJS file.
  * @typedef {import('../../src/plugin/plugin.types').PluginDefinition} PluginDefinition

@@ -320,6 +320,16 @@ export const CONFIG_SCHEMA = {
       'A plugin whose handlers fail this many times in a row is disabled automatically.',
     ),
     timezone: str('Asia/Shanghai', 'Timezone of plugin cron schedules.', { minLength: 1 }),
+    deferred_timeout: duration(
+      '2m',
+      1000,
+      "Work a plugin defers past its handler (ctx.defer: a model's answer) is abandoned after this.",
+    ),
+    catch_up_after: duration(
+      '3m',
+      1000,
+      'A message written longer ago than this when it arrives is catch-up (WeChat delivering what came while the robot was offline): plugins see it as such.',
+    ),
   },
   files: {
     root: str(

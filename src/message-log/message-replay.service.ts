@@ -34,6 +34,7 @@ export class MessageReplayService {
       requestId: m.requestId,
       onlyPlugin: plugin,
       messageId: m.id,
+      replay: true,
     });
     this.logger.log({ messageId: id, plugin, handlers: results.length }, 'Message replayed');
     return { messageId: id, results };

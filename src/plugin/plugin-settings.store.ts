@@ -25,7 +25,7 @@ export class SettingsSnapshot {
    * Whether `plugin` runs for `robotId`: the robot's override, else the global flag. A plugin disabled automatically
    * (it kept failing) is off for every robot until an operator enables it again.
    */
-  enabledFor(plugin: string, robotId: number): boolean {
+  enabledFor(plugin: string, robotId: number, _chatId?: string | null): boolean {
     const row = this.plugins.get(plugin);
     if (!row || row.disabledReason) return false;
     return this.overrides.get(plugin)?.get(robotId) ?? row.enabled;

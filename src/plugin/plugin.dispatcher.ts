@@ -11,12 +11,15 @@ import { MessengerFactory } from '../sending/messenger.factory';
 import { MetricsService } from '../metrics/metrics.service';
 import type { RobotEntity } from '../robot/robot.entity';
 import { RobotService } from '../robot/robot.service';
+import { DeferredRunner } from './deferred-runner';
+import { PluginConfigResolver } from './plugin-config-resolver';
 import { PluginKvStore } from './plugin-kv.store';
 import { pluginLogger } from './plugin-logger';
+import { PluginTools } from './plugin-tools';
 import { PluginSettingsStore, SettingsSnapshot } from './plugin-settings.store';
 import { describeError, PreparedHandler } from './plugin.loader';
-import { PluginRegistry, RegisteredPlugin } from './plugin.registry';
-import type { HandlerContext, RobotInfo, Subscription } from './plugin.types';
+import { PluginRegistry } from './plugin.registry';
+import type { DeferredContext, EventOrigin, HandlerContext, RobotInfo, Subscription } from './plugin.types';
 
 export interface HandlerOutcome {
   plugin: string;
@@ -26,6 +29,10 @@ export interface HandlerOutcome {
   error?: string;
   /** The failure came from Gewe (unreachable, refusing a send), not from the plugin: it does not count toward auto-disable. */
   gewe?: boolean;
+  /** What the handler attached with ctx.note (a model call's model, tokens, latency). */
+  notes?: Record<string, unknown>[];
+  /** Work the handler deferred (ctx.defer), added to the results when it ended; `handler` is `<handler>/<name>`. */
+  deferred?: boolean;
 }
 
 export interface DispatchOptions {
@@ -36,7 +43,13 @@ export interface DispatchOptions {
   messageId?: number;
   /** The event's robot when the caller has just read it (the processor); read here otherwise. */
   robot?: RobotEntity;
+  /** An operator's replay from the message log (ctx.origin `replay`). */
+  replay?: boolean;
 }
+
+/** At most this many notes per handler call, each at most NOTE_MAX_BYTES of JSON. */
+export const MAX_NOTES = 20;
+export const NOTE_MAX_BYTES = 4096;
 
 /** What one plugin's handlers did since the process started. */
 export interface PluginStats {
@@ -81,7 +94,6 @@ export class PluginDispatcher {
   private readonly logger = new Logger(PluginDispatcher.name);
   private readonly stats = new Map<string, PluginStats & { totalMs: number }>();
   private readonly consecutiveFailures = new Map<string, number>();
-  private readonly configs = new WeakMap<RegisteredPlugin, { raw: string | null; config: Record<string, unknown> }>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -90,6 +102,9 @@ export class PluginDispatcher {
     private readonly kv: PluginKvStore,
     private readonly robots: RobotService,
     private readonly messengers: MessengerFactory,
+    private readonly resolver: PluginConfigResolver,
+    private readonly tools: PluginTools,
+    private readonly deferred: DeferredRunner,
     @Optional() private readonly files?: FileService,
     @Optional() private readonly metrics?: MetricsService,
     @Optional() private readonly events?: EventBus,
@@ -114,7 +129,7 @@ export class PluginDispatcher {
           (opts.onlyPlugin === undefined || h.plugin === opts.onlyPlugin) &&
           (h.includeSelf || !event.isSelf) &&
           subscribes(h.on, event) &&
-          snapshot.enabledFor(h.plugin, event.robotId),
+          snapshot.enabledFor(h.plugin, event.robotId, event.chatId),
       )
       .sort((a, b) => a.priority - b.priority || compare(a.plugin, b.plugin) || a.index - b.index);
     if (!handlers.length) return NOTHING;
@@ -147,6 +162,9 @@ export class PluginDispatcher {
   ): Promise<HandlerOutcome[]> {
     const { send, gewe } = this.messengers.forRobot(robot);
     const info = robotInfo(robot);
+    const origin = this.originOf(event, opts);
+    const history = this.tools.history(event.robotId);
+    const enabled = (name: string) => snapshot.enabledFor(name, event.robotId, event.chatId);
 
     const outcomes: HandlerOutcome[] = [];
     const disabledNow = new Set<string>();
@@ -154,6 +172,7 @@ export class PluginDispatcher {
       if (disabledNow.has(h.plugin)) continue;
       const plugin = this.registry.get(h.plugin);
       if (!plugin) continue;
+      const notes: Record<string, unknown>[] = [];
       const ctx: HandlerContext = {
         // each handler gets its own copy: one cannot change what the next one sees
         event: copy(event),
@@ -164,10 +183,33 @@ export class PluginDispatcher {
           if (!event.chatId) return Promise.reject(new Error(`a ${event.kind} event has no conversation to reply to`));
           return send.sendText(event.chatId, text, ats);
         },
-        config: structuredClone(this.effectiveConfig(plugin, snapshot)),
+        config: this.resolver.resolve(plugin, snapshot, event.robotId, event.chatId),
         log: pluginLogger(h.plugin, { handler: h.name, requestId: opts.requestId, robotId: event.robotId }),
         store: this.kv.forPlugin(h.plugin),
+        ai: this.tools.ai,
+        records: this.tools.records(h.plugin),
+        plugin: (name) => this.tools.pluginApi(name, enabled),
         requestId: opts.requestId,
+        origin,
+        history,
+        note: (data) => addNote(notes, data),
+        defer: (name, work) => {
+          const own: Record<string, unknown>[] = [];
+          const deferredCtx: DeferredContext = { ...ctx, note: (data) => addNote(own, data) };
+          // deferred work cannot defer again
+          delete (deferredCtx as Partial<HandlerContext>).defer;
+          this.deferred.start({
+            plugin: h.plugin,
+            handler: h.name,
+            name: String(name).slice(0, 60),
+            robotId: event.robotId,
+            messageId: opts.messageId ?? null,
+            requestId: opts.requestId,
+            ctx: deferredCtx,
+            notes: own,
+            work,
+          });
+        },
         downloadMedia: (o) => {
           if (!this.files)
             return Promise.reject(new MediaDownloadError('media downloads are not available here', null, 'no_media'));
@@ -176,6 +218,7 @@ export class PluginDispatcher {
         },
       };
       const outcome = await this.run(h, ctx);
+      if (notes.length) outcome.notes = notes;
       outcomes.push(outcome);
       if (await this.account(h, outcome, opts, event.robotId)) disabledNow.add(h.plugin);
       if (outcome.status === 'stopped') break;
@@ -285,13 +328,23 @@ export class PluginDispatcher {
     return true;
   }
 
-  private effectiveConfig(p: RegisteredPlugin, snapshot: SettingsSnapshot): Record<string, unknown> {
-    const raw = snapshot.plugins.get(p.name)?.config ?? null;
-    const memo = this.configs.get(p);
-    if (memo && memo.raw === raw) return memo.config;
-    const config = this.registry.effectiveConfig(p, snapshot);
-    this.configs.set(p, { raw, config });
-    return config;
+  /** replay when an operator replayed it; catch_up when it was written more than catch_up_after before now. */
+  private originOf(event: GeweEvent, opts: DispatchOptions): EventOrigin {
+    if (opts.replay) return 'replay';
+    const written = event.createTime;
+    if (written && Date.now() - written * 1000 > this.config.plugins.catch_up_after) return 'catch_up';
+    return 'live';
+  }
+}
+
+/** Keeps a note when there is room and it is small enough as JSON; drops it otherwise. */
+function addNote(notes: Record<string, unknown>[], data: Record<string, unknown>): void {
+  if (notes.length >= MAX_NOTES || !data || typeof data !== 'object') return;
+  try {
+    const json = JSON.stringify(data);
+    if (Buffer.byteLength(json) <= NOTE_MAX_BYTES) notes.push(JSON.parse(json) as Record<string, unknown>);
+  } catch {
+    // not JSON (a cycle, a bigint): dropped
   }
 }
 

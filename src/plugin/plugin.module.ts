@@ -1,6 +1,12 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AiModule } from '../ai/ai.module';
 import { FileModule } from '../file/file.module';
+import { DeferredRunner } from './deferred-runner';
+import { PluginConfigResolver } from './plugin-config-resolver';
+import { PluginPorts } from './plugin-ports';
+import { PluginRecordsStore } from './plugin-records.store';
+import { PluginTools } from './plugin-tools';
 import { MessagingModule } from '../sending/messaging.module';
 import { RobotModule } from '../robot/robot.module';
 import { PluginKvEntity } from './plugin-kv.entity';
@@ -22,6 +28,7 @@ import { PluginService } from './plugin.service';
     RobotModule,
     MessagingModule,
     FileModule,
+    AiModule,
   ],
   controllers: [PluginController, RobotPluginController],
   providers: [
@@ -32,7 +39,12 @@ import { PluginService } from './plugin.service';
     PluginDispatcher,
     PluginScheduler,
     PluginService,
+    PluginConfigResolver,
+    PluginPorts,
+    PluginRecordsStore,
+    PluginTools,
+    DeferredRunner,
   ],
-  exports: [PluginDispatcher, PluginRegistry, PluginSettingsStore],
+  exports: [PluginDispatcher, PluginRegistry, PluginSettingsStore, PluginPorts],
 })
 export class PluginModule {}

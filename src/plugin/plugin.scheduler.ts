@@ -14,6 +14,8 @@ import { PluginSettingsStore } from './plugin-settings.store';
 import { describeError, PreparedJob } from './plugin.loader';
 import { PluginRegistry } from './plugin.registry';
 import type { JobContext } from './plugin.types';
+import { PluginConfigResolver } from './plugin-config-resolver';
+import { PluginTools } from './plugin-tools';
 
 /** How long a run's lock is kept: any instance firing the same slot later than that would run it again. */
 const LOCK_TTL_MS = 10 * 60_000;
@@ -51,6 +53,8 @@ export class PluginScheduler implements OnModuleInit, OnModuleDestroy {
     private readonly kv: PluginKvStore,
     private readonly robots: RobotService,
     private readonly messengers: MessengerFactory,
+    private readonly resolver: PluginConfigResolver,
+    private readonly tools: PluginTools,
     @Optional() private readonly events?: EventBus,
   ) {}
 
@@ -172,9 +176,13 @@ export class PluginScheduler implements OnModuleInit, OnModuleDestroy {
 
       const ctx: JobContext = {
         scheduledAt: new Date(slotMs),
-        config: this.registry.effectiveConfig(p, snapshot),
+        config: this.resolver.resolve(p, snapshot, null, null),
         log,
         store: this.kv.forPlugin(plugin),
+        ai: this.tools.ai,
+        records: this.tools.records(plugin),
+        history: (robotId) => this.tools.history(robotId),
+        plugin: (name) => this.tools.pluginApi(name, (n) => snapshot.activeAnywhere(n)),
         robots: async () => {
           const fresh = await this.settings.snapshot();
           const all = await this.robots.findByStatus([...ROBOT_STATUSES]);

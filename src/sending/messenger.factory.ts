@@ -19,10 +19,14 @@ export class MessengerFactory {
   ) {}
 
   forRobot(robot: RobotConnection): { send: RobotMessenger; gewe: RobotClient } {
-    const gewe = new GovernedGeweClient(this.clients.forRobot(robot), (send) => this.governor.schedule(robot.id, send));
+    const raw = this.clients.forRobot(robot);
+    const gewe = new GovernedGeweClient(raw, (send) => this.governor.schedule(robot.id, send));
     const message = gewe.message;
     const send: RobotMessenger = {
-      sendText: (to, content, ats) => message.postText(to, content, ats),
+      sendText: (to, content, ats, options) =>
+        options?.typingMs
+          ? this.governor.schedule(robot.id, () => raw.message.postText(to, content, ats), options)
+          : message.postText(to, content, ats),
       sendImage: (to, url) => message.postImage(to, url),
       sendFile: (to, url, name) => message.postFile(to, url, name),
       sendLink: (to, link) => message.postLink(to, link),

@@ -12,6 +12,13 @@ interface Lane {
   queued: number;
 }
 
+export interface ScheduleOptions {
+  /** A typing delay in ms (capped at 30 s): see SendGovernor.schedule. */
+  typingMs?: number;
+}
+
+const MAX_TYPING_MS = 30_000;
+
 export interface GovernorStats {
   robotId: number;
   queued: number;
@@ -39,7 +46,11 @@ export class SendGovernor {
     @Optional() private readonly metrics?: MetricsService,
   ) {}
 
-  schedule<T>(robotId: number, send: () => Promise<T>): Promise<T> {
+  /**
+   * Queues a send. `typingMs` (≤ 30 s) makes it start no earlier than that long after both its enqueueing and the end
+   * of the robot's previous send, as a person typing it would: a plugin paces a long answer without sleeping.
+   */
+  schedule<T>(robotId: number, send: () => Promise<T>, options?: ScheduleOptions): Promise<T> {
     const lane = this.lanes.get(robotId) ?? { tail: Promise.resolve(), last: 0, window: [], queued: 0 };
     this.lanes.set(robotId, lane);
     const st = this.stat(robotId);
@@ -47,7 +58,9 @@ export class SendGovernor {
     st.queued = lane.queued;
     const enqueued = Date.now();
     const run = lane.tail.then(async () => {
-      const wait = this.waitFor(lane, Date.now());
+      const now = Date.now();
+      const typing = Math.min(Math.max(0, options?.typingMs ?? 0), MAX_TYPING_MS);
+      const wait = Math.max(this.waitFor(lane, now), typing ? Math.max(enqueued, lane.last) + typing - now : 0);
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const started = Date.now();
       lane.last = started;

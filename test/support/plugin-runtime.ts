@@ -16,6 +16,12 @@ import { PluginKvEntity } from '../../src/plugin/plugin-kv.entity';
 import { PluginKvStore } from '../../src/plugin/plugin-kv.store';
 import { PluginRobotSettingEntity } from '../../src/plugin/plugin-robot-setting.entity';
 import { PluginSettingsStore } from '../../src/plugin/plugin-settings.store';
+import { AiClientService } from '../../src/ai/ai.client';
+import { DeferredRunner } from '../../src/plugin/deferred-runner';
+import { PluginConfigResolver } from '../../src/plugin/plugin-config-resolver';
+import { PluginPorts } from '../../src/plugin/plugin-ports';
+import { PluginRecordsStore } from '../../src/plugin/plugin-records.store';
+import { PluginTools } from '../../src/plugin/plugin-tools';
 import { PluginDispatcher } from '../../src/plugin/plugin.dispatcher';
 import { PluginEntity } from '../../src/plugin/plugin.entity';
 import { PluginLoader } from '../../src/plugin/plugin.loader';
@@ -197,7 +203,28 @@ export async function createPluginRuntime(
   const settings = new PluginSettingsStore(db.getRepository(PluginEntity), db.getRepository(PluginRobotSettingEntity));
   const kv = new PluginKvStore(db.getRepository(PluginKvEntity));
   const registry = new PluginRegistry(config, new PluginLoader(), settings, kv);
-  const dispatcher = new PluginDispatcher(config, registry, settings, kv, robotService, messengers);
+  const resolver = new PluginConfigResolver(registry);
+  const ports = new PluginPorts();
+  const tools = new PluginTools(
+    registry,
+    settings,
+    resolver,
+    kv,
+    new PluginRecordsStore(),
+    ports,
+    new AiClientService(),
+  );
+  const dispatcher = new PluginDispatcher(
+    config,
+    registry,
+    settings,
+    kv,
+    robotService,
+    messengers,
+    resolver,
+    tools,
+    new DeferredRunner(ports),
+  );
   const locks = shared?.locks ?? new MemoryRobotStateStore();
   const scheduler = new PluginScheduler(
     config,
@@ -208,6 +235,8 @@ export async function createPluginRuntime(
     kv,
     robotService,
     messengers,
+    resolver,
+    tools,
   );
   scheduler.onModuleInit();
   const database = db;
