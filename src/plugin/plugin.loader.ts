@@ -303,7 +303,7 @@ export function prepareDefinition(
     });
   });
 
-  for (const hook of ['onLoad', 'onUnload'] as const)
+  for (const hook of ['onLoad', 'onUnload', 'api'] as const)
     if (def[hook] !== undefined && typeof def[hook] !== 'function') problems.push(`${hook} must be a function`);
   if (problems.length) throw new Error(problems.join('; '));
   return { definition: def, handlers, jobs };
