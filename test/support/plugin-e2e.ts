@@ -71,7 +71,7 @@ export async function startPluginHarness(o: HarnessOptions): Promise<PluginHarne
     robot,
     mode: o.mode,
     async enable(name, config) {
-      if (config) await t.http().put(`/api/plugins/${name}/config`).set(bearer(admin)).send({ config }).expect(200);
+      if (config) await t.http().put(`/api/plugins/${name}/config`).set(bearer(admin)).send(config).expect(200);
       await t.http().post(`/api/plugins/${name}/enable`).set(bearer(admin)).expect(200);
     },
     post,
