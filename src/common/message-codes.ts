@@ -199,6 +199,16 @@ export const NOTICE_CODES = {
   ONEBOT_AUTH_REFUSED_ROBOT: ['remote'],
   ONEBOT_REVERSE_NO_WXID: ['url'],
   ONEBOT_REVERSE_ADDRESS_REFUSED: ['url', 'host'],
+  // AI backends called by plugins (AiError codes, src/ai/ai.types.ts; shown with a call in the message's detail)
+  AI_TIMEOUT: [],
+  AI_RATE_LIMITED: [],
+  AI_HTTP_ERROR: ['status'],
+  AI_NETWORK_ERROR: [],
+  AI_BAD_RESPONSE: [],
+  AI_URL_REFUSED: [],
+  AI_NOT_CONFIGURED: [],
+  AI_ABORTED: [],
+  AI_BAD_REQUEST: [],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -169,6 +169,16 @@ export const zh = {
   'field.maximum': '{field} 不能大于 {limit}',
   'field.pattern': '{field} 的格式不对',
   'field.format': '{field} 的格式应为 {format}',
+  // AI backends (AiChat, GroupDigest)
+  'code.AI_TIMEOUT': 'AI 服务没有在超时时间内答完',
+  'code.AI_RATE_LIMITED': 'AI 服务限流了（HTTP 429），重试后仍未成功',
+  'code.AI_HTTP_ERROR': 'AI 服务返回了错误（HTTP {status}）',
+  'code.AI_NETWORK_ERROR': '连不上 AI 服务',
+  'code.AI_BAD_RESPONSE': 'AI 服务的回答无法读取',
+  'code.AI_URL_REFUSED': 'AI 服务地址指向链路本地或云元数据地址，本服务不会访问',
+  'code.AI_NOT_CONFIGURED': 'AI 服务没有配置好（需要 baseUrl、apiKey 和模型）',
+  'code.AI_ABORTED': 'AI 调用已取消',
+  'code.AI_BAD_REQUEST': '这次 AI 调用没有可发送的消息',
 } satisfies Texts;
 
 export const en: Record<keyof typeof zh, string> = {
@@ -278,7 +288,8 @@ export const en: Record<keyof typeof zh, string> = {
   'code.DOWNLOAD_TOO_LARGE': 'Larger than {limit} (files.max_size)',
   'code.DOWNLOAD_NO_SOURCE': 'The message has no media to download',
   'code.DOWNLOAD_ROBOT_DELETED': 'The robot was deleted',
-  'code.DOWNLOAD_NO_URL': "Gewe gave a relative address and this robot has no download URL: set one in the robot's settings",
+  'code.DOWNLOAD_NO_URL':
+    "Gewe gave a relative address and this robot has no download URL: set one in the robot's settings",
   'code.ALERT_ROBOT_OFFLINE': 'Robot {robotId} “{robot}” is {status} (for {minutes} min or more)',
   'code.ALERT_LOGIN_NEEDS_CAPTCHA':
     'Robot {robotId} “{robot}”: the login waits for the security code shown on the phone',
@@ -299,7 +310,8 @@ export const en: Record<keyof typeof zh, string> = {
   'code.ONEBOT_AUTH_REFUSED_INVALID': 'Refused a connection from {remote}: wrong, expired or revoked token',
   'code.ONEBOT_AUTH_REFUSED_SCOPE': 'Refused a connection from {remote}: the token lacks the onebot scope',
   'code.ONEBOT_AUTH_REFUSED_ROBOT': 'Refused a connection from {remote}: the token is limited to other robots',
-  'code.ONEBOT_REVERSE_NO_WXID': 'The robot has not logged in to WeChat yet (no wxid for X-Self-ID); {url} is dialed once it has',
+  'code.ONEBOT_REVERSE_NO_WXID':
+    'The robot has not logged in to WeChat yet (no wxid for X-Self-ID); {url} is dialed once it has',
   'code.ONEBOT_REVERSE_ADDRESS_REFUSED': 'Not dialing {url}: the outbound address policy refuses {host}',
   'code.ONEBOT_HEARTBEAT_TOO_SHORT': '{field} must be 0 (no heartbeat) or at least {limit} ms',
   'code.ONEBOT_TARGET_DUPLICATE': '{field} lists {url} more than once',
@@ -337,4 +349,15 @@ export const en: Record<keyof typeof zh, string> = {
   'field.maximum': '{field} must not be greater than {limit}',
   'field.pattern': '{field} has the wrong format',
   'field.format': '{field} must be a {format}',
+  // AI backends (AiChat, GroupDigest)
+  'code.AI_TIMEOUT': 'The AI service did not finish its answer in time',
+  'code.AI_RATE_LIMITED': 'The AI service is rate-limiting (HTTP 429), also after retries',
+  'code.AI_HTTP_ERROR': 'The AI service answered with an error (HTTP {status})',
+  'code.AI_NETWORK_ERROR': 'The AI service cannot be reached',
+  'code.AI_BAD_RESPONSE': 'The answer of the AI service could not be read',
+  'code.AI_URL_REFUSED':
+    'The AI service URL points at a link-local or cloud-metadata address, which this server does not call',
+  'code.AI_NOT_CONFIGURED': 'The AI service is not set up (baseUrl, apiKey and a model are needed)',
+  'code.AI_ABORTED': 'The AI call was cancelled',
+  'code.AI_BAD_REQUEST': 'This AI call had no message to send',
 };
