@@ -239,6 +239,23 @@ describe('AiClientService', () => {
       await expect(call).resolves.toMatchObject({ text: 'released' });
     });
 
+    it('retries a stream that breaks off, and a proxy error page; does not retry an answer it cannot read', async () => {
+      openai.cut().raw(502, '<html>Bad Gateway</html>').reply('whole');
+      await expect(ai.chat(backend(), ask())).resolves.toMatchObject({ text: 'whole', attempts: 3 });
+      openai.cut().cut();
+      const e = await failure(ai.chat(backend({ retries: 1 }), ask()));
+      expect(e).toMatchObject({ code: 'AI_NETWORK_ERROR', attempts: 2 });
+      openai.raw(200, '<html>a captive portal</html>');
+      const html = await failure(ai.chat(backend(), ask()));
+      expect(html).toMatchObject({ code: 'AI_BAD_RESPONSE', attempts: 1 });
+      openai.raw(200, 'data: {"choices":[{"delta":{"content":"x"}}]}\n\ndata: not json\n\n', {
+        'content-type': 'text/event-stream',
+      });
+      expect((await failure(ai.chat(backend(), ask()))).code).toBe('AI_BAD_RESPONSE');
+      openai.raw(200, JSON.stringify({ choices: [] }), { 'content-type': 'application/json' });
+      expect((await failure(ai.chat(backend(), ask()))).code).toBe('AI_BAD_RESPONSE');
+    });
+
     it('gives a default answer when the queue is empty', async () => {
       await expect(ai.chat(backend(), ask())).resolves.toMatchObject({ text: 'fake answer' });
     });
@@ -393,6 +410,11 @@ describe('AiClientService', () => {
       const e = await failure(ai.chat(dify(chat, { difyApp: 'workflow' }), ask()));
       expect(e).toMatchObject({ code: 'AI_HTTP_ERROR', status: 400 });
       expect(e.message).toContain('not_workflow_app');
+    });
+
+    it('retries a Dify stream that breaks off before message_end', async () => {
+      chat.cut().reply('complete');
+      await expect(ai.chat(dify(chat), ask())).resolves.toMatchObject({ text: 'complete', attempts: 2 });
     });
 
     it('times out a hanging Dify app', async () => {

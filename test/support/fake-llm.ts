@@ -103,7 +103,9 @@ export type FakeAnswer =
   | { kind: 'reply'; text: string; options: ReplyOptions }
   | { kind: 'fail'; status: number; options: FailOptions }
   | { kind: 'hang'; options: HangOptions }
-  | { kind: 'errorEvent'; message: string; code: string; status: number };
+  | { kind: 'errorEvent'; message: string; code: string; status: number }
+  | { kind: 'raw'; status: number; body: string; headers: Record<string, string> }
+  | { kind: 'cut' };
 
 export interface FakeRequest {
   method: string;
@@ -126,6 +128,10 @@ interface FakeBase {
   reply(text: string, options?: ReplyOptions): this;
   fail(status: number, options?: FailOptions): this;
   hang(options?: HangOptions): this;
+  /** Any answer as it is (a proxy's HTML error page, a body that is not the protocol's). */
+  raw(status: number, body: string, headers?: Record<string, string>): this;
+  /** Starts a stream (status 200 and a first event), then drops the connection. */
+  cut(): this;
   /** The answer when the queue is empty. */
   setDefault(answer: FakeAnswer): this;
   /** Programmed answers not used yet. */
@@ -188,6 +194,14 @@ abstract class FakeServer implements FakeBase {
     this.queue.push({ kind: 'hang', options });
     return this;
   }
+  raw(status: number, body: string, headers: Record<string, string> = { 'content-type': 'text/html' }): this {
+    this.queue.push({ kind: 'raw', status, body, headers });
+    return this;
+  }
+  cut(): this {
+    this.queue.push({ kind: 'cut' });
+    return this;
+  }
   setDefault(answer: FakeAnswer): this {
     this.fallback = answer;
     return this;
@@ -244,6 +258,25 @@ abstract class FakeServer implements FakeBase {
     return a;
   }
 
+  /** Answers `raw` and `cut` (the same for both protocols); false for the others. */
+  protected generic(
+    res: ServerResponse,
+    a: FakeAnswer,
+    firstEvent: unknown,
+  ): a is Extract<FakeAnswer, { kind: 'raw' | 'cut' }> {
+    if (a.kind === 'raw') {
+      res.writeHead(a.status, { 'content-length': Buffer.byteLength(a.body), ...a.headers });
+      res.end(a.body);
+      return true;
+    }
+    if (a.kind === 'cut') {
+      res.writeHead(200, sseHeaders);
+      res.write(`data: ${JSON.stringify(firstEvent)}\n\n`, () => res.destroy());
+      return true;
+    }
+    return false;
+  }
+
   /** A refusal of a malformed request (not taken from the queue). */
   protected refuse(res: ServerResponse, status: number, message: string, body?: unknown): void {
     this.served.push({ kind: 'fail', status, options: {} });
@@ -298,6 +331,7 @@ class FakeOpenAiServer extends FakeServer implements FakeOpenAi {
     if (problem) return this.refuse(res, 400, problem);
     const body = req.body as Record<string, unknown>;
     const a = this.next();
+    if (this.generic(res, a, chunk(String(body.model), { role: 'assistant', content: 'par' }))) return;
     if (a.kind === 'hang') {
       if (a.options.midStream) {
         res.writeHead(200, sseHeaders);
@@ -471,6 +505,7 @@ class FakeDifyServer extends FakeServer implements FakeDify {
         });
     }
     const a = this.next();
+    if (this.generic(res, a, { event: 'message', task_id: randomUUID(), answer: 'par', created_at: 0 })) return;
     if (a.kind === 'hang') {
       if (a.options.midStream && streaming) {
         res.writeHead(200, sseHeaders);
