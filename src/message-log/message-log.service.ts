@@ -234,6 +234,7 @@ export class MessageLogService implements OnApplicationBootstrap, OnModuleDestro
       raw: parse(m.raw),
       details: (parse(m.details) as Record<string, unknown> | null) ?? {},
       results: (parse(m.results) as unknown[] | null) ?? null,
+      deferredResults: (parse(m.deferredResults) as unknown[] | null) ?? null,
       requestId: m.requestId,
       files: await this.files.forMessage(m.id),
     };

@@ -69,6 +69,13 @@ export class MessageEntity {
   @Column({ type: 'text', nullable: true })
   results!: string | null;
 
+  /**
+   * JSON: the outcomes of work the handlers deferred (ctx.defer), in the order they ended; null until one ended. Its
+   * own column, appended in one UPDATE (MessageDeferredResults), so it never races with the dispatch's `results`.
+   */
+  @Column({ name: 'deferred_results', type: 'text', nullable: true })
+  deferredResults!: string | null;
+
   /** pending → dispatching → done | interrupted: see DispatchLedger. */
   @Column({ name: 'dispatch_state', type: 'varchar', length: 16, default: 'pending' })
   dispatchState!: DispatchState;

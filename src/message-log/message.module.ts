@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { FileModule } from '../file/file.module';
 import { PluginModule } from '../plugin/plugin.module';
 import { RobotModule } from '../robot/robot.module';
+import { MessageDeferredResults } from './message-deferred-results';
 import { MessageReplayService } from './message-replay.service';
 import { MessageController } from './message.controller';
 import { MessageEntity } from './message.entity';
@@ -11,7 +12,7 @@ import { MessageLogService } from './message-log.service';
 @Module({
   imports: [TypeOrmModule.forFeature([MessageEntity]), RobotModule, PluginModule, FileModule],
   controllers: [MessageController],
-  providers: [MessageLogService, MessageReplayService],
+  providers: [MessageLogService, MessageReplayService, MessageDeferredResults],
   exports: [MessageLogService],
 })
 export class MessageModule {}

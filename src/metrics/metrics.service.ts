@@ -112,6 +112,7 @@ export class MetricsService {
   /** Filled on scrape (see MetricsScrapeService). */
   readonly governorQueued: Gauge<'robot'>;
   readonly collectorUp: Gauge<'collector'>;
+  private readonly deferredInFlight: Gauge<'plugin'>;
 
   private readonly geweWindow: CallBucket[] = [];
   /** The clock of the Gewe call window (replaceable in tests). */
@@ -245,6 +246,12 @@ export class MetricsService {
       labelNames: ['collector'],
       registers: [r],
     });
+    this.deferredInFlight = new Gauge({
+      name: 'opengewe_plugin_deferred_in_flight',
+      help: 'Work plugins deferred past their handler (ctx.defer) that is running now.',
+      labelNames: ['plugin'],
+      registers: [r],
+    });
   }
 
   /** This instance's metrics in the text format. */
@@ -275,6 +282,14 @@ export class MetricsService {
 
   pluginAutoDisabled(plugin: string): void {
     this.autoDisabled.inc({ plugin });
+  }
+
+  pluginDeferredStarted(plugin: string): void {
+    this.deferredInFlight.inc({ plugin });
+  }
+
+  pluginDeferredEnded(plugin: string): void {
+    this.deferredInFlight.dec({ plugin });
   }
 
   send(robotId: number, ok: boolean): void {

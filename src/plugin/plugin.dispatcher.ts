@@ -1,17 +1,16 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { GeweEvent } from '../callback/events';
 import { DomainError } from '../common/domain-error';
-import { EventBus, PluginFailureEvent } from '../live-events/event-bus';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { FileService } from '../file/file.service';
 import { MediaDownloadError } from '../file/stored-file';
 import { isGeweError } from '../gewe/gewe.errors';
 import { MessengerFactory } from '../sending/messenger.factory';
-import { MetricsService } from '../metrics/metrics.service';
 import type { RobotEntity } from '../robot/robot.entity';
 import { RobotService } from '../robot/robot.service';
 import { DeferredRunner } from './deferred-runner';
+import { PluginHealth } from './plugin-health';
 import { PluginConfigResolver } from './plugin-config-resolver';
 import { PluginKvStore } from './plugin-kv.store';
 import { pluginLogger } from './plugin-logger';
@@ -92,8 +91,6 @@ export function robotInfo(r: RobotEntity): RobotInfo {
 @Injectable()
 export class PluginDispatcher {
   private readonly logger = new Logger(PluginDispatcher.name);
-  private readonly stats = new Map<string, PluginStats & { totalMs: number }>();
-  private readonly consecutiveFailures = new Map<string, number>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -105,9 +102,8 @@ export class PluginDispatcher {
     private readonly resolver: PluginConfigResolver,
     private readonly tools: PluginTools,
     private readonly deferred: DeferredRunner,
+    private readonly health: PluginHealth,
     @Optional() private readonly files?: FileService,
-    @Optional() private readonly metrics?: MetricsService,
-    @Optional() private readonly events?: EventBus,
   ) {}
 
   async dispatch(event: GeweEvent, opts: DispatchOptions): Promise<HandlerOutcome[]> {
@@ -220,7 +216,8 @@ export class PluginDispatcher {
       const outcome = await this.run(h, ctx);
       if (notes.length) outcome.notes = notes;
       outcomes.push(outcome);
-      if (await this.account(h, outcome, opts, event.robotId)) disabledNow.add(h.plugin);
+      const from = { robotId: event.robotId, messageId: opts.messageId ?? null, requestId: opts.requestId };
+      if (await this.health.record(outcome, from)) disabledNow.add(h.plugin);
       if (outcome.status === 'stopped') break;
     }
     return outcomes;
@@ -228,15 +225,12 @@ export class PluginDispatcher {
 
   /** In-memory statistics of a plugin's handlers (this instance, since start-up). */
   statsOf(plugin: string): PluginStats {
-    const s = this.stats.get(plugin);
-    if (!s) return { calls: 0, failures: 0, timeouts: 0, avgMs: 0, lastError: null };
-    const { totalMs: _total, ...rest } = s;
-    return { ...rest };
+    return this.health.statsOf(plugin);
   }
 
   /** Forgets a plugin's run of failures (it was enabled again). */
   resetFailures(plugin: string): void {
-    this.consecutiveFailures.delete(plugin);
+    this.health.resetFailures(plugin);
   }
 
   private async run(h: PreparedHandler, ctx: HandlerContext): Promise<HandlerOutcome> {
@@ -268,64 +262,6 @@ export class PluginDispatcher {
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  /** Records the outcome; true when it made the plugin reach max_consecutive_failures (it is now disabled). */
-  private async account(
-    h: PreparedHandler,
-    o: HandlerOutcome,
-    opts: DispatchOptions,
-    robotId: number,
-  ): Promise<boolean> {
-    const requestId = opts.requestId;
-    const s = this.stats.get(h.plugin) ?? { calls: 0, failures: 0, timeouts: 0, avgMs: 0, lastError: null, totalMs: 0 };
-    this.stats.set(h.plugin, s);
-    s.calls++;
-    s.totalMs += o.durationMs;
-    s.avgMs = Math.round((s.totalMs / s.calls) * 10) / 10;
-    this.metrics?.pluginHandler(h.plugin, o.status === 'stopped' ? 'ok' : o.status, o.durationMs);
-    if (o.status === 'ok' || o.status === 'stopped') {
-      this.consecutiveFailures.delete(h.plugin);
-      return false;
-    }
-    if (o.status === 'error') s.failures++;
-    else s.timeouts++;
-    s.lastError = o.error ?? null;
-    const line = { plugin: h.plugin, handler: h.name, requestId, robotId, error: o.error };
-    this.logger.warn(line, o.status === 'timeout' ? 'Plugin handler timed out' : 'Plugin handler failed');
-    const failure = (kind: PluginFailureEvent['kind'], reason: string): PluginFailureEvent => ({
-      plugin: h.plugin,
-      kind,
-      handler: h.name,
-      job: null,
-      robotId,
-      messageId: opts.messageId ?? null,
-      requestId,
-      reason,
-      gewe: o.gewe === true,
-      at: new Date().toISOString(),
-    });
-    this.events?.publish('plugin.failure', failure(o.status, o.error ?? o.status));
-
-    // A Gewe outage makes every replying handler fail; that must not switch healthy plugins off.
-    if (o.gewe) return false;
-    const count = (this.consecutiveFailures.get(h.plugin) ?? 0) + 1;
-    const max = this.config.plugins.max_consecutive_failures;
-    if (count < max) {
-      this.consecutiveFailures.set(h.plugin, count);
-      return false;
-    }
-    this.consecutiveFailures.delete(h.plugin);
-    const reason = `disabled automatically after ${max} consecutive failures: ${o.error ?? o.status}`.slice(0, 500);
-    try {
-      await this.settings.setEnabled(h.plugin, false, reason);
-      this.metrics?.pluginAutoDisabled(h.plugin);
-      this.logger.error({ plugin: h.plugin, requestId, reason }, 'Plugin disabled automatically');
-      this.events?.publish('plugin.failure', failure('disabled', reason));
-    } catch (err) {
-      this.logger.error({ err, plugin: h.plugin }, 'Could not disable a failing plugin');
-    }
-    return true;
   }
 
   /** replay when an operator replayed it; catch_up when it was written more than catch_up_after before now. */

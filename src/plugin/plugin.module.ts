@@ -4,6 +4,7 @@ import { AiModule } from '../ai/ai.module';
 import { FileModule } from '../file/file.module';
 import { DeferredRunner } from './deferred-runner';
 import { PluginConfigResolver } from './plugin-config-resolver';
+import { PluginHealth } from './plugin-health';
 import { PluginPorts } from './plugin-ports';
 import { PluginRecordsStore } from './plugin-records.store';
 import { PluginTools } from './plugin-tools';
@@ -44,6 +45,7 @@ import { PluginService } from './plugin.service';
     PluginRecordsStore,
     PluginTools,
     DeferredRunner,
+    PluginHealth,
   ],
   exports: [PluginDispatcher, PluginRegistry, PluginSettingsStore, PluginPorts],
 })

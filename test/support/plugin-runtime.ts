@@ -19,6 +19,7 @@ import { PluginSettingsStore } from '../../src/plugin/plugin-settings.store';
 import { AiClientService } from '../../src/ai/ai.client';
 import { DeferredRunner } from '../../src/plugin/deferred-runner';
 import { PluginConfigResolver } from '../../src/plugin/plugin-config-resolver';
+import { PluginHealth } from '../../src/plugin/plugin-health';
 import { PluginPorts } from '../../src/plugin/plugin-ports';
 import { PluginRecordsStore } from '../../src/plugin/plugin-records.store';
 import { PluginTools } from '../../src/plugin/plugin-tools';
@@ -214,6 +215,8 @@ export async function createPluginRuntime(
     ports,
     new AiClientService(),
   );
+  const health = new PluginHealth(config, settings);
+  const deferred = new DeferredRunner(config, ports, health);
   const dispatcher = new PluginDispatcher(
     config,
     registry,
@@ -223,7 +226,8 @@ export async function createPluginRuntime(
     messengers,
     resolver,
     tools,
-    new DeferredRunner(ports),
+    deferred,
+    health,
   );
   const locks = shared?.locks ?? new MemoryRobotStateStore();
   const scheduler = new PluginScheduler(

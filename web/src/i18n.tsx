@@ -293,6 +293,11 @@ export function codeText(lang: Lang, code: string | null | undefined, params?: P
   return text === undefined ? fill(dict['code.unknown'] ?? '', { code: code ?? '?' }) : fill(text, p);
 }
 
+/** Whether the console has a text of its own for `code` (a message code of the API). */
+export function isKnownCode(code: unknown): code is string {
+  return typeof code === 'string' && (DICTS.zh as Record<string, string>)[`code.${code}`] !== undefined;
+}
+
 /** One field's error of a validation failure: `field.<constraint>` (or the generic field text). */
 export function fieldText(lang: Lang, code: string, params: Params): string {
   const dict = DICTS[lang] as Record<string, string>;

@@ -105,12 +105,36 @@ export class HandlerOutcomeDto {
   @ApiProperty({ enum: ['ok', 'stopped', 'error', 'timeout'] }) status!: string;
   @ApiProperty() durationMs!: number;
   @ApiPropertyOptional() error?: string;
+  @ApiPropertyOptional({
+    description: 'The failure came from Gewe (unreachable, refusing a send): it does not count toward auto-disable',
+  })
+  gewe?: boolean;
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
+    description:
+      "What the handler (or the deferred work) attached with ctx.note: a model call's model, tokens, latencyMs, error",
+  })
+  notes?: Record<string, unknown>[];
+  @ApiPropertyOptional({
+    description: 'Work the handler deferred (ctx.defer); `handler` is `<handler>/<name>`',
+  })
+  deferred?: boolean;
+  @ApiPropertyOptional({ description: "The deferred outcome's notes were too large to keep" })
+  notesDropped?: boolean;
 }
 
 export class MessageDetailResponseDto extends MessageResponseDto {
   @ApiProperty({ description: 'The callback as received (inline media omitted)' }) raw!: unknown;
   @ApiProperty({ type: 'object', additionalProperties: true }) details!: Record<string, unknown>;
   @ApiProperty({ type: [HandlerOutcomeDto], nullable: true }) results!: unknown[] | null;
+  @ApiProperty({
+    type: [HandlerOutcomeDto],
+    nullable: true,
+    description:
+      'The outcomes of work the handlers deferred (ctx.defer), in the order they ended; null: none ended yet',
+  })
+  deferredResults!: unknown[] | null;
   @ApiProperty({ type: String, nullable: true }) requestId!: string | null;
   @ApiProperty({
     type: [FileResponseDto],

@@ -2064,6 +2064,16 @@ export interface components {
             status: "ok" | "stopped" | "error" | "timeout";
             durationMs: number;
             error?: string;
+            /** @description The failure came from Gewe (unreachable, refusing a send): it does not count toward auto-disable */
+            gewe?: boolean;
+            /** @description What the handler (or the deferred work) attached with ctx.note: a model call's model, tokens, latencyMs, error */
+            notes?: {
+                [key: string]: unknown;
+            }[];
+            /** @description Work the handler deferred (ctx.defer); `handler` is `<handler>/<name>` */
+            deferred?: boolean;
+            /** @description The deferred outcome's notes were too large to keep */
+            notesDropped?: boolean;
         };
         FileResponseDto: {
             id: number;
@@ -2139,6 +2149,8 @@ export interface components {
                 [key: string]: unknown;
             };
             results: components["schemas"]["HandlerOutcomeDto"][] | null;
+            /** @description The outcomes of work the handlers deferred (ctx.defer), in the order they ended; null: none ended yet */
+            deferredResults: components["schemas"]["HandlerOutcomeDto"][] | null;
             requestId: string | null;
             /** @description The media of the message and its download state (pending, downloading, done, failed with reason) */
             files: components["schemas"]["FileResponseDto"][];

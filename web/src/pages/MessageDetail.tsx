@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { Fragment, useState } from 'react';
 import { api, call, type Schemas } from '../api/client';
 import { LoadState, useLoad } from '../components/Async';
 import { CopyButton } from '../components/CopyButton';
@@ -7,7 +7,7 @@ import { ErrorAlert } from '../components/Notice';
 import { SentByNote } from '../components/SentBy';
 import { DownloadButton, formatSize, StoredImage } from '../components/StoredFile';
 import { formatTime, prettyJson } from '../format';
-import { useI18n, type MessageKey } from '../i18n';
+import { isKnownCode, useI18n, type MessageKey } from '../i18n';
 import { Link } from '../router';
 import { useSession } from '../session';
 import { kindLabel } from '../kinds';
@@ -36,8 +36,138 @@ const FILE_TONE: Record<StoredFileDto['status'], string> = {
   failed: 'badge-bad',
 };
 
-export function OutcomeTable({ outcomes, testId }: { outcomes: Partial<Outcome>[]; testId: string }) {
+const NOTE_KEYS = new Set([
+  'model',
+  'backend',
+  'tokens',
+  'promptTokens',
+  'completionTokens',
+  'latencyMs',
+  'error',
+  'code',
+  'status',
+  'retries',
+  'fallback',
+]);
+
+/** One note's value as shown: a known message code in words, a duration in ms, anything else as data. */
+function NoteValue({ name, value, note }: { name: string; value: unknown; note: Record<string, unknown> }) {
+  const { tc } = useI18n();
+  if ((name === 'code' || name === 'errorCode') && isKnownCode(value))
+    return (
+      <span>
+        {/* the note's other fields are the code's params (an endpoint, a reason) */}
+        {tc(value, note as Parameters<typeof tc>[1])} <code className="muted small">{value}</code>
+      </span>
+    );
+  if (name.endsWith('Ms') && typeof value === 'number') return <span>{value} ms</span>;
+  if (typeof value === 'number' || typeof value === 'boolean') return <span>{String(value)}</span>;
+  return (
+    <code translate="no" className="note-value">
+      {typeof value === 'string' ? value : JSON.stringify(value)}
+    </code>
+  );
+}
+
+/** What a handler (or its deferred work) noted with ctx.note: one small key/value table per note. */
+export function NotesTable({ notes }: { notes: Record<string, unknown>[] }) {
   const { t } = useI18n();
+  return (
+    <div className="notes" data-testid="outcome-notes">
+      {notes.map((note, i) => (
+        <table key={i} className="table compact notes-table" aria-label={t('detail.notes')}>
+          <thead>
+            <tr>
+              <th scope="col">{t('detail.noteKey')}</th>
+              <th scope="col">{t('detail.noteValue')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {Object.entries(note).map(([k, v]) => (
+              <tr key={k} data-note={k}>
+                <th scope="row">{NOTE_KEYS.has(k) ? t(`note.${k}` as MessageKey) : <code>{k}</code>}</th>
+                <td>
+                  <NoteValue name={k} value={v} note={note} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ))}
+    </div>
+  );
+}
+
+function OutcomeRows({ o, index }: { o: Partial<Outcome>; index: number }) {
+  const { t } = useI18n();
+  const own = o.deferred && o.handler?.includes('/') ? o.handler.slice(o.handler.indexOf('/') + 1) : null;
+  return (
+    <>
+      <tr
+        key={`o${index}`}
+        data-plugin={o.plugin}
+        data-handler={o.handler}
+        data-status={o.status}
+        data-deferred={o.deferred ? 'true' : undefined}
+        className={o.deferred ? 'deferred-row' : undefined}
+      >
+        <th scope="row" data-label={t('detail.plugin')}>
+          {o.plugin ?? '—'}
+        </th>
+        <td data-label={t('detail.handler')}>
+          {o.deferred ? (
+            <>
+              <span className="tag" title={t('detail.deferredHint')}>
+                {t('detail.deferred')}
+              </span>{' '}
+              {own ?? o.handler ?? '—'}
+            </>
+          ) : (
+            (o.handler ?? '—')
+          )}
+        </td>
+        <td data-label={t('detail.status')}>
+          <span className={`badge ${OUTCOME_TONE[o.status ?? ''] ?? 'badge-off'}`}>
+            {o.status && OUTCOME_LABEL[o.status] ? t(OUTCOME_LABEL[o.status]!) : o.status}
+          </span>
+        </td>
+        <td data-label={t('detail.duration')}>{o.durationMs === undefined ? '—' : `${o.durationMs} ms`}</td>
+        <td data-label={t('detail.error')} className="bad small">
+          {/* a timeout's text is ours and the badge says it; a thrown error is the plugin's words (data) */}
+          {o.status === 'timeout' ? '' : <span translate="no">{o.error ?? ''}</span>}
+        </td>
+      </tr>
+      {(o.notes?.length || o.notesDropped) && (
+        <tr key={`n${index}`} className="notes-row" data-notes-of={o.handler}>
+          <td colSpan={5}>
+            {o.notes?.length ? <NotesTable notes={o.notes} /> : null}
+            {o.notesDropped && <p className="muted small">{t('detail.notesDropped')}</p>}
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}
+
+/**
+ * Handler outcomes, each with its notes; `deferred` (the outcomes of work the handlers deferred) are shown under the
+ * handler that deferred them (`<handler>/<name>` of the same plugin), the others after the handlers.
+ */
+export function OutcomeTable({
+  outcomes,
+  deferred = [],
+  testId,
+}: {
+  outcomes: Partial<Outcome>[];
+  deferred?: Partial<Outcome>[];
+  testId: string;
+}) {
+  const { t } = useI18n();
+  const under = (o: Partial<Outcome>) =>
+    deferred.filter((d) => d.plugin === o.plugin && d.handler?.startsWith(`${o.handler ?? ''}/`));
+  const placed = new Set(outcomes.flatMap(under));
+  const rest = deferred.filter((d) => !placed.has(d));
+  let n = 0;
   return (
     <table className="table compact" data-testid={testId}>
       <thead>
@@ -51,21 +181,15 @@ export function OutcomeTable({ outcomes, testId }: { outcomes: Partial<Outcome>[
       </thead>
       <tbody>
         {outcomes.map((o, i) => (
-          <tr key={i} data-plugin={o.plugin} data-handler={o.handler} data-status={o.status}>
-            <th scope="row" data-label={t('detail.plugin')}>
-              {o.plugin ?? '—'}
-            </th>
-            <td data-label={t('detail.handler')}>{o.handler ?? '—'}</td>
-            <td data-label={t('detail.status')}>
-              <span className={`badge ${OUTCOME_TONE[o.status ?? ''] ?? 'badge-off'}`}>
-                {o.status && OUTCOME_LABEL[o.status] ? t(OUTCOME_LABEL[o.status]!) : o.status}
-              </span>
-            </td>
-            <td data-label={t('detail.duration')}>{o.durationMs === undefined ? '—' : `${o.durationMs} ms`}</td>
-            <td data-label={t('detail.error')} className="bad small">
-              {o.error ?? ''}
-            </td>
-          </tr>
+          <Fragment key={i}>
+            <OutcomeRows o={o} index={n++} />
+            {under(o).map((d, j) => (
+              <OutcomeRows key={`d${j}`} o={{ ...d, deferred: true }} index={n++} />
+            ))}
+          </Fragment>
+        ))}
+        {rest.map((d, j) => (
+          <OutcomeRows key={`r${j}`} o={{ ...d, deferred: true }} index={n++} />
         ))}
       </tbody>
     </table>
@@ -263,12 +387,12 @@ export function MessageDetailDialog({
 
           <section aria-labelledby="results-title" className="detail-section">
             <h3 id="results-title">{t('detail.results')}</h3>
-            {m.results === null ? (
+            {m.results === null && !m.deferredResults?.length ? (
               <p className="muted">{t('detail.notYet')}</p>
-            ) : m.results.length === 0 ? (
+            ) : m.results?.length === 0 && !m.deferredResults?.length ? (
               <p className="muted">{t('detail.noResults')}</p>
             ) : (
-              <OutcomeTable outcomes={m.results} testId="plugin-results" />
+              <OutcomeTable outcomes={m.results ?? []} deferred={m.deferredResults ?? []} testId="plugin-results" />
             )}
           </section>
 

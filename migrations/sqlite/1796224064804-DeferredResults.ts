@@ -1,0 +1,18 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * `messages.deferred_results`: the outcomes of work plugins deferred (ctx.defer), kept apart from `results` so the
+ * dispatch's save and a deferred outcome's append never overwrite each other. ADD COLUMN (nullable) rather than the
+ * table copy TypeORM generates for SQLite: the log can hold millions of rows.
+ */
+export class DeferredResults1796224064804 implements MigrationInterface {
+  name = 'DeferredResults1796224064804';
+
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE "messages" ADD COLUMN "deferred_results" text`);
+  }
+
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE "messages" DROP COLUMN "deferred_results"`);
+  }
+}
