@@ -136,7 +136,7 @@ function RecordData({ record }: { record: PluginRecord }) {
   const entries = Object.entries(record.data);
   if (entries.length === 0) return <span className="muted">{'{}'}</span>;
   return (
-    <dl className="record-data">
+    <dl className="record-data" translate="no">
       {entries.map(([k, v]) => {
         const text = typeof v === 'string' ? v : JSON.stringify(v);
         const shown = text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text;
