@@ -11,6 +11,8 @@ import { WebhookEndpoints1796164221173 } from './1796164221173-WebhookEndpoints'
 import { ApiTokenRobots1796188687161 } from './1796188687161-ApiTokenRobots';
 import { OneBot1796188957878 } from './1796188957878-OneBot';
 import { DeferredResults1796224064804 } from './1796224064804-DeferredResults';
+// platform-b: plugin records
+import { PluginRecords1796223673695 } from './1796223673695-PluginRecords';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const SQLITE_MIGRATIONS: Function[] = [
@@ -26,4 +28,6 @@ export const SQLITE_MIGRATIONS: Function[] = [
   ApiTokenRobots1796188687161,
   OneBot1796188957878,
   DeferredResults1796224064804,
+  // platform-b: plugin records
+  PluginRecords1796223673695,
 ];

@@ -21,17 +21,21 @@ import { PluginLoader } from './plugin.loader';
 import { PluginRegistry } from './plugin.registry';
 import { PluginScheduler } from './plugin.scheduler';
 import { PluginService } from './plugin.service';
+// platform-b: plugin records
+import { PluginRecordEntity } from './plugin-record.entity';
+import { PluginRecordsController } from './plugin-records.controller';
+import { PluginRecordsService } from './plugin-records.service';
 
 /** Plugins: discovery and loading, dispatch of events to handlers, scheduled jobs, and the plugin API. */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([PluginEntity, PluginRobotSettingEntity, PluginKvEntity]),
+    TypeOrmModule.forFeature([PluginEntity, PluginRobotSettingEntity, PluginKvEntity, PluginRecordEntity]),
     RobotModule,
     MessagingModule,
     FileModule,
     AiModule,
   ],
-  controllers: [PluginController, RobotPluginController],
+  controllers: [PluginController, RobotPluginController, PluginRecordsController],
   providers: [
     PluginLoader,
     PluginSettingsStore,
@@ -46,6 +50,7 @@ import { PluginService } from './plugin.service';
     PluginTools,
     DeferredRunner,
     PluginHealth,
+    PluginRecordsService,
   ],
   exports: [PluginDispatcher, PluginRegistry, PluginSettingsStore, PluginPorts],
 })

@@ -22,13 +22,14 @@ import { PluginConfigResolver } from '../../src/plugin/plugin-config-resolver';
 import { PluginHealth } from '../../src/plugin/plugin-health';
 import { PluginPorts } from '../../src/plugin/plugin-ports';
 import { PluginRecordsStore } from '../../src/plugin/plugin-records.store';
+import { PluginRecordEntity } from '../../src/plugin/plugin-record.entity';
 import { PluginTools } from '../../src/plugin/plugin-tools';
 import { PluginDispatcher } from '../../src/plugin/plugin.dispatcher';
 import { PluginEntity } from '../../src/plugin/plugin.entity';
 import { PluginLoader } from '../../src/plugin/plugin.loader';
 import { PluginRegistry } from '../../src/plugin/plugin.registry';
 import { PluginScheduler } from '../../src/plugin/plugin.scheduler';
-import type { RobotEntity } from '../../src/robot/robot.entity';
+import { RobotEntity } from '../../src/robot/robot.entity';
 import type { RobotService } from '../../src/robot/robot.service';
 import { MemoryRobotStateStore } from '../../src/coordination/memory-state.store';
 import type { RobotStateStore } from '../../src/coordination/robot-state.store';
@@ -171,12 +172,14 @@ export async function createPluginRuntime(
     db = new DataSource({
       type: 'better-sqlite3',
       database: ':memory:',
-      entities: [PluginEntity, PluginRobotSettingEntity, PluginKvEntity],
+      entities: [PluginEntity, PluginRobotSettingEntity, PluginKvEntity, PluginRecordEntity, RobotEntity],
       synchronize: true,
     });
     await db.initialize();
   }
   const robots = shared?.robots ?? [robotEntity(1), robotEntity(2, 'offline')];
+  // ctx.records' robot_id references the robots table
+  if (!shared) await db.getRepository(RobotEntity).save(robots.map((r) => ({ ...r })));
   const sent: SentText[] = [];
   const robotService = {
     entity: (id: number) => {
@@ -211,7 +214,7 @@ export async function createPluginRuntime(
     settings,
     resolver,
     kv,
-    new PluginRecordsStore(),
+    new PluginRecordsStore(db.getRepository(PluginRecordEntity)),
     ports,
     new AiClientService(),
   );

@@ -39,8 +39,8 @@ const mysqlServer = () => ({
   password: process.env.TEST_MYSQL_PASSWORD ?? '',
 });
 
-export async function createTestDatabase(dir: string): Promise<TestDatabase> {
-  if (dbKind() === 'sqlite')
+export async function createTestDatabase(dir: string, kind = dbKind()): Promise<TestDatabase> {
+  if (kind === 'sqlite')
     return { overrides: { type: 'sqlite', sqlite_file: join(dir, 'test.db') }, drop: () => Promise.resolve() };
   const s = mysqlServer();
   const name = `og_test_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
-import type { Draft, JsonSchema, Problems } from '../../web/src/components/schema-model';
+import type { Draft, DraftObject, JsonSchema, Problems } from '../../web/src/components/schema-model';
 
 /**
  * The console's JSON Schema form model (web/src/components/schema-model.ts): pure functions, tested here. web/ is an
@@ -18,7 +18,7 @@ function loadModel(): Model {
   new Function('module', 'exports', 'require', js)(mod, mod.exports, require);
   return mod.exports;
 }
-const { fromDraft, isSecret, kindOf, serverProblems, setAt, toDraft } = loadModel();
+const { fromDraft, isSecret, kindOf, moveItem, serverProblems, setAt, toDraft } = loadModel();
 
 const SCHEMA: JsonSchema = {
   type: 'object',
@@ -55,7 +55,9 @@ describe('the schema form model', () => {
     expect(kindOf(props.tags)).toBe('array');
     expect(kindOf(props.nested)).toBe('object');
     expect(kindOf(props.any)).toBe('json');
-    expect(kindOf(props.objects)).toBe('json');
+    expect(kindOf(props.objects)).toBe('array');
+    expect(kindOf({ type: 'array', items: { type: 'object' } })).toBe('json');
+    expect(kindOf({ type: 'array', items: { type: 'array', items: { type: 'string' } } })).toBe('json');
     expect(kindOf({ type: ['null', 'integer'] })).toBe('integer');
     expect(isSecret(props.secret)).toBe(true);
     expect(isSecret(props.hidden)).toBe(true);
@@ -66,7 +68,7 @@ describe('the schema form model', () => {
     const value = { name: 'abc', ratio: 1.5, mode: 2, tags: ['x'], nested: { url: 'https://a.b/c' }, any: 7, extra: 1 };
     const { value: out, problems } = check(toDraft(SCHEMA, value));
     expect(problems).toEqual({});
-    expect(out).toEqual({ ...value, count: 3, on: true });
+    expect(out).toEqual({ ...value, count: 3, on: true, objects: [] });
   });
 
   it('names every broken rule by the path the server uses', () => {
@@ -116,7 +118,7 @@ describe('the schema form model', () => {
         'tags[1]': ['must be string'],
         'nested.url': ['is required'],
         any: ['must match exactly one schema in oneOf'],
-        objects: ['config.objects[0].a must be string'],
+        'objects[0].a': ['must be string'],
       },
       other: ['config.bogus is not allowed', 'config must be an object'],
     });
@@ -139,5 +141,90 @@ describe('the schema form model', () => {
       bad,
     );
     expect(keys(bad)).toEqual({ heartbeatMinutes: ['sf.minimum'] });
+  });
+
+  describe('arrays of objects (KeywordReply rules, Relay routes)', () => {
+    const RULES: JsonSchema = {
+      type: 'object',
+      properties: {
+        rules: {
+          type: 'array',
+          maxItems: 3,
+          items: {
+            type: 'object',
+            required: ['pattern'],
+            properties: {
+              match: { enum: ['exact', 'contains', 'regex'], default: 'contains' },
+              pattern: { type: 'string', minLength: 1 },
+              reply: {
+                type: 'object',
+                properties: {
+                  type: { enum: ['text', 'image', 'link'], default: 'text' },
+                  text: { type: 'string' },
+                },
+              },
+              cooldownSeconds: { type: 'integer', minimum: 0, default: 0 },
+              tags: { type: 'array', items: { type: 'string' } },
+            },
+          },
+        },
+      },
+    };
+    const run = (d: Draft) => {
+      const problems: Problems = {};
+      const r = fromDraft(RULES, d, '', true, problems);
+      return { value: r.value as Record<string, unknown>, problems };
+    };
+
+    it('edits each row as a sub-form: new rows start from the item defaults, values round-trip', () => {
+      const value = {
+        rules: [
+          { match: 'exact', pattern: 'hi', reply: { type: 'text', text: '你好 {name}' }, cooldownSeconds: 5, tags: [] },
+          { match: 'regex', pattern: '^价格', reply: { type: 'image' }, cooldownSeconds: 0, tags: ['a'], x: 1 },
+        ],
+      };
+      const d = toDraft(RULES, value);
+      expect(run(d)).toEqual({ value, problems: {} });
+      const added = setAt(
+        d,
+        ['rules'],
+        [
+          ...((d as DraftObject).fields.rules as Draft[]),
+          toDraft(RULES.properties!.rules.items as JsonSchema, undefined),
+        ],
+      );
+      const withPattern = setAt(added, ['rules', 2, 'pattern'], 'bye');
+      expect((run(withPattern).value.rules as unknown[])[2]).toEqual({
+        match: 'contains',
+        pattern: 'bye',
+        reply: { type: 'text' },
+        cooldownSeconds: 0,
+        tags: [],
+      });
+    });
+
+    it("names a row's field by the path the server uses", () => {
+      let d = toDraft(RULES, { rules: [{ pattern: 'ok' }, { pattern: 'x' }] });
+      d = setAt(d, ['rules', 1, 'pattern'], '');
+      d = setAt(d, ['rules', 1, 'cooldownSeconds'], '-1');
+      d = setAt(d, ['rules', 0, 'reply', 'type'], JSON.stringify('video'));
+      expect(keys(run(d).problems)).toEqual({
+        'rules[0].reply.type': ['sf.enum'],
+        'rules[1].pattern': ['sf.required'],
+        'rules[1].cooldownSeconds': ['sf.minimum'],
+      });
+      expect(serverProblems(RULES, ['config.rules[1].pattern must NOT have fewer than 1 characters']).byPath).toEqual({
+        'rules[1].pattern': ['must NOT have fewer than 1 characters'],
+      });
+    });
+
+    it('moves rows up and down, and ignores a move off either end', () => {
+      const rows: Draft[] = ['a', 'b', 'c'];
+      expect(moveItem(rows, 0, 1)).toEqual(['b', 'a', 'c']);
+      expect(moveItem(rows, 2, 1)).toEqual(['a', 'c', 'b']);
+      expect(moveItem(rows, 0, -1)).toBe(rows);
+      expect(moveItem(rows, 2, 3)).toBe(rows);
+      expect(rows).toEqual(['a', 'b', 'c']);
+    });
   });
 });

@@ -632,6 +632,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/plugins/{plugin_name}/records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A plugin's records (ctx.records: what it did or declined), newest first, paged by `before`
+         * @description A plugin's records (ctx.records: what it did or declined), newest first, paged by `before`. Needs an access token. API tokens need the scope plugins:read.
+         */
+        get: operations["PluginRecords_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plugins/{plugin_name}/records/kinds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The kinds of records a plugin has, with their counts
+         * @description The kinds of records a plugin has, with their counts. Needs an access token. API tokens need the scope plugins:read.
+         */
+        get: operations["PluginRecords_kinds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/queue": {
         parameters: {
             query?: never;
@@ -1844,6 +1884,36 @@ export interface components {
         RobotPluginUpdateDto: {
             /** @description true/false overrides the global flag for this robot; null removes the override */
             enabled: boolean | null;
+        };
+        PluginRecordResponseDto: {
+            id: number;
+            /** @example declined */
+            kind: string;
+            robotId: number | null;
+            /** @description Group id or peer wxid */
+            chatId: string | null;
+            /** @description The plugin's JSON (at most 16 KiB) */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            createdAt: string;
+        };
+        PluginRecordPageResponseDto: {
+            /** @description Newest first */
+            items: components["schemas"]["PluginRecordResponseDto"][];
+            limit: number;
+            /** @description Pass as `before` for the next (older) page; null when there is none */
+            nextBefore: number | null;
+        };
+        PluginRecordKindDto: {
+            /** @example declined */
+            kind: string;
+            /** @description Records of this kind (the newest 1 000 are kept) */
+            count: number;
+        };
+        PluginRecordKindsResponseDto: {
+            items: components["schemas"]["PluginRecordKindDto"][];
         };
         SendGovernorStatsDto: {
             robotId: number;
@@ -4684,6 +4754,130 @@ export interface operations {
             };
             /** @description The request body has an encoding or charset the service does not read */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    PluginRecords_list: {
+        parameters: {
+            query?: {
+                /** @description Only records of this kind (GET …/records/kinds lists them) */
+                kind?: string;
+                /** @description Only records of this robot */
+                robotId?: number;
+                /** @description Only records of this chat (group id or peer wxid) */
+                chatId?: string;
+                limit?: number;
+                /** @description Records older than this id: the previous page's nextBefore */
+                before?: number;
+            };
+            header?: never;
+            path: {
+                plugin_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PluginRecordPageResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope plugins:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such plugin */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    PluginRecords_kinds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plugin_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PluginRecordKindsResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope plugins:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such plugin */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -7,6 +7,7 @@ import {
   isSecret,
   itemSchema,
   kindOf,
+  moveItem,
   setAt,
   textOf,
   toDraft,
@@ -366,11 +367,12 @@ function ArrayField({
     <fieldset className="fieldset" aria-describedby={errors.length ? errId : undefined}>
       <legend>{label}</legend>
       {hint}
+      {items.length === 0 && <p className="muted small">{t('sf.noItems')}</p>}
       <ol className="array-items">
         {items.map((d, i) => {
           const p = childPath(path, i);
           return (
-            <li key={i}>
+            <li key={i} className={kindOf(item) === 'object' ? 'array-row' : undefined} data-testid="array-row">
               <Field
                 name={t('sf.item', { n: i + 1 })}
                 schema={{ ...item, title: t('sf.item', { n: i + 1 }), description: undefined, default: undefined }}
@@ -381,20 +383,40 @@ function ArrayField({
                 ctx={ctx}
               />
               {!ctx.readOnly && (
-                <button
-                  type="button"
-                  className="button small danger"
-                  aria-label={`${title}: ${t('sf.removeItem', { n: i + 1 })}`}
-                  onClick={() =>
-                    ctx.change(
-                      path,
-                      parts,
-                      items.filter((_, j) => j !== i),
-                    )
-                  }
-                >
-                  {t('common.delete')}
-                </button>
+                <div className="row-actions">
+                  <button
+                    type="button"
+                    className="button small"
+                    disabled={i === 0}
+                    aria-label={`${title}: ${t('sf.moveUp', { n: i + 1 })}`}
+                    onClick={() => ctx.change(path, parts, moveItem(items, i, i - 1))}
+                  >
+                    ↑ {t('sf.up')}
+                  </button>
+                  <button
+                    type="button"
+                    className="button small"
+                    disabled={i === items.length - 1}
+                    aria-label={`${title}: ${t('sf.moveDown', { n: i + 1 })}`}
+                    onClick={() => ctx.change(path, parts, moveItem(items, i, i + 1))}
+                  >
+                    ↓ {t('sf.down')}
+                  </button>
+                  <button
+                    type="button"
+                    className="button small danger"
+                    aria-label={`${title}: ${t('sf.removeItem', { n: i + 1 })}`}
+                    onClick={() =>
+                      ctx.change(
+                        path,
+                        parts,
+                        items.filter((_, j) => j !== i),
+                      )
+                    }
+                  >
+                    {t('common.delete')}
+                  </button>
+                </div>
               )}
             </li>
           );

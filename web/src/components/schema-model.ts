@@ -2,8 +2,9 @@
  * The model behind SchemaForm: a JSON Schema (the subset plugin configs use) turned into an editable draft and back,
  * with the checks ajv makes on the server, so most mistakes are caught before saving. Pure functions, no React.
  *
- * Supported: string, number, integer, boolean, enum, arrays of those, nested objects; anything else (oneOf, arrays
- * of objects, no type) is edited as JSON text. Paths name fields the way the server does after "config.":
+ * Supported: string, number, integer, boolean, enum (a select), nested objects, and arrays of any of those (arrays of
+ * objects: one sub-form per row, added, removed and reordered); anything else (oneOf, arrays of arrays, objects
+ * without properties, no type) is edited as JSON text. Paths name fields the way the server does after "config.":
  * `a.b`, `list[0]`.
  */
 export interface JsonSchema {
@@ -75,7 +76,8 @@ export interface Problem {
 }
 export type Problems = Record<string, Problem[]>;
 
-const PRIMITIVE: Kind[] = ['string', 'number', 'integer', 'boolean', 'enum'];
+/** What an array's items may be for the form to edit the array row by row. */
+const ITEM_KINDS: Kind[] = ['string', 'number', 'integer', 'boolean', 'enum', 'object'];
 
 export function isSchema(v: unknown): v is JsonSchema {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -99,7 +101,7 @@ export function kindOf(s: JsonSchema): Kind {
     case 'object':
       return s.properties ? 'object' : 'json';
     case 'array':
-      return isSchema(s.items) && PRIMITIVE.includes(kindOf(s.items)) ? 'array' : 'json';
+      return isSchema(s.items) && ITEM_KINDS.includes(kindOf(s.items)) ? 'array' : 'json';
     default:
       return 'json';
   }
@@ -297,6 +299,14 @@ export function setAt(d: Draft, path: (string | number)[], value: Draft): Draft 
   if (typeof head === 'string' && isDraftObject(d))
     return { ...d, fields: { ...d.fields, [head]: setAt(d.fields[head] ?? '', rest, value) } };
   return d;
+}
+
+/** The draft with the row at `from` of an array moved to `to` (a copy). */
+export function moveItem(items: Draft[], from: number, to: number): Draft[] {
+  if (from === to || from < 0 || to < 0 || from >= items.length || to >= items.length) return items;
+  const copy = [...items];
+  copy.splice(to, 0, ...copy.splice(from, 1));
+  return copy;
 }
 
 /**

@@ -50,6 +50,16 @@ export const zh = {
   'plugins.on': '启用',
   'plugins.off': '停用',
   'plugins.notFound': '没有这个插件',
+  // platform-b: records
+  'plugins.records': '记录',
+  'plugins.recordsHint': '插件留给运营者查看的记录（如拒绝的好友请求、群发报告），每种最多保留最新 1000 条。',
+  'plugins.recordsNone': '这个插件还没有记录。',
+  'plugins.recordsRefresh': '刷新',
+  'plugins.recordKinds': '记录类型',
+  'plugins.recordTime': '时间',
+  'plugins.recordRobot': '机器人',
+  'plugins.recordChat': '会话',
+  'plugins.recordData': '内容',
 };
 
 export const en: Record<keyof typeof zh, string> = {
@@ -103,4 +113,15 @@ export const en: Record<keyof typeof zh, string> = {
   'plugins.on': 'on',
   'plugins.off': 'off',
   'plugins.notFound': 'No such plugin',
+  // platform-b: records
+  'plugins.records': 'Records',
+  'plugins.recordsHint':
+    'What the plugin keeps for the operator (declined friend requests, broadcast reports…); the newest 1 000 of each kind.',
+  'plugins.recordsNone': 'This plugin has no records yet.',
+  'plugins.recordsRefresh': 'Refresh',
+  'plugins.recordKinds': 'Kinds of records',
+  'plugins.recordTime': 'Time',
+  'plugins.recordRobot': 'Robot',
+  'plugins.recordChat': 'Chat',
+  'plugins.recordData': 'Data',
 };

@@ -26,6 +26,11 @@ export const zh = {
   'sf.removeItem': '删除第 {n} 项',
   'sf.item': '第 {n} 项',
   'sf.invalid': '有 {n} 处需要修改，见各字段下方的提示',
+  'sf.up': '上移',
+  'sf.down': '下移',
+  'sf.moveUp': '上移第 {n} 项',
+  'sf.moveDown': '下移第 {n} 项',
+  'sf.noItems': '还没有任何一项',
 };
 
 export const en: Record<keyof typeof zh, string> = {
@@ -55,4 +60,9 @@ export const en: Record<keyof typeof zh, string> = {
   'sf.removeItem': 'Remove item {n}',
   'sf.item': 'Item {n}',
   'sf.invalid': '{n:# field needs|# fields need} a change: see the hints below {n:it|them}',
+  'sf.up': 'Up',
+  'sf.down': 'Down',
+  'sf.moveUp': 'Move item {n} up',
+  'sf.moveDown': 'Move item {n} down',
+  'sf.noItems': 'No items yet',
 };

@@ -10,6 +10,7 @@ import { Link, usePath } from '../router';
 import { useSession } from '../session';
 import { PluginStateBadge, PluginStats, PluginSwitch } from './Plugins';
 import { useRobots } from '../robots';
+import { PluginRecordsSection } from './PluginRecords';
 
 type PluginDetail = Schemas['PluginDetailResponseDto'];
 
@@ -75,6 +76,8 @@ export function PluginDetailPage() {
             <p className="muted small">{t('plugins.robotsHint')}</p>
             <PluginRobots plugin={p} onChanged={detail.reload} />
           </section>
+
+          <PluginRecordsSection plugin={p.name} />
 
           {p.loaded && (
             <section className="card" aria-labelledby="plugin-stats">
