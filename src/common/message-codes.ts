@@ -199,6 +199,10 @@ export const NOTICE_CODES = {
   ONEBOT_AUTH_REFUSED_ROBOT: ['remote'],
   ONEBOT_REVERSE_NO_WXID: ['url'],
   ONEBOT_REVERSE_ADDRESS_REFUSED: ['url', 'host'],
+  // AiChat (a model call's notes in the message detail; AI_BUDGET_EXHAUSTED also from its api.complete)
+  AI_BUDGET_EXHAUSTED: [],
+  AICHAT_USER_RATE_LIMITED: [],
+  AICHAT_GROUP_RATE_LIMITED: [],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

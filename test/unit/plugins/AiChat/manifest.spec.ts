@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PluginConfigSchema } from '../../../../src/plugin/plugin-config';
+import { PluginLoader } from '../../../../src/plugin/plugin.loader';
 import { settingsOf } from '../../../../plugins/AiChat/lib/settings';
 
 const FOLDER = join(__dirname, '../../../../plugins/AiChat');
@@ -47,6 +48,20 @@ describe('AiChat manifest', () => {
     // settingsOf of the filled config changes nothing the schema set
     for (const [k, v] of Object.entries(config))
       expect({ k, v: (s as unknown as Record<string, unknown>)[k] }).toEqual({ k, v });
+  });
+
+  it('loads cleanly from its folder: one handler on text and quotes, an api', async () => {
+    const found = await new PluginLoader().loadAll({
+      dir: join(FOLDER, '..'),
+      disabled: [],
+      timezone: 'Asia/Shanghai',
+      timeoutMs: 1000,
+    });
+    const p = found.find((x) => x.name === 'AiChat');
+    expect(p).toMatchObject({ error: null, skipped: false });
+    expect(p?.handlers.map((h) => [h.name, h.on, h.priority, h.includeSelf])).toEqual([
+      ['chat', ['text', 'quote'], 50, false],
+    ]);
   });
 
   it('masks the API key', () => {
