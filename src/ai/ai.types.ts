@@ -86,7 +86,9 @@ export type AiErrorCode =
   | 'AI_BAD_RESPONSE'
   | 'AI_URL_REFUSED'
   | 'AI_NOT_CONFIGURED'
-  | 'AI_ABORTED';
+  | 'AI_ABORTED'
+  /** The request cannot be sent as it is (no messages; for Dify, no user message to be the query). */
+  | 'AI_BAD_REQUEST';
 
 export class AiError extends Error {
   override readonly name = 'AiError';

@@ -12,6 +12,43 @@ export type ProcessResult = 'handled' | 'duplicate' | 'interrupted' | 'error';
 export type HandlerResult = 'ok' | 'error' | 'timeout';
 export type GeweOutcome = 'ok' | 'api_error' | 'transport_error';
 
+/** One call of an AI backend (src/ai), as the client reports it. */
+export interface AiCallRecord {
+  /** openai or dify. */
+  provider: string;
+  /** The model that answered (or was tried last). */
+  model: string;
+  /** Which plugin feature asked: chat, digest… (other for anything not in AI_PURPOSES). */
+  purpose?: string;
+  /** ok, or the AiError code. */
+  outcome: string;
+  durationMs: number;
+  promptTokens?: number;
+  completionTokens?: number;
+}
+
+/** Label values of the AI metrics that are kept as they are; anything else is `other`. */
+const AI_PROVIDERS = new Set(['openai', 'dify']);
+export const AI_PURPOSES: readonly string[] = ['chat', 'digest', 'test'];
+const AI_OUTCOMES = new Set([
+  'ok',
+  'AI_TIMEOUT',
+  'AI_RATE_LIMITED',
+  'AI_HTTP_ERROR',
+  'AI_NETWORK_ERROR',
+  'AI_BAD_RESPONSE',
+  'AI_URL_REFUSED',
+  'AI_NOT_CONFIGURED',
+  'AI_ABORTED',
+  'AI_BAD_REQUEST',
+]);
+/**
+ * Model names are the operator's config (possibly per chat): at most this many distinct ones get a series of their
+ * own, each cut to AI_MODEL_MAX_LENGTH characters; the rest are `other`.
+ */
+export const AI_MODEL_LABELS_MAX = 32;
+const AI_MODEL_MAX_LENGTH = 64;
+
 /**
  * Error codes of the webhook that are counted by name (for its one 401, the reason: WebhookRefusal); anything else is
  * `other` (bounded label values).
@@ -68,6 +105,10 @@ export class MetricsService {
   private readonly geweErrors: Counter<'endpoint' | 'type'>;
   private readonly alertNotifications: Counter<'channel' | 'result'>;
   private readonly onebotRefused: Counter<'reason'>;
+  private readonly aiRequests: Counter<'provider' | 'model' | 'purpose' | 'outcome'>;
+  private readonly aiTokens: Counter<'model' | 'kind'>;
+  private readonly aiDuration: Histogram<'model'>;
+  private readonly aiModels = new Set<string>();
   /** Filled on scrape (see MetricsScrapeService). */
   readonly governorQueued: Gauge<'robot'>;
   readonly collectorUp: Gauge<'collector'>;
@@ -179,6 +220,25 @@ export class MetricsService {
       labelNames: ['reason'],
       registers: [r],
     });
+    this.aiRequests = new Counter({
+      name: 'opengewe_ai_requests_total',
+      help: 'Calls of AI backends by plugins (ctx.ai), by provider, model, purpose and outcome (ok or the error code); retries and the fallback model are inside one call.',
+      labelNames: ['provider', 'model', 'purpose', 'outcome'],
+      registers: [r],
+    });
+    this.aiTokens = new Counter({
+      name: 'opengewe_ai_tokens_total',
+      help: 'Tokens AI backends reported as used, by model and kind (prompt or completion).',
+      labelNames: ['model', 'kind'],
+      registers: [r],
+    });
+    this.aiDuration = new Histogram({
+      name: 'opengewe_ai_request_duration_seconds',
+      help: 'Duration of AI backend calls by model, from the request to the last byte, retries included.',
+      labelNames: ['model'],
+      buckets: [0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300],
+      registers: [r],
+    });
     this.collectorUp = new Gauge({
       name: 'opengewe_metrics_collector_up',
       help: '1 when the last scrape could read this shared source (queue, robots, alerts), 0 when it failed.',
@@ -242,6 +302,29 @@ export class MetricsService {
 
   onebotAuthRefused(reason: 'missing' | 'invalid' | 'scope' | 'robot'): void {
     this.onebotRefused.inc({ reason });
+  }
+
+  /** One AI backend call (src/ai): its outcome, duration and token usage. */
+  aiCall(c: AiCallRecord): void {
+    const model = this.aiModelLabel(c.model);
+    const purpose = c.purpose && AI_PURPOSES.includes(c.purpose) ? c.purpose : 'other';
+    const provider = AI_PROVIDERS.has(c.provider) ? c.provider : 'other';
+    const outcome = AI_OUTCOMES.has(c.outcome) ? c.outcome : 'other';
+    this.aiRequests.inc({ provider, model, purpose, outcome });
+    this.aiDuration.observe({ model }, Math.max(0, c.durationMs) / 1000);
+    const tokens = (n: number | undefined, kind: 'prompt' | 'completion') => {
+      if (n !== undefined && Number.isFinite(n) && n > 0) this.aiTokens.inc({ model, kind }, Math.floor(n));
+    };
+    tokens(c.promptTokens, 'prompt');
+    tokens(c.completionTokens, 'completion');
+  }
+
+  private aiModelLabel(model: string): string {
+    const label = (model || 'unknown').slice(0, AI_MODEL_MAX_LENGTH);
+    if (this.aiModels.has(label)) return label;
+    if (this.aiModels.size >= AI_MODEL_LABELS_MAX) return 'other';
+    this.aiModels.add(label);
+    return label;
   }
 
   alertDelivered(channel: 'webhook' | 'wechat', ok: boolean): void {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { endpointLabel, GEWE_ENDPOINTS } from '../../src/metrics/gewe-endpoints';
-import { MetricsService } from '../../src/metrics/metrics.service';
+import { AI_MODEL_LABELS_MAX, MetricsService } from '../../src/metrics/metrics.service';
 import { parsePrometheusText, PromParseError, sampleValue } from '../support/prom-text';
 
 const HEAD = '# HELP m_total help\n# TYPE m_total counter\n';
@@ -87,6 +87,68 @@ describe('MetricsService', () => {
       1,
     );
     for (const fam of f.values()) for (const s of fam.samples) expect(s.labels.instance_id).toBe('host:1:abcdef01');
+  });
+
+  it('records AI calls with bounded labels: purposes, outcomes and providers from a list, at most N models', async () => {
+    const m = new MetricsService('i');
+    m.aiCall({
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      purpose: 'chat',
+      outcome: 'ok',
+      durationMs: 1200,
+      promptTokens: 12,
+      completionTokens: 30,
+    });
+    m.aiCall({ provider: 'openai', model: 'gpt-4o-mini', purpose: 'chat', outcome: 'AI_TIMEOUT', durationMs: 60_000 });
+    m.aiCall({
+      provider: 'weird',
+      model: 'x'.repeat(200),
+      purpose: 'something-else',
+      outcome: 'NOT_A_CODE',
+      durationMs: 5,
+    });
+    for (let i = 0; i < AI_MODEL_LABELS_MAX + 5; i++)
+      m.aiCall({ provider: 'dify', model: `model-${i}`, purpose: 'digest', outcome: 'ok', durationMs: 1 });
+    const f = parsePrometheusText(await m.text());
+    expect(
+      sampleValue(f, 'opengewe_ai_requests_total', {
+        provider: 'openai',
+        model: 'gpt-4o-mini',
+        purpose: 'chat',
+        outcome: 'ok',
+      }),
+    ).toBe(1);
+    expect(
+      sampleValue(f, 'opengewe_ai_requests_total', {
+        provider: 'openai',
+        model: 'gpt-4o-mini',
+        purpose: 'chat',
+        outcome: 'AI_TIMEOUT',
+      }),
+    ).toBe(1);
+    expect(
+      sampleValue(f, 'opengewe_ai_requests_total', {
+        provider: 'other',
+        model: 'x'.repeat(64),
+        purpose: 'other',
+        outcome: 'other',
+      }),
+    ).toBe(1);
+    expect(sampleValue(f, 'opengewe_ai_tokens_total', { model: 'gpt-4o-mini', kind: 'prompt' })).toBe(12);
+    expect(sampleValue(f, 'opengewe_ai_tokens_total', { model: 'gpt-4o-mini', kind: 'completion' })).toBe(30);
+    expect(sampleValue(f, 'opengewe_ai_request_duration_seconds_sum', { model: 'gpt-4o-mini' })).toBe(61.2);
+    const models = new Set(f.get('opengewe_ai_requests_total')!.samples.map((s) => s.labels.model));
+    expect(models.size).toBe(AI_MODEL_LABELS_MAX + 1); // the first N, and other
+    expect(models.has('other')).toBe(true);
+    expect(
+      sampleValue(f, 'opengewe_ai_requests_total', {
+        provider: 'dify',
+        model: 'other',
+        purpose: 'digest',
+        outcome: 'ok',
+      }),
+    ).toBe(7);
   });
 
   it('keeps the Gewe calls and failures of the last hour per minute', () => {
