@@ -5,12 +5,41 @@
 import type { SendRecord } from '../fake-gewe/fake-gewe';
 import { Gate, startFakeDify, startFakeOpenAi, type FakeDify, type FakeOpenAi } from '../support/fake-llm';
 import { newMsgId } from '../support/onebot';
-import { PluginHarness, startPluginHarness } from '../support/plugin-e2e';
+import { PluginHarness, ROBOT_WXID, startPluginHarness } from '../support/plugin-e2e';
 import { describeWithRedis, type QueueMode } from '../support/services';
 import { bearer, describeE2E } from '../support/test-app';
 import { waitFor } from '../support/wait';
 
 const ROOM = '34567890@chatroom';
+
+/** A group member's quote (MsgType 49, appmsg type 57) of a message `quotedWxid` wrote, as Gewe posts it. */
+function groupQuote(appId: string, from: string, text: string, quotedWxid: string, id: string): string {
+  const xml =
+    `<?xml version="1.0"?>\n<msg>\n\t<appmsg appid="" sdkver="0">\n\t\t<title>${text}</title>\n\t\t<type>57</type>\n` +
+    `\t\t<refermsg>\n\t\t\t<type>1</type>\n\t\t\t<svrid>3617029648443513152</svrid>\n\t\t\t<fromusr>${ROOM}</fromusr>\n` +
+    `\t\t\t<chatusr>${quotedWxid}</chatusr>\n\t\t\t<displayname>someone</displayname>\n` +
+    `\t\t\t<content>an earlier message</content>\n\t\t</refermsg>\n\t</appmsg>\n</msg>`;
+  return JSON.stringify({
+    TypeName: 'AddMsg',
+    Appid: appId,
+    Wxid: ROBOT_WXID,
+    Data: {
+      MsgId: 1040356110,
+      FromUserName: { string: ROOM },
+      ToUserName: { string: ROBOT_WXID },
+      MsgType: 49,
+      Content: { string: `${from}:\n${xml}` },
+      Status: 3,
+      ImgStatus: 1,
+      ImgBuf: { iLen: 0 },
+      CreateTime: Math.floor(Date.now() / 1000),
+      MsgSource: '<msgsource></msgsource>',
+      PushContent: `${from} : [引用]`,
+      NewMsgId: id,
+      MsgSeq: 640356110,
+    },
+  }).replace(`"NewMsgId":"${id}"`, `"NewMsgId":${id}`);
+}
 
 function aiChatSuite(mode: QueueMode) {
   let h: PluginHarness;
@@ -96,6 +125,23 @@ function aiChatSuite(mode: QueueMode) {
     expect(requestsOf('今天天气不错')).toEqual([]);
     expect(sent.body.ats).toBe('wxid_g1');
     expect(sent.body.content).toMatch(/^@\S+ 我是群里的助手。$/);
+  });
+
+  it("answers a quote of the robot's message, not a quote of someone else's", async () => {
+    await configure();
+    const other = newMsgId();
+    await h.post(groupQuote(h.robot.appId, 'wxid_g2', '说得对', 'wxid_someone', other));
+    llm.reply('谢谢你的引用。');
+    await h.post(groupQuote(h.robot.appId, 'wxid_g2', '为什么这样说', ROBOT_WXID, newMsgId()));
+    const sent = await waitFor(
+      () => texts(ROOM).find((s) => String(s.body.content).endsWith('谢谢你的引用。')),
+      undefined,
+      'the answer to the quote',
+    );
+    await handled(other);
+    expect(requestsOf('说得对')).toEqual([]);
+    expect(requestsOf('为什么这样说')).toHaveLength(1);
+    expect(sent.body.ats).toBe('wxid_g2');
   });
 
   it('splits a long answer into several sends, in order', async () => {
