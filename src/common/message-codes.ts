@@ -209,6 +209,10 @@ export const NOTICE_CODES = {
   AI_NOT_CONFIGURED: [],
   AI_ABORTED: [],
   AI_BAD_REQUEST: [],
+  // AiChat (a model call's notes in the message detail; AI_BUDGET_EXHAUSTED also from its api.complete)
+  AI_BUDGET_EXHAUSTED: [],
+  AICHAT_USER_RATE_LIMITED: [],
+  AICHAT_GROUP_RATE_LIMITED: [],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
