@@ -7,6 +7,7 @@ import { joinCallback, kickCallback, NoticeMember } from '../support/group-notic
 import { PluginHarness, ROBOT_WXID, startPluginHarness } from '../support/plugin-e2e';
 import { describeWithRedis, QueueMode } from '../support/services';
 
+const IMAGE = 'http://img.example/welcome.png';
 const INVITER = { wxid: 'wxid_owner01', nickname: '群主' };
 const member = (n: number): NoticeMember => ({ wxid: `wxid_new${n}`, nickname: `新人${n}` });
 
@@ -18,7 +19,7 @@ function suite(mode: QueueMode) {
 
   beforeAll(async () => {
     h = await startPluginHarness({ mode, name: 'group-welcome' });
-    await h.enable('GroupWelcome', { mergeWindowSeconds: 1, kickNotice: true });
+    await h.enable('GroupWelcome', { mergeWindowSeconds: 1, kickNotice: true, imageUrl: IMAGE });
   }, 120_000);
 
   afterAll(async () => {
@@ -27,11 +28,14 @@ function suite(mode: QueueMode) {
 
   beforeEach(() => h.fake.clearLogs());
 
-  it('welcomes one member who joins with one message that @s them', async () => {
+  it('welcomes one member who joins with one message that @s them, then the image', async () => {
     const room = '40000000001@chatroom';
     expect(await join(room, [member(1)])).toBe(200);
     const [welcome] = await h.waitSends(1, '/message/postText', 'the welcome');
     expect(welcome.body).toMatchObject({ toWxid: room, content: '欢迎 @新人1 加入本群！', ats: 'wxid_new1' });
+    const [image] = await h.waitSends(1, '/message/postImage', 'the welcome image');
+    expect(image.body).toMatchObject({ toWxid: room, imgUrl: IMAGE });
+    expect(image.at).toBeGreaterThanOrEqual(welcome.at);
   });
 
   it('merges a burst of three joins in one group into one welcome naming all three', async () => {

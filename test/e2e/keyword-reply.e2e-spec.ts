@@ -14,6 +14,19 @@ const RULES = [
   { match: 'regex', pattern: '^order\\s+(\\d+)$', reply: { type: 'text', text: 'Looking up your order.' } },
   { match: 'exact', pattern: 'coupon', cooldownSeconds: 3600, reply: { type: 'text', text: 'Here is a coupon.' } },
   { match: 'contains', pattern: 'picture', reply: { type: 'image', imageUrl: 'http://img.example/cat.png' } },
+  {
+    match: 'exact',
+    pattern: 'docs',
+    reply: {
+      type: 'link',
+      link: {
+        title: 'Docs',
+        description: 'Read me',
+        url: 'http://docs.example/',
+        thumbUrl: 'http://img.example/t.png',
+      },
+    },
+  },
 ];
 
 /** A group text whose push text names its writer ("Alice : …"), as WeChat sends it. */
@@ -79,6 +92,18 @@ function suite(mode: QueueMode) {
       ['wxid_erin05', 'Here is a coupon.'],
       [ROOM, 'See the price list.'],
     ]);
+  });
+
+  it('answers a link rule through Gewe’s postLink', async () => {
+    await h.privateText('wxid_hank08', 'docs');
+    const [link] = await h.waitSends(1, '/message/postLink');
+    expect(link.body).toMatchObject({
+      toWxid: 'wxid_hank08',
+      title: 'Docs',
+      desc: 'Read me',
+      linkUrl: 'http://docs.example/',
+      thumbUrl: 'http://img.example/t.png',
+    });
   });
 
   it('answers an image rule through Gewe’s postImage', async () => {
