@@ -51,7 +51,7 @@ export function schemaProperties(schema: unknown, path = ''): { path: string; sc
 /** The property schemas of `schema` that lack one of title_zh/title_en/description_zh/description_en (a path each). */
 export function unlocalized(schema: unknown): string[] {
   // a branch of if/then that only adds a keyword (a `format`) to a property described elsewhere is not a property
-  const described = (s: Schema) => LOCALIZED_KEYS.every((k) => typeof s[k] === 'string' && (s[k]).trim());
+  const described = (s: Schema) => LOCALIZED_KEYS.every((k) => typeof s[k] === 'string' && s[k].trim());
   const byPath = new Map<string, boolean>();
   for (const p of schemaProperties(schema)) byPath.set(p.path, (byPath.get(p.path) ?? false) || described(p.schema));
   return [...byPath].filter(([, ok]) => !ok).map(([path]) => path);
