@@ -27,7 +27,6 @@ export const MYSQL_MIGRATIONS: Function[] = [
   WebhookEndpoints1796164221173,
   ApiTokenRobots1796188687161,
   OneBot1796188957878,
-  DeferredResults1796224064804,
-  // platform-b: plugin records
   PluginRecords1796223673695,
+  DeferredResults1796224064804,
 ];
