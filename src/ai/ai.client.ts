@@ -37,6 +37,8 @@ interface AttemptPlan {
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 export const DEFAULT_RETRIES = 2;
+/** `retries` above this count as this. */
+export const MAX_RETRIES = 10;
 /** A `Retry-After` longer than this is waited for this long only. */
 export const RETRY_AFTER_CAP_MS = 30_000;
 /** The most of an answer (JSON body, or all of a stream) that is read. */
@@ -59,7 +61,10 @@ export class AiClientService implements AiClient {
   /** The wait between attempts without a Retry-After (replaceable in tests). */
   backoff: BackoffOptions = { baseMs: 500, maxMs: 8_000, jitter: 0.2 };
 
-  constructor(@Optional() private readonly metrics?: MetricsService) {}
+  constructor(@Optional() private readonly metrics?: MetricsService) {
+    // plugins get this object as ctx.ai: `const { chat } = ctx.ai` must work too
+    this.chat = this.chat.bind(this);
+  }
 
   async chat(backend: AiBackendConfig, request: AiRequest): Promise<AiAnswer> {
     const started = Date.now();
@@ -100,7 +105,8 @@ export class AiClientService implements AiClient {
   ): Promise<Reply> {
     checkConfig(backend);
     if (request.signal?.aborted) throw aborted();
-    const tries = 1 + Math.max(0, Math.floor(backend.retries ?? DEFAULT_RETRIES));
+    const retries = Number(backend.retries ?? DEFAULT_RETRIES);
+    const tries = 1 + (Number.isFinite(retries) ? Math.min(MAX_RETRIES, Math.max(0, Math.floor(retries))) : 0);
     if (backend.provider === 'dify') return this.attempts(backend, request, difyPlan(backend, request), tries, state);
     const primary = backend.model!;
     try {
@@ -365,7 +371,7 @@ function openAiPlan(backend: AiBackendConfig, request: AiRequest, model: string)
   const stream = backend.stream !== false;
   const body: Record<string, unknown> = {
     model,
-    messages: request.messages.map((m: AiMessage) => ({ role: m.role, content: m.content })),
+    messages: request.messages.map((m: AiMessage) => ({ role: m.role, content: String(m.content ?? '') })),
   };
   if (typeof backend.temperature === 'number') body.temperature = backend.temperature;
   const maxTokens = positive(backend.maxTokens);

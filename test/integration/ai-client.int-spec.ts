@@ -162,10 +162,14 @@ describe('AiClientService', () => {
       ).toBe(1);
     });
 
-    it('honours retries: 0', async () => {
+    it('honours retries: 0 (and a retries that is not a number)', async () => {
       openai.fail(500);
       const e = await failure(ai.chat(backend({ retries: 0 }), ask()));
       expect(e).toMatchObject({ code: 'AI_HTTP_ERROR', status: 500, attempts: 1 });
+      openai.fail(500);
+      const { chat } = ai; // as a plugin may take it from ctx.ai
+      const nan = await failure(chat(backend({ retries: Number('two') }), ask()));
+      expect(nan).toMatchObject({ code: 'AI_HTTP_ERROR', attempts: 1 });
     });
 
     it('does not retry a 400, and names the server message', async () => {
