@@ -41,7 +41,8 @@ describe('the alert webhook poster', () => {
     };
     return { p, waits };
   };
-  const opts = { timeoutMs: 500, attempts: 3, backoffMs: 100, secret: '' };
+  // A timeout far above any answer's time on a loaded machine: only the timeout test below relies on one firing.
+  const opts = { timeoutMs: 30_000, attempts: 3, backoffMs: 100, secret: '' };
 
   it('retries a 5xx with doubling backoff and reports the attempts it took', async () => {
     answers = [500, 503, 200];
@@ -68,7 +69,10 @@ describe('the alert webhook poster', () => {
   it('times out a receiver that does not answer, then tries again', async () => {
     answers = ['hang', 200];
     const { p } = poster();
-    expect(await p.post(url, '{}', { ...opts, timeoutMs: 200 })).toEqual({ ok: true, attempts: 2 });
+    const r = await p.post(url, '{}', { ...opts, timeoutMs: 300 });
+    // The hung first attempt timed out and a later one got through (on a loaded machine the second may time out too).
+    expect(r.ok).toBe(true);
+    expect(r.attempts).toBeGreaterThanOrEqual(2);
   });
 
   it('reports an unreachable receiver', async () => {
