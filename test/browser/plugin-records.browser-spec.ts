@@ -249,6 +249,14 @@ describeBrowser('the plugin page: arrays of objects in the config form, and reco
     await rig.shot('records-04-records-en');
     await page.getByRole('button', { name: 'Switch language' }).click();
     await page.getByRole('heading', { name: '记录' }).waitFor();
+
+    // on a phone: nothing wider than the screen (the rows' sub-forms, the records table)
+    await page.setViewportSize({ width: 375, height: 812 });
+    await page.reload();
+    await page.getByTestId('plugin-records').waitFor();
+    expect(await rig.js<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+    await rig.shot('records-05-phone');
+    await page.setViewportSize({ width: 1280, height: 800 });
     expect(rig.consoleErrors).toEqual([]);
   });
 });
