@@ -17,6 +17,8 @@ export interface ConfigCheck {
 
 /** The keys that give a title or description in Chinese and English, in a manifest and in a config schema. */
 export const LOCALIZED_KEYS = ['title_zh', 'title_en', 'description_zh', 'description_en'] as const;
+/** Labels of an `enum`'s options in the console's select, one per option, in each language (annotations). */
+export const ENUM_TITLE_KEYS = ['enumTitles_zh', 'enumTitles_en'] as const;
 
 /**
  * A plugin's config schema (the manifest's `configSchema`), compiled once per load with ajv. Defaults fill missing
@@ -41,7 +43,7 @@ export class PluginConfigSchema {
     const ajv = is2020 ? new Ajv2020(options) : new Ajv(options);
     addFormats(ajv);
     // the title and description in both languages (docs/PLUGINS.md): annotations, like title and description
-    ajv.addVocabulary([...LOCALIZED_KEYS]);
+    ajv.addVocabulary([...LOCALIZED_KEYS, ...ENUM_TITLE_KEYS]);
     return new PluginConfigSchema(schema, ajv.compile(schema));
   }
 

@@ -33,7 +33,14 @@ const RULES = {
             required: ['pattern'],
             additionalProperties: false,
             properties: {
-              match: { ...t('匹配方式', 'Match'), enum: ['exact', 'contains', 'regex'], default: 'contains' },
+              match: {
+                ...t('匹配方式', 'Match'),
+                enum: ['exact', 'contains', 'regex'],
+                // the select's labels (annotations the server's ajv accepts)
+                enumTitles_zh: ['完全一致', '包含', '正则表达式'],
+                enumTitles_en: ['Exact', 'Contains', 'Regex'],
+                default: 'contains',
+              },
               pattern: { ...t('关键词', 'Pattern'), type: 'string', minLength: 1 },
               reply: {
                 type: 'object',
@@ -133,12 +140,14 @@ describeBrowser('the plugin page: arrays of objects in the config form, and reco
     // a new row starts from the item's defaults
     expect(await row(0).getByLabel('匹配方式').inputValue()).toBe('"contains"');
     expect(await row(0).getByLabel('冷却秒数').inputValue()).toBe('0');
+    // the default named by its label
+    await row(0).getByText('匹配方式 · 默认：包含').waitFor();
 
-    await row(0).getByLabel('匹配方式').selectOption({ label: 'exact' });
+    await row(0).getByLabel('匹配方式').selectOption({ label: '完全一致' });
     await row(0).getByLabel('关键词').fill('价格');
     await row(0).getByLabel('回复文字').fill('请看置顶');
     await row(0).getByLabel('冷却秒数').fill('30');
-    await row(1).getByLabel('匹配方式').selectOption({ label: 'regex' });
+    await row(1).getByLabel('匹配方式').selectOption({ label: '正则表达式' });
     await row(1).getByLabel('回复类型').selectOption({ label: 'link' });
     await row(1).getByLabel('冷却秒数').fill('-1');
 
@@ -240,6 +249,14 @@ describeBrowser('the plugin page: arrays of objects in the config form, and reco
     await rig.shot('records-04-records-en');
     await page.getByRole('button', { name: 'Switch language' }).click();
     await page.getByRole('heading', { name: '记录' }).waitFor();
+
+    // on a phone: nothing wider than the screen (the rows' sub-forms, the records table)
+    await page.setViewportSize({ width: 375, height: 812 });
+    await page.reload();
+    await page.getByTestId('plugin-records').waitFor();
+    expect(await rig.js<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+    await rig.shot('records-05-phone');
+    await page.setViewportSize({ width: 1280, height: 800 });
     expect(rig.consoleErrors).toEqual([]);
   });
 });

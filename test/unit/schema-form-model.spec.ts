@@ -18,7 +18,7 @@ function loadModel(): Model {
   new Function('module', 'exports', 'require', js)(mod, mod.exports, require);
   return mod.exports;
 }
-const { fromDraft, isSecret, kindOf, moveItem, serverProblems, setAt, toDraft } = loadModel();
+const { enumTitle, fromDraft, isSecret, kindOf, moveItem, serverProblems, setAt, toDraft } = loadModel();
 
 const SCHEMA: JsonSchema = {
   type: 'object',
@@ -226,5 +226,11 @@ describe('the schema form model', () => {
       expect(moveItem(rows, 2, 3)).toBe(rows);
       expect(rows).toEqual(['a', 'b', 'c']);
     });
+  });
+
+  it("labels an enum's options by enumTitles_<lang>, else by the value", () => {
+    const s: JsonSchema = { enum: ['exact', 'contains', 2], enumTitles_zh: ['完全一致', '包含'] };
+    expect([0, 1, 2].map((i) => enumTitle(s, i, 'zh'))).toEqual(['完全一致', '包含', '2']);
+    expect([0, 1, 2].map((i) => enumTitle(s, i, 'en'))).toEqual(['exact', 'contains', '2']);
   });
 });

@@ -2,6 +2,7 @@ import { useId, useMemo, useRef, useState, type FormEvent, type ReactNode } from
 import { useI18n, type Lang, type Translate } from '../i18n';
 import {
   childPath,
+  enumTitle,
   fromDraft,
   isDraftObject,
   isSecret,
@@ -169,8 +170,12 @@ function Errors({ id, errors }: { id: string; errors: string[] }) {
   );
 }
 
-function defaultText(schema: JsonSchema): string | null {
+function defaultText(schema: JsonSchema, lang: Lang): string | null {
   if (schema.default === undefined || isSecret(schema)) return null;
+  if (kindOf(schema) === 'enum') {
+    const i = (schema.enum ?? []).findIndex((o) => JSON.stringify(o) === JSON.stringify(schema.default));
+    if (i >= 0) return enumTitle(schema, i, lang);
+  }
   return typeof schema.default === 'string' ? schema.default : JSON.stringify(schema.default);
 }
 
@@ -197,7 +202,7 @@ function Field({
   const errors = ctx.errorsAt(path);
   const hintId = `${id}-hint`;
   const errId = `${id}-err`;
-  const fallback = defaultText(schema);
+  const fallback = defaultText(schema, ctx.lang);
   const description = textOf(schema, 'description', ctx.lang);
   const hint: ReactNode = (description || fallback !== null || kind === 'json') && (
     <small id={hintId} className="muted">
@@ -273,6 +278,7 @@ function Field({
         common={common}
         onChange={(v) => ctx.change(path, parts, v)}
         t={t}
+        lang={ctx.lang}
         required={required}
       />
       {hint}
@@ -288,6 +294,7 @@ function Input({
   common,
   onChange,
   t,
+  lang,
   required,
 }: {
   schema: JsonSchema;
@@ -296,6 +303,7 @@ function Input({
   common: Record<string, unknown>;
   onChange: (v: string) => void;
   t: Translate;
+  lang: Lang;
   required: boolean;
 }) {
   const text = typeof draft === 'string' ? draft : '';
@@ -303,9 +311,9 @@ function Input({
     return (
       <select {...common} value={text} onChange={(e) => onChange(e.target.value)}>
         {(!required || text === '') && <option value="">{t('sf.unset')}</option>}
-        {(schema.enum ?? []).map((o) => (
+        {(schema.enum ?? []).map((o, i) => (
           <option key={JSON.stringify(o)} value={JSON.stringify(o)}>
-            {typeof o === 'string' ? o : JSON.stringify(o)}
+            {enumTitle(schema, i, lang)}
           </option>
         ))}
       </select>

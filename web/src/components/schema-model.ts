@@ -354,6 +354,15 @@ function closestField(schema: JsonSchema, path: string): string | undefined {
   return best;
 }
 
+/** The label of an enum's option `index` in the console's language (`enumTitles_<lang>`), else the value itself. */
+export function enumTitle(schema: JsonSchema, index: number, lang: 'zh' | 'en'): string {
+  const titles = schema[`enumTitles_${lang}`];
+  const own = Array.isArray(titles) ? (titles as unknown[])[index] : undefined;
+  if (typeof own === 'string' && own) return own;
+  const v = schema.enum?.[index];
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
 /** A schema's (or a manifest's) title or description in the console's language: `<key>_<lang>`, else `<key>`. */
 export function textOf(
   schema: { [k: string]: unknown },
