@@ -16,7 +16,9 @@
  * @typedef {import('./lib/settings').Settings} Settings
  * @typedef {{ wxid: string, pushName: string | null }} Asker
  * @typedef {{ text: string, asker: Asker }} Input
- * @typedef {{ pending: Input[], reset: boolean }} InFlight
+ * @typedef {{ busy: Promise<void> | null, next: Input[] | null, generation: number }} InFlight
+ *   busy: the last turn started or waiting; next: the question of the turn waiting for the one in flight (messages
+ *   arriving meanwhile join it); generation: counts resets (a turn started before one does not keep its answer)
  * @typedef {{ clock?: () => number, random?: () => number }} AiChatOptions
  * @typedef {{ maxTokens?: number, temperature?: number, user?: string, purpose?: string, markdownToText?: boolean, signal?: AbortSignal }} CompleteOptions
  * @typedef {{ text: string, model: string, usage: AiAnswer['usage'], latencyMs: number, attempts: number }} Completion
@@ -112,6 +114,7 @@ function createAiChat(o = {}) {
       return hint(ctx, s, askers);
     }
     const sessions = new SessionStore(ctx.store);
+    const generation = state.generation;
     const session = await sessions.load(key, { idleMinutes: s.idleMinutes, now: clock() });
     const dify = s.provider === 'dify';
     const messages = buildMessages(session, question, {
@@ -160,9 +163,8 @@ function createAiChat(o = {}) {
     await budget.spend(robotId, used);
     const out = prepare(answer.text, s);
     const silent = s.difyNoReplyMarker !== '' && out.text.includes(s.difyNoReplyMarker);
-    if (state.reset)
-      state.reset = false; // reset while this turn was in flight: it is not kept
-    else
+    // a reset while this turn was in flight: its answer is still sent, not kept
+    if (state.generation === generation)
       await sessions.save(
         key,
         silent || !out.text
@@ -196,10 +198,10 @@ function createAiChat(o = {}) {
     // A reset command: in a group it must trigger (e.g. @ the robot); in a private chat it needs no prefix.
     const resetText = d.fire ? d.text : !e.isGroup && d.reason === 'no_trigger' ? textOf(e) : null;
     if (resetText !== null && isReset(resetText, s.resetCommands)) {
-      const state = inflight.get(flightKey);
-      if (state) {
-        state.reset = true;
-        state.pending.length = 0;
+      const chain = inflight.get(flightKey);
+      if (chain) {
+        chain.generation++; // the turn in flight is not kept
+        if (chain.next) chain.next.length = 0; // nor asked: what waited was said before the reset
       }
       await new SessionStore(ctx.store).reset(key);
       ctx.note({ session: 'reset' });
@@ -209,9 +211,12 @@ function createAiChat(o = {}) {
     }
     if (!d.fire) return;
 
-    const state = inflight.get(flightKey);
-    if (state) {
-      state.pending.push({ text: d.text, asker });
+    /** @type {Input} */
+    const input = { text: d.text, asker };
+    let chain = inflight.get(flightKey);
+    // a turn is already waiting for the one in flight: this message joins its question
+    if (chain?.next) {
+      chain.next.push(input);
       ctx.note({ trigger: d.via, merged: true });
       return;
     }
@@ -226,22 +231,33 @@ function createAiChat(o = {}) {
       });
       return;
     }
-    ctx.note({ trigger: d.via });
-    /** @type {InFlight} */
-    const mine = { pending: [], reset: false };
-    inflight.set(flightKey, mine);
+    if (!chain) {
+      chain = { busy: null, next: null, generation: 0 };
+      inflight.set(flightKey, chain);
+    }
+    const mine = chain;
+    /** @type {Input[]} */
+    const batch = [input];
+    // A request is in flight: this message starts the next turn, which waits for it (and takes in what comes
+    // meanwhile). Each deferred task so waits for one turn at most, then runs its own.
+    const before = mine.busy;
+    if (before) mine.next = batch;
+    ctx.note(before ? { trigger: d.via, merged: true } : { trigger: d.via });
+    /** @type {() => void} */
+    let done = () => undefined;
+    /** @type {Promise<void>} */
+    const running = new Promise((r) => (done = r));
+    mine.busy = running;
     const release = () => {
-      if (inflight.get(flightKey) === mine) inflight.delete(flightKey);
+      done();
+      if (mine.busy === running && inflight.get(flightKey) === mine) inflight.delete(flightKey);
     };
     try {
       ctx.defer('answer', async (dctx) => {
         try {
-          /** @type {Input[]} */
-          let batch = [{ text: d.text, asker }];
-          while (batch.length > 0) {
-            await turn(dctx, key, mine, batch);
-            batch = mine.pending.splice(0);
-          }
+          if (before) await before;
+          if (mine.next === batch) mine.next = null;
+          if (batch.length > 0) await turn(dctx, key, mine, batch);
         } finally {
           release();
         }

@@ -94,8 +94,8 @@ function settingsOf(config) {
     fallbackModel: str(c.fallbackModel, ''),
     temperature: num(c.temperature, 0.7),
     maxTokens: num(c.maxTokens, 1024),
-    timeoutMs: num(c.timeoutMs, 60_000),
-    retries: num(c.retries, 2),
+    timeoutMs: num(c.timeoutMs, 45_000),
+    retries: num(c.retries, 1),
     stream: bool(c.stream, true),
     difyApp: oneOf(c.difyApp, /** @type {const} */ (['chat', 'agent', 'workflow']), 'chat'),
     groupTrigger: {

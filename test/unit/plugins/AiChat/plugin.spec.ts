@@ -26,6 +26,12 @@ const manifest = JSON.parse(readFileSync(join(FOLDER, 'plugin.json'), 'utf8')) a
 const schema = PluginConfigSchema.compile(manifest.configSchema);
 
 const ROBOT = 'wxid_robot1';
+
+/** Lets the microtasks run until `cond` holds (no timers: the fakes resolve at once). */
+async function waitUntil(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !cond(); i++) await new Promise<void>((r) => setImmediate(r));
+  if (!cond()) throw new Error('condition never held');
+}
 const ROOM = '123@chatroom';
 
 interface Sent {
@@ -340,6 +346,56 @@ describe('AiChat plugin', () => {
     await w.handle(priv('fourth'));
     await w.drain();
     expect(w.ai.requests).toHaveLength(3);
+  });
+
+  it('chains turns: a message arriving while the merged turn runs waits for it in a turn of its own', async () => {
+    const w = world();
+    const gates: (() => void)[] = [];
+    const held = (text: string) => async () => {
+      await new Promise<void>((r) => gates.push(r));
+      return { text };
+    };
+    w.ai.answers.push(held('answer A'), held('answer BC'), held('answer D'));
+    await w.handle(priv('A'));
+    const a = w.start();
+    await w.handle(priv('B')); // waits for A
+    await w.handle(priv('C')); // joins B
+    const b = w.start();
+    await waitUntil(() => gates.length === 1);
+    gates.shift()!();
+    await Promise.all(a);
+    await waitUntil(() => gates.length === 1); // B+C asked
+    await w.handle(priv('D')); // B+C in flight: D waits for it
+    const d = w.start();
+    gates.shift()!();
+    await Promise.all(b);
+    await waitUntil(() => gates.length === 1);
+    gates.shift()!();
+    await Promise.all(d);
+    expect(w.ai.requests.map((r) => r.request.messages.at(-1)?.content)).toEqual(['A', 'B\nC', 'D']);
+    expect(w.sent.map((x) => x.content)).toEqual(['answer A', 'answer BC', 'answer D']);
+  });
+
+  it('a reset while a request is in flight: the answer is sent but not kept, what waited is not asked', async () => {
+    const w = world({ resetReply: '' });
+    let open!: () => void;
+    w.ai.answers.push(async () => {
+      await new Promise<void>((r) => (open = r));
+      return { text: 'old answer' };
+    });
+    await w.handle(priv('old question'));
+    const a = w.start();
+    await w.handle(priv('waiting question'));
+    await w.handle(priv('/new'));
+    await waitUntil(() => open !== undefined);
+    open();
+    await Promise.all(a);
+    await w.drain();
+    expect(w.ai.requests).toHaveLength(1);
+    expect(w.sent.map((x) => x.content)).toEqual(['old answer']);
+    await w.handle(priv('fresh'));
+    await w.drain();
+    expect(w.ai.requests[1].request.messages.slice(1)).toEqual([{ role: 'user', content: 'fresh' }]);
   });
 
   it('with Dify: sends no history, keeps the conversation id, stays silent on $NO_REPLY$', async () => {
