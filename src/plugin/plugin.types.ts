@@ -204,6 +204,8 @@ export interface JobContext extends Omit<BaseContext, 'robot' | 'send' | 'gewe'>
    * a key for work that must happen once per run.
    */
   scheduledAt: Date;
+  /** [plugins].timezone: the zone cron expressions are read in (an IANA name such as Asia/Shanghai). */
+  timezone: string;
   /**
    * Robots the plugin is enabled for (whatever their status: check `status === 'online'` before sending), each with
    * its messenger and client.
