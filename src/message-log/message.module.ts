@@ -7,11 +7,12 @@ import { MessageReplayService } from './message-replay.service';
 import { MessageController } from './message.controller';
 import { MessageEntity } from './message.entity';
 import { MessageLogService } from './message-log.service';
+import { MessageHistorySource } from './message-history.source';
 
 @Module({
   imports: [TypeOrmModule.forFeature([MessageEntity]), RobotModule, PluginModule, FileModule],
   controllers: [MessageController],
-  providers: [MessageLogService, MessageReplayService],
+  providers: [MessageLogService, MessageReplayService, MessageHistorySource],
   exports: [MessageLogService],
 })
 export class MessageModule {}

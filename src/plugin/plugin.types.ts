@@ -146,6 +146,8 @@ export interface BaseContext {
    * GroupDigest asks AiChat for a summary. undefined otherwise.
    */
   plugin<T = Record<string, unknown>>(name: string): T | undefined;
+  /** [plugins].timezone (an IANA name such as Asia/Shanghai): cron expressions are read in it; for times people read. */
+  timezone: string;
 }
 
 export interface HandlerContext extends BaseContext {
@@ -204,8 +206,6 @@ export interface JobContext extends Omit<BaseContext, 'robot' | 'send' | 'gewe'>
    * a key for work that must happen once per run.
    */
   scheduledAt: Date;
-  /** [plugins].timezone: the zone cron expressions are read in (an IANA name such as Asia/Shanghai). */
-  timezone: string;
   /**
    * Robots the plugin is enabled for (whatever their status: check `status === 'online'` before sending), each with
    * its messenger and client.
