@@ -111,6 +111,29 @@ function broadcastSuite(mode: QueueMode) {
     expect(h.sends('/message/postLink').map((s) => s.body.toWxid)).toEqual([TARGETS[0]]);
     expect(h.sends('/message/postText')).toHaveLength(3);
   });
+
+  it('reports a target Gewe refused as failed, with its error, and goes on with the others', async () => {
+    h.fake.fault({ path: '/message/postText', mode: 'ret500', times: 1, msg: '对方不是好友' });
+    await h.enable('Broadcast', {
+      broadcasts: [
+        notice,
+        {
+          name: 'flaky',
+          content: { type: 'text', text: '通知' },
+          targets: ['wxid_gone', 'wxid_friend_b'],
+          at: justNow(),
+        },
+      ],
+      dailyCap: 10,
+    });
+    expect((await runTick().expect(200)).body.status).toBe('ok');
+    const r = await report('flaky');
+    expect(r.data).toMatchObject({
+      sent: ['wxid_friend_b'],
+      failed: [{ target: 'wxid_gone', error: expect.any(String) }],
+    });
+    expect((r.data.failed as { error: string }[])[0].error).toContain('对方不是好友');
+  });
 }
 
 describeE2E('Broadcast plugin, simple queue', () => broadcastSuite('simple'));

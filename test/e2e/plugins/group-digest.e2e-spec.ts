@@ -8,7 +8,7 @@ import { newMsgId } from '../../support/onebot';
 import { dispatched, groupMessage } from '../../support/plugin-callbacks';
 import { PluginHarness, startPluginHarness } from '../../support/plugin-e2e';
 import { describeWithRedis, type QueueMode } from '../../support/services';
-import { describeE2E } from '../../support/test-app';
+import { bearer, describeE2E } from '../../support/test-app';
 
 const ROOM = '5555555555@chatroom';
 const OTHER = '6666666666@chatroom';
@@ -88,6 +88,23 @@ function digestSuite(mode: QueueMode) {
     expect(last2.map((m) => m.id)).toEqual(all.slice(-2).map((m) => m.id));
     expect(await history.recent(h.robot.id, ROOM, { since: new Date(Date.now() + 60_000), limit: 10 })).toEqual([]);
     expect((await history.recent(h.robot.id, OTHER, { since, limit: 10 })).map((m) => m.senderName)).toEqual(['Dave']);
+  });
+
+  it('sends the digest to the configured groups on its schedule (the job run now)', async () => {
+    await h.enable('GroupDigest', { scheduleCron: '* * * * *', scheduleGroups: [ROOM], language: 'en' });
+    const run = await h.t
+      .http()
+      .post('/api/plugins/GroupDigest/jobs/scheduled/run?wait=true')
+      .set(bearer(h.admin))
+      .expect(200);
+    expect(run.body).toMatchObject({ plugin: 'GroupDigest', job: 'scheduled', status: 'ok' });
+    const sends = await h.waitSends(2, '/message/postText', 'the scheduled digest');
+    expect(sends[1].body.toWxid).toBe(ROOM);
+    expect(String(sends[1].body.content).split('\n').slice(0, 3)).toEqual([
+      'Group digest — the last 24 hours',
+      'Messages: 6, from 3 members',
+      'Most active:',
+    ]);
   });
 }
 
