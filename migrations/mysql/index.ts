@@ -13,6 +13,7 @@ import { OneBot1796188957878 } from './1796188957878-OneBot';
 import { DeferredResults1796224064804 } from './1796224064804-DeferredResults';
 // platform-b: plugin records
 import { PluginRecords1796223673695 } from './1796223673695-PluginRecords';
+import { MessageChatHistory1796200000000 } from './1796200000000-MessageChatHistory';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const MYSQL_MIGRATIONS: Function[] = [
@@ -27,6 +28,7 @@ export const MYSQL_MIGRATIONS: Function[] = [
   WebhookEndpoints1796164221173,
   ApiTokenRobots1796188687161,
   OneBot1796188957878,
+  MessageChatHistory1796200000000,
   PluginRecords1796223673695,
   DeferredResults1796224064804,
 ];

@@ -100,6 +100,10 @@ export const ERROR_CODES = {
   // the OneBot settings (PUT /api/robots/{robot_id}/onebot)
   ONEBOT_HEARTBEAT_TOO_SHORT: ['field', 'limit'],
   ONEBOT_TARGET_DUPLICATE: ['field', 'url'],
+  // running a plugin's job now (POST /api/plugins/{plugin_name}/jobs/{job_name}/run)
+  PLUGIN_JOB_NOT_FOUND: ['name', 'job'],
+  PLUGIN_DISABLED: ['name'],
+  PLUGIN_JOB_RUNNING: ['name', 'job'],
 } as const satisfies Record<string, readonly string[]>;
 
 /**

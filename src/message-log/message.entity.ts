@@ -9,6 +9,7 @@ import type { DispatchState } from './dispatch-ledger';
 @Index('UQ_messages_robot_newmsgid', ['robotId', 'newMsgId'], { unique: true })
 @Index('IDX_messages_robot_received', ['robotId', 'receivedAt'])
 @Index('IDX_messages_chat', ['chatId'])
+@Index('IDX_messages_robot_chat_received', ['robotId', 'chatId', 'receivedAt'])
 export class MessageEntity {
   @PrimaryGeneratedColumn()
   id!: number;

@@ -8,11 +8,12 @@ import { MessageReplayService } from './message-replay.service';
 import { MessageController } from './message.controller';
 import { MessageEntity } from './message.entity';
 import { MessageLogService } from './message-log.service';
+import { MessageHistorySource } from './message-history.source';
 
 @Module({
   imports: [TypeOrmModule.forFeature([MessageEntity]), RobotModule, PluginModule, FileModule],
   controllers: [MessageController],
-  providers: [MessageLogService, MessageReplayService, MessageDeferredResults],
+  providers: [MessageLogService, MessageReplayService, MessageDeferredResults, MessageHistorySource],
   exports: [MessageLogService],
 })
 export class MessageModule {}

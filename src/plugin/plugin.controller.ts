@@ -18,14 +18,18 @@ import { StatusResponseDto } from '../common/dto/status-response.dto';
 import { IdParam } from '../common/id-param.pipe';
 import {
   PluginDetailResponseDto,
+  PluginJobRunQueryDto,
+  PluginJobRunResponseDto,
   PluginListResponseDto,
   PluginReloadResponseDto,
   RobotPluginListResponseDto,
   RobotPluginResponseDto,
   RobotPluginUpdateDto,
 } from './dto/plugin.dto';
+import { PluginScheduler } from './plugin.scheduler';
 import { PluginService } from './plugin.service';
 import { Audit } from '../audit/audit.decorator';
+import { AuditTrail } from '../audit/audit.service';
 import { TokenScope } from '../auth/api-token.scopes';
 import { ConcernsEveryRobot, reachableRobots } from '../auth/robot-access';
 
@@ -35,7 +39,11 @@ const CONFIG_OBJECT = { type: 'object', additionalProperties: true } as const;
 @ApiBearerAuth()
 @Controller('plugins')
 export class PluginController {
-  constructor(private readonly plugins: PluginService) {}
+  constructor(
+    private readonly plugins: PluginService,
+    private readonly scheduler: PluginScheduler,
+    private readonly audit: AuditTrail,
+  ) {}
 
   @Get()
   @TokenScope('plugins:read')
@@ -96,6 +104,40 @@ export class PluginController {
   async disable(@Param('plugin_name') name: string, @CurrentUser() user: AuthUser): Promise<StatusResponseDto> {
     await this.plugins.disable(name, user.username);
     return StatusResponseDto.ok('Plugin disabled');
+  }
+
+  @Post(':plugin_name/jobs/:job_name/run')
+  @Audit('plugin.job_run', { target: 'plugin', targetParam: 'plugin_name', body: false })
+  @TokenScope('plugins:write')
+  @ConcernsEveryRobot()
+  @HttpCode(200)
+  @AdminOnly()
+  @ApiOperation({
+    summary: "Run a plugin's job once now on this instance (ctx.scheduledAt = now), e.g. Broadcast's tick",
+    description:
+      'Answers when the run started (it goes on in the background, its outcome in the logs), or with wait=true when it ended, with its status, error and duration.',
+  })
+  @ApiOkResponse({ type: PluginJobRunResponseDto, description: 'The run started (with wait=true: it ended)' })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'Not an admin' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such plugin, or it has no such job' })
+  @ApiConflictResponse({
+    type: ErrorResponseDto,
+    description: 'The plugin did not load, is disabled, or the job is running on this instance',
+  })
+  async runJob(
+    @Param('plugin_name') name: string,
+    @Param('job_name') job: string,
+    @Query() q: PluginJobRunQueryDto,
+  ): Promise<PluginJobRunResponseDto> {
+    const run = await this.scheduler.runNow(name, job);
+    const answer: PluginJobRunResponseDto = {
+      plugin: run.plugin,
+      job: run.job,
+      scheduledAt: run.scheduledAt.toISOString(),
+    };
+    this.audit.note({ job: run.job, scheduledAt: answer.scheduledAt, wait: q.wait === true });
+    if (!q.wait) return answer;
+    return { ...answer, ...(await run.done) };
   }
 
   @Get(':plugin_name/config')

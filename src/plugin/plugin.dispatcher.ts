@@ -185,6 +185,7 @@ export class PluginDispatcher {
         ai: this.tools.ai,
         records: this.tools.records(h.plugin),
         plugin: (name) => this.tools.pluginApi(name, enabled),
+        timezone: this.config.plugins.timezone,
         requestId: opts.requestId,
         origin,
         history,

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { Cron } from 'croner';
+import { conflict, notFound } from '../common/domain-error';
 import { INSTANCE_ID } from '../common/instance-id';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
@@ -14,8 +15,17 @@ import { PluginSettingsStore } from './plugin-settings.store';
 import { describeError, PreparedJob } from './plugin.loader';
 import { PluginRegistry } from './plugin.registry';
 import type { JobContext } from './plugin.types';
+import type { RegisteredPlugin } from './plugin.registry';
+import type { SettingsSnapshot } from './plugin-settings.store';
 import { PluginConfigResolver } from './plugin-config-resolver';
 import { PluginTools } from './plugin-tools';
+
+/** How a run of a job ended. */
+export interface JobOutcome {
+  status: 'ok' | 'error';
+  error?: string;
+  durationMs: number;
+}
 
 /** How long a run's lock is kept: any instance firing the same slot later than that would run it again. */
 const LOCK_TTL_MS = 10 * 60_000;
@@ -43,6 +53,8 @@ export class PluginScheduler implements OnModuleInit, OnModuleDestroy {
   private syncing: Promise<void> = Promise.resolve();
   private destroyed = false;
   private readonly unsubscribe: (() => void)[] = [];
+  /** Runs started by runNow, by `<plugin>:<job>` (a scheduled run of the job waits for none: it is skipped). */
+  private readonly manual = new Map<string, Promise<void>>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -68,7 +80,10 @@ export class PluginScheduler implements OnModuleInit, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.destroyed = true;
     for (const u of this.unsubscribe) u();
-    const running = [...this.jobs.values()].flatMap((j) => (j.inFlight ? [j.inFlight] : []));
+    const running = [
+      ...[...this.jobs.values()].flatMap((j) => (j.inFlight ? [j.inFlight] : [])),
+      ...this.manual.values(),
+    ];
     this.stopAll();
     await Promise.race([
       Promise.allSettled(running),
@@ -148,10 +163,46 @@ export class PluginScheduler implements OnModuleInit, OnModuleDestroy {
     );
   }
 
+  /**
+   * Runs a job of an enabled plugin once now, on this instance, without the schedule's lock (POST
+   * /api/plugins/{plugin_name}/jobs/{job_name}/run): `scheduledAt` is now. Answers when the run started; the run's
+   * outcome is logged like a scheduled run's. 404 for an unknown plugin or job, 409 when the plugin did not load, is
+   * disabled everywhere, or the job is running on this instance.
+   */
+  async runNow(
+    plugin: string,
+    name: string,
+  ): Promise<{ plugin: string; job: string; scheduledAt: Date; done: Promise<JobOutcome> }> {
+    await this.registry.ready();
+    const p = this.registry.get(plugin);
+    if (!p) throw notFound('PLUGIN_NOT_FOUND', `Plugin ${plugin} does not exist`, { name: plugin });
+    if (!p.loaded)
+      throw conflict('PLUGIN_LOAD_FAILED', `Plugin ${p.name} is not loaded`, { name: p.name, error: 'not loaded' });
+    const spec = p.jobs.find((j) => j.name === name);
+    if (!spec)
+      throw notFound('PLUGIN_JOB_NOT_FOUND', `Plugin ${p.name} has no job ${name}`, { name: p.name, job: name });
+    const snapshot = await this.settings.snapshot();
+    if (!snapshot.activeAnywhere(p.name))
+      throw conflict('PLUGIN_DISABLED', `Plugin ${p.name} is disabled`, { name: p.name });
+    const key = `${p.name}:${spec.name}`;
+    if (this.jobs.get(key)?.inFlight || this.manual.has(key))
+      throw conflict('PLUGIN_JOB_RUNNING', `Job ${spec.name} of plugin ${p.name} is running`, {
+        name: p.name,
+        job: spec.name,
+      });
+    const scheduledAt = new Date();
+    const done = this.execute(p, spec, snapshot, scheduledAt, true).finally(() => this.manual.delete(key));
+    this.manual.set(
+      key,
+      done.then(() => undefined),
+    );
+    return { plugin: p.name, job: spec.name, scheduledAt, done };
+  }
+
   /** One run of a job for the time slot `slotMs`. */
   private fire(job: ScheduledJob, slotMs: number): void {
     const { plugin, name } = job.spec;
-    if (job.inFlight) {
+    if (job.inFlight || this.manual.has(job.key)) {
       this.logger.warn({ plugin, job: name }, 'Plugin job still running from its previous run; this run is skipped');
       return;
     }
@@ -161,8 +212,6 @@ export class PluginScheduler implements OnModuleInit, OnModuleDestroy {
   private async runOnce(job: ScheduledJob, slotMs: number): Promise<void> {
     const slot = Math.floor(slotMs / 1000);
     const { plugin, name } = job.spec;
-    const log = pluginLogger(plugin, { job: name });
-    let running = false;
     try {
       const snapshot = await this.settings.snapshot();
       const p = this.registry.get(plugin);
@@ -173,9 +222,29 @@ export class PluginScheduler implements OnModuleInit, OnModuleDestroy {
       if (!(await this.locks.acquire(lock, this.instanceId, LOCK_TTL_MS))) return;
       if (job.lastLock) await this.locks.release(job.lastLock, this.instanceId);
       job.lastLock = lock;
+      await this.execute(p, job.spec, snapshot, new Date(slotMs), false);
+    } catch (err) {
+      this.logger.error({ plugin, job: name, error: describeError(err) }, 'Plugin job could not start');
+    }
+  }
 
+  /** Runs the job with its context; logs its failure (and publishes it as a plugin failure). Never rejects. */
+  private async execute(
+    p: RegisteredPlugin,
+    spec: PreparedJob,
+    snapshot: SettingsSnapshot,
+    scheduledAt: Date,
+    manual: boolean,
+  ): Promise<JobOutcome> {
+    const plugin = p.name;
+    const name = spec.name;
+    const log = pluginLogger(plugin, { job: name });
+    let running = false;
+    const started = Date.now();
+    try {
       const ctx: JobContext = {
-        scheduledAt: new Date(slotMs),
+        scheduledAt,
+        timezone: this.config.plugins.timezone,
         config: this.resolver.resolve(p, snapshot, null, null),
         log,
         store: this.kv.forPlugin(plugin),
@@ -192,10 +261,10 @@ export class PluginScheduler implements OnModuleInit, OnModuleDestroy {
             .map((r) => ({ robot: robotInfo(r), status: r.status, ...this.messengers.forRobot(r) }));
         },
       };
-      const started = Date.now();
       running = true;
-      await job.spec.run(ctx);
-      this.logger.debug({ plugin, job: name, ms: Date.now() - started }, 'Plugin job ran');
+      await spec.run(ctx);
+      this.logger.debug({ plugin, job: name, manual, ms: Date.now() - started }, 'Plugin job ran');
+      return { status: 'ok', durationMs: Date.now() - started };
     } catch (err) {
       this.logger.error({ plugin, job: name, error: describeError(err) }, 'Plugin job failed');
       if (running)
@@ -211,6 +280,7 @@ export class PluginScheduler implements OnModuleInit, OnModuleDestroy {
           gewe: false,
           at: new Date().toISOString(),
         });
+      return { status: 'error', error: describeError(err), durationMs: Date.now() - started };
     }
   }
 }

@@ -146,6 +146,8 @@ export interface BaseContext {
    * GroupDigest asks AiChat for a summary. undefined otherwise.
    */
   plugin<T = Record<string, unknown>>(name: string): T | undefined;
+  /** [plugins].timezone (an IANA name such as Asia/Shanghai): cron expressions are read in it; for times people read. */
+  timezone: string;
 }
 
 export interface HandlerContext extends BaseContext {

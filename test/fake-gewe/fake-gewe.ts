@@ -298,6 +298,30 @@ const SEND_TYPES: Record<string, number> = {
   forwardMiniApp: 33,
 };
 
+/**
+ * The forward endpoints take the message's own XML (`xml`, REFERENCE.md: OpenGewe's `fileId`/`urlId` are not the
+ * protocol), of the message's shape; forwardMiniApp also a cover image URL.
+ */
+const FORWARD_XML: Record<string, RegExp> = {
+  '/message/forwardImage': /<img[\s>]/,
+  '/message/forwardVideo': /<videomsg[\s>]/,
+  '/message/forwardFile': /<appmsg[\s>][\s\S]*<type>6<\/type>/,
+  '/message/forwardUrl': /<appmsg[\s>][\s\S]*<type>5<\/type>/,
+  '/message/forwardMiniApp': /<appmsg[\s>]/,
+};
+
+/** Why a forward send is refused (null: it is well-formed, or not a forward). */
+function forwardProblem(path: string, body: Record<string, unknown>): string | null {
+  const shape = FORWARD_XML[path];
+  if (!shape) return null;
+  if (typeof body.toWxid !== 'string' || body.toWxid.trim() === '') return 'toWxid 不可为空';
+  if (typeof body.xml !== 'string' || body.xml.trim() === '') return 'xml 不可为空';
+  if (!shape.test(body.xml)) return '消息 xml 格式错误';
+  if (path === '/message/forwardMiniApp' && (typeof body.coverImgUrl !== 'string' || body.coverImgUrl === ''))
+    return 'coverImgUrl 不可为空';
+  return null;
+}
+
 /** The URL Gewe downloads for each media send (official field names). */
 const MEDIA_URL_FIELDS: Record<string, string> = {
   '/message/postImage': 'imgUrl',
@@ -1053,6 +1077,8 @@ export class FakeGewe {
   private send(ctx: ApiContext, isMessage: boolean): Envelope {
     const dev = this.onlineDevice(ctx);
     if (!dev) return notLoggedIn('发送失败');
+    const bad = forwardProblem(ctx.path, ctx.body);
+    if (bad) return fail(bad);
     const record: SendRecord = { path: ctx.path, appId: dev.appId, at: Date.now(), body: redact(ctx.body) };
     this.sendLog.push(record);
     const to = str(ctx.body.toWxid);

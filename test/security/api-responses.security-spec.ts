@@ -99,11 +99,16 @@ describe('every operation answers what the document declares', () => {
     const gewe = await fake.start();
     await receiver.start();
     const dir = mkdtempSync(join(tmpdir(), 'og-sec-responses-'));
-    writePlugin(join(dir, 'plugins'), 'Walker', 'module.exports = { handlers: [{ on: "text", handle() {} }] };', {
-      author: 'tests',
-      description: 'Does nothing',
-      configSchema: PLUGIN_SCHEMA,
-    });
+    writePlugin(
+      join(dir, 'plugins'),
+      'Walker',
+      'module.exports = { handlers: [{ on: "text", handle() {} }], jobs: [{ name: "walk", intervalMs: 3600000, run() {} }] };',
+      {
+        author: 'tests',
+        description: 'Does nothing',
+        configSchema: PLUGIN_SCHEMA,
+      },
+    );
     t = await createTestApp({
       dir,
       overrides: {
@@ -192,6 +197,7 @@ describe('every operation answers what the document declares', () => {
       message_id: String(logged.text),
       filename: file,
       plugin_name: 'Walker',
+      job_name: 'walk',
       user_id: String(user.id),
       token_id: String(token.id),
       job_id: '1',
@@ -281,6 +287,7 @@ describe('every operation answers what the document declares', () => {
         body: { enabled: true, reverseWs: [{ url: 'ws://127.0.0.1:9/onebot/v11/ws', accessToken: 'walker-ob' }] },
       },
       { op: 'POST /api/robots/{robot_id}/messages', body: { type: 'text', toWxid: 'wxid_friend', content: 'hello' } },
+      { op: 'POST /api/plugins/{plugin_name}/jobs/{job_name}/run', query: 'wait=true' },
       { op: 'POST /api/plugins/{plugin_name}/disable' },
       { op: 'POST /api/plugins/{plugin_name}/enable' },
       { op: 'PUT /api/plugins/{plugin_name}/config', body: { greeting: 'hello' } },

@@ -551,9 +551,25 @@ describe('FakeGewe sends', () => {
     const image = await client.call<Record<string, unknown>>('/message/postImage', { toWxid: 'x', imgUrl: 'http://i' });
     expect(image).toMatchObject({ type: 3, toWxid: 'x', aesKey: expect.any(String), md5: expect.any(String) });
     expect(String(image.newMsgId)).toMatch(/^\d{19}$/);
-    const fwd = await client.call<Record<string, unknown>>('/message/forwardUrl', { toWxid: 'y', xml: '<msg/>' });
+    const xml = '<?xml version="1.0"?>\n<msg><appmsg appid="" sdkver="0"><title>t</title><type>5</type></appmsg></msg>';
+    const fwd = await client.call<Record<string, unknown>>('/message/forwardUrl', { toWxid: 'y', xml });
     expect(fwd).toMatchObject({ type: 5, toWxid: 'y' });
     expect(fake.sends('/message/').map((s) => s.path)).toEqual(['/message/postImage', '/message/forwardUrl']);
+  });
+
+  it('refuses a forward without the message XML of its kind (the protocol takes `xml`, not an id)', async () => {
+    const { client } = await loggedInClient();
+    const image = '<?xml version="1.0"?>\n<msg><img aeskey="k" cdnmidimgurl="u" length="1" md5="m" /></msg>';
+    await expect(client.call('/message/forwardImage', { toWxid: 'y', fileId: 'f' })).rejects.toThrow(/xml/);
+    await expect(client.call('/message/forwardImage', { xml: image })).rejects.toThrow(/toWxid/);
+    await expect(client.call('/message/forwardVideo', { toWxid: 'y', xml: image })).rejects.toThrow(/xml/);
+    await expect(client.call('/message/forwardFile', { toWxid: 'y', xml: '<msg/>' })).rejects.toThrow(/xml/);
+    await expect(
+      client.call('/message/forwardMiniApp', { toWxid: 'y', xml: '<msg><appmsg></appmsg></msg>' }),
+    ).rejects.toThrow(/coverImgUrl/);
+    expect(fake.sends('/message/')).toEqual([]);
+    await expect(client.call('/message/forwardImage', { toWxid: 'y', xml: image })).resolves.toMatchObject({ type: 3 });
+    expect(fake.sends('/message/forwardImage')).toHaveLength(1);
   });
 
   it('serves canned contacts and groups to an online device', async () => {

@@ -82,4 +82,37 @@ describe('PluginScheduler', () => {
     await rt.registry.onModuleDestroy();
     expect(rt.scheduler.scheduled()).toEqual([]);
   });
+
+  it('runs a job now with scheduledAt = now and the timezone, one run at a time; refuses unknown and disabled', async () => {
+    await start(RECORDING_JOB('intervalMs: 3600000', `ctx.log.info('tz ' + ctx.timezone);`), { timezone: 'UTC' });
+    await expect(rt.scheduler.runNow('Nope', 'tick')).rejects.toMatchObject({ code: 'PLUGIN_NOT_FOUND', status: 404 });
+    await expect(rt.scheduler.runNow('Ticker', 'nope')).rejects.toMatchObject({
+      code: 'PLUGIN_JOB_NOT_FOUND',
+      status: 404,
+    });
+    const before = Date.now();
+    const run = await rt.scheduler.runNow('Ticker', 'tick');
+    await expect(rt.scheduler.runNow('Ticker', 'tick')).rejects.toMatchObject({
+      code: 'PLUGIN_JOB_RUNNING',
+      status: 409,
+    });
+    expect(await run.done).toMatchObject({ status: 'ok' });
+    const [first] = await runs();
+    expect(first.second).toBeGreaterThanOrEqual(Math.floor(before / 1000));
+    expect(run.scheduledAt.getTime()).toBeGreaterThanOrEqual(before);
+    // a second run after the first ended is taken
+    expect(await (await rt.scheduler.runNow('Ticker', 'tick')).done).toMatchObject({ status: 'ok' });
+    expect(await runs()).toHaveLength(2);
+
+    await rt.settings.setEnabled('Ticker', false);
+    await expect(rt.scheduler.runNow('Ticker', 'tick')).rejects.toMatchObject({ code: 'PLUGIN_DISABLED', status: 409 });
+  });
+
+  it('reports what a job run now threw', async () => {
+    await start(RECORDING_JOB('intervalMs: 3600000', `throw new Error('bad ' + ctx.timezone);`), {
+      timezone: 'Europe/Paris',
+    });
+    const run = await rt.scheduler.runNow('Ticker', 'tick');
+    expect(await run.done).toMatchObject({ status: 'error', error: expect.stringContaining('bad Europe/Paris') });
+  });
 });

@@ -1,5 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import { IsBoolean } from 'class-validator';
+import { Optional } from '../../common/validation';
 import { Nullable } from '../../common/validation';
 
 export class PluginStatsDto {
@@ -191,4 +193,29 @@ export class RobotPluginListResponseDto {
 export interface PluginTexts {
   zh: { title?: string; description?: string };
   en: { title?: string; description?: string };
+}
+
+export class PluginJobRunQueryDto {
+  @ApiPropertyOptional({ description: 'Answer when the run ended (200, with its outcome) instead of when it started' })
+  @Optional()
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'wait must be true or false' })
+  wait?: boolean;
+}
+
+export class PluginJobRunResponseDto {
+  @ApiProperty() plugin!: string;
+  @ApiProperty() job!: string;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    description: "The run's ctx.scheduledAt (now); it runs on in the background, its outcome in the logs",
+  })
+  scheduledAt!: string;
+  @ApiPropertyOptional({ enum: ['ok', 'error'], description: 'With wait=true: how the run ended' })
+  status?: 'ok' | 'error';
+  @ApiPropertyOptional({ description: 'With wait=true: what the job threw' })
+  error?: string;
+  @ApiPropertyOptional({ description: 'With wait=true: how long it ran' })
+  durationMs?: number;
 }

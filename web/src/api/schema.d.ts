@@ -568,6 +568,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/plugins/{plugin_name}/jobs/{job_name}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a plugin's job once now on this instance (ctx.scheduledAt = now), e.g. Broadcast's tick
+         * @description Answers when the run started (it goes on in the background, its outcome in the logs), or with wait=true when it ended, with its status, error and duration.
+         */
+        post: operations["Plugin_runJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/plugins/{plugin_name}/config": {
         parameters: {
             query?: never;
@@ -1862,6 +1882,24 @@ export interface components {
             };
             /** @description Robots overriding the global flag */
             robots: components["schemas"]["PluginRobotOverrideDto"][];
+        };
+        PluginJobRunResponseDto: {
+            plugin: string;
+            job: string;
+            /**
+             * Format: date-time
+             * @description The run's ctx.scheduledAt (now); it runs on in the background, its outcome in the logs
+             */
+            scheduledAt: string;
+            /**
+             * @description With wait=true: how the run ended
+             * @enum {string}
+             */
+            status?: "ok" | "error";
+            /** @description With wait=true: what the job threw */
+            error?: string;
+            /** @description With wait=true: how long it ran */
+            durationMs?: number;
         };
         RobotPluginResponseDto: {
             name: string;
@@ -4456,6 +4494,77 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Plugin_runJob: {
+        parameters: {
+            query?: {
+                /** @description Answer when the run ended (200, with its outcome) instead of when it started */
+                wait?: boolean;
+            };
+            header?: never;
+            path: {
+                plugin_name: string;
+                job_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run started (with wait=true: it ended) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PluginJobRunResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such plugin, or it has no such job */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The plugin did not load, is disabled, or the job is running on this instance */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
