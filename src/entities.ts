@@ -15,6 +15,8 @@ import { InboxEntity } from './queue/inbox.entity';
 import { RobotEntity } from './robot/robot.entity';
 import { ConfigEntity } from './settings/config.entity';
 import { WebhookEndpointEntity } from './webhook/webhook-endpoint.entity';
+// per-chat plugin settings (issue 15)
+import { PluginChatSettingEntity } from './plugin/plugin-chat-setting.entity';
 
 /** Every entity, listed explicitly (no globs: the same list works from src/ under jest and from dist/). */
 export const ENTITIES = [
@@ -35,4 +37,6 @@ export const ENTITIES = [
   OneBotIdEntity,
   OneBotMessageEntity,
   OneBotSettingsEntity,
+  // per-chat plugin settings (issue 15)
+  PluginChatSettingEntity,
 ];

@@ -10,6 +10,8 @@ import { DispatchState1796161814470 } from './1796161814470-DispatchState';
 import { WebhookEndpoints1796164221173 } from './1796164221173-WebhookEndpoints';
 import { ApiTokenRobots1796188687161 } from './1796188687161-ApiTokenRobots';
 import { OneBot1796188957878 } from './1796188957878-OneBot';
+// per-chat plugin settings (issue 15)
+import { PluginChatSettings1796223672113 } from './1796223672113-PluginChatSettings';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const SQLITE_MIGRATIONS: Function[] = [
@@ -24,4 +26,6 @@ export const SQLITE_MIGRATIONS: Function[] = [
   WebhookEndpoints1796164221173,
   ApiTokenRobots1796188687161,
   OneBot1796188957878,
+  // per-chat plugin settings (issue 15)
+  PluginChatSettings1796223672113,
 ];

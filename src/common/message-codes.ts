@@ -100,6 +100,9 @@ export const ERROR_CODES = {
   // the OneBot settings (PUT /api/robots/{robot_id}/onebot)
   ONEBOT_HEARTBEAT_TOO_SHORT: ['field', 'limit'],
   ONEBOT_TARGET_DUPLICATE: ['field', 'url'],
+  // per-chat plugin settings (issue 15)
+  INVALID_CHAT_ID: ['id'],
+  PLUGIN_NO_CHAT_CONFIG: ['name'],
 } as const satisfies Record<string, readonly string[]>;
 
 /**

@@ -1,17 +1,20 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { FileModule } from '../file/file.module';
+import { GeweModule } from '../gewe/gewe.module';
 import { PluginModule } from '../plugin/plugin.module';
 import { RobotModule } from '../robot/robot.module';
+import { ChatListService } from './chat-list.service';
+import { ChatController } from './chat.controller';
 import { MessageReplayService } from './message-replay.service';
 import { MessageController } from './message.controller';
 import { MessageEntity } from './message.entity';
 import { MessageLogService } from './message-log.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([MessageEntity]), RobotModule, PluginModule, FileModule],
-  controllers: [MessageController],
-  providers: [MessageLogService, MessageReplayService],
+  imports: [TypeOrmModule.forFeature([MessageEntity]), RobotModule, PluginModule, FileModule, GeweModule],
+  controllers: [MessageController, ChatController],
+  providers: [MessageLogService, MessageReplayService, ChatListService],
   exports: [MessageLogService],
 })
 export class MessageModule {}

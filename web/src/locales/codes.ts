@@ -135,6 +135,9 @@ export const zh = {
   'code.ONEBOT_REVERSE_ADDRESS_REFUSED': '不连接 {url}：出站地址策略不允许 {host}',
   'code.ONEBOT_HEARTBEAT_TOO_SHORT': '{field} 只能是 0（不发心跳）或至少 {limit} 毫秒',
   'code.ONEBOT_TARGET_DUPLICATE': '{field} 中 {url} 出现了不止一次',
+  // per-chat plugin settings (issue 15)
+  'code.INVALID_CHAT_ID': '聊天 ID {id} 不对：应是 wxid 或群 ID（如 123@chatroom）',
+  'code.PLUGIN_NO_CHAT_CONFIG': '插件 {name} 没有按聊天的设置（chatConfigSchema）',
   'field.invalid': '{field} 的值无效',
   'field.notNull': '{field} 不能为空值（null）',
   'field.whitelistValidation': '{field}：不认识的字段',
@@ -278,7 +281,8 @@ export const en: Record<keyof typeof zh, string> = {
   'code.DOWNLOAD_TOO_LARGE': 'Larger than {limit} (files.max_size)',
   'code.DOWNLOAD_NO_SOURCE': 'The message has no media to download',
   'code.DOWNLOAD_ROBOT_DELETED': 'The robot was deleted',
-  'code.DOWNLOAD_NO_URL': "Gewe gave a relative address and this robot has no download URL: set one in the robot's settings",
+  'code.DOWNLOAD_NO_URL':
+    "Gewe gave a relative address and this robot has no download URL: set one in the robot's settings",
   'code.ALERT_ROBOT_OFFLINE': 'Robot {robotId} “{robot}” is {status} (for {minutes} min or more)',
   'code.ALERT_LOGIN_NEEDS_CAPTCHA':
     'Robot {robotId} “{robot}”: the login waits for the security code shown on the phone',
@@ -299,10 +303,14 @@ export const en: Record<keyof typeof zh, string> = {
   'code.ONEBOT_AUTH_REFUSED_INVALID': 'Refused a connection from {remote}: wrong, expired or revoked token',
   'code.ONEBOT_AUTH_REFUSED_SCOPE': 'Refused a connection from {remote}: the token lacks the onebot scope',
   'code.ONEBOT_AUTH_REFUSED_ROBOT': 'Refused a connection from {remote}: the token is limited to other robots',
-  'code.ONEBOT_REVERSE_NO_WXID': 'The robot has not logged in to WeChat yet (no wxid for X-Self-ID); {url} is dialed once it has',
+  'code.ONEBOT_REVERSE_NO_WXID':
+    'The robot has not logged in to WeChat yet (no wxid for X-Self-ID); {url} is dialed once it has',
   'code.ONEBOT_REVERSE_ADDRESS_REFUSED': 'Not dialing {url}: the outbound address policy refuses {host}',
   'code.ONEBOT_HEARTBEAT_TOO_SHORT': '{field} must be 0 (no heartbeat) or at least {limit} ms',
   'code.ONEBOT_TARGET_DUPLICATE': '{field} lists {url} more than once',
+  // per-chat plugin settings (issue 15)
+  'code.INVALID_CHAT_ID': 'Chat id {id} is not valid: a wxid or a group id such as 123@chatroom',
+  'code.PLUGIN_NO_CHAT_CONFIG': 'Plugin {name} has no per-chat settings (chatConfigSchema)',
   'field.invalid': '{field} is not valid',
   'field.notNull': '{field} must not be null',
   'field.whitelistValidation': '{field}: unknown field',
