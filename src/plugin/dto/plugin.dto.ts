@@ -233,7 +233,14 @@ export class ChatPluginResponseDto {
   @ApiProperty({ type: String, nullable: true })
   version!: string | null;
 
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'As PluginResponseDto.texts' })
+  @ApiProperty({
+    type: 'object',
+    properties: {
+      zh: { type: 'object', properties: { title: { type: 'string' }, description: { type: 'string' } } },
+      en: { type: 'object', properties: { title: { type: 'string' }, description: { type: 'string' } } },
+    },
+    description: "The manifest's title and description per language, as in the plugin list",
+  })
   texts!: PluginTexts;
 
   @ApiProperty()

@@ -1912,9 +1912,16 @@ export interface components {
         ChatPluginResponseDto: {
             name: string;
             version: string | null;
-            /** @description As PluginResponseDto.texts */
+            /** @description The manifest's title and description per language, as in the plugin list */
             texts: {
-                [key: string]: unknown;
+                zh?: {
+                    title?: string;
+                    description?: string;
+                };
+                en?: {
+                    title?: string;
+                    description?: string;
+                };
             };
             loaded: boolean;
             /** @description The global flag */
