@@ -183,7 +183,8 @@ export class PluginService {
       const { errors, fields } = schema.check(input);
       if (errors.length)
         throw new BadRequestException({ message: errors, code: 'PLUGIN_CONFIG_INVALID', errors: fields ?? [] });
-      config = JSON.stringify(input);
+      // an empty section is no section: the chat follows the plugin's config
+      config = Object.keys(input).length ? JSON.stringify(input) : null;
       diff = diffConfig(before, input, schema.secretPaths());
     } else if (dto.config === null) {
       config = null;

@@ -269,6 +269,8 @@ function chatSettingsSuite(mode: QueueMode) {
       .send({ enabled: true })
       .expect(404);
     expect(noRobot.body.code).toBe('ROBOT_NOT_FOUND');
+    // an empty section is none
+    expect((await setChat(chat, { config: {} }).expect(200)).body.config).toBeNull();
     // nothing was stored for the chat by the refused calls
     const state = await api()
       .get(`/api/robots/${h.robot.id}/chats/${chat}/plugins?limit=200`)
