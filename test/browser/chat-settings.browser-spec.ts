@@ -107,6 +107,24 @@ describeBrowser('chat settings in a browser', () => {
     await again.getByTestId('chat-plugin-reset').click();
     await again.getByText('此聊天沿用插件的配置。').waitFor();
     expect(await again.getByTestId('chat-config-form-ExamplePlugin').getByLabel('回复内容').inputValue()).toBe('');
+  });
+
+  it("opens a message's chat from the message log, fits a phone, and speaks English", async () => {
+    await page.goto(`${rig.base}/messages`);
+    await page.getByRole('link', { name: ROOM }).first().click();
+    await page.waitForURL(`${rig.base}/chats/${robotId}?chat=${encodeURIComponent(ROOM)}`);
+    const card = page.getByTestId('chat-plugin-ExamplePlugin');
+    await card.getByTestId('chat-plugin-effective').getByText('实际: 关闭').waitFor();
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await rig.js<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await rig.shot('chat-settings-phone', { allow: [ROOM] });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.getByRole('button', { name: '切换语言' }).click();
+    await page.getByRole('heading', { name: /Chat settings/, level: 1 }).waitFor();
+    await card.getByTestId('chat-plugin-effective').getByText('Effective: Off').waitFor();
+    await card.getByRole('option', { name: 'Inherit (On, from the global switch)' }).waitFor({ state: 'attached' });
+    await card.getByText('Options in this chat').waitFor();
+    await page.getByRole('button', { name: 'Switch language' }).click();
     expect(rig.consoleErrors).toEqual([]);
   });
 });
