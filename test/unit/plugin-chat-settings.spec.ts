@@ -1,10 +1,12 @@
 import { join } from 'node:path';
+import { PluginKvEntity } from '../../src/plugin/plugin-kv.entity';
 import { PluginConfigSchema } from '../../src/plugin/plugin-config';
 import { chatConfigKeys, overlayChatSection, PluginConfigResolver } from '../../src/plugin/plugin-config-resolver';
 import { chatKey, ChatSettings, PluginSettings, SettingsSnapshot } from '../../src/plugin/plugin-settings.store';
 import { chatSchemaProblems, PluginLoader } from '../../src/plugin/plugin.loader';
 import type { PluginRegistry, RegisteredPlugin } from '../../src/plugin/plugin.registry';
 import { createPluginRuntime, event, PluginRuntime, tempPluginsDir, writePlugin } from '../support/plugin-runtime';
+import { waitFor } from '../support/wait';
 
 const row = (name: string, enabled: boolean, config: unknown = null, disabledReason: string | null = null) =>
   [name, { name, enabled, disabledReason, config: config === null ? null : JSON.stringify(config) }] as [
@@ -243,6 +245,49 @@ describe('the dispatcher decides per chat', () => {
     expect(rt.sent.map((s) => [s.to, s.content])).toEqual([
       ['own@chatroom', 'own'],
       ['other@chatroom', 'global'],
+    ]);
+  });
+});
+
+describe("a job asks for the plugin's state in a chat", () => {
+  let rt: PluginRuntime;
+  afterEach(() => rt?.close());
+
+  it('gets the chat switch and the chat config from ctx.chat', async () => {
+    const dir = tempPluginsDir();
+    writePlugin(
+      dir,
+      'Digest',
+      `module.exports = { jobs: [{ name: 'tick', intervalMs: 1000, async run(ctx) {
+        const seen = await Promise.all(['off@chatroom', 'own@chatroom', 'plain@chatroom'].map((c) => ctx.chat(1, c)));
+        await ctx.store.set('seen', seen.map((s) => [s.enabled, s.config.text]));
+      } }] };`,
+      {
+        configSchema: { type: 'object', properties: { text: { type: 'string', default: 'global' } } },
+        chatConfigSchema: { type: 'object', properties: { text: { type: 'string' } } },
+      },
+    );
+    rt = await createPluginRuntime(dir, { enabled_plugins: ['Digest'] });
+    await rt.registry.reload();
+    const real = await rt.settings.snapshot();
+    const chats = new Map([
+      [chatKey(1, 'off@chatroom'), new Map([['Digest', chat(false)]])],
+      [chatKey(1, 'own@chatroom'), new Map([['Digest', chat(null, { text: 'own' })]])],
+    ]);
+    jest.spyOn(rt.settings, 'snapshot').mockResolvedValue(new SettingsSnapshot(real.plugins, real.overrides, chats));
+    await rt.scheduler.sync();
+    const seen = await waitFor(
+      async () => {
+        const row = await rt.db.getRepository(PluginKvEntity).findOneBy({ pluginName: 'Digest', key: 'seen' });
+        return row ? (JSON.parse(row.value) as unknown) : null;
+      },
+      15_000,
+      'a run',
+    );
+    expect(seen).toEqual([
+      [false, 'global'],
+      [true, 'own'],
+      [true, 'global'],
     ]);
   });
 });
