@@ -1,11 +1,29 @@
 import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { PluginChatSettingEntity } from '../../src/plugin/plugin-chat-setting.entity';
+import { PluginRobotSettingEntity } from '../../src/plugin/plugin-robot-setting.entity';
+import { PluginEntity } from '../../src/plugin/plugin.entity';
+import { RobotEntity } from '../../src/robot/robot.entity';
 import { PluginKvEntity } from '../../src/plugin/plugin-kv.entity';
 import { PluginConfigSchema } from '../../src/plugin/plugin-config';
 import { chatConfigKeys, overlayChatSection, PluginConfigResolver } from '../../src/plugin/plugin-config-resolver';
-import { chatKey, ChatSettings, PluginSettings, SettingsSnapshot } from '../../src/plugin/plugin-settings.store';
+import {
+  chatKey,
+  ChatSettings,
+  PluginSettings,
+  PluginSettingsStore,
+  SettingsSnapshot,
+} from '../../src/plugin/plugin-settings.store';
 import { chatSchemaProblems, PluginLoader } from '../../src/plugin/plugin.loader';
 import type { PluginRegistry, RegisteredPlugin } from '../../src/plugin/plugin.registry';
-import { createPluginRuntime, event, PluginRuntime, tempPluginsDir, writePlugin } from '../support/plugin-runtime';
+import {
+  createPluginRuntime,
+  event,
+  PluginRuntime,
+  robotEntity,
+  tempPluginsDir,
+  writePlugin,
+} from '../support/plugin-runtime';
 import { waitFor } from '../support/wait';
 
 const row = (name: string, enabled: boolean, config: unknown = null, disabledReason: string | null = null) =>
@@ -289,5 +307,54 @@ describe("a job asks for the plugin's state in a chat", () => {
       [true, 'own'],
       [true, 'global'],
     ]);
+  });
+});
+
+describe('PluginSettingsStore: chat settings across instances', () => {
+  let db: DataSource;
+  beforeAll(async () => {
+    db = new DataSource({
+      type: 'better-sqlite3',
+      database: ':memory:',
+      entities: [PluginEntity, PluginRobotSettingEntity, PluginChatSettingEntity, RobotEntity],
+      synchronize: true,
+    });
+    await db.initialize();
+    await db.getRepository(RobotEntity).insert({ ...robotEntity(1), id: 1 });
+  });
+  afterAll(() => db.destroy());
+
+  const store = () =>
+    new PluginSettingsStore(
+      db.getRepository(PluginEntity),
+      db.getRepository(PluginRobotSettingEntity),
+      db.getRepository(PluginChatSettingEntity),
+    );
+
+  it("stores a chat's switch and section, deletes a row left with neither, and another instance sees it in 2 s", async () => {
+    const a = store();
+    const b = store();
+    let now = 1_000_000;
+    b.clock = () => now;
+    await a.seed({ name: 'P', directory: 'plugins/P', version: '1', author: null, description: null }, true);
+    await a.setOverride('P', 1, false);
+    expect((await b.snapshot()).enabledFor('P', 1, 'room@chatroom')).toBe(false);
+
+    await a.setChat('P', 1, 'room@chatroom', { enabled: true });
+    await a.setChat('P', 1, 'room@chatroom', { config: JSON.stringify({ text: 'x' }) });
+    const mine = await a.snapshot();
+    expect(mine.chat('P', 1, 'room@chatroom')).toMatchObject({ enabled: true, config: '{"text":"x"}' });
+    expect(mine.chat('P', 1, 'room@chatroom')?.updatedAt).toBeInstanceOf(Date);
+    expect(mine.override('P', 1)).toBe(false);
+    // the other instance answers from its cache until it expires
+    expect((await b.snapshot()).enabledFor('P', 1, 'room@chatroom')).toBe(false);
+    now += b.ttlMs;
+    expect((await b.snapshot()).enabledFor('P', 1, 'room@chatroom')).toBe(true);
+
+    await a.setChat('P', 1, 'room@chatroom', { enabled: null });
+    expect((await a.snapshot()).chat('P', 1, 'room@chatroom')).toMatchObject({ enabled: null, config: '{"text":"x"}' });
+    await a.setChat('P', 1, 'room@chatroom', { config: null });
+    expect((await a.snapshot()).chat('P', 1, 'room@chatroom')).toBeUndefined();
+    expect(await db.getRepository(PluginChatSettingEntity).count()).toBe(0);
   });
 });
