@@ -15,8 +15,8 @@ import { InboxEntity } from './queue/inbox.entity';
 import { RobotEntity } from './robot/robot.entity';
 import { ConfigEntity } from './settings/config.entity';
 import { WebhookEndpointEntity } from './webhook/webhook-endpoint.entity';
-// platform-b: plugin records
 import { PluginRecordEntity } from './plugin/plugin-record.entity';
+import { PluginChatSettingEntity } from './plugin/plugin-chat-setting.entity';
 
 /** Every entity, listed explicitly (no globs: the same list works from src/ under jest and from dist/). */
 export const ENTITIES = [
@@ -37,6 +37,6 @@ export const ENTITIES = [
   OneBotIdEntity,
   OneBotMessageEntity,
   OneBotSettingsEntity,
-  // platform-b: plugin records
   PluginRecordEntity,
+  PluginChatSettingEntity,
 ];

@@ -4,16 +4,16 @@ import { RobotAccount1795650174324 } from './1795650174324-RobotAccount';
 import { Pipeline1795651640149 } from './1795651640149-Pipeline';
 import { Files1795653305681 } from './1795653305681-Files';
 import { AuditLog1795660368742 } from './1795660368742-AuditLog';
-import { ApiTokens1795661362824 } from './1795661362824-ApiTokens';
 import { Alerts1795660979070 } from './1795660979070-Alerts';
+import { ApiTokens1795661362824 } from './1795661362824-ApiTokens';
 import { DispatchState1796161814470 } from './1796161814470-DispatchState';
 import { WebhookEndpoints1796164221173 } from './1796164221173-WebhookEndpoints';
 import { ApiTokenRobots1796188687161 } from './1796188687161-ApiTokenRobots';
 import { OneBot1796188957878 } from './1796188957878-OneBot';
-import { DeferredResults1796224064804 } from './1796224064804-DeferredResults';
-// platform-b: plugin records
-import { PluginRecords1796223673695 } from './1796223673695-PluginRecords';
 import { MessageChatHistory1796200000000 } from './1796200000000-MessageChatHistory';
+import { PluginChatSettings1796223672113 } from './1796223672113-PluginChatSettings';
+import { PluginRecords1796223673695 } from './1796223673695-PluginRecords';
+import { DeferredResults1796224064804 } from './1796224064804-DeferredResults';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const SQLITE_MIGRATIONS: Function[] = [
@@ -22,13 +22,14 @@ export const SQLITE_MIGRATIONS: Function[] = [
   Pipeline1795651640149,
   Files1795653305681,
   AuditLog1795660368742,
-  ApiTokens1795661362824,
   Alerts1795660979070,
+  ApiTokens1795661362824,
   DispatchState1796161814470,
   WebhookEndpoints1796164221173,
   ApiTokenRobots1796188687161,
   OneBot1796188957878,
   MessageChatHistory1796200000000,
+  PluginChatSettings1796223672113,
   PluginRecords1796223673695,
   DeferredResults1796224064804,
 ];

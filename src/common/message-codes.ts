@@ -104,6 +104,9 @@ export const ERROR_CODES = {
   PLUGIN_JOB_NOT_FOUND: ['name', 'job'],
   PLUGIN_DISABLED: ['name'],
   PLUGIN_JOB_RUNNING: ['name', 'job'],
+  // per-chat plugin settings (issue 15)
+  INVALID_CHAT_ID: ['id'],
+  PLUGIN_NO_CHAT_CONFIG: ['name'],
 } as const satisfies Record<string, readonly string[]>;
 
 /**

@@ -33,13 +33,21 @@ export class PluginConfigSchema {
 
   static readonly none = new PluginConfigSchema(null, null);
 
-  /** Compiles `schema`; throws an Error saying what is wrong with it. */
-  static compile(schema: Record<string, unknown>): PluginConfigSchema {
+  /**
+   * Compiles `schema`; throws an Error saying what is wrong with it. `defaults: false` (a chat's section) leaves
+   * missing keys missing.
+   */
+  static compile(schema: Record<string, unknown>, o: { defaults?: boolean; what?: string } = {}): PluginConfigSchema {
     if (schema.type !== undefined && schema.type !== 'object')
-      throw new Error('configSchema must describe an object (type "object")');
+      throw new Error(`${o.what ?? 'configSchema'} must describe an object (type "object")`);
     const is2020 = typeof schema.$schema === 'string' && schema.$schema.includes('2020-12');
     // A fresh instance per plugin and load: schemas with an $id can be compiled again on reload.
-    const options = { useDefaults: true, allErrors: true, strictTypes: false, strictTuples: false } as const;
+    const options = {
+      useDefaults: o.defaults !== false,
+      allErrors: true,
+      strictTypes: false,
+      strictTuples: false,
+    } as const;
     const ajv = is2020 ? new Ajv2020(options) : new Ajv(options);
     addFormats(ajv);
     // the title and description in both languages (docs/PLUGINS.md): annotations, like title and description

@@ -17,6 +17,9 @@ import { PaginationQueryDto } from '../common/dto/pagination.dto';
 import { StatusResponseDto } from '../common/dto/status-response.dto';
 import { IdParam } from '../common/id-param.pipe';
 import {
+  ChatPluginListResponseDto,
+  ChatPluginResponseDto,
+  ChatPluginUpdateDto,
   PluginDetailResponseDto,
   PluginJobRunQueryDto,
   PluginJobRunResponseDto,
@@ -200,5 +203,53 @@ export class RobotPluginController {
     @CurrentUser() user: AuthUser,
   ): Promise<RobotPluginResponseDto> {
     return this.plugins.setRobotPlugin(id, name, dto.enabled, user.username);
+  }
+}
+
+@ApiTags('plugins')
+@ApiBearerAuth()
+@ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such robot or plugin' })
+@ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A malformed chat id (INVALID_CHAT_ID)' })
+@Controller('robots/:robot_id/chats/:chat_id/plugins')
+export class ChatPluginController {
+  constructor(private readonly plugins: PluginService) {}
+
+  @Get()
+  @TokenScope('plugins:read')
+  @ApiOperation({
+    summary: "Each plugin's state in one chat of this robot: global, robot and chat switches, the chat's config",
+  })
+  @ApiOkResponse({ type: ChatPluginListResponseDto })
+  list(
+    @IdParam('robot_id') id: number,
+    @Param('chat_id') chatId: string,
+    @Query() q: PaginationQueryDto,
+  ): Promise<ChatPluginListResponseDto> {
+    return this.plugins.chatPlugins(id, chatId, q);
+  }
+
+  @Put(':plugin_name')
+  @Audit('plugin.chat_update', { target: 'plugin', targetParam: 'plugin_name' })
+  @TokenScope('plugins:write')
+  @AdminOnly()
+  @ApiOperation({
+    summary:
+      "Switch a plugin on or off in one chat (null inherits) and set the chat's config section (null removes it)",
+  })
+  @ApiOkResponse({ type: ChatPluginResponseDto })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'Invalid config (PLUGIN_CONFIG_INVALID, per field), or the plugin has none (PLUGIN_NO_CHAT_CONFIG)',
+  })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'Not an admin' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'The manifest is invalid or the name duplicated' })
+  set(
+    @IdParam('robot_id') id: number,
+    @Param('chat_id') chatId: string,
+    @Param('plugin_name') name: string,
+    @Body() dto: ChatPluginUpdateDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<ChatPluginResponseDto> {
+    return this.plugins.setChatPlugin(id, chatId, name, dto, user.username);
   }
 }

@@ -41,6 +41,8 @@ export interface DiscoveredPlugin {
   /** null when plugin.json could not be read or is invalid. */
   manifest: PluginManifest | null;
   configSchema: PluginConfigSchema;
+  /** The manifest's `chatConfigSchema` compiled (a chat's section is checked with it); absent without one. */
+  chatConfigSchema?: PluginConfigSchema | null;
   definition: PluginDefinition | null;
   handlers: PreparedHandler[];
   jobs: PreparedJob[];
@@ -119,8 +121,8 @@ export class PluginLoader {
         duplicate: false,
       };
       try {
-        const { manifest, configSchema } = readManifest(directory);
-        Object.assign(p, { name: manifest.name, manifest, configSchema });
+        const { manifest, configSchema, chatConfigSchema } = readManifest(directory);
+        Object.assign(p, { name: manifest.name, manifest, configSchema, chatConfigSchema });
       } catch (err) {
         p.error = `plugin.json: ${(err as Error).message}`;
       }
@@ -161,7 +163,11 @@ function requireFresh(folder: string, file: string): unknown {
   return nodeLoader._load(file, null, false);
 }
 
-function readManifest(directory: string): { manifest: PluginManifest; configSchema: PluginConfigSchema } {
+function readManifest(directory: string): {
+  manifest: PluginManifest;
+  configSchema: PluginConfigSchema;
+  chatConfigSchema: PluginConfigSchema | null;
+} {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(join(directory, 'plugin.json'), 'utf8'));
@@ -194,12 +200,47 @@ function readManifest(directory: string): { manifest: PluginManifest; configSche
         problems.push(`configSchema is not a valid JSON Schema: ${(err as Error).message}`);
       }
   }
+  let chatConfigSchema: PluginConfigSchema | null = null;
+  if (raw.chatConfigSchema !== undefined) {
+    const found = chatSchemaProblems(raw.chatConfigSchema, raw.configSchema);
+    problems.push(...found);
+    if (!found.length)
+      try {
+        chatConfigSchema = PluginConfigSchema.compile(closed(raw.chatConfigSchema as Record<string, unknown>), {
+          defaults: false,
+          what: 'chatConfigSchema',
+        });
+      } catch (err) {
+        problems.push(`chatConfigSchema is not a valid JSON Schema: ${(err as Error).message}`);
+      }
+  }
   if (problems.length) throw new Error(problems.join('; '));
   const manifest: PluginManifest = { name: raw.name as string, version: raw.version as string };
   for (const key of ['author', 'description', 'main', 'title', ...LOCALIZED_KEYS] as const)
     if (typeof raw[key] === 'string') manifest[key] = raw[key];
   if (isPlainObject(raw.configSchema)) manifest.configSchema = raw.configSchema;
-  return { manifest, configSchema };
+  if (chatConfigSchema) manifest.chatConfigSchema = raw.chatConfigSchema as Record<string, unknown>;
+  return { manifest, configSchema, chatConfigSchema };
+}
+
+/**
+ * What is wrong with a manifest's `chatConfigSchema`: it must be an object schema (`type: "object"`) with
+ * `properties`, each of them a top-level property of `configSchema` (a chat's section replaces those keys).
+ */
+export function chatSchemaProblems(chat: unknown, config: unknown): string[] {
+  if (!isPlainObject(chat)) return ['chatConfigSchema must be a JSON Schema object'];
+  if (chat.type !== 'object') return ['chatConfigSchema must describe an object (type "object")'];
+  if (!isPlainObject(chat.properties) || !Object.keys(chat.properties).length)
+    return ['chatConfigSchema must list its keys in properties'];
+  const known = isPlainObject(config) && isPlainObject(config.properties) ? config.properties : {};
+  return Object.keys(chat.properties)
+    .filter((k) => !Object.prototype.hasOwnProperty.call(known, k))
+    .map((k) => `chatConfigSchema.properties.${k} is not a top-level property of configSchema`);
+}
+
+/** A chat's section takes only its schema's keys: additionalProperties false unless the schema says otherwise. */
+function closed(schema: Record<string, unknown>): Record<string, unknown> {
+  return schema.additionalProperties === undefined ? { ...schema, additionalProperties: false } : schema;
 }
 
 /**

@@ -10,11 +10,12 @@ import { PluginRecordsStore } from './plugin-records.store';
 import { PluginTools } from './plugin-tools';
 import { MessagingModule } from '../sending/messaging.module';
 import { RobotModule } from '../robot/robot.module';
+import { PluginChatSettingEntity } from './plugin-chat-setting.entity';
 import { PluginKvEntity } from './plugin-kv.entity';
 import { PluginKvStore } from './plugin-kv.store';
 import { PluginRobotSettingEntity } from './plugin-robot-setting.entity';
 import { PluginSettingsStore } from './plugin-settings.store';
-import { PluginController, RobotPluginController } from './plugin.controller';
+import { ChatPluginController, PluginController, RobotPluginController } from './plugin.controller';
 import { PluginDispatcher } from './plugin.dispatcher';
 import { PluginEntity } from './plugin.entity';
 import { PluginLoader } from './plugin.loader';
@@ -29,13 +30,19 @@ import { PluginRecordsService } from './plugin-records.service';
 /** Plugins: discovery and loading, dispatch of events to handlers, scheduled jobs, and the plugin API. */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([PluginEntity, PluginRobotSettingEntity, PluginKvEntity, PluginRecordEntity]),
+    TypeOrmModule.forFeature([
+      PluginEntity,
+      PluginRobotSettingEntity,
+      PluginChatSettingEntity,
+      PluginKvEntity,
+      PluginRecordEntity,
+    ]),
     RobotModule,
     MessagingModule,
     FileModule,
     AiModule,
   ],
-  controllers: [PluginController, RobotPluginController, PluginRecordsController],
+  controllers: [PluginController, RobotPluginController, PluginRecordsController, ChatPluginController],
   providers: [
     PluginLoader,
     PluginSettingsStore,

@@ -260,6 +260,13 @@ export class PluginScheduler implements OnModuleInit, OnModuleDestroy {
             .sort((a, b) => a.id - b.id)
             .map((r) => ({ robot: robotInfo(r), status: r.status, ...this.messengers.forRobot(r) }));
         },
+        chat: async (robotId, chatId) => {
+          const fresh = await this.settings.snapshot();
+          return {
+            enabled: fresh.enabledFor(plugin, robotId, chatId),
+            config: this.resolver.resolve(p, fresh, robotId, chatId),
+          };
+        },
       };
       running = true;
       await spec.run(ctx);

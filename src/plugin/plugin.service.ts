@@ -1,14 +1,17 @@
 import { BadRequestException, Injectable, Logger } from '@nestjs/common';
 import { AuditTrail } from '../audit/audit.service';
 import { diffConfig } from '../audit/audit-mask';
-import { conflict, notFound } from '../common/domain-error';
+import { badRequest, conflict, notFound } from '../common/domain-error';
 import { Page, PaginationQueryDto } from '../common/dto/pagination.dto';
 import { RobotService } from '../robot/robot.service';
 import { isPlainObject, parseStored } from './plugin-config';
 import { PluginSettingsStore, SettingsSnapshot } from './plugin-settings.store';
 import { PluginDispatcher } from './plugin.dispatcher';
 import { PluginRegistry, RegisteredPlugin, rowInfo } from './plugin.registry';
+import { chatConfigKeys } from './plugin-config-resolver';
 import {
+  ChatPluginResponseDto,
+  ChatPluginUpdateDto,
   PluginDetailResponseDto,
   PluginReloadResponseDto,
   PluginResponseDto,
@@ -47,6 +50,7 @@ export class PluginService {
     return {
       ...this.toResponse(p, snapshot),
       configSchema: p.manifest?.configSchema ?? null,
+      chatConfigSchema: p.manifest?.chatConfigSchema ?? null,
       config: p.configSchema.mask(this.registry.effectiveConfig(p, snapshot)),
       robots: overrides,
     };
@@ -138,6 +142,68 @@ export class PluginService {
     return this.toRobotResponse(p, robotId, await this.settings.snapshot());
   }
 
+  /** Every plugin's state in one chat of a robot: the three switches, the effective one, the chat's section. */
+  async chatPlugins(robotId: number, chatId: string, q: PaginationQueryDto): Promise<Page<ChatPluginResponseDto>> {
+    assertChatId(chatId);
+    await this.robots.entity(robotId);
+    const { plugins, snapshot } = await this.current();
+    const items = plugins
+      .slice((q.page - 1) * q.limit, q.page * q.limit)
+      .map((p) => this.toChatResponse(p, robotId, chatId, snapshot));
+    return { items, total: plugins.length, page: q.page, limit: q.limit };
+  }
+
+  /**
+   * Changes a plugin's settings in one chat: `enabled` (null inherits) and `config` (the chat's section, checked
+   * against chatConfigSchema; null removes it); a field left out keeps its value.
+   */
+  async setChatPlugin(
+    robotId: number,
+    chatId: string,
+    name: string,
+    dto: ChatPluginUpdateDto,
+    actor: string,
+  ): Promise<ChatPluginResponseDto> {
+    assertChatId(chatId);
+    await this.robots.entity(robotId);
+    await this.registry.ready();
+    const p = this.manageable(name);
+    const snapshot = await this.settings.snapshot();
+    const stored = snapshot.chat(p.name, robotId, chatId);
+    let config: string | null | undefined;
+    let diff: unknown;
+    if (dto.config !== undefined && dto.config !== null) {
+      const schema = p.chatConfigSchema;
+      if (!schema)
+        throw badRequest('PLUGIN_NO_CHAT_CONFIG', `Plugin ${p.name} has no per-chat config (chatConfigSchema)`, {
+          name: p.name,
+        });
+      const before = parseStored(stored?.config ?? null);
+      const input = schema.unmask(dto.config, before);
+      const { errors, fields } = schema.check(input);
+      if (errors.length)
+        throw new BadRequestException({ message: errors, code: 'PLUGIN_CONFIG_INVALID', errors: fields ?? [] });
+      // an empty section is no section: the chat follows the plugin's config
+      config = Object.keys(input).length ? JSON.stringify(input) : null;
+      diff = diffConfig(before, input, schema.secretPaths());
+    } else if (dto.config === null) {
+      config = null;
+      if (stored?.config)
+        diff = diffConfig(parseStored(stored.config), {}, p.chatConfigSchema?.secretPaths() ?? new Set<string>());
+    }
+    await this.ensureRow(p);
+    await this.settings.setChat(p.name, robotId, chatId, { enabled: dto.enabled, config });
+    this.audit.note({
+      robotId,
+      chatId,
+      ...(dto.enabled !== undefined ? { enabled: dto.enabled } : {}),
+      ...(diff ? { diff } : {}),
+      ...(dto.config === null ? { config: null } : {}),
+    });
+    this.logger.log({ actor, plugin: p.name, robotId, chatId, enabled: dto.enabled }, 'Plugin settings for a chat set');
+    return this.toChatResponse(p, robotId, chatId, await this.settings.snapshot());
+  }
+
   private async current(): Promise<{ plugins: RegisteredPlugin[]; snapshot: SettingsSnapshot }> {
     await this.registry.ready();
     const plugins = [...this.registry.list()].sort((a, b) =>
@@ -188,6 +254,38 @@ export class PluginService {
     };
   }
 
+  private toChatResponse(
+    p: RegisteredPlugin,
+    robotId: number,
+    chatId: string,
+    snapshot: SettingsSnapshot,
+  ): ChatPluginResponseDto {
+    const row = p.manageable ? snapshot.plugins.get(p.name) : undefined;
+    const chat = p.manageable ? snapshot.chat(p.name, robotId, chatId) : undefined;
+    const robotEnabled = p.manageable ? snapshot.override(p.name, robotId) : null;
+    const schema = p.chatConfigSchema ?? null;
+    const effective = p.manageable ? this.registry.effectiveConfig(p, snapshot) : {};
+    const inherited: Record<string, unknown> = {};
+    for (const k of chatConfigKeys(p)) if (k in effective) inherited[k] = effective[k];
+    const section = chat?.config ? parseStored(chat.config) : null;
+    return {
+      name: p.name,
+      version: p.manifest?.version ?? null,
+      texts: pluginTexts(p.manifest),
+      loaded: p.loaded,
+      globalEnabled: !!row?.enabled,
+      robotEnabled,
+      chatEnabled: chat?.enabled ?? null,
+      inheritedEnabled: !row?.disabledReason && (robotEnabled ?? !!row?.enabled),
+      enabled: p.manageable && snapshot.enabledFor(p.name, robotId, chatId),
+      disabledReason: row?.disabledReason ?? null,
+      chatConfigSchema: schema ? (p.manifest?.chatConfigSchema ?? null) : null,
+      config: section ? (schema ? schema.mask(section) : section) : null,
+      inheritedConfig: p.configSchema.mask(inherited),
+      updatedAt: chat?.updatedAt ? new Date(chat.updatedAt).toISOString() : null,
+    };
+  }
+
   private toRobotResponse(p: RegisteredPlugin, robotId: number, snapshot: SettingsSnapshot): RobotPluginResponseDto {
     const row = p.manageable ? snapshot.plugins.get(p.name) : undefined;
     return {
@@ -200,6 +298,16 @@ export class PluginService {
       disabledReason: row?.disabledReason ?? null,
     };
   }
+}
+
+/** A chat id as WeChat has them: a wxid (wxid_…, a custom id, gh_…) or a group (…@chatroom). */
+export const CHAT_ID = /^[A-Za-z0-9_@.-]{1,100}$/;
+
+function assertChatId(chatId: string): void {
+  if (!CHAT_ID.test(chatId))
+    throw badRequest('INVALID_CHAT_ID', `chat_id must be a wxid or a group id such as 123@chatroom`, {
+      id: chatId.slice(0, 100),
+    });
 }
 
 function loadError(p: RegisteredPlugin): string {

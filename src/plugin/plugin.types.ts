@@ -211,6 +211,12 @@ export interface JobContext extends Omit<BaseContext, 'robot' | 'send' | 'gewe'>
    * its messenger and client.
    */
   robots(): Promise<{ robot: RobotInfo; status: string; send: RobotMessenger; gewe: RobotClient }[]>;
+  /**
+   * The plugin in one chat of a robot, from the current settings: whether it is enabled there (the chat's switch,
+   * else the robot's, else the global flag) and its config there (the chat's section over the config). A job that
+   * sends into chats checks it before each, so a chat switched off stays quiet.
+   */
+  chat(robotId: number, chatId: string): Promise<{ enabled: boolean; config: Record<string, unknown> }>;
 }
 
 export interface JobSpec {

@@ -1206,7 +1206,8 @@ export class FakeGewe {
     const c = contactFor(wxid);
     return {
       userName: c.userName,
-      nickName: c.nickName,
+      // Gewe answers a group's brief with the group's name
+      nickName: wxid.endsWith('@chatroom') ? chatroomFor(wxid).nickName : c.nickName,
       remark: c.remark,
       bigHeadImgUrl: headImg(this.origin, c.userName, 'big'),
       smallHeadImgUrl: headImg(this.origin, c.userName, 'small'),

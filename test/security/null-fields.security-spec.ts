@@ -100,6 +100,7 @@ describe('null in a JSON body', () => {
       user_id: String(user.body.id),
       message_id: '1',
       plugin_name: 'ExamplePlugin',
+      chat_id: '12345678901@chatroom',
     });
     cases = nullCases(buildOpenApi(t.app));
   });

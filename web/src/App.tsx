@@ -4,6 +4,7 @@ import { LiveProvider, useLive } from './live';
 import { UserMenu } from './components/UserMenu';
 import { AlertsPage } from './pages/Alerts';
 import { AuditPage } from './pages/Audit';
+import { ChatSettingsPage } from './pages/ChatSettings';
 import { DashboardPage } from './pages/Dashboard';
 import { FailedJobsPage } from './pages/FailedJobs';
 import { FilesPage } from './pages/Files';
@@ -25,6 +26,7 @@ const PAGES: Record<string, ComponentType> = {
   '/': DashboardPage,
   '/robots': RobotsPage,
   '/robots/:id': RobotDetailPage,
+  '/chats/:id': ChatSettingsPage,
   '/messages': MessagesPage,
   '/files': FilesPage,
   '/plugins': PluginsPage,

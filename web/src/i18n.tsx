@@ -4,6 +4,7 @@ import { interpolate } from './interpolate';
 import * as account from './locales/account';
 import * as alerts from './locales/alerts';
 import * as audit from './locales/audit';
+import * as chats from './locales/chats';
 import * as codes from './locales/codes';
 import * as files from './locales/files';
 import * as jobs from './locales/jobs';
@@ -223,6 +224,7 @@ const zh = {
   ...account.zh,
   ...alerts.zh,
   ...audit.zh,
+  ...chats.zh,
   ...codes.zh,
   ...files.zh,
   ...jobs.zh,
@@ -246,6 +248,7 @@ const en: Record<MessageKey, string> = {
   ...account.en,
   ...alerts.en,
   ...audit.en,
+  ...chats.en,
   ...codes.en,
   ...files.en,
   ...jobs.en,

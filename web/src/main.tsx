@@ -7,6 +7,7 @@ import './styles.css';
 import './admin.css';
 import './records.css';
 import './ops.css';
+import './chats.css';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -1,8 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean } from 'class-validator';
-import { Optional } from '../../common/validation';
-import { Nullable } from '../../common/validation';
+import { IsBoolean, IsObject } from 'class-validator';
+import { Nullable, Optional } from '../../common/validation';
 
 export class PluginStatsDto {
   @ApiProperty({ description: 'Handler calls since this instance started' })
@@ -107,6 +106,14 @@ export class PluginDetailResponseDto extends PluginResponseDto {
     description: 'JSON Schema of the config, from plugin.json',
   })
   configSchema!: Record<string, unknown> | null;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'JSON Schema of the per-chat section (keys a chat may set for itself), from plugin.json',
+  })
+  chatConfigSchema!: Record<string, unknown> | null;
 
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'Effective config: stored over defaults' })
   config!: Record<string, unknown>;
@@ -218,4 +225,110 @@ export class PluginJobRunResponseDto {
   error?: string;
   @ApiPropertyOptional({ description: 'With wait=true: how long it ran' })
   durationMs?: number;
+}
+
+// per-chat plugin settings (issue 15)
+
+export class ChatPluginUpdateDto {
+  @ApiPropertyOptional({
+    type: Boolean,
+    nullable: true,
+    description: "true/false switches the plugin on or off in this chat; null inherits the robot's (or global) switch",
+  })
+  @Optional()
+  @Nullable()
+  @IsBoolean()
+  enabled?: boolean | null;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: "The chat's config section (keys of the plugin's chatConfigSchema); null removes it",
+  })
+  @Optional()
+  @Nullable()
+  @IsObject()
+  config?: Record<string, unknown> | null;
+}
+
+export class ChatPluginResponseDto {
+  @ApiProperty()
+  name!: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  version!: string | null;
+
+  @ApiProperty({
+    type: 'object',
+    properties: {
+      zh: { type: 'object', properties: { title: { type: 'string' }, description: { type: 'string' } } },
+      en: { type: 'object', properties: { title: { type: 'string' }, description: { type: 'string' } } },
+    },
+    description: "The manifest's title and description per language, as in the plugin list",
+  })
+  texts!: PluginTexts;
+
+  @ApiProperty()
+  loaded!: boolean;
+
+  @ApiProperty({ description: 'The global flag' })
+  globalEnabled!: boolean;
+
+  @ApiProperty({ type: Boolean, nullable: true, description: "The robot's override; null follows the global flag" })
+  robotEnabled!: boolean | null;
+
+  @ApiProperty({ type: Boolean, nullable: true, description: "This chat's switch; null inherits the robot's" })
+  chatEnabled!: boolean | null;
+
+  @ApiProperty({ description: "What the chat inherits: the robot's override, else the global flag" })
+  inheritedEnabled!: boolean;
+
+  @ApiProperty({
+    description: 'Effective in this chat: its switch, else inheritedEnabled; off while disabledReason is set',
+  })
+  enabled!: boolean;
+
+  @ApiProperty({ type: String, nullable: true })
+  disabledReason!: string | null;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'JSON Schema of the per-chat section, from plugin.json; null: the plugin has none',
+  })
+  chatConfigSchema!: Record<string, unknown> | null;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: "This chat's section as stored (secrets masked); null: none, the chat inherits the plugin's config",
+  })
+  config!: Record<string, unknown> | null;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: "The values the chat inherits for the keys of chatConfigSchema (the plugin's effective config)",
+  })
+  inheritedConfig!: Record<string, unknown>;
+
+  @ApiProperty({ type: String, nullable: true, description: "When this chat's settings last changed" })
+  updatedAt!: string | null;
+}
+
+export class ChatPluginListResponseDto {
+  @ApiProperty({ type: [ChatPluginResponseDto] })
+  items!: ChatPluginResponseDto[];
+
+  @ApiProperty()
+  total!: number;
+
+  @ApiProperty()
+  page!: number;
+
+  @ApiProperty()
+  limit!: number;
 }

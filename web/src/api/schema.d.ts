@@ -692,6 +692,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/robots/{robot_id}/chats/{chat_id}/plugins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Each plugin's state in one chat of this robot: global, robot and chat switches, the chat's config
+         * @description Each plugin's state in one chat of this robot: global, robot and chat switches, the chat's config. Needs an access token. API tokens need the scope plugins:read.
+         */
+        get: operations["ChatPlugin_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/robots/{robot_id}/chats/{chat_id}/plugins/{plugin_name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Switch a plugin on or off in one chat (null inherits) and set the chat's config section (null removes it)
+         * @description Switch a plugin on or off in one chat (null inherits) and set the chat's config section (null removes it). Needs an admin access token. API tokens need the scope plugins:write.
+         */
+        put: operations["ChatPlugin_set"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/queue": {
         parameters: {
             query?: never;
@@ -890,6 +930,26 @@ export interface paths {
          * @description Hand a logged message to the plugins again (optionally one plugin). Needs an admin access token. Not for API tokens.
          */
         post: operations["Message_replay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/robots/{robot_id}/chats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A robot's chats: those of its message log (newest first) and those with plugin settings, named where known
+         * @description A robot's chats: those of its message log (newest first) and those with plugin settings, named where known. Needs an access token. API tokens need the scope messages:read.
+         */
+        get: operations["Chat_list"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1876,6 +1936,10 @@ export interface components {
             configSchema: {
                 [key: string]: unknown;
             } | null;
+            /** @description JSON Schema of the per-chat section (keys a chat may set for itself), from plugin.json */
+            chatConfigSchema: {
+                [key: string]: unknown;
+            } | null;
             /** @description Effective config: stored over defaults */
             config: {
                 [key: string]: unknown;
@@ -1952,6 +2016,61 @@ export interface components {
         };
         PluginRecordKindsResponseDto: {
             items: components["schemas"]["PluginRecordKindDto"][];
+        };
+        ChatPluginResponseDto: {
+            name: string;
+            version: string | null;
+            /** @description The manifest's title and description per language, as in the plugin list */
+            texts: {
+                zh?: {
+                    title?: string;
+                    description?: string;
+                };
+                en?: {
+                    title?: string;
+                    description?: string;
+                };
+            };
+            loaded: boolean;
+            /** @description The global flag */
+            globalEnabled: boolean;
+            /** @description The robot's override; null follows the global flag */
+            robotEnabled: boolean | null;
+            /** @description This chat's switch; null inherits the robot's */
+            chatEnabled: boolean | null;
+            /** @description What the chat inherits: the robot's override, else the global flag */
+            inheritedEnabled: boolean;
+            /** @description Effective in this chat: its switch, else inheritedEnabled; off while disabledReason is set */
+            enabled: boolean;
+            disabledReason: string | null;
+            /** @description JSON Schema of the per-chat section, from plugin.json; null: the plugin has none */
+            chatConfigSchema: {
+                [key: string]: unknown;
+            } | null;
+            /** @description This chat's section as stored (secrets masked); null: none, the chat inherits the plugin's config */
+            config: {
+                [key: string]: unknown;
+            } | null;
+            /** @description The values the chat inherits for the keys of chatConfigSchema (the plugin's effective config) */
+            inheritedConfig: {
+                [key: string]: unknown;
+            };
+            /** @description When this chat's settings last changed */
+            updatedAt: string | null;
+        };
+        ChatPluginListResponseDto: {
+            items: components["schemas"]["ChatPluginResponseDto"][];
+            total: number;
+            page: number;
+            limit: number;
+        };
+        ChatPluginUpdateDto: {
+            /** @description true/false switches the plugin on or off in this chat; null inherits the robot's (or global) switch */
+            enabled?: boolean | null;
+            /** @description The chat's config section (keys of the plugin's chatConfigSchema); null removes it */
+            config?: {
+                [key: string]: unknown;
+            } | null;
         };
         SendGovernorStatsDto: {
             robotId: number;
@@ -2270,6 +2389,28 @@ export interface components {
         ReplayResponseDto: {
             messageId: number;
             results: components["schemas"]["HandlerOutcomeDto"][];
+        };
+        ChatResponseDto: {
+            /**
+             * @description A group id (…@chatroom) or a contact wxid
+             * @example 123456789@chatroom
+             */
+            chatId: string;
+            /** @description The group's name or the contact's remark or nickname, when known (from Gewe, cached) */
+            name: string | null;
+            isGroup: boolean;
+            /** @description When the last message of the chat was received */
+            lastMessageAt: string | null;
+            /** @description Messages of the chat in the message log */
+            messages: number;
+            /** @description Some plugin has settings for this chat */
+            hasSettings: boolean;
+        };
+        ChatListResponseDto: {
+            items: components["schemas"]["ChatResponseDto"][];
+            total: number;
+            page: number;
+            limit: number;
         };
         FileListResponseDto: {
             items: components["schemas"]["FileResponseDto"][];
@@ -4996,6 +5137,157 @@ export interface operations {
             };
         };
     };
+    ChatPlugin_list: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                chat_id: string;
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatPluginListResponseDto"];
+                };
+            };
+            /** @description A malformed chat id (INVALID_CHAT_ID) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope plugins:read, or limited to other robots */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such robot or plugin */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    ChatPlugin_set: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: string;
+                plugin_name: string;
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatPluginUpdateDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatPluginResponseDto"];
+                };
+            };
+            /** @description Invalid config (PLUGIN_CONFIG_INVALID, per field), or the plugin has none (PLUGIN_NO_CHAT_CONFIG) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such robot or plugin */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The manifest is invalid or the name duplicated */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body has an encoding or charset the service does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     Queue_depth: {
         parameters: {
             query?: never;
@@ -5626,6 +5918,68 @@ export interface operations {
             };
             /** @description The request body has an encoding or charset the service does not read */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Chat_list: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+                /** @description Part of the chat id or of its name (case ignored) */
+                q?: string;
+            };
+            header?: never;
+            path: {
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatListResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope messages:read, or limited to other robots */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such robot */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -141,6 +141,9 @@ export const zh = {
   'code.PLUGIN_JOB_NOT_FOUND': '插件 {name} 没有任务 {job}',
   'code.PLUGIN_DISABLED': '插件 {name} 已停用',
   'code.PLUGIN_JOB_RUNNING': '插件 {name} 的任务 {job} 正在运行',
+  // per-chat plugin settings (issue 15)
+  'code.INVALID_CHAT_ID': '聊天 ID {id} 不对：应是 wxid 或群 ID（如 123@chatroom）',
+  'code.PLUGIN_NO_CHAT_CONFIG': '插件 {name} 没有按聊天的设置（chatConfigSchema）',
   'field.invalid': '{field} 的值无效',
   'field.notNull': '{field} 不能为空值（null）',
   'field.whitelistValidation': '{field}：不认识的字段',
@@ -327,6 +330,9 @@ export const en: Record<keyof typeof zh, string> = {
   'code.PLUGIN_JOB_NOT_FOUND': 'Plugin {name} has no job {job}',
   'code.PLUGIN_DISABLED': 'Plugin {name} is disabled',
   'code.PLUGIN_JOB_RUNNING': 'Job {job} of plugin {name} is running',
+  // per-chat plugin settings (issue 15)
+  'code.INVALID_CHAT_ID': 'Chat id {id} is not valid: a wxid or a group id such as 123@chatroom',
+  'code.PLUGIN_NO_CHAT_CONFIG': 'Plugin {name} has no per-chat settings (chatConfigSchema)',
   'field.invalid': '{field} is not valid',
   'field.notNull': '{field} must not be null',
   'field.whitelistValidation': '{field}: unknown field',

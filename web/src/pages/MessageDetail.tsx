@@ -11,6 +11,7 @@ import { isKnownCode, useI18n, type MessageKey } from '../i18n';
 import { Link } from '../router';
 import { useSession } from '../session';
 import { kindLabel } from '../kinds';
+import { chatSettingsHref } from './ChatSettings';
 
 type Outcome = Schemas['HandlerOutcomeDto'];
 export type StoredFileDto = Schemas['FileResponseDto'];
@@ -337,6 +338,14 @@ export function MessageDetailDialog({
               <dt>{t('messages.chat')}</dt>
               <dd>
                 {m.isGroup && <span className="tag">{t('messages.group')}</span>} <code>{m.chatId ?? '—'}</code>
+                {m.chatId && (
+                  <>
+                    {' '}
+                    <Link href={chatSettingsHref(m.robotId, m.chatId)} className="small">
+                      {t('chats.ofThisChat')}
+                    </Link>
+                  </>
+                )}
               </dd>
             </div>
             <div>

@@ -9,8 +9,10 @@ import { formatTime, localInputToIso, replaceSearchParam, searchParam } from '..
 import { useI18n } from '../i18n';
 import { EVENT_KINDS, kindLabel } from '../kinds';
 import { useLiveEvents } from '../live';
+import { chatSettingsHref } from './ChatSettings';
 import { MessageDetailDialog } from './MessageDetail';
 import { useRobots } from '../robots';
+import { Link } from '../router';
 
 export type Message = Schemas['MessageResponseDto'];
 type Query = NonNullable<paths['/api/messages']['get']['parameters']['query']>;
@@ -211,7 +213,14 @@ export function MessagesPage() {
                   </span>
                 </td>
                 <td data-label={t('messages.chat')}>
-                  {m.isGroup && <span className="tag">{t('messages.group')}</span>} <code>{m.chatId ?? '—'}</code>
+                  {m.isGroup && <span className="tag">{t('messages.group')}</span>}{' '}
+                  {m.chatId ? (
+                    <Link href={chatSettingsHref(m.robotId, m.chatId)} title={t('chats.ofThisChat')}>
+                      <code>{m.chatId}</code>
+                    </Link>
+                  ) : (
+                    <code>—</code>
+                  )}
                 </td>
                 <td data-label={t('messages.sender')} className="message-sender">
                   <code>{m.senderWxid ?? '—'}</code>

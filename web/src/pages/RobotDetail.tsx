@@ -9,6 +9,7 @@ import { AutoDisabledReason } from '../components/PluginText';
 import { useI18n, type MessageKey } from '../i18n';
 import { useLiveEvents } from '../live';
 import { Link, usePath } from '../router';
+import { chatSettingsHref } from './ChatSettings';
 import { useSession } from '../session';
 import { QrLoginDialog } from './RobotDialogs';
 import { RobotOneBot } from './RobotOneBot';
@@ -143,6 +144,15 @@ export function RobotDetailPage() {
           <section className="card" aria-labelledby="robot-onebot">
             <h2 id="robot-onebot">{t('onebot.title')}</h2>
             <RobotOneBot robotId={r.id} />
+          </section>
+          <section className="card" aria-labelledby="robot-chats">
+            <h2 id="robot-chats">{t('chats.title')}</h2>
+            <p className="muted small">{t('chats.linkHint')}</p>
+            <p>
+              <Link href={chatSettingsHref(r.id)} className="button" data-testid="robot-chats-link">
+                {t('chats.link')}
+              </Link>
+            </p>
           </section>
           <section className="card" aria-labelledby="robot-plugins">
             <h2 id="robot-plugins">{t('robot.plugins')}</h2>
