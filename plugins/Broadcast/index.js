@@ -76,6 +76,10 @@ async function tick(ctx) {
           failed.push({ target, error: 'robot_offline' });
           continue;
         }
+        if (!(await ctx.chat(r.robot.id, target)).enabled) {
+          failed.push({ target, error: 'disabled_in_chat' });
+          continue;
+        }
         const counter = dailyCounter(await ctx.store.get(DAILY_KEY), dayOf(Date.now(), tz));
         const today = counter.sent[String(r.robot.id)] ?? 0;
         if (today >= cap) {

@@ -113,6 +113,7 @@ module.exports = {
         for (const r of await ctx.robots()) {
           if (r.status !== 'online') continue;
           for (const group of groups) {
+            if (!(await ctx.chat(r.robot.id, group)).enabled) continue;
             // once per robot, group and minute, whoever runs it (a run now and the scheduled one)
             const key = `scheduled:${r.robot.id}:${group}`;
             if (Number(await ctx.store.get(key)) >= minute) continue;

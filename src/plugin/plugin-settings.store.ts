@@ -48,6 +48,16 @@ export class SettingsSnapshot {
     return chat ?? this.overrides.get(plugin)?.get(robotId) ?? row.enabled;
   }
 
+  /** Enabled for the robot, or for at least one of its chats (a job of the plugin has work for it). */
+  enabledSomewhereFor(plugin: string, robotId: number): boolean {
+    if (this.enabledFor(plugin, robotId)) return true;
+    const row = this.plugins.get(plugin);
+    if (!row || row.disabledReason) return false;
+    const prefix = chatKey(robotId, '');
+    for (const [key, byPlugin] of this.chats) if (key.startsWith(prefix) && byPlugin.get(plugin)?.enabled) return true;
+    return false;
+  }
+
   override(plugin: string, robotId: number): boolean | null {
     return this.overrides.get(plugin)?.get(robotId) ?? null;
   }
@@ -59,7 +69,7 @@ export class SettingsSnapshot {
 
   /** The chats of a robot that have settings for some plugin, with the newest change among them. */
   chatsOf(robotId: number): Map<string, Date | null> {
-    const prefix = `${robotId}\u0000`;
+    const prefix = chatKey(robotId, '');
     const out = new Map<string, Date | null>();
     for (const [key, byPlugin] of this.chats) {
       if (!key.startsWith(prefix)) continue;

@@ -256,7 +256,7 @@ export class PluginScheduler implements OnModuleInit, OnModuleDestroy {
           const fresh = await this.settings.snapshot();
           const all = await this.robots.findByStatus([...ROBOT_STATUSES]);
           return all
-            .filter((r) => fresh.enabledFor(plugin, r.id))
+            .filter((r) => fresh.enabledSomewhereFor(plugin, r.id))
             .sort((a, b) => a.id - b.id)
             .map((r) => ({ robot: robotInfo(r), status: r.status, ...this.messengers.forRobot(r) }));
         },

@@ -207,8 +207,9 @@ export interface JobContext extends Omit<BaseContext, 'robot' | 'send' | 'gewe'>
    */
   scheduledAt: Date;
   /**
-   * Robots the plugin is enabled for (whatever their status: check `status === 'online'` before sending), each with
-   * its messenger and client.
+   * Robots the plugin is enabled for, or enabled for at least one of their chats (whatever their status: check
+   * `status === 'online'` before sending), each with its messenger and client. Before sending into a chat, check
+   * `chat(robotId, chatId).enabled`: a robot listed for one chat's sake is not enabled for the others.
    */
   robots(): Promise<{ robot: RobotInfo; status: string; send: RobotMessenger; gewe: RobotClient }[]>;
   /**

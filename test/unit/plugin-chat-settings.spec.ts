@@ -267,6 +267,27 @@ describe('the dispatcher decides per chat', () => {
   });
 });
 
+describe("SettingsSnapshot: the robots a plugin's jobs work for", () => {
+  it('lists a robot enabled itself, or through one of its chats, and no robot of a plugin disabled automatically', () => {
+    const s = snapshot({
+      plugins: [row('Off', false), row('On', true), row('Broken', true, null, 'failed 5 times')],
+      robots: [['On', [[2, false]]]],
+      chats: [
+        [1, 'a@chatroom', 'Off', chat(true)],
+        [3, 'b@chatroom', 'Off', chat(false)],
+        [2, 'c@chatroom', 'Broken', chat(true)],
+      ],
+    });
+    expect(s.enabledSomewhereFor('Off', 1)).toBe(true); // off globally, on in one of robot 1's chats
+    expect(s.enabledSomewhereFor('Off', 3)).toBe(false); // its only chat setting switches it off
+    expect(s.enabledSomewhereFor('Off', 2)).toBe(false);
+    expect(s.enabledSomewhereFor('On', 1)).toBe(true);
+    expect(s.enabledSomewhereFor('On', 2)).toBe(false); // the robot switched it off
+    expect(s.enabledSomewhereFor('Broken', 2)).toBe(false);
+    expect(s.enabledSomewhereFor('Missing', 1)).toBe(false);
+  });
+});
+
 describe("a job asks for the plugin's state in a chat", () => {
   let rt: PluginRuntime;
   afterEach(() => rt?.close());

@@ -10,6 +10,8 @@ async function tick(
   config: Record<string, unknown>,
   robots: { id: number; status: string }[],
   store = new Map<string, unknown>(),
+  /** `<robotId>:<chat>` of the chats where Broadcast is switched off. */
+  offIn: string[] = [],
 ) {
   const sends: unknown[][] = [];
   const reports: { data: Record<string, unknown>; scope?: unknown }[] = [];
@@ -37,6 +39,8 @@ async function tick(
       Promise.resolve(
         robots.map((r) => ({ robot: { id: r.id, name: `r${r.id}` }, status: r.status, send: messenger(r.id) })),
       ),
+    chat: (robotId: number, chatId: string) =>
+      Promise.resolve({ enabled: !offIn.includes(`${robotId}:${chatId}`), config: {} }),
     log: { warn: (...a: unknown[]) => warnings.push(a), info: () => undefined },
   } as unknown as JobContext;
   await broadcast.jobs![0].run(ctx);
@@ -50,6 +54,24 @@ describe('Broadcast tick', () => {
     targets: ['g1@chatroom', 'wxid_a'],
     cron: '0 9 * * *',
   };
+
+  it('skips a target chat where Broadcast is switched off and reports it', async () => {
+    const { sends, reports } = await tick(
+      { broadcasts: [morning] },
+      [
+        { id: 1, status: 'online' },
+        { id: 2, status: 'online' },
+      ],
+      new Map(),
+      ['1:g1@chatroom'],
+    );
+    expect(sends).toEqual([
+      [1, 'text', 'wxid_a', '早'],
+      [2, 'text', 'g1@chatroom', '早'],
+      [2, 'text', 'wxid_a', '早'],
+    ]);
+    expect(reports[0].data.failed).toEqual([{ target: 'g1@chatroom', error: 'disabled_in_chat' }]);
+  });
 
   it('sends a due broadcast from every robot it is enabled for, once, with a report each', async () => {
     const store = new Map<string, unknown>();
