@@ -17,7 +17,7 @@ import { event, memoryStore } from './helpers';
 
 const FOLDER = join(__dirname, '../../../../plugins/AiChat');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { createAiChat } = require(join(FOLDER, 'index.js')) as {
+const { createAiChat } = require(join(FOLDER, 'lib/plugin.js')) as {
   createAiChat: (o?: { clock?: () => number; random?: () => number }) => PluginDefinition;
 };
 const manifest = JSON.parse(readFileSync(join(FOLDER, 'plugin.json'), 'utf8')) as {
