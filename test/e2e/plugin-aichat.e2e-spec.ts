@@ -304,7 +304,13 @@ function aiChatSuite(mode: QueueMode) {
     ]);
     const f = await detail(failed);
     expect(f.deferredResults?.[0].notes).toEqual([
-      expect.objectContaining({ model: 'fake-model', error: 'AI_HTTP_ERROR', status: 503, attempts: 1 }),
+      expect.objectContaining({
+        model: 'fake-model',
+        error: expect.stringContaining('503'),
+        code: 'AI_HTTP_ERROR',
+        status: 503,
+        attempts: 1,
+      }),
     ]);
   });
 

@@ -110,7 +110,8 @@ function createAiChat(o = {}) {
     for (const b of batch) if (!askers.some((a) => a.wxid === b.asker.wxid)) askers.push(b.asker);
     const budget = new TokenBudget(ctx.store, { clock, timeZone: timezoneOf(ctx) });
     if (await budget.exhausted(robotId, s.dailyTokenBudget)) {
-      ctx.note({ model: s.model || null, error: 'AI_BUDGET_EXHAUSTED', budget: s.dailyTokenBudget });
+      const spent = new BudgetExhaustedError(s.dailyTokenBudget);
+      ctx.note({ model: s.model || null, error: spent.message, code: spent.code, budget: s.dailyTokenBudget });
       return hint(ctx, s, askers);
     }
     const sessions = new SessionStore(ctx.store);
@@ -141,9 +142,10 @@ function createAiChat(o = {}) {
         completionTokens: null,
         latencyMs: clock() - started,
         attempts: f.attempts,
-        error: f.code,
+        // the message as data, the code in words (the console translates `code`, with the note's `status`)
+        error: f.message,
+        code: f.code,
         ...(f.status !== null ? { status: f.status } : {}),
-        message: f.message,
       });
       ctx.log.warn('The model call failed', { code: f.code, message: f.message, chatId: ctx.event.chatId });
       return hint(ctx, s, askers);
@@ -227,7 +229,8 @@ function createAiChat(o = {}) {
     if (!limit.ok) {
       ctx.note({
         trigger: d.via,
-        skipped: limit.key.startsWith('u:') ? 'AICHAT_USER_RATE_LIMITED' : 'AICHAT_GROUP_RATE_LIMITED',
+        skipped: 'rate_limited',
+        code: limit.key.startsWith('u:') ? 'AICHAT_USER_RATE_LIMITED' : 'AICHAT_GROUP_RATE_LIMITED',
       });
       return;
     }

@@ -283,7 +283,7 @@ describe('AiChat plugin', () => {
       await w.drain();
     }
     expect(w.ai.requests).toHaveLength(2);
-    expect(w.notes).toContainEqual({ trigger: 'private', skipped: 'AICHAT_USER_RATE_LIMITED' });
+    expect(w.notes).toContainEqual({ trigger: 'private', skipped: 'rate_limited', code: 'AICHAT_USER_RATE_LIMITED' });
     w.advance(60_000);
     await w.handle(priv('d'));
     await w.drain();
@@ -297,7 +297,7 @@ describe('AiChat plugin', () => {
     await w.handle(atGrp('b', { senderWxid: 'wxid_bob' }));
     await w.drain();
     expect(w.ai.requests).toHaveLength(1);
-    expect(w.notes).toContainEqual({ trigger: 'at', skipped: 'AICHAT_GROUP_RATE_LIMITED' });
+    expect(w.notes).toContainEqual({ trigger: 'at', skipped: 'rate_limited', code: 'AICHAT_GROUP_RATE_LIMITED' });
   });
 
   it('answers a failure with the hint, noting the error; stays silent without a hint', async () => {
@@ -309,14 +309,20 @@ describe('AiChat plugin', () => {
     await w.drain();
     expect(w.sent).toEqual([{ to: ROOM, content: '@爱丽丝 出错了，请稍后再试', ats: ['wxid_alice'], typingMs: 0 }]);
     expect(w.notes).toContainEqual(
-      expect.objectContaining({ model: 'gpt-4o-mini', error: 'AI_HTTP_ERROR', status: 500, attempts: 1 }),
+      expect.objectContaining({
+        model: 'gpt-4o-mini',
+        error: 'HTTP 500',
+        code: 'AI_HTTP_ERROR',
+        status: 500,
+        attempts: 1,
+      }),
     );
     const quiet = world();
     quiet.ai.answers.push(() => Promise.reject(new AiError('AI_TIMEOUT', 'timed out')));
     await quiet.handle(priv('q'));
     await quiet.drain();
     expect(quiet.sent).toEqual([]);
-    expect(quiet.notes).toContainEqual(expect.objectContaining({ error: 'AI_TIMEOUT' }));
+    expect(quiet.notes).toContainEqual(expect.objectContaining({ error: 'timed out', code: 'AI_TIMEOUT' }));
   });
 
   it('keeps one request in flight per session: a message meanwhile is merged into the next turn', async () => {
@@ -426,7 +432,9 @@ describe('AiChat plugin', () => {
     await w.handle(priv('c'));
     await w.drain();
     expect(w.ai.requests).toHaveLength(2);
-    expect(w.notes).toContainEqual(expect.objectContaining({ error: 'AI_BUDGET_EXHAUSTED' }));
+    expect(w.notes).toContainEqual(
+      expect.objectContaining({ code: 'AI_BUDGET_EXHAUSTED', error: 'the daily token budget of 20 is spent' }),
+    );
     expect(w.sent.at(-1)?.content).toBe('今天的额度用完了');
   });
 
