@@ -20,7 +20,7 @@
  *   busy: the last turn started or waiting; next: the question of the turn waiting for the one in flight (messages
  *   arriving meanwhile join it); generation: counts resets (a turn started before one does not keep its answer)
  * @typedef {{ clock?: () => number, random?: () => number }} AiChatOptions
- * @typedef {{ maxTokens?: number, temperature?: number, user?: string, purpose?: string, markdownToText?: boolean, signal?: AbortSignal }} CompleteOptions
+ * @typedef {{ maxTokens?: number, temperature?: number, user?: string, purpose?: string, markdownToText?: boolean, signal?: AbortSignal, timeZone?: string }} CompleteOptions
  * @typedef {{ text: string, model: string, usage: AiAnswer['usage'], latencyMs: number, attempts: number }} Completion
  */
 const { settingsOf, backendOf } = require('./settings');
@@ -58,6 +58,8 @@ function createAiChat(o = {}) {
   const names = new MemberNames(clock);
   /** @type {Map<string, InFlight>} */
   const inflight = new Map();
+  /** @type {string | null} [plugins].timezone as the last handler context gave it */
+  let lastZone = null;
 
   /**
    * Sends `parts` to the event's chat, the first one mentioning the askers in a group.
@@ -108,7 +110,9 @@ function createAiChat(o = {}) {
     /** @type {Asker[]} */
     const askers = [];
     for (const b of batch) if (!askers.some((a) => a.wxid === b.asker.wxid)) askers.push(b.asker);
-    const budget = new TokenBudget(ctx.store, { clock, timeZone: timezoneOf(ctx) });
+    const zone = timezoneOf(ctx);
+    if (zone) lastZone = zone;
+    const budget = new TokenBudget(ctx.store, { clock, timeZone: zone });
     if (await budget.exhausted(robotId, s.dailyTokenBudget)) {
       const spent = new BudgetExhaustedError(s.dailyTokenBudget);
       ctx.note({ model: s.model || null, error: spent.message, code: spent.code, budget: s.dailyTokenBudget });
@@ -287,7 +291,10 @@ function createAiChat(o = {}) {
        */
       async complete(robotId, chatId, messages, options = {}) {
         const s = settingsOf(await tools.config(robotId, chatId ?? null));
-        const budget = new TokenBudget(tools.store, { clock, timeZone: timezoneOf(tools) });
+        // the same day as the handlers count in: the caller's zone (a job's ctx.timezone), the tools', the one the
+        // handlers last saw, else UTC
+        const timeZone = options.timeZone || timezoneOf(tools) || lastZone;
+        const budget = new TokenBudget(tools.store, { clock, timeZone });
         if (await budget.exhausted(robotId, s.dailyTokenBudget)) throw new BudgetExhaustedError(s.dailyTokenBudget);
         const backend = {
           ...backendOf(s),

@@ -109,11 +109,12 @@ function world(config: Record<string, unknown> = {}) {
     },
   });
   /** Runs the handler; deferred work is queued (run it with `drain`). */
-  const handle = async (e: GeweEvent, origin: EventOrigin = 'live') => {
+  const handle = async (e: GeweEvent, origin: EventOrigin = 'live', extra: Record<string, unknown> = {}) => {
     const ctx = {
       ...base(e, origin),
+      ...extra,
       defer: (_name: string, work: (c: DeferredContext) => Promise<void>) =>
-        void deferred.push(() => work(base(e, origin) as unknown as DeferredContext)),
+        void deferred.push(() => work({ ...base(e, origin), ...extra } as unknown as DeferredContext)),
     } as unknown as HandlerContext;
     await handler.handle(ctx);
   };
@@ -436,6 +437,23 @@ describe('AiChat plugin', () => {
       expect.objectContaining({ code: 'AI_BUDGET_EXHAUSTED', error: 'the daily token budget of 20 is spent' }),
     );
     expect(w.sent.at(-1)?.content).toBe('今天的额度用完了');
+  });
+
+  it("counts the budget by the date in the context's time zone, and complete() by the same day", async () => {
+    const w = world({ dailyTokenBudget: 1000 });
+    // 2026-12-02T20:00Z: the 2nd in UTC, already the 3rd in Shanghai
+    w.advance(10 * 3600_000);
+    const e = priv('zoned');
+    await w.handle(e, 'live', { timezone: 'Asia/Shanghai' });
+    await w.drain();
+    expect([...w.store.data.keys()].filter((k) => k.startsWith('budget:'))).toEqual(['budget:1:2026-12-03']);
+    const api = w.plugin.api!(w.tools) as {
+      complete: (r: number, c: string | null, m: unknown[], o?: object) => Promise<unknown>;
+    };
+    await api.complete(1, null, [{ role: 'user', content: 'x' }]);
+    expect(w.store.data.get('budget:1:2026-12-03')).toBe(30);
+    await api.complete(1, null, [{ role: 'user', content: 'y' }], { timeZone: 'UTC' });
+    expect(w.store.data.get('budget:1:2026-12-02')).toBe(15);
   });
 
   describe('api.complete (for GroupDigest)', () => {
