@@ -258,6 +258,62 @@ function aiChatSuite(mode: QueueMode) {
     expect(sent.map((s) => s.body.content)).toEqual(['dify says hello', 'dify again']);
   });
 
+  it("shows each model call in the message's detail: the trigger, model, tokens, latency, attempts, error", async () => {
+    await configure({ failureHint: '' });
+    const ok = newMsgId();
+    llm.reply('noted answer', { usage: { promptTokens: 21, completionTokens: 3 } });
+    await h.privateText('wxid_p10', 'note this', ok);
+    await waitTexts('wxid_p10', 1, 'the answer');
+    const failed = newMsgId();
+    llm.fail(503);
+    await h.privateText('wxid_p10b', 'this fails', failed);
+    const detail = async (id: string) => {
+      const m = await handled(id);
+      return waitFor(
+        async () => {
+          const d = (await h.t.http().get(`/api/messages/${m.id}`).set(bearer(h.admin)).expect(200)).body as {
+            results: { plugin: string; notes?: Record<string, unknown>[] }[] | null;
+            deferredResults:
+              { plugin: string; handler: string; status: string; notes?: Record<string, unknown>[] }[] | null;
+          };
+          return d.deferredResults?.length ? d : null;
+        },
+        undefined,
+        `the deferred outcome of ${id}`,
+      );
+    };
+    const d = await detail(ok);
+    expect(d.results?.find((r) => r.plugin === 'AiChat')?.notes).toEqual([{ trigger: 'private' }]);
+    expect(d.deferredResults).toEqual([
+      expect.objectContaining({
+        plugin: 'AiChat',
+        handler: 'chat/answer',
+        status: 'ok',
+        notes: [
+          {
+            model: 'fake-model',
+            promptTokens: 21,
+            completionTokens: 3,
+            latencyMs: expect.any(Number),
+            attempts: 1,
+            streamed: true,
+            error: null,
+          },
+        ],
+      }),
+    ]);
+    const f = await detail(failed);
+    expect(f.deferredResults?.[0].notes).toEqual([
+      expect.objectContaining({
+        model: 'fake-model',
+        error: expect.stringContaining('503'),
+        code: 'AI_HTTP_ERROR',
+        status: 503,
+        attempts: 1,
+      }),
+    ]);
+  });
+
   it('does not answer a message replayed from the log', async () => {
     await configure();
     const id = newMsgId();

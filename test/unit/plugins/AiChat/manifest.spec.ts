@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { PluginConfigSchema } from '../../../../src/plugin/plugin-config';
 import { PluginLoader } from '../../../../src/plugin/plugin.loader';
 import { settingsOf } from '../../../../plugins/AiChat/lib/settings';
+import { describeManifest } from '../../../support/plugin-manifest-check';
 
 const FOLDER = join(__dirname, '../../../../plugins/AiChat');
 const manifest = JSON.parse(readFileSync(join(FOLDER, 'plugin.json'), 'utf8')) as Record<string, unknown> & {
@@ -64,6 +65,13 @@ describe('AiChat manifest', () => {
     ]);
   });
 
+  it('labels the options of every enum in both languages', () => {
+    for (const [path, p] of walk(manifest.configSchema.properties))
+      if (Array.isArray(p.enum))
+        for (const k of ['enumTitles_zh', 'enumTitles_en'])
+          expect({ path, [k]: (p[k] as unknown[] | undefined)?.length }).toEqual({ path, [k]: p.enum.length });
+  });
+
   it('masks the API key', () => {
     expect([...schema.secretPaths()]).toEqual(['apiKey']);
   });
@@ -86,3 +94,5 @@ describe('AiChat manifest', () => {
     expect(chat.check({ apiKey: 'x' }).errors).not.toEqual([]);
   });
 });
+
+describeManifest('AiChat');

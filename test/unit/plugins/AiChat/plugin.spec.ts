@@ -17,7 +17,7 @@ import { event, memoryStore } from './helpers';
 
 const FOLDER = join(__dirname, '../../../../plugins/AiChat');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { createAiChat } = require(join(FOLDER, 'index.js')) as {
+const { createAiChat } = require(join(FOLDER, 'lib/plugin.js')) as {
   createAiChat: (o?: { clock?: () => number; random?: () => number }) => PluginDefinition;
 };
 const manifest = JSON.parse(readFileSync(join(FOLDER, 'plugin.json'), 'utf8')) as {
@@ -109,11 +109,12 @@ function world(config: Record<string, unknown> = {}) {
     },
   });
   /** Runs the handler; deferred work is queued (run it with `drain`). */
-  const handle = async (e: GeweEvent, origin: EventOrigin = 'live') => {
+  const handle = async (e: GeweEvent, origin: EventOrigin = 'live', extra: Record<string, unknown> = {}) => {
     const ctx = {
       ...base(e, origin),
+      ...extra,
       defer: (_name: string, work: (c: DeferredContext) => Promise<void>) =>
-        void deferred.push(() => work(base(e, origin) as unknown as DeferredContext)),
+        void deferred.push(() => work({ ...base(e, origin), ...extra } as unknown as DeferredContext)),
     } as unknown as HandlerContext;
     await handler.handle(ctx);
   };
@@ -283,7 +284,7 @@ describe('AiChat plugin', () => {
       await w.drain();
     }
     expect(w.ai.requests).toHaveLength(2);
-    expect(w.notes).toContainEqual({ trigger: 'private', skipped: 'AICHAT_USER_RATE_LIMITED' });
+    expect(w.notes).toContainEqual({ trigger: 'private', skipped: 'rate_limited', code: 'AICHAT_USER_RATE_LIMITED' });
     w.advance(60_000);
     await w.handle(priv('d'));
     await w.drain();
@@ -297,7 +298,7 @@ describe('AiChat plugin', () => {
     await w.handle(atGrp('b', { senderWxid: 'wxid_bob' }));
     await w.drain();
     expect(w.ai.requests).toHaveLength(1);
-    expect(w.notes).toContainEqual({ trigger: 'at', skipped: 'AICHAT_GROUP_RATE_LIMITED' });
+    expect(w.notes).toContainEqual({ trigger: 'at', skipped: 'rate_limited', code: 'AICHAT_GROUP_RATE_LIMITED' });
   });
 
   it('answers a failure with the hint, noting the error; stays silent without a hint', async () => {
@@ -309,14 +310,20 @@ describe('AiChat plugin', () => {
     await w.drain();
     expect(w.sent).toEqual([{ to: ROOM, content: '@爱丽丝 出错了，请稍后再试', ats: ['wxid_alice'], typingMs: 0 }]);
     expect(w.notes).toContainEqual(
-      expect.objectContaining({ model: 'gpt-4o-mini', error: 'AI_HTTP_ERROR', status: 500, attempts: 1 }),
+      expect.objectContaining({
+        model: 'gpt-4o-mini',
+        error: 'HTTP 500',
+        code: 'AI_HTTP_ERROR',
+        status: 500,
+        attempts: 1,
+      }),
     );
     const quiet = world();
     quiet.ai.answers.push(() => Promise.reject(new AiError('AI_TIMEOUT', 'timed out')));
     await quiet.handle(priv('q'));
     await quiet.drain();
     expect(quiet.sent).toEqual([]);
-    expect(quiet.notes).toContainEqual(expect.objectContaining({ error: 'AI_TIMEOUT' }));
+    expect(quiet.notes).toContainEqual(expect.objectContaining({ error: 'timed out', code: 'AI_TIMEOUT' }));
   });
 
   it('keeps one request in flight per session: a message meanwhile is merged into the next turn', async () => {
@@ -426,8 +433,27 @@ describe('AiChat plugin', () => {
     await w.handle(priv('c'));
     await w.drain();
     expect(w.ai.requests).toHaveLength(2);
-    expect(w.notes).toContainEqual(expect.objectContaining({ error: 'AI_BUDGET_EXHAUSTED' }));
+    expect(w.notes).toContainEqual(
+      expect.objectContaining({ code: 'AI_BUDGET_EXHAUSTED', error: 'the daily token budget of 20 is spent' }),
+    );
     expect(w.sent.at(-1)?.content).toBe('今天的额度用完了');
+  });
+
+  it("counts the budget by the date in the context's time zone, and complete() by the same day", async () => {
+    const w = world({ dailyTokenBudget: 1000 });
+    // 2026-12-02T20:00Z: the 2nd in UTC, already the 3rd in Shanghai
+    w.advance(10 * 3600_000);
+    const e = priv('zoned');
+    await w.handle(e, 'live', { timezone: 'Asia/Shanghai' });
+    await w.drain();
+    expect([...w.store.data.keys()].filter((k) => k.startsWith('budget:'))).toEqual(['budget:1:2026-12-03']);
+    const api = w.plugin.api!(w.tools) as {
+      complete: (r: number, c: string | null, m: unknown[], o?: object) => Promise<unknown>;
+    };
+    await api.complete(1, null, [{ role: 'user', content: 'x' }]);
+    expect(w.store.data.get('budget:1:2026-12-03')).toBe(30);
+    await api.complete(1, null, [{ role: 'user', content: 'y' }], { timeZone: 'UTC' });
+    expect(w.store.data.get('budget:1:2026-12-02')).toBe(15);
   });
 
   describe('api.complete (for GroupDigest)', () => {
