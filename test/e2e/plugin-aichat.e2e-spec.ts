@@ -314,6 +314,29 @@ function aiChatSuite(mode: QueueMode) {
     ]);
   });
 
+  it("takes a chat's own settings over the robot's: a prefix and a system prompt for one group", async () => {
+    await configure();
+    const own = '45678901@chatroom';
+    await h.t
+      .http()
+      .put(`/api/robots/${h.robot.id}/chats/${encodeURIComponent(own)}/plugins/AiChat`)
+      .set(bearer(h.admin))
+      .send({ config: { groupTrigger: { onAt: true, prefixes: ['ai '] }, systemPrompt: 'GROUP SYS' } })
+      .expect(200);
+    const elsewhere = newMsgId();
+    await h.groupText(ROOM, 'wxid_g3', 'ai 在别的群', { id: elsewhere });
+    llm.reply('本群的回答');
+    await h.groupText(own, 'wxid_g3', 'ai 本群问题');
+    const [sent] = await waitTexts(own, 1, 'the answer in the chat with its own prefix');
+    await handled(elsewhere);
+    expect(requestsOf('在别的群')).toEqual([]);
+    expect(requestsOf('本群问题')[0].body.messages).toEqual([
+      { role: 'system', content: 'GROUP SYS' },
+      { role: 'user', content: '本群问题' },
+    ]);
+    expect(sent.body.content).toMatch(/本群的回答$/);
+  });
+
   it('does not answer a message replayed from the log', async () => {
     await configure();
     const id = newMsgId();
