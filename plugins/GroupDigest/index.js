@@ -10,7 +10,7 @@
  * @typedef {import('../../src/plugin/plugin.types').JobContext} JobContext
  * @typedef {import('../../src/plugin/plugin.types').ChatHistory} ChatHistory
  * @typedef {import('../../src/plugin/plugin.types').AiMessage} AiMessage
- * @typedef {{ complete(robotId: number, chatId: string, messages: AiMessage[], o: { purpose: string }): Promise<{ text: string }> }} AiChatApi
+ * @typedef {{ complete(robotId: number, chatId: string, messages: AiMessage[], o: { purpose: string, timeZone?: string }): Promise<{ text: string }> }} AiChatApi
  */
 const { Cron } = require('croner');
 const { parseCommand, statistics, formatStatistics, aiMessages, MAX_HOURS } = require('./lib/digest');
@@ -50,7 +50,7 @@ async function digest(ctx, history, robotId, chatId, hours, note) {
           robotId,
           chatId,
           aiMessages(messages, { hours, language, timezone: ctx.timezone, maxChars: 24_000, prompt }),
-          { purpose: 'digest' },
+          { purpose: 'digest', timeZone: ctx.timezone },
         );
         const text = typeof answer?.text === 'string' ? answer.text.trim() : '';
         if (!text) throw new Error('the model gave an empty answer');

@@ -202,7 +202,7 @@ describe('GroupDigest handler', () => {
       { role: string; content: string }[],
       unknown,
     ];
-    expect([robotId, chatId, options]).toEqual([7, 'g@chatroom', { purpose: 'digest' }]);
+    expect([robotId, chatId, options]).toEqual([7, 'g@chatroom', { purpose: 'digest', timeZone: TZ }]);
     expect(messages[1].content).toContain('[20:15] Bob: 开会吗');
     expect(messages[1].content).not.toContain('/digest');
     expect(sent).toEqual([['g@chatroom', '📝 最近 24 小时群聊总结\n今晚主要讨论了开会时间。']]);
