@@ -71,12 +71,12 @@ module.exports = {
         if (!decision.accept) return decline(decision.reason);
         const now = new Date();
         const cap = Number(ctx.config.dailyCap ?? 0);
-        const count = await reserve(ctx.store, { robotId: e.robotId, cap, now });
+        const count = await reserve(ctx.store, { robotId: e.robotId, cap, now, timeZone: ctx.timezone });
         if (count === null) return decline('daily_cap', { cap });
         try {
           await ctx.gewe.contact.addContacts({ scene: req.scene, option: 3, v3: req.v3, v4: req.v4, content: '' });
         } catch (err) {
-          await release(ctx.store, { robotId: e.robotId, now });
+          await release(ctx.store, { robotId: e.robotId, now, timeZone: ctx.timezone });
           await decline('accept_failed', { error: String(err) });
           throw err;
         }

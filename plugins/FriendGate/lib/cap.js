@@ -1,20 +1,23 @@
 'use strict';
 /**
- * The daily cap on accepted requests, per robot and calendar day (the server's local time zone), counted in the
+ * The daily cap on accepted requests, per robot and calendar day (in `[plugins].timezone`, ctx.timezone), counted in the
  * plugin's store: `accepted:<robotId>:<YYYY-MM-DD>`. A place is reserved before the accept call and given back if it
  * fails. Reservations are serialized within a process.
  * @typedef {import('../../../src/plugin/plugin.types').PluginStore} PluginStore
  */
 
-/** @param {Date} d */
-const day = (d) =>
-  `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+/**
+ * YYYY-MM-DD of `d` in `timeZone` (the server's own zone when none is given).
+ * @param {Date} d @param {string | undefined} timeZone
+ */
+const day = (d, timeZone) => new Intl.DateTimeFormat('en-CA', { timeZone }).format(d);
 
 /**
  * @param {number} robotId
  * @param {Date} now
+ * @param {string} [timeZone]
  */
-const capKey = (robotId, now) => `accepted:${robotId}:${day(now)}`;
+const capKey = (robotId, now, timeZone) => `accepted:${robotId}:${day(now, timeZone)}`;
 
 /** @type {Promise<unknown>} */
 let chain = Promise.resolve();
@@ -34,12 +37,12 @@ function serialized(fn) {
  * Takes one of today's `cap` places for the robot: resolves with the count including this one, or null when the cap
  * is reached.
  * @param {PluginStore} store
- * @param {{ robotId: number, cap: number, now?: Date }} o
+ * @param {{ robotId: number, cap: number, now?: Date, timeZone?: string }} o
  * @returns {Promise<number | null>}
  */
 function reserve(store, o) {
   return serialized(async () => {
-    const key = capKey(o.robotId, o.now ?? new Date());
+    const key = capKey(o.robotId, o.now ?? new Date(), o.timeZone);
     const used = Number((await store.get(key)) ?? 0);
     if (used >= o.cap) return null;
     await store.set(key, used + 1);
@@ -50,11 +53,11 @@ function reserve(store, o) {
 /**
  * Gives back a place reserved on `now`'s day (the accept failed).
  * @param {PluginStore} store
- * @param {{ robotId: number, now: Date }} o
+ * @param {{ robotId: number, now: Date, timeZone?: string }} o
  */
 function release(store, o) {
   return serialized(async () => {
-    const key = capKey(o.robotId, o.now);
+    const key = capKey(o.robotId, o.now, o.timeZone);
     const used = Number((await store.get(key)) ?? 0);
     await store.set(key, Math.max(0, used - 1));
   });

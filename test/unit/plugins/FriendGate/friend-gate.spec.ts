@@ -150,6 +150,13 @@ describe('FriendGate daily cap', () => {
     expect(capKey(1, day1)).toBe('accepted:1:2026-01-05');
   });
 
+  it('counts the day in the plugins timezone when given', () => {
+    // 17:30 UTC on 5 January is already 6 January in Shanghai (UTC+8)
+    const t = new Date(Date.UTC(2026, 0, 5, 17, 30));
+    expect(capKey(1, t, 'Asia/Shanghai')).toBe('accepted:1:2026-01-06');
+    expect(capKey(1, t, 'UTC')).toBe('accepted:1:2026-01-05');
+  });
+
   it('serializes concurrent reservations in this process', async () => {
     const store = memoryStore();
     const got = await Promise.all(Array.from({ length: 10 }, () => reserve(store, { robotId: 1, cap: 3 })));
