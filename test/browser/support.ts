@@ -56,6 +56,8 @@ export interface ConsoleRigOptions {
   overrides?: Overrides;
   /** Extra plugin folders to write: name → plugin.json contents (and index.js when given). */
   plugins?: Record<string, { manifest: string; code?: string }>;
+  /** First-party plugins of the repository's plugins/ to ship besides ExamplePlugin (as they are, disabled). */
+  shipped?: string[];
 }
 
 /** Starts the fake Gewe, the service (with ExamplePlugin copied into a temp plugins folder) and chromium. */
@@ -90,7 +92,8 @@ async function start(
   cleanups.push(() => fake.stop());
   const plugins = mkdtempSync(join(tmpdir(), 'og-plugins-'));
   cleanups.push(() => rmSync(plugins, { recursive: true, force: true }));
-  cpSync(join(__dirname, '..', '..', 'plugins', 'ExamplePlugin'), join(plugins, 'ExamplePlugin'), { recursive: true });
+  for (const name of ['ExamplePlugin', ...(o.shipped ?? [])])
+    cpSync(join(__dirname, '..', '..', 'plugins', name), join(plugins, name), { recursive: true });
   for (const [name, p] of Object.entries(o.plugins ?? {})) {
     mkdirSync(join(plugins, name));
     writeFileSync(join(plugins, name, 'plugin.json'), p.manifest);

@@ -57,6 +57,26 @@ export function unlocalized(schema: unknown): string[] {
   return [...byPath].filter(([, ok]) => !ok).map(([path]) => path);
 }
 
+/**
+ * The `enum`s under `schema` (properties and list items) without option labels in both languages — `enumTitles_zh`
+ * and `enumTitles_en`, lists as long as the enum — which the console's select shows instead of the raw values.
+ */
+export function unlabelledEnums(schema: unknown, path = ''): string[] {
+  if (!isPlainObject(schema)) return [];
+  const out: string[] = [];
+  if (Array.isArray(schema.enum)) {
+    const n = schema.enum.length;
+    const ok = (k: string) => Array.isArray(schema[k]) && (schema[k] as unknown[]).length === n;
+    if (!ok('enumTitles_zh') || !ok('enumTitles_en')) out.push(path || '(root)');
+  }
+  if (isPlainObject(schema.properties))
+    for (const [key, sub] of Object.entries(schema.properties))
+      out.push(...unlabelledEnums(sub, path ? `${path}.${key}` : key));
+  for (const sub of Array.isArray(schema.items) ? schema.items : [schema.items])
+    out.push(...unlabelledEnums(sub, `${path}[]`));
+  return out;
+}
+
 /** The `default`s under `schema` that do not validate against the schema they belong to (a message each). */
 export function invalidDefaults(schema: Schema): string[] {
   const is2020 = typeof schema.$schema === 'string' && schema.$schema.includes('2020-12');
@@ -97,6 +117,12 @@ export function describeManifest(name: string): void {
       expect(schemaProperties(manifest.configSchema).length).toBeGreaterThan(0);
       expect(unlocalized(manifest.configSchema)).toEqual([]);
       if (manifest.chatConfigSchema) expect(unlocalized(manifest.chatConfigSchema)).toEqual([]);
+    });
+
+    it('labels the options of every enum in Chinese and English', () => {
+      const { manifest } = loadManifest(name);
+      expect(unlabelledEnums(manifest.configSchema)).toEqual([]);
+      if (manifest.chatConfigSchema) expect(unlabelledEnums(manifest.chatConfigSchema)).toEqual([]);
     });
 
     it('has defaults that validate, and make a valid config by themselves', () => {

@@ -94,11 +94,51 @@ describe('the schema form model', () => {
 
   it('requires required fields, and leaves empty optional ones out so their defaults apply', () => {
     const { value, problems } = check(toDraft(SCHEMA, { nested: {} }));
-    expect(keys(problems)).toEqual({ name: ['sf.required'], 'nested.url': ['sf.required'] });
+    // an optional object left empty is left out: its required fields are not asked for
+    expect(keys(problems)).toEqual({ name: ['sf.required'] });
     expect(value).not.toHaveProperty('ratio');
+    expect(value).not.toHaveProperty('nested');
     const cleared = check(setAt(toDraft(SCHEMA, { name: 'ab', count: 5, nested: { url: 'http://x' } }), ['count'], ''));
     expect(cleared.problems).toEqual({});
     expect(cleared.value).not.toHaveProperty('count');
+  });
+
+  it('checks an optional object once one of its fields is filled in, and always a required one', () => {
+    // KeywordReply's rule: `reply` required, its `link` card optional (a text reply leaves it empty)
+    const rule: JsonSchema = {
+      type: 'object',
+      required: ['reply'],
+      properties: {
+        reply: {
+          type: 'object',
+          required: ['type'],
+          properties: {
+            type: { enum: ['text', 'link'] },
+            text: { type: 'string' },
+            link: {
+              type: 'object',
+              required: ['title', 'url'],
+              properties: { title: { type: 'string' }, url: { type: 'string' }, thumbUrl: { type: 'string' } },
+            },
+          },
+        },
+      },
+    };
+    const run = (v: unknown) => {
+      const problems: Problems = {};
+      const r = fromDraft(rule, toDraft(rule, v), '', true, problems);
+      return { value: r.value, problems: keys(problems) };
+    };
+    expect(run({ reply: { type: 'text', text: 'hi' } })).toEqual({
+      value: { reply: { type: 'text', text: 'hi' } },
+      problems: {},
+    });
+    expect(run({ reply: { type: 'link', link: { thumbUrl: 'http://t' } } }).problems).toEqual({
+      'reply.link.title': ['sf.required'],
+      'reply.link.url': ['sf.required'],
+    });
+    // a required object is checked even when empty
+    expect(run({}).problems).toEqual({ 'reply.type': ['sf.required'] });
   });
 
   it("places the server's messages at the field they name, the rest aside", () => {

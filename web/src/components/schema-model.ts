@@ -257,6 +257,8 @@ export function fromDraft(
     }
     case 'object': {
       const o = isDraftObject(d) ? d : { fields: {}, extra: {} };
+      // an optional object left empty (a text rule's `link`) is left out, its required fields unchecked
+      if (!required && isEmptyDraft(o)) return { present: false };
       const value: Record<string, unknown> = { ...o.extra };
       for (const [k, sub] of Object.entries(s.properties ?? {})) {
         const r = fromDraft(
@@ -281,6 +283,15 @@ export function fromDraft(
       }
     }
   }
+}
+
+/** Nothing filled in: empty texts, unchecked boxes, empty lists, and objects of those without other keys. */
+export function isEmptyDraft(d: Draft | undefined): boolean {
+  if (d === undefined || d === '' || d === false) return true;
+  if (Array.isArray(d)) return d.length === 0;
+  if (isDraftObject(d))
+    return Object.keys(d.extra).length === 0 && Object.values(d.fields).every((f) => isEmptyDraft(f));
+  return false;
 }
 
 export function isDraftObject(d: Draft | undefined): d is DraftObject {

@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-require-imports */
 import type * as ScheduleLib from '../../../../plugins/Broadcast/lib/schedule';
+import { describeManifest } from '../../../support/plugin-manifest-check';
 
 const lib = require('../../../../plugins/Broadcast/lib/schedule') as typeof ScheduleLib;
 
@@ -113,21 +114,6 @@ describe('Broadcast daily counter', () => {
   });
 });
 
-describe('Broadcast manifest', () => {
-  it('titles and describes every setting in both languages', () => {
-    const manifest = require('../../../../plugins/Broadcast/plugin.json') as Record<string, unknown>;
-    const missing: string[] = [];
-    type Props = Record<string, Record<string, unknown>>;
-    const walk = (props: Props, path: string) => {
-      for (const [key, p] of Object.entries(props)) {
-        for (const k of ['title_zh', 'title_en', 'description_zh', 'description_en'])
-          if (typeof p[k] !== 'string') missing.push(`${path}${key}.${k}`);
-        const nested = (p.properties ?? (p.items as { properties?: Props } | undefined)?.properties) as
-          Props | undefined;
-        if (nested) walk(nested, `${path}${key}.`);
-      }
-    };
-    walk((manifest.configSchema as { properties: Props }).properties, '');
-    expect(missing).toEqual([]);
-  });
-});
+// the shared manifest checks: loads through the loader, texts in both languages, enums labelled, defaults valid,
+// per-chat keys top-level config properties
+describeManifest('Broadcast');

@@ -6,6 +6,7 @@ import type {
   HistoryMessage,
   PluginDefinition,
 } from '../../../../src/plugin/plugin.types';
+import { describeManifest } from '../../../support/plugin-manifest-check';
 
 const lib = require('../../../../plugins/GroupDigest/lib/digest') as typeof DigestLib;
 const plugin = require('../../../../plugins/GroupDigest/index.js') as PluginDefinition;
@@ -232,18 +233,6 @@ describe('GroupDigest handler', () => {
   });
 });
 
-describe('GroupDigest manifest', () => {
-  it('titles and describes every setting in both languages; the chat section is a subset of the config', () => {
-    const manifest = require('../../../../plugins/GroupDigest/plugin.json') as Record<string, unknown>;
-    type Props = Record<string, Record<string, unknown>>;
-    const props = (manifest.configSchema as { properties: Props }).properties;
-    const missing = Object.entries(props).flatMap(([key, p]) =>
-      ['title_zh', 'title_en', 'description_zh', 'description_en']
-        .filter((k) => typeof p[k] !== 'string')
-        .map((k) => `${key}.${k}`),
-    );
-    expect(missing).toEqual([]);
-    const chat = (manifest.chatConfigSchema as { properties: Props }).properties;
-    for (const key of Object.keys(chat)) expect(props[key]).toBeDefined();
-  });
-});
+// the shared manifest checks: loads through the loader, texts in both languages, enums labelled, defaults valid,
+// per-chat keys top-level config properties
+describeManifest('GroupDigest');

@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-require-imports */
 import type * as RelayLib from '../../../../plugins/Relay/lib/relay';
+import { describeManifest } from '../../../support/plugin-manifest-check';
 
 const lib = require('../../../../plugins/Relay/lib/relay') as typeof RelayLib;
 
@@ -87,20 +88,6 @@ describe('Relay names, prefixes and the loop guard', () => {
   });
 });
 
-describe('Relay manifest', () => {
-  it('titles and describes every setting in both languages, and is valid for the loader', () => {
-    const manifest = require('../../../../plugins/Relay/plugin.json') as Record<string, unknown>;
-    for (const k of ['title_zh', 'title_en', 'description_zh', 'description_en']) expect(manifest[k]).toBeTruthy();
-    const missing: string[] = [];
-    const walk = (props: Record<string, Record<string, unknown>>, path: string) => {
-      for (const [key, p] of Object.entries(props)) {
-        for (const k of ['title_zh', 'title_en', 'description_zh', 'description_en'])
-          if (typeof p[k] !== 'string') missing.push(`${path}${key}.${k}`);
-        const items = p.items as { properties?: Record<string, Record<string, unknown>> } | undefined;
-        if (items?.properties) walk(items.properties, `${path}${key}[].`);
-      }
-    };
-    walk((manifest.configSchema as { properties: Record<string, Record<string, unknown>> }).properties, '');
-    expect(missing).toEqual([]);
-  });
-});
+// the shared manifest checks: loads through the loader, texts in both languages, enums labelled, defaults valid,
+// per-chat keys top-level config properties
+describeManifest('Relay');
