@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { GeweEvent } from '../../src/callback/events';
 import { notFound } from '../../src/common/domain-error';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { GeweTransportError } from '../../src/gewe/gewe.errors';
@@ -33,6 +32,8 @@ import { RobotEntity } from '../../src/robot/robot.entity';
 import type { RobotService } from '../../src/robot/robot.service';
 import { MemoryRobotStateStore } from '../../src/coordination/memory-state.store';
 import type { RobotStateStore } from '../../src/coordination/robot-state.store';
+
+export { event } from './plugin-fakes';
 
 export interface SentText {
   robotId: number;
@@ -112,35 +113,6 @@ export function robotEntity(id: number, status = 'online'): RobotEntity {
     config: null,
     createdAt: new Date(),
     updatedAt: new Date(),
-  };
-}
-
-export function event(partial: Partial<GeweEvent> = {}): GeweEvent {
-  return {
-    kind: 'text',
-    robotId: 1,
-    appId: 'wx_app_1',
-    robotWxid: 'wxid_robot1',
-    typeName: 'AddMsg',
-    msgType: 1,
-    newMsgId: '7000000000000000001',
-    msgId: '1',
-    createTime: 1_700_000_000,
-    fromWxid: 'wxid_friend',
-    toWxid: 'wxid_robot1',
-    chatId: 'wxid_friend',
-    isGroup: false,
-    senderWxid: 'wxid_friend',
-    isSelf: false,
-    mentions: [],
-    mentionsAll: false,
-    mentionsSelf: false,
-    text: 'hello',
-    content: 'hello',
-    pushContent: null,
-    details: {},
-    raw: {},
-    ...partial,
   };
 }
 

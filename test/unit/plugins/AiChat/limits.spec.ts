@@ -5,7 +5,7 @@ import {
   timezoneOf,
   TokenBudget,
 } from '../../../../plugins/AiChat/lib/limits';
-import { memoryStore } from './helpers';
+import { memoryStore } from '../../../support/plugin-fakes';
 
 describe('AiChat limits', () => {
   it('allows limit requests per key within a sliding minute (the clock injected)', () => {

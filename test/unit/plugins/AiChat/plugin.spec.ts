@@ -13,7 +13,7 @@ import type {
   PluginDefinition,
 } from '../../../../src/plugin/plugin.types';
 import { AiError } from '../../../../src/ai/ai.types';
-import { event, memoryStore } from './helpers';
+import { event, memoryStore } from '../../../support/plugin-fakes';
 
 const FOLDER = join(__dirname, '../../../../plugins/AiChat');
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -8,7 +8,7 @@ import {
   windowTurns,
   withTurn,
 } from '../../../../plugins/AiChat/lib/session';
-import { memoryStore } from './helpers';
+import { memoryStore } from '../../../support/plugin-fakes';
 
 const ROOM = '123@chatroom';
 const inGroup = (sender: string) => ({ robotId: 7, chatId: ROOM, isGroup: true, senderWxid: sender });

@@ -1,4 +1,4 @@
-import { event } from './helpers';
+import { event } from '../../../support/plugin-fakes';
 import type { GeweEvent } from '../../../../src/callback/events';
 import { decide, isReset } from '../../../../plugins/AiChat/lib/trigger';
 import { settingsOf } from '../../../../plugins/AiChat/lib/settings';

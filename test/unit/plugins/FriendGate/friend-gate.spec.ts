@@ -8,30 +8,13 @@ import { loadSamples, sampleBody } from '../../../support/samples';
 import { capKey, release, reserve } from '../../../../plugins/FriendGate/lib/cap';
 import { compileGate, decide } from '../../../../plugins/FriendGate/lib/decide';
 import { requestOf } from '../../../../plugins/FriendGate/lib/request';
+import { memoryStore, quietLog as quiet } from '../../../support/plugin-fakes';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const plugin = require(join(PLUGINS_DIR, 'FriendGate', 'index.js')) as PluginDefinition;
 const { schema } = loadManifest('FriendGate');
 const ROBOT = 'wxid_robot1';
 const robotRef = { id: 1, appId: 'wx_app_1', wxid: ROBOT };
-
-function memoryStore(): PluginStore & { data: Map<string, unknown> } {
-  const data = new Map<string, unknown>();
-  return {
-    data,
-    get: <T>(k: string) => Promise.resolve(structuredClone(data.get(k)) as T | undefined),
-    set: (k: string, v: unknown) => Promise.resolve(void data.set(k, structuredClone(v))),
-    delete: (k: string) => Promise.resolve(void data.delete(k)),
-  };
-}
-
-const quiet = {
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 
 function context(
   body: string,

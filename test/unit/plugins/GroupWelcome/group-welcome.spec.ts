@@ -15,6 +15,7 @@ import {
   takeDue,
 } from '../../../../plugins/GroupWelcome/lib/pending';
 import { render } from '../../../../plugins/GroupWelcome/lib/template';
+import { memoryStore, quietLog as quiet } from '../../../support/plugin-fakes';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const plugin = require(join(PLUGINS_DIR, 'GroupWelcome', 'index.js')) as PluginDefinition;
@@ -24,24 +25,6 @@ const ROOM = '34757816141@chatroom';
 const robotRef = { id: 1, appId: 'wx_app_1', wxid: ROBOT };
 const ann = { wxid: 'wxid_ann', nickname: 'Ann' };
 const bob = { wxid: 'wxid_bob', nickname: 'Bob' };
-
-function memoryStore(): PluginStore & { data: Map<string, unknown> } {
-  const data = new Map<string, unknown>();
-  return {
-    data,
-    get: <T>(k: string) => Promise.resolve(structuredClone(data.get(k)) as T | undefined),
-    set: (k: string, v: unknown) => Promise.resolve(void data.set(k, structuredClone(v))),
-    delete: (k: string) => Promise.resolve(void data.delete(k)),
-  };
-}
-
-const quiet = {
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 
 function messenger() {
   const sent: unknown[][] = [];

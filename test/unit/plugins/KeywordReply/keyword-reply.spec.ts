@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { PluginConfigSchema } from '../../../../src/plugin/plugin-config';
-import type { HandlerContext, PluginDefinition, PluginStore } from '../../../../src/plugin/plugin.types';
+import type { HandlerContext, PluginDefinition } from '../../../../src/plugin/plugin.types';
 import { describeManifest, loadManifest } from '../../../support/plugin-manifest-check';
 import { PLUGINS_DIR } from '../../../support/plugin-e2e';
-import { event } from '../../../support/plugin-runtime';
+import { event, memoryStore } from '../../../support/plugin-fakes';
 import { takeTurn } from '../../../../plugins/KeywordReply/lib/cooldown';
 import {
   compileRules,
@@ -24,16 +24,6 @@ const text = (pattern: string, reply: string, more: Record<string, unknown> = {}
   reply: { type: 'text', text: reply },
   ...more,
 });
-
-function memoryStore(): PluginStore & { data: Map<string, unknown> } {
-  const data = new Map<string, unknown>();
-  return {
-    data,
-    get: <T>(k: string) => Promise.resolve(structuredClone(data.get(k)) as T | undefined),
-    set: (k: string, v: unknown) => Promise.resolve(void data.set(k, structuredClone(v))),
-    delete: (k: string) => Promise.resolve(void data.delete(k)),
-  };
-}
 
 function context(e: Parameters<typeof event>[0], config: Record<string, unknown>, store = memoryStore()) {
   const sent: unknown[][] = [];

@@ -1,7 +1,11 @@
-/** Small fakes for AiChat's unit specs (no app, no database). */
-import type { GeweEvent } from '../../../../src/callback/events';
-import type { PluginStore } from '../../../../src/plugin/plugin.types';
+/**
+ * Plain fakes of what a plugin's handler gets, for unit specs of plugins and the plugin runtime (no app, no
+ * database): a callback event, an in-memory PluginStore, a logger that says nothing.
+ */
+import type { GeweEvent } from '../../src/callback/events';
+import type { PluginLogger, PluginStore } from '../../src/plugin/plugin.types';
 
+/** A private text from wxid_friend to robot 1 (wxid_robot1), with `partial` over it. */
 export function event(partial: Partial<GeweEvent> = {}): GeweEvent {
   return {
     kind: 'text',
@@ -31,6 +35,7 @@ export function event(partial: Partial<GeweEvent> = {}): GeweEvent {
   };
 }
 
+/** A PluginStore in memory; `data` holds what was set (values cloned, as JSON would). */
 export function memoryStore(): PluginStore & { data: Map<string, unknown> } {
   const data = new Map<string, unknown>();
   return {
@@ -40,3 +45,12 @@ export function memoryStore(): PluginStore & { data: Map<string, unknown> } {
     delete: (k: string) => Promise.resolve(void data.delete(k)),
   };
 }
+
+/** A PluginLogger that says nothing. */
+export const quietLog: PluginLogger = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
