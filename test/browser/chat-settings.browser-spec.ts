@@ -15,13 +15,7 @@ describeBrowser('chat settings in a browser', () => {
   let rig: ConsoleRig;
   let page: Page;
   let robotId: number;
-  const api = async (path: string, init: RequestInit = {}) => {
-    const res = await fetch(`${rig.base}${path}`, {
-      ...init,
-      headers: { Authorization: `Bearer ${await rig.adminToken()}`, 'content-type': 'application/json' },
-    });
-    return (await res.json()) as Record<string, unknown>;
-  };
+  const api = (path: string, init?: RequestInit) => rig.api(path, init);
 
   beforeAll(async () => {
     rig = await startConsole();

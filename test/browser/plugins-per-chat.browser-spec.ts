@@ -16,13 +16,7 @@ describeBrowser('the first-party plugins set per chat in a browser', () => {
   let rig: ConsoleRig;
   let page: Page;
   let robotId: number;
-  const api = async (path: string, init: RequestInit = {}) => {
-    const res = await fetch(`${rig.base}${path}`, {
-      ...init,
-      headers: { Authorization: `Bearer ${await rig.adminToken()}`, 'content-type': 'application/json' },
-    });
-    return (await res.json()) as Record<string, unknown>;
-  };
+  const api = (path: string, init?: RequestInit) => rig.api(path, init);
   const card = (plugin: string) => page.getByTestId(`chat-plugin-${plugin}`);
   const form = (plugin: string) => page.getByTestId(`chat-config-form-${plugin}`);
   /** Saves a plugin's per-chat form and waits until the page says the chat has its own options. */

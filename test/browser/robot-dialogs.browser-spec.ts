@@ -12,13 +12,7 @@ describeBrowser('the robot dialogs in a browser', () => {
   let rig: ConsoleRig;
   let fake: FakeGewe;
   let page: Page;
-  const api = async (path: string, init: RequestInit = {}) => {
-    const res = await fetch(`${rig.base}${path}`, {
-      ...init,
-      headers: { Authorization: `Bearer ${await rig.adminToken()}`, 'content-type': 'application/json' },
-    });
-    return (await res.json()) as Record<string, unknown>;
-  };
+  const api = (path: string, init?: RequestInit) => rig.api(path, init);
 
   beforeAll(async () => {
     rig = await startConsole();

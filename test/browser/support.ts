@@ -48,6 +48,8 @@ export interface ConsoleRig {
   loginAppId(): Promise<string>;
   /** An admin access token for calls straight to the API. */
   adminToken(): Promise<string>;
+  /** Calls the API as the admin (JSON in and out) and answers the parsed body. */
+  api(path: string, init?: RequestInit): Promise<Record<string, unknown>>;
   close(): Promise<void>;
 }
 
@@ -176,6 +178,13 @@ async function start(
       return dev.appId;
     },
     adminToken,
+    async api(path, init = {}) {
+      const res = await fetch(`${base}${path}`, {
+        ...init,
+        headers: { Authorization: `Bearer ${await adminToken()}`, 'content-type': 'application/json' },
+      });
+      return (await res.json()) as Record<string, unknown>;
+    },
     close,
   };
 }
