@@ -3,11 +3,11 @@
  * matching request is accepted with its tickets, greeted and invited; one that matches nothing is declined (recorded,
  * never accepted); the daily cap stops the request after it.
  */
-import { PluginRecordsStore } from '../../src/plugin/plugin-records.store';
-import { friendRequestCallback, ticketsOf } from '../support/friend-requests';
-import { PluginHarness, ROBOT_WXID, startPluginHarness } from '../support/plugin-e2e';
-import { describeWithRedis, QueueMode } from '../support/services';
-import { waitFor } from '../support/wait';
+import { PluginRecordsStore } from '../../../src/plugin/plugin-records.store';
+import { friendRequestCallback, ticketsOf } from '../../support/friend-requests';
+import { PluginHarness, ROBOT_WXID, startPluginHarness } from '../../support/plugin-e2e';
+import { describeWithRedis, QueueMode } from '../../support/services';
+import { waitFor } from '../../support/wait';
 
 const GROUP = '50000000001@chatroom';
 const CAP = 3;

@@ -2,13 +2,13 @@
  * AiChat end to end: the app on the repository's plugins/ with the fake Gewe, the real AI client against the fake
  * OpenAI-compatible and Dify servers (test/support/fake-llm.ts), in both queue modes.
  */
-import type { SendRecord } from '../fake-gewe/fake-gewe';
-import { Gate, startFakeDify, startFakeOpenAi, type FakeDify, type FakeOpenAi } from '../support/fake-llm';
-import { newMsgId } from '../support/onebot';
-import { PluginHarness, ROBOT_WXID, startPluginHarness } from '../support/plugin-e2e';
-import { describeWithRedis, type QueueMode } from '../support/services';
-import { bearer, describeE2E } from '../support/test-app';
-import { waitFor } from '../support/wait';
+import type { SendRecord } from '../../fake-gewe/fake-gewe';
+import { Gate, startFakeDify, startFakeOpenAi, type FakeDify, type FakeOpenAi } from '../../support/fake-llm';
+import { newMsgId } from '../../support/onebot';
+import { PluginHarness, ROBOT_WXID, startPluginHarness } from '../../support/plugin-e2e';
+import { describeWithRedis, type QueueMode } from '../../support/services';
+import { bearer, describeE2E } from '../../support/test-app';
+import { waitFor } from '../../support/wait';
 
 const ROOM = '34567890@chatroom';
 

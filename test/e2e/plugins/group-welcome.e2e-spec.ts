@@ -3,9 +3,9 @@
  * gets one welcome that @s the newcomer; a burst of joins in one group gets one welcome naming them all; a removal
  * notice. The merge window is 1 second.
  */
-import { joinCallback, kickCallback, NoticeMember } from '../support/group-notices';
-import { PluginHarness, ROBOT_WXID, startPluginHarness } from '../support/plugin-e2e';
-import { describeWithRedis, QueueMode } from '../support/services';
+import { joinCallback, kickCallback, NoticeMember } from '../../support/group-notices';
+import { PluginHarness, ROBOT_WXID, startPluginHarness } from '../../support/plugin-e2e';
+import { describeWithRedis, QueueMode } from '../../support/services';
 
 const IMAGE = 'http://img.example/welcome.png';
 const INVITER = { wxid: 'wxid_owner01', nickname: '群主' };

@@ -2,9 +2,9 @@
  * KeywordReply through the real app (plugins/ as shipped, the fake Gewe, one online robot), in both queue modes:
  * rules answer with {name}, contains and regex rules, the cooldown per rule and chat, and an image answer.
  */
-import { groupTextCallback } from '../support/onebot';
-import { PluginHarness, ROBOT_WXID, startPluginHarness } from '../support/plugin-e2e';
-import { describeWithRedis, QueueMode } from '../support/services';
+import { groupTextCallback } from '../../support/onebot';
+import { PluginHarness, ROBOT_WXID, startPluginHarness } from '../../support/plugin-e2e';
+import { describeWithRedis, QueueMode } from '../../support/services';
 
 const ROOM = '30000000001@chatroom';
 
