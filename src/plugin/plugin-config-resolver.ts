@@ -51,6 +51,21 @@ export class PluginConfigResolver {
     return overlayChatSection(base, this.section(raw), keys);
   }
 
+  /** The keys of chatConfigSchema a chat's section sets (a copy), or null when it sets none. */
+  chatSection(
+    p: RegisteredPlugin,
+    snapshot: SettingsSnapshot,
+    robotId: number | null,
+    chatId: string | null,
+  ): Record<string, unknown> | null {
+    if (robotId === null || !chatId) return null;
+    const raw = snapshot.chat(p.name, robotId, chatId)?.config ?? null;
+    if (!raw) return null;
+    const section = this.section(raw);
+    const own = chatConfigKeys(p).filter((k) => Object.hasOwn(section, k));
+    return own.length ? Object.fromEntries(own.map((k) => [k, structuredClone(section[k])])) : null;
+  }
+
   /** The stored section parsed (an unreadable one is empty), kept for the texts seen lately. */
   private section(raw: string): Record<string, unknown> {
     let parsed = this.sections.get(raw);

@@ -180,6 +180,7 @@ export class PluginDispatcher {
           return send.sendText(event.chatId, text, ats);
         },
         config: this.resolver.resolve(plugin, snapshot, event.robotId, event.chatId),
+        chatConfig: this.resolver.chatSection(plugin, snapshot, event.robotId, event.chatId),
         log: pluginLogger(h.plugin, { handler: h.name, requestId: opts.requestId, robotId: event.robotId }),
         store: this.kv.forPlugin(h.plugin),
         ai: this.tools.ai,

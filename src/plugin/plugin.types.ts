@@ -152,6 +152,11 @@ export interface BaseContext {
 
 export interface HandlerContext extends BaseContext {
   event: GeweEvent;
+  /**
+   * What the event's chat sets itself (the keys of `chatConfigSchema` its section has, already part of `config`), or
+   * null: how a plugin tells a chat's own value from an inherited one (AiChat: a chat's prompt over the robot's).
+   */
+  chatConfig: Record<string, unknown> | null;
   /** Replies in the event's conversation (group or private). */
   reply(text: string, ats?: string | readonly string[]): Promise<SentMessage>;
   requestId: string | null;

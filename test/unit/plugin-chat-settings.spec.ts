@@ -156,6 +156,14 @@ describe('PluginConfigResolver', () => {
     expect(resolver.resolve(plugin, s, 2, 'room1@chatroom').pongText).toBe('pong');
   });
 
+  it("gives a chat's own section, the allowed keys it sets only, as ctx.chatConfig", () => {
+    expect(resolver.chatSection(plugin, s, 1, 'room1@chatroom')).toEqual({ pongText: 'room pong' });
+    expect(resolver.chatSection(plugin, s, 1, 'room2@chatroom')).toEqual({ nested: { b: 2 } });
+    expect(resolver.chatSection(plugin, s, 1, 'room3@chatroom')).toBeNull(); // a switch, no section
+    expect(resolver.chatSection(plugin, s, 2, 'room1@chatroom')).toBeNull();
+    expect(resolver.chatSection(plugin, s, 1, null)).toBeNull();
+  });
+
   it('answers a fresh copy each time', () => {
     const a = resolver.resolve(plugin, s, 1, 'room2@chatroom');
     (a.nested as Record<string, unknown>).b = 99;

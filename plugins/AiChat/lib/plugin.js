@@ -23,7 +23,7 @@
  * @typedef {{ maxTokens?: number, temperature?: number, user?: string, purpose?: string, markdownToText?: boolean, signal?: AbortSignal, timeZone?: string }} CompleteOptions
  * @typedef {{ text: string, model: string, usage: AiAnswer['usage'], latencyMs: number, attempts: number }} Completion
  */
-const { settingsOf, backendOf } = require('./settings');
+const { settingsOf, backendOf, promptFor } = require('./settings');
 const { decide, isReset, textOf } = require('./trigger');
 const { SessionStore, sessionKey, buildMessages, withTurn, estimateTokens } = require('./session');
 const { prepare, stripThink, markdownToText } = require('./output');
@@ -123,7 +123,7 @@ function createAiChat(o = {}) {
     const session = await sessions.load(key, { idleMinutes: s.idleMinutes, now: clock() });
     const dify = s.provider === 'dify';
     const messages = buildMessages(session, question, {
-      systemPrompt: s.systemPrompt,
+      systemPrompt: promptFor(s, robotId, ctx.chatConfig),
       maxTurns: s.maxTurns,
       maxContextTokens: s.maxContextTokens,
       history: !dify,

@@ -28,6 +28,7 @@
  * @property {number} maxContextTokens
  * @property {number} idleMinutes
  * @property {string} systemPrompt
+ * @property {{ robotId: number, systemPrompt: string }[]} robotPrompts
  * @property {string[]} resetCommands
  * @property {string} resetReply
  * @property {number} maxMessageChars
@@ -115,6 +116,10 @@ function settingsOf(config) {
     maxContextTokens: Math.max(1, num(c.maxContextTokens, 4000)),
     idleMinutes: Math.max(0, num(c.idleMinutes, 30)),
     systemPrompt: str(c.systemPrompt, ''),
+    robotPrompts: (Array.isArray(c.robotPrompts) ? c.robotPrompts : [])
+      .filter(isObject)
+      .map((r) => ({ robotId: num(r.robotId, 0), systemPrompt: str(r.systemPrompt, '') }))
+      .filter((r) => r.robotId > 0),
     resetCommands: Array.isArray(c.resetCommands) ? strings(c.resetCommands) : ['/new', '#清除记忆'],
     resetReply: str(c.resetReply, ''),
     maxMessageChars: Math.max(1, num(c.maxMessageChars, 500)),
@@ -151,4 +156,14 @@ function backendOf(s) {
   };
 }
 
-module.exports = { settingsOf, backendOf };
+/**
+ * The system prompt of a request: the chat's own (its section sets `systemPrompt`), else the robot's (`robotPrompts`),
+ * else the plugin's.
+ * @param {Settings} s @param {number} robotId @param {Record<string, unknown> | null | undefined} chatConfig
+ */
+function promptFor(s, robotId, chatConfig) {
+  if (chatConfig && typeof chatConfig.systemPrompt === 'string') return chatConfig.systemPrompt;
+  return s.robotPrompts.find((r) => r.robotId === robotId)?.systemPrompt ?? s.systemPrompt;
+}
+
+module.exports = { settingsOf, backendOf, promptFor };

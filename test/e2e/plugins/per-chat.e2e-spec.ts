@@ -101,13 +101,14 @@ function perChatSuite(mode: QueueMode) {
     await h.t.http().post('/api/plugins/GroupWelcome/disable').set(bearer(h.admin)).expect(200);
   });
 
-  it("AiChat: a chat's own system prompt goes to the model for that chat only", async () => {
+  it("AiChat: a chat's own system prompt over the robot's, the robot's over the plugin's", async () => {
     await h.enable('AiChat', {
       baseUrl: llm.baseUrl,
       apiKey: llm.apiKey,
       model: 'fake-model',
       retries: 0,
       systemPrompt: 'GLOBAL PROMPT',
+      robotPrompts: [{ robotId: h.robot.id, systemPrompt: 'ROBOT PROMPT' }],
       typingMsPerChar: 0,
     });
     await setChat(room(7), 'AiChat', { config: { systemPrompt: 'ROOM 7 PROMPT' } });
@@ -130,7 +131,7 @@ function perChatSuite(mode: QueueMode) {
     const systems = llm.requests.map((r) => (r.body.messages as { role: string; content: string }[])[0]);
     expect(systems).toEqual([
       { role: 'system', content: 'ROOM 7 PROMPT' },
-      { role: 'system', content: 'GLOBAL PROMPT' },
+      { role: 'system', content: 'ROBOT PROMPT' },
     ]);
     await h.t.http().post('/api/plugins/AiChat/disable').set(bearer(h.admin)).expect(200);
   });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PluginConfigSchema } from '../../../../src/plugin/plugin-config';
 import { PluginLoader } from '../../../../src/plugin/plugin.loader';
-import { settingsOf } from '../../../../plugins/AiChat/lib/settings';
+import { promptFor, settingsOf } from '../../../../plugins/AiChat/lib/settings';
 import { describeManifest } from '../../../support/plugin-manifest-check';
 
 const FOLDER = join(__dirname, '../../../../plugins/AiChat');
@@ -92,6 +92,22 @@ describe('AiChat manifest', () => {
     expect(JSON.stringify(manifest.chatConfigSchema)).not.toContain('"default"');
     expect(chat.check({ groupTrigger: { prefixes: ['ai'] }, scope: 'group' }).errors).toEqual([]);
     expect(chat.check({ apiKey: 'x' }).errors).not.toEqual([]);
+  });
+});
+
+describe('AiChat system prompt', () => {
+  const s = settingsOf({
+    systemPrompt: 'plugin',
+    robotPrompts: [{ robotId: 2, systemPrompt: 'robot 2' }, { robotId: 0, systemPrompt: 'no robot' }, 'junk'],
+  });
+
+  it("takes the chat's own prompt, else the robot's, else the plugin's", () => {
+    expect(promptFor(s, 2, { systemPrompt: 'chat' })).toBe('chat');
+    expect(promptFor(s, 2, { systemPrompt: '' })).toBe(''); // a chat may turn the prompt off
+    expect(promptFor(s, 2, { scope: 'group' })).toBe('robot 2'); // the chat sets other keys only
+    expect(promptFor(s, 2, null)).toBe('robot 2');
+    expect(promptFor(s, 3, null)).toBe('plugin');
+    expect(s.robotPrompts).toEqual([{ robotId: 2, systemPrompt: 'robot 2' }]);
   });
 });
 
