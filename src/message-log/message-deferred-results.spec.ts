@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { SQLITE_MIGRATIONS } from '../../migrations/sqlite';
 import { RawSql } from '../database/raw-sql';
 import type { HandlerOutcome } from '../plugin/plugin.dispatcher';
 import { PluginPorts } from '../plugin/plugin-ports';
@@ -12,8 +13,16 @@ describe('MessageDeferredResults (SQLite)', () => {
   let ports: PluginPorts;
   beforeAll(async () => {
     Logger.overrideLogger(false);
-    db = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [MessageEntity], synchronize: true });
+    db = new DataSource({
+      type: 'better-sqlite3',
+      database: ':memory:',
+      entities: [MessageEntity],
+      // the schema the service runs on (the deferred_results column included): the committed migrations
+      migrations: [...SQLITE_MIGRATIONS],
+      migrationsRun: true,
+    });
     await db.initialize();
+    await db.query(`INSERT INTO "robots" ("id", "name", "base_url") VALUES (1, 'r', 'http://127.0.0.1:1/v2/api')`);
     ports = new PluginPorts();
     sink = new MessageDeferredResults(new RawSql(db), ports);
     sink.onModuleInit();
