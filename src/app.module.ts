@@ -34,6 +34,7 @@ import { RobotModule } from './robot/robot.module';
 import { WebhookEndpointModule } from './webhook/webhook-endpoint.module';
 import { WebhookModule } from './webhook/webhook.module';
 import { SystemModule } from './system/system.module';
+import { DirectoryModule } from './directory/directory.module';
 import { CONFIG_SOURCE } from './system/system.tokens';
 
 export interface AppModuleOptions {
@@ -78,6 +79,7 @@ export class AppModule {
         SystemModule,
         WebhookEndpointModule,
         RobotModule,
+        DirectoryModule,
         PluginModule,
         QueueModule,
         OneBotModule,

@@ -17,6 +17,9 @@ import { ConfigEntity } from './settings/config.entity';
 import { WebhookEndpointEntity } from './webhook/webhook-endpoint.entity';
 import { PluginRecordEntity } from './plugin/plugin-record.entity';
 import { PluginChatSettingEntity } from './plugin/plugin-chat-setting.entity';
+import { ContactEntity } from './directory/contact.entity';
+import { GroupMemberEntity } from './directory/group-member.entity';
+import { DirectorySyncEntity } from './directory/directory-sync.entity';
 
 /** Every entity, listed explicitly (no globs: the same list works from src/ under jest and from dist/). */
 export const ENTITIES = [
@@ -39,4 +42,7 @@ export const ENTITIES = [
   OneBotSettingsEntity,
   PluginRecordEntity,
   PluginChatSettingEntity,
+  ContactEntity,
+  GroupMemberEntity,
+  DirectorySyncEntity,
 ];

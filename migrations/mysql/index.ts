@@ -14,6 +14,7 @@ import { MessageChatHistory1796200000000 } from './1796200000000-MessageChatHist
 import { PluginChatSettings1796223672113 } from './1796223672113-PluginChatSettings';
 import { PluginRecords1796223673695 } from './1796223673695-PluginRecords';
 import { DeferredResults1796224064804 } from './1796224064804-DeferredResults';
+import { Directory1796300335748 } from './1796300335748-Directory';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const MYSQL_MIGRATIONS: Function[] = [
@@ -32,4 +33,5 @@ export const MYSQL_MIGRATIONS: Function[] = [
   PluginChatSettings1796223672113,
   PluginRecords1796223673695,
   DeferredResults1796224064804,
+  Directory1796300335748,
 ];

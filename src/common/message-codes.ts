@@ -107,6 +107,9 @@ export const ERROR_CODES = {
   // per-chat plugin settings (issue 15)
   INVALID_CHAT_ID: ['id'],
   PLUGIN_NO_CHAT_CONFIG: ['name'],
+  // the directory (issue 16)
+  CONTACT_NOT_FOUND: ['id', 'wxid'],
+  DIRECTORY_SYNC_FAILED: [],
 } as const satisfies Record<string, readonly string[]>;
 
 /**

@@ -366,6 +366,13 @@ export const CONFIG_SCHEMA = {
       'Most bytes of base64:// and file:// sources hosted for Gewe at once; a source that does not fit is refused.',
     ),
   },
+  directory: {
+    sync_pause: duration(
+      '300ms',
+      0,
+      "Pause between Gewe calls of a directory sync (the robot's contacts and groups) and of the look-ups of chats first seen in callbacks: Gewe and WeChat frown on bursts of profile reads.",
+    ),
+  },
   metrics: {
     enabled: bool(false, 'Serve Prometheus metrics at GET /metrics (outside /api). Off: /metrics answers 404.'),
     token: str(

@@ -13,6 +13,7 @@ import type { RobotEntity } from '../robot/robot.entity';
 import type { RobotService } from '../robot/robot.service';
 import { loadSamples, sampleBody, textCallback } from '../../test/support/samples';
 import type { CallbackJob } from '../queue/callback-queue';
+import type { DirectoryObserver } from '../directory/directory-observer';
 import { CallbackProcessor } from './callback.processor';
 
 const ROBOT = { id: 7, appId: 'wx_unit', wxid: 'wxid_robot', config: null } as unknown as RobotEntity;
@@ -131,6 +132,7 @@ function processOf(log: FakeLog, world: World) {
     {
       publish: (e: GeweEvent, id: number) => world.onebot.push({ id, kind: e.kind, ranBefore: world.ran.length }),
     } as unknown as OneBotGateway,
+    { observe: () => undefined } as unknown as DirectoryObserver,
   );
 }
 

@@ -6,6 +6,7 @@ import { EventBus, TEXT_PREVIEW } from '../live-events/event-bus';
 import { FileService } from '../file/file.service';
 import { MetricsService, ProcessResult } from '../metrics/metrics.service';
 import { OneBotGateway } from '../onebot/onebot.gateway';
+import { DirectoryObserver } from '../directory/directory-observer';
 import { DispatchLedger, DispatchStep } from '../message-log/dispatch-ledger';
 import { MessageLogService, Recorded, UnconfirmedInsertError } from '../message-log/message-log.service';
 import { PluginDispatcher, PreparedDispatch } from '../plugin/plugin.dispatcher';
@@ -59,6 +60,7 @@ export class CallbackProcessor {
     private readonly events: EventBus,
     private readonly metrics: MetricsService,
     private readonly onebot: OneBotGateway,
+    private readonly directory: DirectoryObserver,
   ) {}
 
   /** Processes one job and counts its result by robot and kind (an error is counted, then rethrown for a retry). */
@@ -159,6 +161,8 @@ export class CallbackProcessor {
       this.publish(job, c.event, logged.id);
       // OneBot clients see each message once, after dedup (the gateway never throws nor waits for a client)
       this.onebot.publish(c.event, logged.id);
+      // contacts, groups and members kept current (queued per robot, never awaited)
+      this.directory.observe(c.robot, c.event);
     }
     if (step === 'mark') {
       try {

@@ -19,6 +19,7 @@ import {
 } from './dto/plugin.dto';
 import type { PluginTexts } from './dto/plugin.dto';
 import type { PluginManifest } from './plugin.types';
+import { assertChatId } from '../common/chat-id';
 
 /** The plugin API: what the registry found, what the database says of it, and changes to both. */
 @Injectable()
@@ -298,16 +299,6 @@ export class PluginService {
       disabledReason: row?.disabledReason ?? null,
     };
   }
-}
-
-/** A chat id as WeChat has them: a wxid (wxid_…, a custom id, gh_…) or a group (…@chatroom). */
-export const CHAT_ID = /^[A-Za-z0-9_@.-]{1,100}$/;
-
-function assertChatId(chatId: string): void {
-  if (!CHAT_ID.test(chatId))
-    throw badRequest('INVALID_CHAT_ID', `chat_id must be a wxid or a group id such as 123@chatroom`, {
-      id: chatId.slice(0, 100),
-    });
 }
 
 function loadError(p: RegisteredPlugin): string {

@@ -144,6 +144,8 @@ export const zh = {
   // per-chat plugin settings (issue 15)
   'code.INVALID_CHAT_ID': '聊天 ID {id} 不对：应是 wxid 或群 ID（如 123@chatroom）',
   'code.PLUGIN_NO_CHAT_CONFIG': '插件 {name} 没有按聊天的设置（chatConfigSchema）',
+  'code.CONTACT_NOT_FOUND': '机器人 {id} 的通讯录里没有 {wxid}',
+  'code.DIRECTORY_SYNC_FAILED': '同步通讯录失败',
   'field.invalid': '{field} 的值无效',
   'field.notNull': '{field} 不能为空值（null）',
   'field.whitelistValidation': '{field}：不认识的字段',
@@ -333,6 +335,8 @@ export const en: Record<keyof typeof zh, string> = {
   // per-chat plugin settings (issue 15)
   'code.INVALID_CHAT_ID': 'Chat id {id} is not valid: a wxid or a group id such as 123@chatroom',
   'code.PLUGIN_NO_CHAT_CONFIG': 'Plugin {name} has no per-chat settings (chatConfigSchema)',
+  'code.CONTACT_NOT_FOUND': 'Robot {id} has no contact {wxid}',
+  'code.DIRECTORY_SYNC_FAILED': 'The directory sync failed',
   'field.invalid': '{field} is not valid',
   'field.notNull': '{field} must not be null',
   'field.whitelistValidation': '{field}: unknown field',
