@@ -174,7 +174,7 @@ export class DirectorySyncService implements OnApplicationBootstrap, OnApplicati
         const facts: ContactFacts[] = [
           ...list.friends
             .filter((w) => !SYSTEM_IDS.has(w))
-            .map((wxid) => ({ wxid, kind: wxid.startsWith('gh_') ? 'official' : 'friend' })),
+            .map((wxid): ContactFacts => ({ wxid, kind: wxid.startsWith('gh_') ? 'official' : 'friend' })),
           ...list.chatrooms.map((wxid) => ({ wxid, kind: 'group' as const, deleted: false })),
           ...list.ghs.filter((w) => !SYSTEM_IDS.has(w)).map((wxid) => ({ wxid, kind: 'official' as const })),
         ];

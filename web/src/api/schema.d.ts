@@ -468,6 +468,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/robots/{robot_id}/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A robot's contacts and groups (friends, groups, official accounts, strangers), by name
+         * @description A robot's contacts and groups (friends, groups, official accounts, strangers), by name. Needs an access token. API tokens need the scope robots:read.
+         */
+        get: operations["Directory_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/robots/{robot_id}/contacts/{wxid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One contact or group of the directory
+         * @description One contact or group of the directory. Needs an access token. API tokens need the scope robots:read.
+         */
+        get: operations["Directory_one"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/robots/{robot_id}/groups/{chat_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A group's members with their group display names
+         * @description A group's members with their group display names. Needs an access token. API tokens need the scope robots:read.
+         */
+        get: operations["Directory_members"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/robots/{robot_id}/directory/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The robot's last directory sync: state, phase, progress
+         * @description The robot's last directory sync: state, phase, progress. Needs an access token. API tokens need the scope robots:read.
+         */
+        get: operations["Directory_status"];
+        put?: never;
+        /**
+         * Fetch the robot's contacts and groups from Gewe (paced, in the background, resumed after a restart); answers the sync as started, or the one running
+         * @description Fetch the robot's contacts and groups from Gewe (paced, in the background, resumed after a restart); answers the sync as started, or the one running. Needs an access token. API tokens need the scope robots:write.
+         */
+        post: operations["Directory_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/plugins": {
         parameters: {
             query?: never;
@@ -1828,6 +1912,75 @@ export interface components {
             raw: {
                 [key: string]: unknown;
             };
+        };
+        ContactResponseDto: {
+            /** @description wxid, group id (…@chatroom) or official account id (gh_…) */
+            wxid: string;
+            /** @enum {string} */
+            kind: "friend" | "group" | "official" | "stranger";
+            /** @description The remark, else the nickname (a group: its name) */
+            name: string | null;
+            nickname: string | null;
+            remark: string | null;
+            /** @description The WeChat id they chose (微信号) */
+            alias: string | null;
+            /** @description Avatar URL (Gewe/WeChat CDN) */
+            avatar: string | null;
+            /** @description A group's owner */
+            ownerWxid: string | null;
+            /** @description A group's member count */
+            memberCount: number | null;
+            /** @description No longer a friend, or a group the robot left */
+            deleted: boolean;
+            /** @description When its details were last fetched from Gewe */
+            syncedAt: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        ContactListResponseDto: {
+            items: components["schemas"]["ContactResponseDto"][];
+            total: number;
+            page: number;
+            limit: number;
+        };
+        MemberResponseDto: {
+            wxid: string;
+            /** @description The group display name, else the nickname */
+            name: string | null;
+            nickname: string | null;
+            /** @description Their name card in this group (群昵称) */
+            displayName: string | null;
+            avatar: string | null;
+            inviterWxid: string | null;
+        };
+        MemberListResponseDto: {
+            items: components["schemas"]["MemberResponseDto"][];
+            total: number;
+            page: number;
+            limit: number;
+        };
+        DirectorySyncResponseDto: {
+            robotId: number;
+            /** @enum {string} */
+            state: "running" | "done" | "failed" | "never";
+            /**
+             * @description Where the sync is
+             * @enum {string}
+             */
+            phase: "list" | "contacts" | "groups" | "done";
+            /** @description Entries to fetch */
+            total: number;
+            /** @description Entries fetched */
+            done: number;
+            /** @description Why it failed (a stable code) */
+            errorCode: string | null;
+            error: string | null;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            finishedAt: string | null;
+            /** @description Contacts and groups in the directory now */
+            entries: number;
         };
         PluginStatsDto: {
             /** @description Handler calls since this instance started */
@@ -4363,6 +4516,315 @@ export interface operations {
                 };
             };
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Directory_list: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+                kind?: "friend" | "group" | "official" | "stranger";
+                /** @description Part of the wxid, nickname, remark or WeChat id */
+                q?: string;
+                /** @description Also list removed friends and groups the robot left */
+                deleted?: boolean;
+            };
+            header?: never;
+            path: {
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactListResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope robots:read, or limited to other robots */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such robot */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Directory_one: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                wxid: string;
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactResponseDto"];
+                };
+            };
+            /** @description A malformed id (INVALID_CHAT_ID) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope robots:read, or limited to other robots */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such robot or contact (CONTACT_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Directory_members: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+                /** @description Part of the wxid, nickname or group display name */
+                q?: string;
+            };
+            header?: never;
+            path: {
+                chat_id: string;
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberListResponseDto"];
+                };
+            };
+            /** @description A malformed group id (INVALID_CHAT_ID) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope robots:read, or limited to other robots */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such robot */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Directory_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DirectorySyncResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope robots:read, or limited to other robots */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such robot */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Directory_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DirectorySyncResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope robots:write, or limited to other robots */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such robot */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The robot is not online (ROBOT_NOT_ONLINE) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
