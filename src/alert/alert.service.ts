@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, Not, QueryFailedError, Repository } from 'typeorm';
+import { ChatNames } from '../common/chat-names';
 import { conflict } from '../common/domain-error';
 import { Page } from '../common/dto/pagination.dto';
 import { APP_CONFIG, maskSecret } from '../config/app-config';
@@ -55,6 +56,7 @@ export class AlertService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly settings: RuntimeSettingsService,
     private readonly notifier: AlertNotifier,
+    private readonly names: ChatNames,
   ) {}
 
   async list(q: AlertListQueryDto): Promise<Page<AlertResponseDto>> {
@@ -68,7 +70,18 @@ export class AlertService {
       skip: (q.page - 1) * q.limit,
       take: q.limit,
     });
-    return { items: rows.map(toResponse), total, page: q.page, limit: q.limit };
+    const items = rows.map(toResponse);
+    await this.nameTargets(items);
+    return { items, total, page: q.page, limit: q.limit };
+  }
+
+  /** The chats the WeChat channel wrote to, named through the channel's robot's directory. */
+  private async nameTargets(items: AlertResponseDto[]): Promise<void> {
+    const robotId = Number(this.settings.get('alerts.wechat_robot_id'));
+    const wechat = items.flatMap((a) => a.deliveries.filter((d) => d.channel === 'wechat'));
+    if (!wechat.length || !robotId) return;
+    const book = await this.names.book(robotId, { chatIds: wechat.map((d) => d.target) });
+    for (const d of wechat) d.chatName = book.chat(d.target);
   }
 
   /** Incidents that are pending or firing. */

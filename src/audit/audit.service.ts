@@ -1,8 +1,9 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { LessThan, Repository } from 'typeorm';
 import type { AuthUser } from '../common/auth.decorators';
+import { ChatNames } from '../common/chat-names';
 import { Page } from '../common/dto/pagination.dto';
 import { PeriodicTask } from '../common/periodic-task';
 import { APP_CONFIG } from '../config/app-config';
@@ -70,6 +71,8 @@ export class AuditTrail implements OnModuleInit, BeforeApplicationShutdown {
     @InjectRepository(AuditLogEntity) private readonly rows: Repository<AuditLogEntity>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly writer: AuditWriter,
+    /** Names beside the chats the entries acted on (the directory; none without it). */
+    @Optional() private readonly names?: ChatNames,
   ) {}
 
   onModuleInit(): void {
@@ -147,7 +150,17 @@ export class AuditTrail implements OnModuleInit, BeforeApplicationShutdown {
     if (q.since) qb.andWhere('a.created_at >= :since', { since: q.since });
     if (q.until) qb.andWhere('a.created_at < :until', { until: q.until });
     const [rows, total] = await qb.getManyAndCount();
-    return { items: rows.map(toResponse), total, page: q.page, limit: q.limit };
+    const items = rows.map(toResponse);
+    await this.nameChats(items);
+    return { items, total, page: q.page, limit: q.limit };
+  }
+
+  /** The chat an entry acted on in a robot (a send's toWxid, a route's chat or contact), and its name. */
+  private async nameChats(items: AuditEntryResponseDto[]): Promise<void> {
+    const acted = items.filter((e) => e.chatId !== null && e.targetType === 'robot' && /^\d+$/.test(e.targetId ?? ''));
+    if (!this.names || !acted.length) return;
+    const names = await this.names.books(acted.map((e) => ({ robotId: Number(e.targetId), chatId: e.chatId })));
+    for (const e of acted) e.chatName = names(Number(e.targetId)).chat(e.chatId);
   }
 
   /** Deletes rows older than `[audit] retention_days` (0: never). Answers how many went. */
@@ -186,6 +199,22 @@ function toResponse(a: AuditLogEntity): AuditEntryResponseDto {
     status: a.status,
     ip: a.ip,
     requestId: a.requestId,
+    chatId: chatOf(details),
+    chatName: null,
     details,
   };
+}
+
+const CHAT_KEYS = ['chat_id', 'wxid', 'toWxid', 'chatId'] as const;
+
+/** The chat an entry names: a route parameter, else a body field. */
+function chatOf(details: Record<string, unknown> | null): string | null {
+  const params = details?.params as Record<string, unknown> | undefined;
+  const body = details?.body as Record<string, unknown> | undefined;
+  for (const source of [params, body, details])
+    for (const k of CHAT_KEYS) {
+      const v = source?.[k];
+      if (typeof v === 'string' && v !== '') return v;
+    }
+  return null;
 }

@@ -9,6 +9,7 @@ import { DirectoryController } from './directory.controller';
 import { DirectoryObserver } from './directory-observer';
 import { DirectorySyncService } from './directory-sync.service';
 import { DirectoryService } from './directory.service';
+import { DirectoryNames } from './directory-names';
 import { GroupMemberEntity } from './group-member.entity';
 
 /**
@@ -23,7 +24,8 @@ import { GroupMemberEntity } from './group-member.entity';
     DirectoryService,
     DirectorySyncService,
     DirectoryObserver,
-    { provide: ChatNames, useExisting: DirectoryService },
+    DirectoryNames,
+    { provide: ChatNames, useExisting: DirectoryNames },
   ],
   exports: [DirectoryService, DirectorySyncService, DirectoryObserver, ChatNames],
 })

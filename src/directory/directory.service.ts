@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, In, Repository } from 'typeorm';
-import { ChatNames, NameBook, NameQuery, NO_NAMES } from '../common/chat-names';
 import { notFound } from '../common/domain-error';
 import { containsPattern } from '../common/like';
 import type { Page } from '../common/dto/pagination.dto';
@@ -103,18 +102,16 @@ export const memberName = (m: { displayName: string | null; nickname: string | n
 
 /**
  * A robot's directory: its contacts and groups (`contacts`) and the members of its groups (`group_members`), read by
- * the API and by every answer that puts names beside ids (it provides the ChatNames port), written by the sync and by
- * the callbacks that tell of a change.
+ * the API, written by the sync and by the callbacks that tell of a change. (The names beside ids of other answers:
+ * DirectoryNames.)
  */
 @Injectable()
-export class DirectoryService extends ChatNames {
+export class DirectoryService {
   constructor(
     @InjectRepository(ContactEntity) private readonly contacts: Repository<ContactEntity>,
     @InjectRepository(GroupMemberEntity) private readonly members: Repository<GroupMemberEntity>,
     private readonly robots: RobotService,
-  ) {
-    super();
-  }
+  ) {}
 
   async list(robotId: number, q: ContactListQueryDto): Promise<Page<ContactResponseDto>> {
     await this.robots.entity(robotId);
@@ -187,64 +184,6 @@ export class DirectoryService extends ChatNames {
     if (!wxids.length) return new Map();
     const rows = await this.contacts.find({ where: { robotId, wxid: In([...new Set(wxids)]) } });
     return new Map(rows.map((r) => [r.wxid, r]));
-  }
-
-  // ─────────────────────────── names (the ChatNames port) ───────────────────────────
-
-  async book(robotId: number, q: NameQuery): Promise<NameBook> {
-    const ids = new Set<string>();
-    for (const c of q.chatIds) if (c) ids.add(c);
-    const memberKeys = new Map<string, Set<string>>();
-    for (const s of q.senders ?? []) {
-      if (!s.wxid) continue;
-      ids.add(s.wxid);
-      if (s.chatId?.endsWith('@chatroom')) {
-        const set = memberKeys.get(s.chatId) ?? new Set<string>();
-        set.add(s.wxid);
-        memberKeys.set(s.chatId, set);
-      }
-    }
-    if (!ids.size) return NO_NAMES;
-    const [contacts, members] = await Promise.all([
-      this.contacts.find({
-        where: { robotId, wxid: In([...ids]) },
-        select: { wxid: true, nickname: true, remark: true },
-      }),
-      memberKeys.size
-        ? this.members.find({
-            where: {
-              robotId,
-              chatId: In([...memberKeys.keys()]),
-              wxid: In([...new Set(q.senders!.map((s) => s.wxid!))]),
-            },
-            select: { chatId: true, wxid: true, nickname: true, displayName: true },
-          })
-        : Promise.resolve([] as GroupMemberEntity[]),
-    ]);
-    const byId = new Map(contacts.map((c) => [c.wxid, contactName(c)]));
-    const byMember = new Map(members.map((m) => [`${m.chatId}\u0000${m.wxid}`, memberName(m)]));
-    return {
-      chat: (chatId) => (chatId ? (byId.get(chatId) ?? null) : null),
-      sender: (chatId, wxid) => {
-        if (!wxid) return null;
-        return (chatId ? byMember.get(`${chatId}\u0000${wxid}`) : undefined) ?? byId.get(wxid) ?? null;
-      },
-    };
-  }
-
-  async books(
-    items: readonly { robotId: number; chatId?: string | null; senderWxid?: string | null }[],
-  ): Promise<(robotId: number) => NameBook> {
-    const per = new Map<number, NameQuery & { senders: { chatId: string | null; wxid: string | null }[] }>();
-    for (const it of items) {
-      const q = per.get(it.robotId) ?? { chatIds: [] as string[], senders: [] };
-      (q.chatIds as (string | null)[]).push(it.chatId ?? null);
-      if (it.senderWxid) q.senders.push({ chatId: it.chatId ?? null, wxid: it.senderWxid });
-      per.set(it.robotId, q);
-    }
-    const books = new Map<number, NameBook>();
-    await Promise.all([...per].map(async ([robotId, q]) => books.set(robotId, await this.book(robotId, q))));
-    return (robotId) => books.get(robotId) ?? NO_NAMES;
   }
 
   // ─────────────────────────── writes ───────────────────────────

@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, QueryFailedError, Repository } from 'typeorm';
 import type { GeweEvent } from '../callback/events';
+import { ChatNames, NameBook, NO_NAMES } from '../common/chat-names';
 import { DomainError, notFound } from '../common/domain-error';
 import { fileErrorMessage } from './file-error';
 import type { Page } from '../common/dto/pagination.dto';
@@ -42,6 +43,8 @@ export class FileService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: BlobStore,
     private readonly downloads: MediaDownloadQueue,
+    /** Names beside the ids of the answers (the directory; none without it). */
+    @Optional() private readonly names?: ChatNames,
   ) {}
 
   /** The media kinds downloaded automatically for a robot: its `config.autoDownload`, else `[files].auto_download`. */
@@ -196,13 +199,18 @@ export class FileService {
     if (name)
       qb.andWhere("f.original_name LIKE :name ESCAPE '!'", { name: `%${name.replace(/[!%_]/g, (c) => '!' + c)}%` });
     const [rows, total] = await qb.getManyAndCount();
-    return { items: rows.map(toDto), total, page: q.page, limit: q.limit };
+    return { items: await this.named(rows), total, page: q.page, limit: q.limit };
   }
 
   /** The files of one message and their download state (for GET /api/messages/{id}). */
   async forMessage(messageId: number): Promise<FileResponseDto[]> {
     const rows = await this.files.find({ where: { messageId }, order: { id: 'ASC' } });
-    return rows.map(toDto);
+    return this.named(rows);
+  }
+
+  private async named(rows: readonly FileEntity[]): Promise<FileResponseDto[]> {
+    const names = this.names && rows.length ? await this.names.books(rows) : () => NO_NAMES;
+    return rows.map((f) => toDto(f, names(f.robotId)));
   }
 
   /**
@@ -314,7 +322,7 @@ function blobFields(b: StoredBlob): Partial<FileEntity> {
   };
 }
 
-export function toDto(f: FileEntity): FileResponseDto {
+export function toDto(f: FileEntity, names: NameBook = NO_NAMES): FileResponseDto {
   const done = f.status === 'done' && f.storedName !== null;
   return {
     id: f.id,
@@ -324,6 +332,8 @@ export function toDto(f: FileEntity): FileResponseDto {
     kind: f.kind,
     chatId: f.chatId,
     senderWxid: f.senderWxid,
+    chatName: names.chat(f.chatId),
+    senderName: names.sender(f.chatId, f.senderWxid),
     originalName: f.originalName,
     filename: done ? f.storedName : null,
     url: done ? `/api/files/${f.storedName}` : null,

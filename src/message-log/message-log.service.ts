@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, Repository } from 'typeorm';
 import type { GeweEvent } from '../callback/events';
+import { ChatNames, NameBook, NO_NAMES } from '../common/chat-names';
 import { notFound } from '../common/domain-error';
 import { PeriodicTask } from '../common/periodic-task';
 import type { Page } from '../common/dto/pagination.dto';
@@ -69,6 +70,8 @@ export class MessageLogService implements OnApplicationBootstrap, OnModuleDestro
     private readonly files: FileService,
     /** The hot path's statements (record, mark, results): see RawSql. */
     private readonly sql: RawSql,
+    /** Names beside the ids of the answers (the directory; none without it). */
+    @Optional() private readonly names?: ChatNames,
   ) {}
 
   /**
@@ -174,6 +177,10 @@ export class MessageLogService implements OnApplicationBootstrap, OnModuleDestro
     await this.sql.run(SET_RESULTS, [JSON.stringify(results), state, id]);
   }
 
+  private namesOf(rows: readonly MessageEntity[]): Promise<(robotId: number) => NameBook> {
+    return namesFor(this.names, rows);
+  }
+
   /** The log, newest first; `robotIds` (an API token's robot limit) keeps it to those robots' messages. */
   async list(q: MessageListQueryDto, robotIds: readonly number[] | null = null): Promise<Page<MessageResponseDto>> {
     const qb = this.messages
@@ -192,7 +199,8 @@ export class MessageLogService implements OnApplicationBootstrap, OnModuleDestro
     const text = q.q?.trim();
     if (text) qb.andWhere("m.text LIKE :text ESCAPE '!'", { text: `%${text.replace(/[!%_]/g, (c) => '!' + c)}%` });
     const [rows, total] = await qb.getManyAndCount();
-    return { items: rows.map(toDto), total, page: q.page, limit: q.limit };
+    const names = await this.namesOf(rows);
+    return { items: rows.map((m) => toDto(m, names(m.robotId))), total, page: q.page, limit: q.limit };
   }
 
   /**
@@ -229,8 +237,9 @@ export class MessageLogService implements OnApplicationBootstrap, OnModuleDestro
     const m = await this.entity(id);
     if (robotIds && !robotIds.includes(m.robotId))
       throw notFound('MESSAGE_NOT_FOUND', `Message ${id} does not exist`, { id });
+    const names = await this.namesOf([m]);
     return {
-      ...toDto(m),
+      ...toDto(m, names(m.robotId)),
       raw: parse(m.raw),
       details: (parse(m.details) as Record<string, unknown> | null) ?? {},
       results: (parse(m.results) as unknown[] | null) ?? null,
@@ -280,7 +289,15 @@ export class MessageLogService implements OnApplicationBootstrap, OnModuleDestro
   }
 }
 
-function toDto(m: MessageEntity): MessageResponseDto {
+/** The names of a page of messages' chats and senders, by robot. */
+export function namesFor(
+  names: ChatNames | undefined,
+  rows: readonly { robotId: number; chatId: string | null; senderWxid: string | null }[],
+): Promise<(robotId: number) => NameBook> {
+  return names ? names.books(rows) : Promise.resolve(() => NO_NAMES);
+}
+
+function toDto(m: MessageEntity, names: NameBook): MessageResponseDto {
   const details = parse(m.details);
   return {
     id: m.id,
@@ -292,6 +309,8 @@ function toDto(m: MessageEntity): MessageResponseDto {
     chatId: m.chatId,
     isGroup: m.isGroup,
     senderWxid: m.senderWxid,
+    chatName: names.chat(m.chatId),
+    senderName: names.sender(m.chatId, m.senderWxid),
     isSelf: m.isSelf,
     mentionsSelf: m.mentionsSelf,
     text: m.text,

@@ -164,4 +164,45 @@ describeE2E('directory: contacts, groups and members', () => {
     );
     expect(c.name).toBe('chaoxi。');
   });
+
+  it('puts names beside the ids of messages, a message detail and the audit log', async () => {
+    const id = '7766554433221100';
+    expect(await h.groupText(ROOM, ALICE, 'names please', { id })).toBe(200);
+    expect(await h.privateText('wxid_fake_bob0002', 'hi from bob')).toBe(200);
+    const list = await waitFor(
+      async () => {
+        const page = await get<{
+          items: { id: number; chatId: string; chatName: string | null; senderName: string | null; text: string }[];
+        }>(`/api/messages?robotId=${h.robot.id}&limit=10`);
+        return page.items.some((m) => m.text === 'hi from bob') && page.items.some((m) => m.text === 'names please')
+          ? page.items
+          : null;
+      },
+      undefined,
+      'both messages logged',
+    );
+    const inGroup = list.find((m) => m.text === 'names please')!;
+    expect(inGroup).toMatchObject({ chatName: 'Fake 测试群', senderName: 'Alice(群名片)' });
+    expect(list.find((m) => m.text === 'hi from bob')).toMatchObject({ chatName: 'Bob', senderName: 'Bob' });
+    const detail = await get<{ chatName: string; senderName: string }>(`/api/messages/${inGroup.id}`);
+    expect(detail).toMatchObject({ chatName: 'Fake 测试群', senderName: 'Alice(群名片)' });
+
+    // an audited send to a contact names the contact
+    await api()
+      .post(`/api/robots/${h.robot.id}/messages`)
+      .set(bearer(h.admin))
+      .send({ type: 'text', toWxid: ALICE, content: 'hello Alice' })
+      .expect(201);
+    const sent = await waitFor(
+      async () =>
+        (
+          await get<{ items: { action: string; chatId: string | null; chatName: string | null }[] }>(
+            '/api/admin/audit?action=message.send',
+          )
+        ).items[0] ?? null,
+      undefined,
+      'the send audited',
+    );
+    expect(sent).toMatchObject({ chatId: ALICE, chatName: '爱丽丝' });
+  });
 });

@@ -36,6 +36,12 @@ export class AlertDeliveryDto {
   @ApiProperty({ enum: ['firing', 'resolved', 'test'] }) event!: string;
   @ApiProperty({ enum: ['webhook', 'wechat'] }) channel!: string;
   @ApiProperty({ description: "The webhook's host, or the wxid written to" }) target!: string;
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: "The WeChat channel's chat, named from the alert robot's directory (null when not known)",
+  })
+  chatName?: string | null;
   @ApiProperty() ok!: boolean;
   @ApiProperty() attempts!: number;
   @ApiPropertyOptional() error?: string;

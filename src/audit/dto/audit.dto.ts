@@ -58,6 +58,14 @@ export class AuditEntryResponseDto {
   @ApiProperty({ type: String, nullable: true }) ip!: string | null;
   @ApiProperty({ type: String, nullable: true }) requestId!: string | null;
   @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "The chat (a contact or group) the action was about, for a robot's action (a send, a group action)",
+  })
+  chatId!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "That chat's name from the robot's directory" })
+  chatName!: string | null;
+  @ApiProperty({
     type: 'object',
     additionalProperties: true,
     nullable: true,

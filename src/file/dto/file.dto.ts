@@ -58,6 +58,10 @@ export class FileResponseDto {
   @ApiProperty({ enum: MEDIA_KINDS }) kind!: MediaKind;
   @ApiProperty({ type: String, nullable: true }) chatId!: string | null;
   @ApiProperty({ type: String, nullable: true }) senderWxid!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "The chat's name from the robot's directory" })
+  chatName!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "The sender's name (a group display name first)" })
+  senderName!: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'The name the sender gave (file messages)' })
   originalName!: string | null;
   @ApiProperty({

@@ -78,6 +78,19 @@ export class MessageResponseDto {
   @ApiProperty({ type: String, nullable: true }) chatId!: string | null;
   @ApiProperty() isGroup!: boolean;
   @ApiProperty({ type: String, nullable: true }) senderWxid!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      "The chat's name from the robot's directory (a remark, a nickname, a group's name); null when not known",
+  })
+  chatName!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "The sender's name: in a group their group display name first, then the remark or nickname",
+  })
+  senderName!: string | null;
   @ApiProperty() isSelf!: boolean;
   @ApiProperty() mentionsSelf!: boolean;
   @ApiProperty({ type: String, nullable: true }) text!: string | null;
