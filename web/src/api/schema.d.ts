@@ -1355,6 +1355,10 @@ export interface components {
             status: number | null;
             ip: string | null;
             requestId: string | null;
+            /** @description The chat (a contact or group) the action was about, for a robot's action (a send, a group action) */
+            chatId: string | null;
+            /** @description That chat's name from the robot's directory */
+            chatName: string | null;
             /** @description The request fields (secrets masked), a config diff, the error message… */
             details: {
                 [key: string]: unknown;
@@ -2401,6 +2405,10 @@ export interface components {
             chatId: string | null;
             isGroup: boolean;
             senderWxid: string | null;
+            /** @description The chat's name from the robot's directory (a remark, a nickname, a group's name); null when not known */
+            chatName: string | null;
+            /** @description The sender's name: in a group their group display name first, then the remark or nickname */
+            senderName: string | null;
             isSelf: boolean;
             mentionsSelf: boolean;
             text: string | null;
@@ -2466,6 +2474,10 @@ export interface components {
             kind: "image" | "voice" | "video" | "file" | "emoji";
             chatId: string | null;
             senderWxid: string | null;
+            /** @description The chat's name from the robot's directory */
+            chatName: string | null;
+            /** @description The sender's name (a group display name first) */
+            senderName: string | null;
             /** @description The name the sender gave (file messages) */
             originalName: string | null;
             /** @description The stored name, <sha256>.<ext>, once downloaded: GET /api/files/{filename} */
@@ -2510,6 +2522,10 @@ export interface components {
             chatId: string | null;
             isGroup: boolean;
             senderWxid: string | null;
+            /** @description The chat's name from the robot's directory (a remark, a nickname, a group's name); null when not known */
+            chatName: string | null;
+            /** @description The sender's name: in a group their group display name first, then the remark or nickname */
+            senderName: string | null;
             isSelf: boolean;
             mentionsSelf: boolean;
             text: string | null;
@@ -2578,6 +2594,8 @@ export interface components {
             channel: "webhook" | "wechat";
             /** @description The webhook's host, or the wxid written to */
             target: string;
+            /** @description The WeChat channel's chat, named from the alert robot's directory (null when not known) */
+            chatName?: string | null;
             ok: boolean;
             attempts: number;
             error?: string;
