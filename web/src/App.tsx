@@ -5,6 +5,7 @@ import { UserMenu } from './components/UserMenu';
 import { AlertsPage } from './pages/Alerts';
 import { AuditPage } from './pages/Audit';
 import { ChatSettingsPage } from './pages/ChatSettings';
+import { ContactsPage } from './pages/Contacts';
 import { DashboardPage } from './pages/Dashboard';
 import { FailedJobsPage } from './pages/FailedJobs';
 import { FilesPage } from './pages/Files';
@@ -27,6 +28,7 @@ const PAGES: Record<string, ComponentType> = {
   '/robots': RobotsPage,
   '/robots/:id': RobotDetailPage,
   '/chats/:id': ChatSettingsPage,
+  '/contacts/:id': ContactsPage,
   '/messages': MessagesPage,
   '/files': FilesPage,
   '/plugins': PluginsPage,

@@ -6,6 +6,7 @@ import * as alerts from './locales/alerts';
 import * as audit from './locales/audit';
 import * as chats from './locales/chats';
 import * as codes from './locales/codes';
+import * as contacts from './locales/contacts';
 import * as files from './locales/files';
 import * as jobs from './locales/jobs';
 import * as logs from './locales/logs';
@@ -225,6 +226,7 @@ const zh = {
   ...alerts.zh,
   ...audit.zh,
   ...chats.zh,
+  ...contacts.zh,
   ...codes.zh,
   ...files.zh,
   ...jobs.zh,
@@ -249,6 +251,7 @@ const en: Record<MessageKey, string> = {
   ...alerts.en,
   ...audit.en,
   ...chats.en,
+  ...contacts.en,
   ...codes.en,
   ...files.en,
   ...jobs.en,

@@ -8,6 +8,7 @@ import { useI18n, type MessageKey } from '../i18n';
 import { useLiveEvents } from '../live';
 import { useSession } from '../session';
 import { HintedField } from './ops-common';
+import { Named } from '../components/Named';
 import { useRobots } from '../robots';
 
 type Alert = Schemas['AlertResponseDto'];
@@ -168,7 +169,8 @@ function Deliveries({ deliveries, folded = false }: { deliveries: Delivery[]; fo
           <span className={d.ok ? 'ok' : 'bad'} aria-hidden="true">
             {d.ok ? '✓' : '✗'}
           </span>{' '}
-          {t(`alerts.event.${d.event}`)} · {t(`alerts.channel.${d.channel}`)} <code>{d.target}</code> ·{' '}
+          {t(`alerts.event.${d.event}`)} · {t(`alerts.channel.${d.channel}`)}{' '}
+          {d.channel === 'wechat' ? <Named name={d.chatName} id={d.target} /> : <code>{d.target}</code>} ·{' '}
           {d.ok ? t('alerts.delivery.ok') : t('alerts.delivery.failed')}
           {d.attempts > 1 && <span className="muted"> ({t('alerts.delivery.attempts', { n: d.attempts })})</span>}
           {d.error && (

@@ -9,6 +9,7 @@ import { formatTime, localInputToIso, prettyJson } from '../format';
 import { useI18n, type MessageKey, type Translate } from '../i18n';
 import { zh as auditStrings } from '../locales/audit';
 import { useSession } from '../session';
+import { Named } from '../components/Named';
 import { HintedField } from './ops-common';
 
 type Entry = Schemas['AuditEntryResponseDto'];
@@ -260,6 +261,11 @@ export function AuditPage() {
                         </code>
                       ) : (
                         '—'
+                      )}
+                      {r.chatId && (
+                        <div className="small">
+                          <Named name={r.chatName} id={r.chatId} />
+                        </div>
                       )}
                     </td>
                     <td data-label={t('audit.result')}>

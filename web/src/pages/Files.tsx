@@ -11,6 +11,7 @@ import { kindLabel } from '../kinds';
 import { useLiveEvents } from '../live';
 import { Link } from '../router';
 import { FileStatusBadge, fileName } from './MessageDetail';
+import { Named } from '../components/Named';
 import { useRobots } from '../robots';
 
 type Query = NonNullable<paths['/api/files']['get']['parameters']['query']>;
@@ -142,7 +143,13 @@ export function FilesPage() {
                     {formatSize(f.size)} · <time dateTime={f.createdAt}>{formatTime(f.createdAt, lang)}</time>
                   </div>
                   <div className="muted small">
-                    {robotName(f.robotId)} · <code>{f.chatId ?? '—'}</code>
+                    {robotName(f.robotId)} · <Named name={f.chatName} id={f.chatId} />
+                    {f.senderWxid && f.senderWxid !== f.chatId && (
+                      <>
+                        {' '}
+                        · <Named name={f.senderName} id={f.senderWxid} />
+                      </>
+                    )}
                   </div>
                   {f.error && (
                     <div className="bad small file-error" title={f.error}>

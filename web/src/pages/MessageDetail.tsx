@@ -11,6 +11,7 @@ import { isKnownCode, useI18n, type MessageKey } from '../i18n';
 import { Link } from '../router';
 import { useSession } from '../session';
 import { kindLabel } from '../kinds';
+import { Named } from '../components/Named';
 import { chatSettingsHref } from './ChatSettings';
 
 type Outcome = Schemas['HandlerOutcomeDto'];
@@ -337,7 +338,9 @@ export function MessageDetailDialog({
             <div>
               <dt>{t('messages.chat')}</dt>
               <dd>
-                {m.isGroup && <span className="tag">{t('messages.group')}</span>} <code>{m.chatId ?? '—'}</code>
+                {m.isGroup && <span className="tag">{t('messages.group')}</span>}{' '}
+                <Named name={m.chatName} id={m.chatId} />
+                {m.chatName && m.chatId && <code className="muted small"> {m.chatId}</code>}
                 {m.chatId && (
                   <>
                     {' '}
@@ -351,7 +354,8 @@ export function MessageDetailDialog({
             <div>
               <dt>{t('messages.sender')}</dt>
               <dd>
-                <code>{m.senderWxid ?? '—'}</code>{' '}
+                <Named name={m.senderName} id={m.senderWxid} />
+                {m.senderName && m.senderWxid && <code className="muted small"> {m.senderWxid}</code>}{' '}
                 {m.isSelf && <span className="muted small">{t('messages.self')}</span>}
                 <SentByNote message={m} />
               </dd>

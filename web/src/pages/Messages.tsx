@@ -12,6 +12,7 @@ import { useLiveEvents } from '../live';
 import { chatSettingsHref } from './ChatSettings';
 import { MessageDetailDialog } from './MessageDetail';
 import { useRobots } from '../robots';
+import { Named } from '../components/Named';
 import { Link } from '../router';
 
 export type Message = Schemas['MessageResponseDto'];
@@ -216,14 +217,14 @@ export function MessagesPage() {
                   {m.isGroup && <span className="tag">{t('messages.group')}</span>}{' '}
                   {m.chatId ? (
                     <Link href={chatSettingsHref(m.robotId, m.chatId)} title={t('chats.ofThisChat')}>
-                      <code>{m.chatId}</code>
+                      <Named name={m.chatName} id={m.chatId} />
                     </Link>
                   ) : (
                     <code>—</code>
                   )}
                 </td>
                 <td data-label={t('messages.sender')} className="message-sender">
-                  <code>{m.senderWxid ?? '—'}</code>
+                  <Named name={m.senderName} id={m.senderWxid} />
                   {m.isSelf && <div className="muted small">{t('messages.self')}</div>}
                   <SentByNote message={m} />
                 </td>

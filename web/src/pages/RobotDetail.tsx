@@ -10,6 +10,7 @@ import { useI18n, type MessageKey } from '../i18n';
 import { useLiveEvents } from '../live';
 import { Link, usePath } from '../router';
 import { chatSettingsHref } from './ChatSettings';
+import { contactsHref } from './Contacts';
 import { useSession } from '../session';
 import { QrLoginDialog } from './RobotDialogs';
 import { RobotOneBot } from './RobotOneBot';
@@ -144,6 +145,15 @@ export function RobotDetailPage() {
           <section className="card" aria-labelledby="robot-onebot">
             <h2 id="robot-onebot">{t('onebot.title')}</h2>
             <RobotOneBot robotId={r.id} />
+          </section>
+          <section className="card" aria-labelledby="robot-contacts">
+            <h2 id="robot-contacts">{t('contacts.title')}</h2>
+            <p className="muted small">{t('contacts.linkHint')}</p>
+            <p>
+              <Link href={contactsHref(r.id)} className="button" data-testid="robot-contacts-link">
+                {t('contacts.link')}
+              </Link>
+            </p>
           </section>
           <section className="card" aria-labelledby="robot-chats">
             <h2 id="robot-chats">{t('chats.title')}</h2>
