@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import { ChatNames } from '../common/chat-names';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import type { Page } from '../common/dto/pagination.dto';
@@ -24,8 +25,8 @@ interface CachedName {
 
 /**
  * A robot's chats: the distinct chat ids of its message log (last message, count, group or not) and the chats that
- * have plugin settings but no message, named where Gewe tells (getBriefInfo, one call per page, cached in memory;
- * the list never fails because Gewe does).
+ * have plugin settings but no message, named by the robot's directory, else where Gewe tells (getBriefInfo, one call
+ * per page, cached in memory; the list never fails because Gewe does).
  */
 @Injectable()
 export class ChatListService {
@@ -38,6 +39,8 @@ export class ChatListService {
     private readonly robots: RobotService,
     private readonly settings: PluginSettingsStore,
     private readonly clients: GeweClientManager,
+    /** The robot's directory names chats first; Gewe is asked for the others. */
+    @Optional() private readonly directory?: ChatNames,
   ) {}
 
   async list(robotId: number, q: ChatListQueryDto): Promise<Page<ChatResponseDto>> {
@@ -77,7 +80,8 @@ export class ChatListService {
           messages: 0,
           hasSettings: true,
         });
-    for (const c of chats) c.name = this.cached(robotId, c.chatId)?.name ?? null;
+    const known = this.directory ? await this.directory.book(robotId, { chatIds: chats.map((c) => c.chatId) }) : null;
+    for (const c of chats) c.name = known?.chat(c.chatId) ?? this.cached(robotId, c.chatId)?.name ?? null;
     chats.sort(
       (a, b) => (b.lastMessageAt ?? '').localeCompare(a.lastMessageAt ?? '') || (a.chatId < b.chatId ? -1 : 1),
     );
@@ -97,7 +101,7 @@ export class ChatListService {
 
   /** Fills in the names of `items` not cached yet, with one getBriefInfo call for an online robot. */
   private async name(robot: RobotEntity, items: ChatResponseDto[]): Promise<void> {
-    const missing = items.filter((c) => !this.cached(robot.id, c.chatId)).slice(0, BRIEF_INFO_MAX);
+    const missing = items.filter((c) => !c.name && !this.cached(robot.id, c.chatId)).slice(0, BRIEF_INFO_MAX);
     if (!missing.length || robot.status !== 'online' || !robot.appId) return;
     const now = this.clock();
     const remember = (chatId: string, name: string | null, ttl: number) => {

@@ -1,3 +1,7 @@
+import { DataSource } from 'typeorm';
+import { ContactEntity } from '../../src/directory/contact.entity';
+import { DirectorySyncEntity } from '../../src/directory/directory-sync.entity';
+import { DirectorySyncService } from '../../src/directory/directory-sync.service';
 import { CANNED_CHATROOMS } from '../fake-gewe/fake-gewe-data';
 import { joinCallback, kickCallback } from '../support/group-notices';
 import { PluginHarness, ROBOT_WXID, startPluginHarness } from '../support/plugin-e2e';
@@ -96,6 +100,32 @@ describeE2E('directory: contacts, groups and members', () => {
 
     const one = await get<Contact>(`/api/robots/${h.robot.id}/contacts/${ALICE}`);
     expect(one.name).toBe('爱丽丝');
+  });
+
+  it('goes on with a sync a restart cut short, fetching only what it had not fetched', async () => {
+    const ds = h.t.app.get(DataSource);
+    // as a restart leaves it: the sync running in its contacts phase, Bob not fetched yet, Alice fetched already
+    const started = new Date(Date.now() - 1000);
+    await ds
+      .getRepository(DirectorySyncEntity)
+      .update({ robotId: h.robot.id }, { state: 'running', phase: 'contacts', done: 1, startedAt: started });
+    await ds.getRepository(ContactEntity).update({ robotId: h.robot.id }, { syncedAt: new Date() });
+    await ds
+      .getRepository(ContactEntity)
+      .update({ robotId: h.robot.id, wxid: 'wxid_fake_bob0002' }, { syncedAt: null });
+    h.fake.clearLogs();
+    await h.t.app.get(DirectorySyncService).onApplicationBootstrap();
+    await waitFor(
+      async () =>
+        (await get<{ state: string }>(`/api/robots/${h.robot.id}/directory/sync`)).state === 'done' ? true : null,
+      undefined,
+      'the resumed sync done',
+    );
+    const details = h.fake.calls('/contacts/getDetailInfo');
+    expect(details).toHaveLength(1);
+    expect(details[0].body.wxids).toEqual(['wxid_fake_bob0002']);
+    expect(h.fake.calls('/contacts/fetchContactsList')).toHaveLength(0);
+    expect(h.fake.calls('/group/getChatroomInfo')).toHaveLength(0);
   });
 
   it('answers clear errors: an unknown contact, a malformed id, a bad kind, a robot that is not there', async () => {
