@@ -176,6 +176,7 @@ const TAGS: [string, string][] = [
   ['files', 'Media downloaded from callbacks'],
   ['events', 'Live events for the admin console (Server-Sent Events)'],
   ['alerts', 'Alert history, rules, thresholds and channels'],
+  ['directory', "A robot's contacts, groups and group members, and their sync from Gewe"],
 ];
 
 export function buildOpenApi(app: INestApplication): OpenAPIObject {

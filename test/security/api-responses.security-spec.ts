@@ -199,6 +199,7 @@ describe('every operation answers what the document declares', () => {
       plugin_name: 'Walker',
       job_name: 'walk',
       chat_id: '12345678901@chatroom',
+      wxid: 'wxid_fake_alice01',
       user_id: String(user.id),
       token_id: String(token.id),
       job_id: '1',
@@ -312,6 +313,15 @@ describe('every operation answers what the document declares', () => {
       { op: 'DELETE /api/robots/{robot_id}' },
       { op: 'POST /api/auth/logout' },
     ];
+    // the directory: a sync (202), then one of the contacts it fetched
+    await call({ op: 'POST /api/robots/{robot_id}/directory/sync' });
+    await waitFor(
+      async () =>
+        (await call({ op: 'GET /api/robots/{robot_id}/directory/sync' })).body.state === 'done' ? true : null,
+      10_000,
+      'the directory synced',
+    );
+    await call({ op: 'GET /api/robots/{robot_id}/contacts/{wxid}' });
     for (const s of steps) await call(s);
   });
 
