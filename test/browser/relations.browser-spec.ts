@@ -100,6 +100,9 @@ describeBrowser('friend requests and group actions in a browser', () => {
       .getByTestId('announcement-text')
       .getByText(/群公告/)
       .waitFor();
+    // the robot itself is listed, but cannot be removed (it quits instead)
+    await page.getByTestId(`member-${ROBOT_WXID}`).waitFor();
+    expect(await page.getByTestId(`member-${ROBOT_WXID}`).getByTestId('member-remove').count()).toBe(0);
     await rig.shot('relations-03-group', { allow: [GROUP, MEMBER] });
 
     await member.getByTestId('member-remove').click();

@@ -55,7 +55,7 @@ export function GroupManagePage() {
         {robot.data && <span className="muted"> · {robot.data.name}</span>}
       </h1>
       <GroupPicker robotId={robotId} chatId={chatId} onChoose={choose} />
-      {chatId && <GroupActions key={chatId} robotId={robotId} chatId={chatId} />}
+      {chatId && <GroupActions key={chatId} robotId={robotId} chatId={chatId} robotWxid={robot.data?.wxid ?? null} />}
     </main>
   );
 }
@@ -129,7 +129,7 @@ function GroupPicker({
   );
 }
 
-function GroupActions({ robotId, chatId }: { robotId: number; chatId: string }) {
+function GroupActions({ robotId, chatId, robotWxid }: { robotId: number; chatId: string; robotWxid: string | null }) {
   const { t } = useI18n();
   const path = { robot_id: robotId, chat_id: chatId };
   const [notice, setNotice] = useState<string | null>(null);
@@ -151,7 +151,7 @@ function GroupActions({ robotId, chatId }: { robotId: number; chatId: string }) 
         <OkNotice message={notice} />
         <ErrorAlert message={error} />
       </div>
-      <Members robotId={robotId} chatId={chatId} run={run} />
+      <Members robotId={robotId} chatId={chatId} robotWxid={robotWxid} run={run} />
       <section className="card" aria-labelledby="group-invite">
         <h2 id="group-invite">{t('relations.invite')}</h2>
         <InviteForm
@@ -194,7 +194,17 @@ function GroupActions({ robotId, chatId }: { robotId: number; chatId: string }) 
 
 type Run = (fn: () => Promise<string>) => Promise<boolean>;
 
-function Members({ robotId, chatId, run }: { robotId: number; chatId: string; run: Run }) {
+function Members({
+  robotId,
+  chatId,
+  robotWxid,
+  run,
+}: {
+  robotId: number;
+  chatId: string;
+  robotWxid: string | null;
+  run: Run;
+}) {
   const { t } = useI18n();
   const [q, setQ] = useState('');
   const [page, setPage] = useState(1);
@@ -251,7 +261,7 @@ function Members({ robotId, chatId, run }: { robotId: number; chatId: string; ru
                   </div>
                 </th>
                 <td data-label={t('relations.actions')}>
-                  {removed.has(m.wxid) ? (
+                  {m.wxid === robotWxid ? null : removed.has(m.wxid) ? (
                     <span className="badge badge-off">{t('relations.removed')}</span>
                   ) : (
                     <button
