@@ -128,4 +128,26 @@ describeBrowser('friend requests and group actions in a browser', () => {
     expect(sends('/group/quitChatroom').map((s) => s.body)).toEqual([expect.objectContaining({ chatroomId: GROUP })]);
     await rig.shot('relations-04-group-done', { allow: [GROUP, MEMBER] });
   });
+
+  it('fits a phone, and speaks English when switched', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${rig.base}/friend-requests/${robot.id}`);
+    await page.getByTestId('requests-tab-accepted').click();
+    await page.getByTestId('request-wxid_xiaoming').waitFor();
+    expect(await rig.js<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await page.goto(`${rig.base}/groups/${robot.id}?chat=${encodeURIComponent(GROUP)}`);
+    await page.getByTestId(`member-${MEMBER}`).waitFor();
+    expect(await rig.js<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await rig.shot('relations-05-group-phone', { allow: [GROUP, MEMBER] });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.getByRole('button', { name: '切换语言' }).click();
+    await page.getByRole('heading', { name: /^Group/, level: 1 }).waitFor();
+    await page.getByRole('heading', { name: 'Members' }).waitFor();
+    await page.goto(`${rig.base}/friend-requests/${robot.id}`);
+    await page.getByRole('heading', { name: /Friend requests/, level: 1 }).waitFor();
+    await page.getByTestId('requests-tab-pending').getByText('Pending').waitFor();
+    // back to Chinese for whatever runs next
+    await page.getByRole('button', { name: 'Switch language' }).click();
+    await page.getByRole('heading', { name: /好友申请/, level: 1 }).waitFor();
+  });
 });
