@@ -151,6 +151,33 @@ describeE2E('friend requests and group actions', () => {
       expect((await list('ignored')).map((x) => x.wxid)).toEqual(['wxid_bob002']);
     });
 
+    it('puts an ignored request back to pending when the person asks again, with the new text', async () => {
+      expect(await ask('wxid_bob002', '再问一次', 'Bob')).toBe(200);
+      const r = await waitFor(
+        async () => (await list('pending')).find((x) => x.wxid === 'wxid_bob002') ?? null,
+        undefined,
+        'the second request of wxid_bob002',
+      );
+      expect(r).toMatchObject({ content: '再问一次', handledBy: null });
+      expect((await list()).filter((x) => x.wxid === 'wxid_bob002')).toHaveLength(1);
+    });
+
+    it('keeps a request accepted when the greeting fails, and says why', async () => {
+      expect(await ask('wxid_carl004', '你好', 'Carl')).toBe(200);
+      const r = await requestOf('wxid_carl004');
+      h.fake.fault({ path: '/message/postText', mode: 'ret500', msg: '发送失败', times: 1 });
+      const res = await api()
+        .post(`${base()}/friend-requests/${r.id}/accept`)
+        .set(auth())
+        .send({ greeting: '欢迎' })
+        .expect(200);
+      expect(res.body).toMatchObject({
+        request: { status: 'accepted' },
+        greeting: 'failed',
+        greetingError: 'GEWE_API_ERROR',
+      });
+    });
+
     it('lists newest first', async () => {
       const wxids = (await list()).map((x) => x.wxid);
       expect(wxids.indexOf('wxid_bob002')).toBeLessThan(wxids.indexOf('wxid_ann001'));
@@ -179,8 +206,10 @@ describeE2E('friend requests and group actions', () => {
 
     it('shows a request FriendGate accepted as accepted', async () => {
       await h.enable('FriendGate', { keywords: ['OpenGewe'], greeting: '', greetingDelaySeconds: 0, inviteGroups: [] });
+      const before = h.sends('/contacts/addContacts').length;
       expect(await ask('wxid_gate003', '来自 OpenGewe', 'Gate')).toBe(200);
-      await h.waitSends(2, '/contacts/addContacts', "FriendGate's accept");
+      const [accept] = (await h.waitSends(before + 1, '/contacts/addContacts', "FriendGate's accept")).slice(before);
+      expect(accept.body).toMatchObject(ticketsOf('wxid_gate003'));
       const r = await waitFor(
         async () => (await list('accepted')).find((x) => x.wxid === 'wxid_gate003') ?? null,
         undefined,
