@@ -7,7 +7,7 @@ export type FriendRequestStatus = (typeof FRIEND_REQUEST_STATUSES)[number];
 
 /**
  * A friend request a robot received (the `friend_request` callback), one row per robot and asker: a repeated request
- * refreshes the row (new tickets, pending again unless already accepted). `v3`/`v4`/`scene` are what
+ * refreshes the row (new tickets, pending again). `v3`/`v4`/`scene` are what
  * /contacts/addContacts needs to accept it. Goes with the robot (the foreign key cascades).
  */
 @Entity('friend_requests')

@@ -25,7 +25,7 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !=
 
 /**
  * The friend-request inbox. Rows come from `friend_request` callbacks (the pipeline hands each new one over after
- * recording it); the operator accepts (addContacts option 3 with the request's v3/v4/scene, then an optional greeting,
+ * recording it; a new request of the same asker refreshes their row and makes it pending again); the operator accepts (addContacts option 3 with the request's v3/v4/scene, then an optional greeting,
  * both through the send governor) or ignores. A request answered elsewhere shows as accepted: FriendGate's
  * `accepted` record for the asker (checked when the inbox is read), or a contact-added callback (ModContacts for the
  * asker) while it is pending.
@@ -81,11 +81,8 @@ export class FriendRequestService {
     }
     const row = existing ?? (await this.repo.findOneByOrFail({ robotId: event.robotId, wxid }));
     if (row.newMsgId !== null && row.newMsgId === fields.newMsgId) return;
-    // asking again: a new request (new tickets) to answer, unless it is still accepted from before
-    await this.repo.update(
-      { id: row.id },
-      { ...fields, ...(row.status === 'ignored' ? { status: 'pending', handledAt: null, handledBy: null } : {}) },
-    );
+    // asking again (WeChat sends a request only from someone who is not a friend now): a new request to answer
+    await this.repo.update({ id: row.id }, { ...fields, status: 'pending', handledAt: null, handledBy: null });
   }
 
   private async contactAdded(robotId: number, wxid: string): Promise<void> {

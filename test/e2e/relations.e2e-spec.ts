@@ -183,6 +183,18 @@ describeE2E('friend requests and group actions', () => {
       expect(wxids.indexOf('wxid_bob002')).toBeLessThan(wxids.indexOf('wxid_ann001'));
     });
 
+    it('makes an accepted request pending again when the person asks anew (no longer a friend)', async () => {
+      const before = await requestOf('wxid_ann001');
+      expect(before.status).toBe('accepted');
+      expect(await ask('wxid_ann001', '又是我', 'Ann', 30)).toBe(200);
+      const again = await waitFor(
+        async () => (await list('pending')).find((x) => x.wxid === 'wxid_ann001') ?? null,
+        undefined,
+        'the new request of wxid_ann001',
+      );
+      expect(again).toMatchObject({ id: before.id, content: '又是我', handledBy: null });
+    });
+
     it('answers FRIEND_REQUEST_NOT_FOUND for another id, and 401 without a token', async () => {
       const res = await api().post(`${base()}/friend-requests/999999/accept`).set(auth()).send({}).expect(404);
       expect(res.body).toMatchObject({ code: 'FRIEND_REQUEST_NOT_FOUND', params: { id: 999999 } });
