@@ -30,6 +30,7 @@ import { CallbackBullModule } from './queue/callback-bull.module';
 import { OneBotModule } from './onebot/onebot.module';
 import { PipelineModule } from './pipeline/pipeline.module';
 import { QueueModule } from './queue/queue.module';
+import { RelationsModule } from './relations/relations.module';
 import { RobotModule } from './robot/robot.module';
 import { WebhookEndpointModule } from './webhook/webhook-endpoint.module';
 import { WebhookModule } from './webhook/webhook.module';
@@ -88,6 +89,7 @@ export class AppModule {
         FileModule,
         MetricsScrapeModule,
         AlertModule,
+        RelationsModule,
         WebhookModule.forRoot({ receive: o.config.backend.role !== 'worker' }),
         ...(o.config.backend.enable_admin ? [AdminModule] : []),
       ],

@@ -177,6 +177,7 @@ const TAGS: [string, string][] = [
   ['events', 'Live events for the admin console (Server-Sent Events)'],
   ['alerts', 'Alert history, rules, thresholds and channels'],
   ['directory', "A robot's contacts, groups and group members, and their sync from Gewe"],
+  ['relations', "A robot's friend requests (accept, ignore) and actions on its groups"],
 ];
 
 export function buildOpenApi(app: INestApplication): OpenAPIObject {

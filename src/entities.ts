@@ -20,6 +20,7 @@ import { PluginChatSettingEntity } from './plugin/plugin-chat-setting.entity';
 import { ContactEntity } from './directory/contact.entity';
 import { GroupMemberEntity } from './directory/group-member.entity';
 import { DirectorySyncEntity } from './directory/directory-sync.entity';
+import { FriendRequestEntity } from './relations/friend-request.entity';
 
 /** Every entity, listed explicitly (no globs: the same list works from src/ under jest and from dist/). */
 export const ENTITIES = [
@@ -45,4 +46,5 @@ export const ENTITIES = [
   ContactEntity,
   GroupMemberEntity,
   DirectorySyncEntity,
+  FriendRequestEntity,
 ];

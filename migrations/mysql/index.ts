@@ -15,6 +15,7 @@ import { PluginChatSettings1796223672113 } from './1796223672113-PluginChatSetti
 import { PluginRecords1796223673695 } from './1796223673695-PluginRecords';
 import { DeferredResults1796224064804 } from './1796224064804-DeferredResults';
 import { Directory1796300335748 } from './1796300335748-Directory';
+import { FriendRequests1796310000000 } from './1796310000000-FriendRequests';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const MYSQL_MIGRATIONS: Function[] = [
@@ -34,4 +35,5 @@ export const MYSQL_MIGRATIONS: Function[] = [
   PluginRecords1796223673695,
   DeferredResults1796224064804,
   Directory1796300335748,
+  FriendRequests1796310000000,
 ];

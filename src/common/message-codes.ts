@@ -110,6 +110,13 @@ export const ERROR_CODES = {
   // the directory (issue 16)
   CONTACT_NOT_FOUND: ['id', 'wxid'],
   DIRECTORY_SYNC_FAILED: [],
+  // friend requests and group actions (src/relations/)
+  FRIEND_REQUEST_NOT_FOUND: ['id'],
+  FRIEND_REQUEST_NOT_PENDING: ['id', 'status'],
+  FRIEND_REQUEST_INCOMPLETE: ['id'],
+  NOT_A_GROUP: ['id'],
+  GROUP_NOT_OWNER: ['id'],
+  GEWE_PAID_FEATURE: ['endpoint'],
 } as const satisfies Record<string, readonly string[]>;
 
 /**

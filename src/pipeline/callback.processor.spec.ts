@@ -7,6 +7,7 @@ import type { MessageLogService, Recorded } from '../message-log/message-log.ser
 import { UnconfirmedInsertError } from '../message-log/message-log.service';
 import type { MetricsService, ProcessResult } from '../metrics/metrics.service';
 import type { OneBotGateway } from '../onebot/onebot.gateway';
+import type { FriendRequestService } from '../relations/friend-request.service';
 import type { HandlerOutcome, PluginDispatcher } from '../plugin/plugin.dispatcher';
 import type { RobotHealthService } from '../robot/robot-health.service';
 import type { RobotEntity } from '../robot/robot.entity';
@@ -133,6 +134,7 @@ function processOf(log: FakeLog, world: World) {
       publish: (e: GeweEvent, id: number) => world.onebot.push({ id, kind: e.kind, ranBefore: world.ran.length }),
     } as unknown as OneBotGateway,
     { observe: () => undefined } as unknown as DirectoryObserver,
+    { onEvent: () => Promise.resolve() } as unknown as FriendRequestService,
   );
 }
 

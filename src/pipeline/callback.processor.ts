@@ -7,6 +7,7 @@ import { FileService } from '../file/file.service';
 import { MetricsService, ProcessResult } from '../metrics/metrics.service';
 import { OneBotGateway } from '../onebot/onebot.gateway';
 import { DirectoryObserver } from '../directory/directory-observer';
+import { FriendRequestService } from '../relations/friend-request.service';
 import { DispatchLedger, DispatchStep } from '../message-log/dispatch-ledger';
 import { MessageLogService, Recorded, UnconfirmedInsertError } from '../message-log/message-log.service';
 import { PluginDispatcher, PreparedDispatch } from '../plugin/plugin.dispatcher';
@@ -61,6 +62,7 @@ export class CallbackProcessor {
     private readonly metrics: MetricsService,
     private readonly onebot: OneBotGateway,
     private readonly directory: DirectoryObserver,
+    private readonly relations: FriendRequestService,
   ) {}
 
   /** Processes one job and counts its result by robot and kind (an error is counted, then rethrown for a retry). */
@@ -163,6 +165,8 @@ export class CallbackProcessor {
       this.onebot.publish(c.event, logged.id);
       // contacts, groups and members kept current (queued per robot, never awaited)
       this.directory.observe(c.robot, c.event);
+      // the friend-request inbox notes requests and contact-added callbacks (never throws)
+      await this.relations.onEvent(c.event);
     }
     if (step === 'mark') {
       try {

@@ -9,6 +9,7 @@ import { QueueModule } from '../queue/queue.module';
 import { RobotModule } from '../robot/robot.module';
 import { OneBotModule } from '../onebot/onebot.module';
 import { MessagingModule } from '../sending/messaging.module';
+import { RelationsModule } from '../relations/relations.module';
 import { CallbackProcessor } from './callback.processor';
 
 /** Starts consuming when this instance's role processes callbacks; on shutdown drains the jobs in flight. */
@@ -39,7 +40,16 @@ export class QueueConsumer implements OnApplicationBootstrap, OnApplicationShutd
  * the plugins as its collaborators. The webhook only needs the queue, so it does not depend on any of this.
  */
 @Module({
-  imports: [QueueModule, RobotModule, MessageModule, PluginModule, MessagingModule, FileModule, OneBotModule],
+  imports: [
+    QueueModule,
+    RobotModule,
+    MessageModule,
+    PluginModule,
+    MessagingModule,
+    FileModule,
+    OneBotModule,
+    RelationsModule,
+  ],
   providers: [CallbackProcessor, QueueConsumer],
 })
 export class PipelineModule {}

@@ -59,6 +59,6 @@ import { PluginRecordsService } from './plugin-records.service';
     PluginHealth,
     PluginRecordsService,
   ],
-  exports: [PluginDispatcher, PluginRegistry, PluginSettingsStore, PluginPorts],
+  exports: [PluginDispatcher, PluginRegistry, PluginSettingsStore, PluginPorts, PluginRecordsStore],
 })
 export class PluginModule {}

@@ -8,6 +8,7 @@ import { FakeGewe } from '../fake-gewe/fake-gewe';
 import { AlertReceiver } from '../support/alert-receiver';
 import { onlineRobot, OnlineRobot, pointCallbacksAtApp } from '../support/online-robot';
 import { writePlugin } from '../support/plugin-runtime';
+import { friendRequestCallback } from '../support/friend-requests';
 import { loadSamples, textCallback } from '../support/samples';
 import { bearer, createTestApp, destroyTestApp, login, TestApp, TestDatabase } from '../support/test-app';
 import { waitFor } from '../support/wait';
@@ -180,6 +181,25 @@ describe('every operation answers what the document declares', () => {
       10_000,
       'the voice stored',
     );
+    // two friend requests: one to accept, one to ignore
+    for (const wxid of ['wxid_asker_one', 'wxid_asker_two'])
+      await t
+        .http()
+        .post(`/api/webhook?key=${encodeURIComponent(robot.key)}`)
+        .set('Content-Type', 'application/json')
+        .send(friendRequestCallback({ appId: robot.appId, robotWxid: robot.wxid, wxid, nickname: wxid, content: 'hi' }))
+        .expect(200);
+    const requests = await waitFor(
+      async () => {
+        const items = (await t.http().get(`/api/robots/${robot.id}/friend-requests`).set(bearer(admin))).body.items as {
+          id: number;
+          wxid: string;
+        }[];
+        return items.length === 2 ? items : null;
+      },
+      10_000,
+      'both friend requests listed',
+    );
     const user = (await call({ op: 'POST /api/admin/users', body: { username: 'walker', password: 'walker-pass-1' } }))
       .body as { id: number };
     const token = (await call({ op: 'POST /api/admin/tokens', body: { name: 'walker', scopes: ['messages:send'] } }))
@@ -200,6 +220,8 @@ describe('every operation answers what the document declares', () => {
       job_name: 'walk',
       chat_id: '12345678901@chatroom',
       wxid: 'wxid_fake_alice01',
+      request_id: String(requests[0].id),
+      otherRequest: String(requests[1].id),
       user_id: String(user.id),
       token_id: String(token.id),
       job_id: '1',
@@ -299,6 +321,13 @@ describe('every operation answers what the document declares', () => {
       { op: 'POST /api/messages/{message_id}/replay', body: {} },
       { op: 'PUT /api/alerts/config', body: { rules: null, webhookUrl: receiver.url } },
       { op: 'POST /api/alerts/test' },
+      { op: 'POST /api/robots/{robot_id}/friend-requests/{request_id}/accept', body: { greeting: 'hello' } },
+      { op: 'POST /api/robots/{robot_id}/friend-requests/{request_id}/ignore', ids: { request_id: ids.otherRequest } },
+      { op: 'POST /api/robots/{robot_id}/groups/{chat_id}/invite', body: { wxids: ['wxid_friend'], reason: 'hi' } },
+      { op: 'POST /api/robots/{robot_id}/groups/{chat_id}/remove', body: { wxids: ['wxid_fake_alice01'] } },
+      { op: 'PUT /api/robots/{robot_id}/groups/{chat_id}/name', body: { name: 'walkers' } },
+      { op: 'PUT /api/robots/{robot_id}/groups/{chat_id}/announcement', body: { content: 'hello' } },
+      { op: 'POST /api/robots/{robot_id}/groups/{chat_id}/quit' },
       { op: 'PUT /api/admin/users/{user_id}', body: { isActive: true } },
       { op: 'POST /api/auth/refresh', token: null, body: { refreshToken } },
       {

@@ -101,6 +101,7 @@ describe('null in a JSON body', () => {
       message_id: '1',
       plugin_name: 'ExamplePlugin',
       chat_id: '12345678901@chatroom',
+      request_id: '1',
     });
     cases = nullCases(buildOpenApi(t.app));
   });

@@ -9,6 +9,8 @@ import { ContactsPage } from './pages/Contacts';
 import { DashboardPage } from './pages/Dashboard';
 import { FailedJobsPage } from './pages/FailedJobs';
 import { FilesPage } from './pages/Files';
+import { FriendRequestsPage } from './pages/FriendRequests';
+import { GroupManagePage } from './pages/GroupManage';
 import { LoginPage } from './pages/Login';
 import { LogsPage } from './pages/Logs';
 import { MessagesPage } from './pages/Messages';
@@ -40,6 +42,8 @@ const PAGES: Record<string, ComponentType> = {
   '/tokens': TokensPage,
   '/users': UsersPage,
   '/settings': SettingsPage,
+  '/friend-requests/:id': FriendRequestsPage,
+  '/groups/:id': GroupManagePage,
 };
 
 function pageFor(path: string): ComponentType | undefined {

@@ -13,6 +13,7 @@ import * as logs from './locales/logs';
 import * as messages from './locales/messages';
 import * as onebot from './locales/onebot';
 import * as plugins from './locales/plugins';
+import * as relations from './locales/relations';
 import * as robotDetail from './locales/robot-detail';
 import * as robotDialogs from './locales/robot-dialogs';
 import * as webhook from './locales/webhook';
@@ -227,6 +228,7 @@ const zh = {
   ...audit.zh,
   ...chats.zh,
   ...contacts.zh,
+  ...relations.zh,
   ...codes.zh,
   ...files.zh,
   ...jobs.zh,
@@ -252,6 +254,7 @@ const en: Record<MessageKey, string> = {
   ...audit.en,
   ...chats.en,
   ...contacts.en,
+  ...relations.en,
   ...codes.en,
   ...files.en,
   ...jobs.en,

@@ -8,6 +8,7 @@ import './admin.css';
 import './records.css';
 import './ops.css';
 import './chats.css';
+import './relations.css';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -11,6 +11,8 @@ import { useLiveEvents } from '../live';
 import { Link, usePath } from '../router';
 import { chatSettingsHref } from './ChatSettings';
 import { contactsHref } from './Contacts';
+import { friendRequestsHref } from './FriendRequests';
+import { groupHref } from './GroupManage';
 import { useSession } from '../session';
 import { QrLoginDialog } from './RobotDialogs';
 import { RobotOneBot } from './RobotOneBot';
@@ -161,6 +163,18 @@ export function RobotDetailPage() {
             <p>
               <Link href={chatSettingsHref(r.id)} className="button" data-testid="robot-chats-link">
                 {t('chats.link')}
+              </Link>
+            </p>
+          </section>
+          <section className="card" aria-labelledby="robot-relations">
+            <h2 id="robot-relations">{t('relations.robotCard')}</h2>
+            <p className="muted small">{t('relations.robotCardHint')}</p>
+            <p className="actions">
+              <Link href={friendRequestsHref(r.id)} className="button" data-testid="robot-friend-requests-link">
+                {t('relations.requestsLink')}
+              </Link>
+              <Link href={groupHref(r.id)} className="button" data-testid="robot-groups-link">
+                {t('relations.groupsLink')}
               </Link>
             </p>
           </section>
