@@ -1,6 +1,8 @@
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { DataSource } from 'typeorm';
+import { OutboundWebhookEntity } from '../../src/outbound-webhooks/outbound-webhook.entity';
 import { FakeGewe } from '../fake-gewe/fake-gewe';
 import { onlineRobot, OnlineRobot, pointCallbacksAtApp } from '../support/online-robot';
 import { textCallback } from '../support/samples';
@@ -310,6 +312,31 @@ describeE2E('outbound webhooks', () => {
     ])('refuses %s on save with OUTBOUND_TARGET_REFUSED naming the field', async (url) => {
       const res = await t.http().post('/api/outbound-webhooks').set(bearer(admin)).send({ url }).expect(400);
       expect(res.body).toMatchObject({ code: 'OUTBOUND_TARGET_REFUSED', params: { field: 'url' } });
+    });
+
+    it('refuses a private target at connect time too (a row saved behind the API, as after a DNS change)', async () => {
+      const receiver = new Receiver();
+      await receiver.start();
+      try {
+        const created = await t
+          .http()
+          .post('/api/outbound-webhooks')
+          .set(bearer(admin))
+          .send({ url: 'https://hooks.example.com/in' })
+          .expect(201);
+        await t.app.get(DataSource).getRepository(OutboundWebhookEntity).update(created.body.id, { url: receiver.url });
+        await t.http().post(`/api/outbound-webhooks/${created.body.id}/test`).set(bearer(admin)).expect(200);
+        const attempt = await waitFor(
+          async () =>
+            (await t.http().get(`/api/outbound-webhooks/${created.body.id}/attempts`).set(bearer(admin))).body.items[0],
+          30_000,
+          'the refused try',
+        );
+        expect(attempt).toMatchObject({ statusCode: null, errorCode: 'EOUTBOUNDREFUSED' });
+        expect(receiver.requests).toHaveLength(0);
+      } finally {
+        await receiver.stop();
+      }
     });
 
     it('refuses a private target on update too', async () => {
