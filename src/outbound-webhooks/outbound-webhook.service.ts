@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, LessThan, Repository } from 'typeorm';
 import { EVENT_KINDS } from '../callback/events';
 import type { GeweEvent } from '../callback/events';
+import { ChatNames, NameBook, NO_NAMES } from '../common/chat-names';
 import { badRequest, conflict, notFound } from '../common/domain-error';
 import type { Page } from '../common/dto/pagination.dto';
 import { PeriodicTask } from '../common/periodic-task';
@@ -72,6 +73,8 @@ export class OutboundWebhookService implements OnApplicationBootstrap, OnApplica
     @InjectRepository(OutboundAttemptEntity) private readonly log: Repository<OutboundAttemptEntity>,
     private readonly queue: DeliveryQueue,
     private readonly attempts: DeliveryAttempts,
+    /** The directory's names (chatName, senderName in the payload); absent: the names are null. */
+    @Optional() private readonly names?: ChatNames,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -125,7 +128,7 @@ export class OutboundWebhookService implements OnApplicationBootstrap, OnApplica
     );
     if (!matching.length) return;
     try {
-      const payload = JSON.stringify(messagePayload(event, messageId, receivedAt));
+      const payload = JSON.stringify(messagePayload(event, messageId, receivedAt, await this.nameBook(event)));
       const ids = await this.insert(
         matching.map((s) => ({ webhookId: s.id, type: eventType(event.kind), messageId, payload })),
       );
@@ -135,6 +138,19 @@ export class OutboundWebhookService implements OnApplicationBootstrap, OnApplica
         { robotId: event.robotId, messageId, error: (err as Error).message },
         'Cannot queue outbound webhook deliveries',
       );
+    }
+  }
+
+  /** The names of the message's chat and sender (two reads at most, only for a message some subscription wants). */
+  private async nameBook(event: GeweEvent): Promise<NameBook> {
+    if (!this.names || event.chatId === null) return NO_NAMES;
+    try {
+      return await this.names.book(event.robotId, {
+        chatIds: [event.chatId],
+        senders: [{ chatId: event.chatId, wxid: event.senderWxid }],
+      });
+    } catch {
+      return NO_NAMES; // a delivery never waits for, nor fails for want of, a name
     }
   }
 
@@ -355,7 +371,12 @@ export class OutboundWebhookService implements OnApplicationBootstrap, OnApplica
 }
 
 /** The body of a message event. */
-export function messagePayload(event: GeweEvent, messageId: number, receivedAt: Date): OutboundPayload {
+export function messagePayload(
+  event: GeweEvent,
+  messageId: number,
+  receivedAt: Date,
+  names: NameBook = NO_NAMES,
+): OutboundPayload {
   return {
     type: eventType(event.kind),
     timestamp: receivedAt.toISOString(),
@@ -368,8 +389,10 @@ export function messagePayload(event: GeweEvent, messageId: number, receivedAt: 
       msgId: event.msgId,
       createTime: event.createTime,
       chatId: event.chatId,
+      chatName: names.chat(event.chatId),
       isGroup: event.isGroup,
       senderWxid: event.senderWxid,
+      senderName: names.sender(event.chatId, event.senderWxid),
       isSelf: event.isSelf,
       mentions: event.mentions,
       mentionsSelf: event.mentionsSelf,

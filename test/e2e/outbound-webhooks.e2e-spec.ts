@@ -164,6 +164,20 @@ function outboundSuite(mode: QueueMode) {
     await api().put(`/api/outbound-webhooks/${hook.id}`, { active: false }).expect(200);
   });
 
+  it("carries the directory's names once it is synced", async () => {
+    const hook = await create({ url: receiver.url, chatIds: ['wxid_fake_alice01'] });
+    await api().post(`/api/robots/${robot.id}/directory/sync`).expect(202);
+    await waitFor(
+      async () => (await api().get(`/api/robots/${robot.id}/directory/sync`).expect(200)).body.state === 'done',
+      30_000,
+      'the directory synced',
+    );
+    await postText('来自爱丽丝', 'wxid_fake_alice01');
+    const got = await waitFor(() => receiver.requests.find((r) => r.body.includes('来自爱丽丝')), 30_000, 'delivery');
+    expect(verify(hook.secret, got).data).toMatchObject({ chatName: '爱丽丝', senderName: '爱丽丝' });
+    await api().put(`/api/outbound-webhooks/${hook.id}`, { active: false }).expect(200);
+  });
+
   it('filters by event kind, robot and chat', async () => {
     const hook = await create({ url: receiver.url, chatIds: ['wxid_only_this_chat'] });
     await postText('not for this chat', 'wxid_another');
