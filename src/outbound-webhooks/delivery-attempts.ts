@@ -79,7 +79,7 @@ export class DeliveryAttempts {
   async reclaimAbandoned(running: (id: number) => boolean): Promise<number[]> {
     const stale = await this.deliveries.find({
       select: { id: true },
-      where: { status: 'delivering', claimedAt: LessThan(new Date(Date.now() - ABANDONED_AFTER_MS)) },
+      where: { status: 'delivering', claimedAt: LessThan(new Date(Date.now() - this.abandonedAfterMs())) },
       take: 500,
     });
     const ids: number[] = [];
@@ -92,6 +92,11 @@ export class DeliveryAttempts {
       if (res.affected) ids.push(id);
     }
     return ids;
+  }
+
+  /** A try lasts at most the timeout: a claim older than twice that (and 5 minutes) is an instance that died. */
+  private abandonedAfterMs(): number {
+    return Math.max(ABANDONED_AFTER_MS, 2 * this.config.outbound_webhooks.timeout);
   }
 
   /** Pending rows overdue by `olderThan` (their job was lost, e.g. an enqueue failed): for the advanced sweep. */
