@@ -345,7 +345,8 @@ export class OutboundWebhookService implements OnApplicationBootstrap, OnApplica
     if (ids.length) await this.queue.enqueue(ids);
   }
 
-  private async prune(): Promise<void> {
+  /** Deletes the tries and delivered deliveries older than log_retention (hourly; public for the tests). */
+  async prune(): Promise<void> {
     const before = new Date(Date.now() - this.config.outbound_webhooks.log_retention);
     await this.log.delete({ createdAt: LessThan(before) });
     await this.deliveries.delete({ status: 'delivered', createdAt: LessThan(before) });

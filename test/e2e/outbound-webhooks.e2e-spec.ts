@@ -1,8 +1,11 @@
-import { createServer, IncomingHttpHeaders, Server } from 'node:http';
+import { createServer, IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
+import { OutboundAttemptEntity } from '../../src/outbound-webhooks/outbound-attempt.entity';
+import { OutboundDeliveryEntity } from '../../src/outbound-webhooks/outbound-delivery.entity';
 import { OutboundWebhookEntity } from '../../src/outbound-webhooks/outbound-webhook.entity';
+import { OutboundWebhookService } from '../../src/outbound-webhooks/outbound-webhook.service';
 import { FakeGewe } from '../fake-gewe/fake-gewe';
 import { onlineRobot, OnlineRobot, pointCallbacksAtApp } from '../support/online-robot';
 import { textCallback } from '../support/samples';
@@ -38,7 +41,10 @@ class Receiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        this.requests.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        this.requests.push({
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
         res.writeHead(this.status, { 'content-type': 'text/plain' });
         res.end(this.status < 300 ? 'thanks' : `failing with ${this.status}`);
       });
@@ -49,6 +55,28 @@ class Receiver {
   }
 
   stop(): Promise<void> {
+    return new Promise((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+}
+
+/** A receiver that never answers until released (a slow or dead system on the other side). */
+class HangingReceiver {
+  readonly pending: ServerResponse[] = [];
+  private server?: Server;
+  url = '';
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      req.resume();
+      this.pending.push(res);
+    });
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/slow`;
+  }
+
+  stop(): Promise<void> {
+    for (const res of this.pending.splice(0)) res.destroy();
+    this.server?.closeAllConnections();
     return new Promise((r) => (this.server ? this.server.close(() => r()) : r()));
   }
 }
@@ -76,9 +104,19 @@ function outboundSuite(mode: QueueMode) {
     t = await createTestApp({
       overrides: {
         ...queueOverrides(mode, prefix),
-        gewe: { login_poll_interval: '50ms', send_min_interval: '0ms', send_jitter: '0ms' },
+        gewe: {
+          login_poll_interval: '50ms',
+          send_min_interval: '0ms',
+          send_jitter: '0ms',
+        },
         // the receiver runs on 127.0.0.1: the admin allows private targets for this app
-        outbound_webhooks: { allow_private_targets: true, attempts: 3, backoff: '50ms', max_backoff: '200ms' },
+        outbound_webhooks: {
+          allow_private_targets: true,
+          attempts: 3,
+          backoff: '50ms',
+          max_backoff: '200ms',
+          timeout: '60s',
+        },
       },
     });
     await t.app.listen(0, '127.0.0.1');
@@ -119,11 +157,19 @@ function outboundSuite(mode: QueueMode) {
       )
       .expect(200);
   const create = async (body: object) =>
-    (await api().post('/api/outbound-webhooks', body).expect(201)).body as { id: number; secret: string };
+    (await api().post('/api/outbound-webhooks', body).expect(201)).body as {
+      id: number;
+      secret: string;
+    };
   const bodies = (type: string) => receiver.requests.filter((r) => JSON.parse(r.body).type === type);
 
   it('delivers a callback to a subscription, signed so that standardwebhooks verifies it', async () => {
-    const hook = await create({ url: receiver.url, eventKinds: ['text'], robotIds: [robot.id], description: 'crm' });
+    const hook = await create({
+      url: receiver.url,
+      eventKinds: ['text'],
+      robotIds: [robot.id],
+      description: 'crm',
+    });
     expect(hook.secret).toMatch(/^whsec_/);
     // the secret is shown once: never again in a read
     const read = (await api().get(`/api/outbound-webhooks/${hook.id}`).expect(200)).body;
@@ -165,7 +211,10 @@ function outboundSuite(mode: QueueMode) {
   });
 
   it("carries the directory's names once it is synced", async () => {
-    const hook = await create({ url: receiver.url, chatIds: ['wxid_fake_alice01'] });
+    const hook = await create({
+      url: receiver.url,
+      chatIds: ['wxid_fake_alice01'],
+    });
     await api().post(`/api/robots/${robot.id}/directory/sync`).expect(202);
     await waitFor(
       async () => (await api().get(`/api/robots/${robot.id}/directory/sync`).expect(200)).body.state === 'done',
@@ -174,12 +223,18 @@ function outboundSuite(mode: QueueMode) {
     );
     await postText('来自爱丽丝', 'wxid_fake_alice01');
     const got = await waitFor(() => receiver.requests.find((r) => r.body.includes('来自爱丽丝')), 30_000, 'delivery');
-    expect(verify(hook.secret, got).data).toMatchObject({ chatName: '爱丽丝', senderName: '爱丽丝' });
+    expect(verify(hook.secret, got).data).toMatchObject({
+      chatName: '爱丽丝',
+      senderName: '爱丽丝',
+    });
     await api().put(`/api/outbound-webhooks/${hook.id}`, { active: false }).expect(200);
   });
 
   it('filters by event kind, robot and chat', async () => {
-    const hook = await create({ url: receiver.url, chatIds: ['wxid_only_this_chat'] });
+    const hook = await create({
+      url: receiver.url,
+      chatIds: ['wxid_only_this_chat'],
+    });
     await postText('not for this chat', 'wxid_another');
     await postText('for this chat', 'wxid_only_this_chat');
     await waitFor(() => receiver.requests.find((r) => r.body.includes('for this chat')), 30_000, 'the delivery');
@@ -201,10 +256,19 @@ function outboundSuite(mode: QueueMode) {
       30_000,
       'a dead letter',
     );
-    expect(dead).toMatchObject({ status: 'dead', attempts: 3, lastStatus: 503, lastError: 'HTTP_503' });
+    expect(dead).toMatchObject({
+      status: 'dead',
+      attempts: 3,
+      lastStatus: 503,
+      lastError: 'HTTP_503',
+    });
     const tries = (await api().get(`/api/outbound-webhooks/${hook.id}/attempts`).expect(200)).body.items;
     expect(tries.map((a: { attempt: number }) => a.attempt)).toEqual([3, 2, 1]);
-    expect(tries[0]).toMatchObject({ statusCode: 503, errorCode: 'HTTP_503', response: 'failing with 503' });
+    expect(tries[0]).toMatchObject({
+      statusCode: 503,
+      errorCode: 'HTTP_503',
+      response: 'failing with 503',
+    });
     expect((await api().get(`/api/outbound-webhooks/${hook.id}`).expect(200)).body.deadLetters).toBe(1);
 
     receiver.status = 200;
@@ -255,6 +319,86 @@ function outboundSuite(mode: QueueMode) {
     await api().put(`/api/outbound-webhooks/${hook.id}`, { active: false }).expect(200);
   });
 
+  it('never slows the pipeline for a receiver that does not answer', async () => {
+    const slow = new HangingReceiver();
+    await slow.start();
+    try {
+      const hook = await create({ url: slow.url, eventKinds: ['text'], chatIds: ['wxid_slow_chat'] });
+      await postText('to a receiver that hangs', 'wxid_slow_chat');
+      // the message is logged and handled while its delivery's try still waits for an answer (the try's timeout,
+      // 60 s in this suite, is far beyond the test: the try cannot have ended)
+      await waitFor(
+        async () =>
+          (await api().get(`/api/messages?robotId=${robot.id}&limit=50`).expect(200)).body.items.find(
+            (m: { text: string | null; handled: boolean }) => m.text === 'to a receiver that hangs' && m.handled,
+          ),
+        30_000,
+        'the message handled',
+      );
+      await waitFor(() => slow.pending.length >= 1, 30_000, 'the try open at the receiver');
+      // another message goes through the pipeline at once, too
+      await postText('right behind it', 'wxid_slow_chat');
+      await waitFor(
+        async () =>
+          (await api().get(`/api/messages?robotId=${robot.id}&limit=50`).expect(200)).body.items.find(
+            (m: { text: string | null; handled: boolean }) => m.text === 'right behind it' && m.handled,
+          ),
+        30_000,
+        'the next message handled',
+      );
+      expect((await api().get(`/api/outbound-webhooks/${hook.id}/attempts`).expect(200)).body.total).toBe(0);
+      await api().put(`/api/outbound-webhooks/${hook.id}`, { active: false }).expect(200);
+    } finally {
+      await slow.stop();
+    }
+  });
+
+  it('prunes the delivery log and delivered deliveries past the retention, keeping dead letters', async () => {
+    const hook = await create({ url: receiver.url, active: false });
+    const ds = t.app.get(DataSource);
+    const old = new Date(Date.now() - 30 * 86_400_000);
+    const deliveries = ds.getRepository(OutboundDeliveryEntity);
+    const base = {
+      webhookId: hook.id,
+      eventType: 'message.text',
+      messageId: null,
+      payload: '{}',
+      nextAttemptAt: old,
+    };
+    const done = await deliveries.save(
+      deliveries.create({
+        ...base,
+        eventId: 'msg_old_done',
+        status: 'delivered',
+      }),
+    );
+    const dead = await deliveries.save(deliveries.create({ ...base, eventId: 'msg_old_dead', status: 'dead' }));
+    const fresh = await deliveries.save(
+      deliveries.create({
+        ...base,
+        eventId: 'msg_new_done',
+        status: 'delivered',
+      }),
+    );
+    await deliveries.update([done.id, dead.id], { createdAt: old });
+    const log = ds.getRepository(OutboundAttemptEntity);
+    const a = await log.save(
+      log.create({
+        webhookId: hook.id,
+        deliveryId: done.id,
+        eventType: 'message.text',
+        attempt: 1,
+        latencyMs: 1,
+      }),
+    );
+    await log.update(a.id, { createdAt: old });
+    await t.app.get(OutboundWebhookService).prune();
+    const left = (await deliveries.find({ where: { webhookId: hook.id } })).map((d) => d.eventId).sort();
+    expect(left).toEqual(['msg_new_done', 'msg_old_dead']);
+    expect(await log.count({ where: { webhookId: hook.id } })).toBe(0);
+    expect(fresh.id).toBeGreaterThan(0);
+  });
+
   it('sends a test event on request', async () => {
     const hook = await create({ url: receiver.url, eventKinds: ['image'] });
     const { eventId } = (await api().post(`/api/outbound-webhooks/${hook.id}/test`).expect(200)).body;
@@ -269,18 +413,30 @@ function outboundSuite(mode: QueueMode) {
 
   it('refuses unknown event kinds and non-http URLs with codes naming the field', async () => {
     const kinds = await api()
-      .post('/api/outbound-webhooks', { url: receiver.url, eventKinds: ['text', 'nonsense'] })
+      .post('/api/outbound-webhooks', {
+        url: receiver.url,
+        eventKinds: ['text', 'nonsense'],
+      })
       .expect(400);
-    expect(kinds.body).toMatchObject({ code: 'OUTBOUND_UNKNOWN_EVENT_KINDS', params: { field: 'eventKinds' } });
+    expect(kinds.body).toMatchObject({
+      code: 'OUTBOUND_UNKNOWN_EVENT_KINDS',
+      params: { field: 'eventKinds' },
+    });
     const ftp = await api().post('/api/outbound-webhooks', { url: 'ftp://example.com/x' }).expect(400);
-    expect(ftp.body).toMatchObject({ code: 'OUTBOUND_URL_INVALID', params: { field: 'url' } });
+    expect(ftp.body).toMatchObject({
+      code: 'OUTBOUND_URL_INVALID',
+      params: { field: 'url' },
+    });
     await api().get('/api/outbound-webhooks/999999').expect(404);
   });
 
   it('is for admins only, and audits its mutations', async () => {
     await t.http().get('/api/outbound-webhooks').expect(401);
     await api()
-      .post('/api/admin/users', { username: `viewer_${mode}`, password: 'viewer-pass-1234' })
+      .post('/api/admin/users', {
+        username: `viewer_${mode}`,
+        password: 'viewer-pass-1234',
+      })
       .expect(201);
     const viewer = (await login(t, `viewer_${mode}`, 'viewer-pass-1234')).accessToken;
     await t.http().get('/api/outbound-webhooks').set(bearer(viewer)).expect(403);
@@ -293,7 +449,10 @@ function outboundSuite(mode: QueueMode) {
       30_000,
       'the audit row',
     );
-    expect(row).toMatchObject({ action: 'outbound_webhook.create', targetType: 'outbound_webhook' });
+    expect(row).toMatchObject({
+      action: 'outbound_webhook.create',
+      targetType: 'outbound_webhook',
+    });
     expect(JSON.stringify(row)).not.toContain(hook.secret);
   });
 }
@@ -325,7 +484,10 @@ describeE2E('outbound webhooks', () => {
       'http://0x7f000001/hook',
     ])('refuses %s on save with OUTBOUND_TARGET_REFUSED naming the field', async (url) => {
       const res = await t.http().post('/api/outbound-webhooks').set(bearer(admin)).send({ url }).expect(400);
-      expect(res.body).toMatchObject({ code: 'OUTBOUND_TARGET_REFUSED', params: { field: 'url' } });
+      expect(res.body).toMatchObject({
+        code: 'OUTBOUND_TARGET_REFUSED',
+        params: { field: 'url' },
+      });
     });
 
     it('refuses a private target at connect time too (a row saved behind the API, as after a DNS change)', async () => {
@@ -346,7 +508,10 @@ describeE2E('outbound webhooks', () => {
           30_000,
           'the refused try',
         );
-        expect(attempt).toMatchObject({ statusCode: null, errorCode: 'EOUTBOUNDREFUSED' });
+        expect(attempt).toMatchObject({
+          statusCode: null,
+          errorCode: 'EOUTBOUNDREFUSED',
+        });
         expect(receiver.requests).toHaveLength(0);
       } finally {
         await receiver.stop();
