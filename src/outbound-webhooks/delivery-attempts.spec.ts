@@ -140,7 +140,7 @@ describe('one try of an outbound delivery', () => {
   it('refuses a private target at connect time unless allowed', async () => {
     const strict = { ...CONFIG, outbound_webhooks: { ...CONFIG.outbound_webhooks, allow_private_targets: false } };
     const w = world({ url: r.url });
-    (w.attempts as unknown as { config: AppConfig }).config = strict as AppConfig;
+    (w.attempts as unknown as { config: AppConfig }).config = strict;
     expect(await w.attempts.run(row(1))).toMatchObject({ result: 'retry' });
     expect(w.log[0]).toMatchObject({ statusCode: null, errorCode: 'EOUTBOUNDREFUSED' });
     expect(r.hits).toEqual([]);
