@@ -1,7 +1,12 @@
 import { createServer, IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
+import { OUTBOUND_QUEUE, OUTBOUND_WORKER } from '../../src/outbound-webhooks/delivery-bull.queue';
+import { DeliveryQueue } from '../../src/outbound-webhooks/delivery-queue';
+import type { JobWorker } from '../../src/redis/bullmq';
 import { OutboundAttemptEntity } from '../../src/outbound-webhooks/outbound-attempt.entity';
 import { OutboundDeliveryEntity } from '../../src/outbound-webhooks/outbound-delivery.entity';
 import { OutboundWebhookEntity } from '../../src/outbound-webhooks/outbound-webhook.entity';
@@ -162,6 +167,16 @@ function outboundSuite(mode: QueueMode) {
       secret: string;
     };
   const bodies = (type: string) => receiver.requests.filter((r) => JSON.parse(r.body).type === type);
+
+  it(`schedules deliveries on the ${mode === 'simple' ? 'table' : 'BullMQ'} queue`, () => {
+    const queue = t.app.get(DeliveryQueue, { strict: false });
+    expect(queue.type).toBe(mode);
+    if (mode === 'advanced') {
+      const bull = t.app.get<Queue>(getQueueToken(OUTBOUND_QUEUE), { strict: false });
+      expect(bull.name).toBe(`${t.config.queue.name}-outbound`);
+      expect(t.app.get<JobWorker<unknown>>(OUTBOUND_WORKER, { strict: false }).worker.isRunning()).toBe(true);
+    }
+  });
 
   it('delivers a callback to a subscription, signed so that standardwebhooks verifies it', async () => {
     const hook = await create({
@@ -460,6 +475,23 @@ function outboundSuite(mode: QueueMode) {
 describeE2E('outbound webhooks', () => {
   describe('simple queue', () => outboundSuite('simple'));
   if (dbKind() === 'sqlite') describeWithRedis('advanced queue', () => outboundSuite('advanced'));
+
+  if (dbKind() === 'sqlite')
+    describeWithRedis('advanced queue, an instance that only accepts callbacks', () => {
+      const prefix = redisPrefix('outbound-role');
+      let t: App | undefined;
+      afterAll(async () => {
+        await destroyTestApp(t);
+        await cleanRedis(prefix);
+      });
+
+      it('has the queue to write to but no outbound worker', async () => {
+        const o = queueOverrides('advanced', prefix);
+        t = await createTestApp({ overrides: { ...o, backend: { ...o.backend, role: 'webhook' } } });
+        expect(t.app.get(DeliveryQueue, { strict: false }).type).toBe('advanced');
+        expect(() => t!.app.get(OUTBOUND_WORKER, { strict: false })).toThrow();
+      });
+    });
 
   describe('target policy (private targets not allowed)', () => {
     let t: App;
