@@ -6,6 +6,7 @@ import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { outboundRequest } from '../net/outbound-http';
 import type { IncomingMessage } from 'node:http';
+import type { DeliveryRef } from './delivery-queue';
 import { OutboundAttemptEntity } from './outbound-attempt.entity';
 import { OutboundDeliveryEntity } from './outbound-delivery.entity';
 import { OutboundWebhookEntity } from './outbound-webhook.entity';
@@ -76,22 +77,22 @@ export class DeliveryAttempts {
   }
 
   /** Rows claimed by an instance that stopped heart-beating: pending again (their try may be repeated). */
-  async reclaimAbandoned(running: (id: number) => boolean): Promise<number[]> {
+  async reclaimAbandoned(running: (id: number) => boolean): Promise<DeliveryRef[]> {
     const stale = await this.deliveries.find({
-      select: { id: true },
+      select: { id: true, attempts: true },
       where: { status: 'delivering', claimedAt: LessThan(new Date(Date.now() - this.abandonedAfterMs())) },
       take: 500,
     });
-    const ids: number[] = [];
-    for (const { id } of stale) {
+    const refs: DeliveryRef[] = [];
+    for (const { id, attempts } of stale) {
       if (running(id)) continue;
       const res = await this.deliveries.update(
         { id, status: 'delivering' },
         { status: 'pending', claimedAt: null, nextAttemptAt: new Date() },
       );
-      if (res.affected) ids.push(id);
+      if (res.affected) refs.push({ id, attempts });
     }
-    return ids;
+    return refs;
   }
 
   /** A try lasts at most the timeout: a claim older than twice that (and 5 minutes) is an instance that died. */
@@ -100,13 +101,13 @@ export class DeliveryAttempts {
   }
 
   /** Pending rows overdue by `olderThan` (their job was lost, e.g. an enqueue failed): for the advanced sweep. */
-  async overdue(olderThan: Date, limit: number): Promise<number[]> {
+  async overdue(olderThan: Date, limit: number): Promise<DeliveryRef[]> {
     const rows = await this.deliveries.find({
-      select: { id: true },
+      select: { id: true, attempts: true },
       where: { status: 'pending', nextAttemptAt: LessThan(olderThan) },
       take: limit,
     });
-    return rows.map((r) => r.id);
+    return rows.map((r) => ({ id: r.id, attempts: r.attempts }));
   }
 
   /** Runs one try of a claimed row and writes its outcome. Never throws for the receiver's failures. */

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { JobWorker } from '../redis/bullmq';
 import type { DeliveryAttempts } from './delivery-attempts';
-import { DeliveryQueue } from './delivery-queue';
+import { DeliveryQueue, DeliveryRef } from './delivery-queue';
 
 /** The Nest name of the delivery queue (its BullMQ name is `<queue.name>-outbound`). */
 export const OUTBOUND_QUEUE = 'outbound';
@@ -23,7 +23,6 @@ export class DeliveryBullQueue extends DeliveryQueue {
   readonly type = 'advanced' as const;
   private readonly logger = new Logger('OutboundWebhooks');
   private attempts?: DeliveryAttempts;
-  private seq = 0;
 
   constructor(
     @InjectQueue(OUTBOUND_QUEUE) private readonly queue: Queue<OutboundJob>,
@@ -33,14 +32,18 @@ export class DeliveryBullQueue extends DeliveryQueue {
     this.queue.on('error', (err) => this.logger.warn({ error: err.message }, 'Queue connection error'));
   }
 
-  async enqueue(ids: readonly number[], delayMs = 0): Promise<void> {
-    if (!ids.length) return;
-    const stamp = `${Date.now().toString(36)}-${(this.seq++).toString(36)}`;
+  /**
+   * One job per try: its id names the row and the tries it has had (`d-<id>-a<attempts>`), so the sweep queuing a
+   * row whose job is still waiting adds nothing. Completed jobs are removed, so a replayed row (tries back to 0) gets
+   * its job again.
+   */
+  async enqueue(rows: readonly DeliveryRef[], delayMs = 0): Promise<void> {
+    if (!rows.length) return;
     await this.queue.addBulk(
-      ids.map((deliveryId) => ({
+      rows.map((r) => ({
         name: 'deliver',
-        data: { deliveryId },
-        opts: { jobId: `d-${deliveryId}-${stamp}`, delay: delayMs, removeOnComplete: true, removeOnFail: true },
+        data: { deliveryId: r.id },
+        opts: { jobId: `d-${r.id}-a${r.attempts}`, delay: delayMs, removeOnComplete: true, removeOnFail: true },
       })),
     );
   }
@@ -55,7 +58,7 @@ export class DeliveryBullQueue extends DeliveryQueue {
     const row = await this.attempts!.claim(id, { due: false });
     if (!row) return;
     const outcome = await this.attempts!.run(row);
-    if (outcome.result === 'retry') await this.enqueue([id], outcome.delayMs);
+    if (outcome.result === 'retry') await this.enqueue([row], outcome.delayMs);
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,7 @@ import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { TablePump } from '../database/table-pump';
 import type { DeliveryAttempts } from './delivery-attempts';
-import { DeliveryQueue } from './delivery-queue';
+import { DeliveryQueue, DeliveryRef } from './delivery-queue';
 
 const POLL_MS = 1_000;
 
@@ -31,7 +31,7 @@ export class DeliveryTableQueue extends DeliveryQueue {
     });
   }
 
-  enqueue(_ids: readonly number[], delayMs = 0): Promise<void> {
+  enqueue(_rows: readonly DeliveryRef[], delayMs = 0): Promise<void> {
     if (delayMs <= 0) this.pump.wake();
     else {
       const t = setTimeout(() => {
@@ -59,7 +59,7 @@ export class DeliveryTableQueue extends DeliveryQueue {
       started = true;
       pump.launch(id, async () => {
         const outcome = await attempts.run(row);
-        if (outcome.result === 'retry') await this.enqueue([id], outcome.delayMs);
+        if (outcome.result === 'retry') await this.enqueue([row], outcome.delayMs);
       });
     }
     return started;

@@ -132,7 +132,7 @@ export class OutboundWebhookService implements OnApplicationBootstrap, OnApplica
       const ids = await this.insert(
         matching.map((s) => ({ webhookId: s.id, type: eventType(event.kind), messageId, payload })),
       );
-      await this.queue.enqueue(ids);
+      await this.queue.enqueue(ids.map((id) => ({ id, attempts: 0 })));
     } catch (err) {
       this.logger.error(
         { robotId: event.robotId, messageId, error: (err as Error).message },
@@ -252,7 +252,7 @@ export class OutboundWebhookService implements OnApplicationBootstrap, OnApplica
     const [deliveryId] = await this.insert([
       { webhookId: id, type: 'webhook.test', messageId: null, payload: JSON.stringify(payload) },
     ]);
-    await this.queue.enqueue([deliveryId]);
+    await this.queue.enqueue([{ id: deliveryId, attempts: 0 }]);
     const d = await this.deliveries.findOneOrFail({ where: { id: deliveryId } });
     return { deliveryId, eventId: d.eventId };
   }
@@ -316,7 +316,7 @@ export class OutboundWebhookService implements OnApplicationBootstrap, OnApplica
       { id: In(ids), status: 'dead' },
       { status: 'pending', attempts: 0, nextAttemptAt: new Date(), lastError: null, lastStatus: null },
     );
-    await this.queue.enqueue(ids);
+    await this.queue.enqueue(ids.map((id) => ({ id, attempts: 0 })));
     return res.affected ?? ids.length;
   }
 
@@ -341,8 +341,8 @@ export class OutboundWebhookService implements OnApplicationBootstrap, OnApplica
     const reclaimed = await this.attempts.reclaimAbandoned(() => false);
     const lost =
       this.queue.type === 'advanced' ? await this.attempts.overdue(new Date(Date.now() - OVERDUE_MS), 500) : [];
-    const ids = [...new Set([...reclaimed, ...lost])];
-    if (ids.length) await this.queue.enqueue(ids);
+    const rows = [...new Map([...reclaimed, ...lost].map((r) => [r.id, r])).values()];
+    if (rows.length) await this.queue.enqueue(rows);
   }
 
   /** Deletes the tries and delivered deliveries older than log_retention (hourly; public for the tests). */
