@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { RobotModule } from '../robot/robot.module';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { DeliveryAttempts } from './delivery-attempts';
@@ -18,7 +19,10 @@ import { OutboundWebhookService } from './outbound-webhook.service';
  * and the dead letters. The pipeline calls `OutboundWebhookService.onMessage` after a message is recorded.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([OutboundWebhookEntity, OutboundDeliveryEntity, OutboundAttemptEntity])],
+  imports: [
+    TypeOrmModule.forFeature([OutboundWebhookEntity, OutboundDeliveryEntity, OutboundAttemptEntity]),
+    RobotModule,
+  ],
   controllers: [OutboundWebhookController],
   providers: [
     DeliveryAttempts,

@@ -10,6 +10,7 @@ import { PeriodicTask } from '../common/periodic-task';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { messageSummary } from '../message-log/message-summary';
+import { RobotService } from '../robot/robot.service';
 import { DeliveryAttempts } from './delivery-attempts';
 import { DeliveryQueue } from './delivery-queue';
 import {
@@ -73,6 +74,7 @@ export class OutboundWebhookService implements OnApplicationBootstrap, OnApplica
     @InjectRepository(OutboundAttemptEntity) private readonly log: Repository<OutboundAttemptEntity>,
     private readonly queue: DeliveryQueue,
     private readonly attempts: DeliveryAttempts,
+    private readonly robots: RobotService,
     /** The directory's names (chatName, senderName in the payload); absent: the names are null. */
     @Optional() private readonly names?: ChatNames,
   ) {}
@@ -199,7 +201,7 @@ export class OutboundWebhookService implements OnApplicationBootstrap, OnApplica
         url: dto.url,
         description: dto.description ?? '',
         eventKinds: JSON.stringify(kinds(dto.eventKinds ?? [])),
-        robotIds: JSON.stringify([...new Set(dto.robotIds ?? [])]),
+        robotIds: JSON.stringify(await this.knownRobots(dto.robotIds ?? [])),
         chatIds: JSON.stringify([...new Set(dto.chatIds ?? [])]),
         active: dto.active ?? true,
         secret,
@@ -218,12 +220,25 @@ export class OutboundWebhookService implements OnApplicationBootstrap, OnApplica
     }
     if (dto.description !== undefined) row.description = dto.description;
     if (dto.eventKinds !== undefined) row.eventKinds = JSON.stringify(kinds(dto.eventKinds));
-    if (dto.robotIds !== undefined) row.robotIds = JSON.stringify([...new Set(dto.robotIds)]);
+    if (dto.robotIds !== undefined) row.robotIds = JSON.stringify(await this.knownRobots(dto.robotIds));
     if (dto.chatIds !== undefined) row.chatIds = JSON.stringify([...new Set(dto.chatIds)]);
     if (dto.active !== undefined) row.active = dto.active;
     await this.hooks.save(row);
     await this.refresh();
     return this.get(id);
+  }
+
+  /** The robot ids, once each; a 400 naming the field when one does not exist. */
+  private async knownRobots(ids: readonly number[]): Promise<number[]> {
+    const unique = [...new Set(ids)].sort((a, b) => a - b);
+    const found = await Promise.all(unique.map((id) => this.robots.findById(id)));
+    const unknown = unique.filter((_, i) => !found[i]);
+    if (unknown.length)
+      throw badRequest('UNKNOWN_ROBOTS', `robotIds names robots that do not exist: ${unknown.join(', ')}`, {
+        field: 'robotIds',
+        ids: unknown.join(', '),
+      });
+    return unique;
   }
 
   async remove(id: number): Promise<void> {

@@ -437,6 +437,9 @@ function outboundSuite(mode: QueueMode) {
       code: 'OUTBOUND_UNKNOWN_EVENT_KINDS',
       params: { field: 'eventKinds' },
     });
+    const robots = await api().post('/api/outbound-webhooks', { url: receiver.url, robotIds: [robot.id, 999999] });
+    expect(robots.status).toBe(400);
+    expect(robots.body).toMatchObject({ code: 'UNKNOWN_ROBOTS', params: { field: 'robotIds', ids: '999999' } });
     const ftp = await api().post('/api/outbound-webhooks', { url: 'ftp://example.com/x' }).expect(400);
     expect(ftp.body).toMatchObject({
       code: 'OUTBOUND_URL_INVALID',
