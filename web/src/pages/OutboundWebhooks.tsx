@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, call, type Schemas } from '../api/client';
 import { LoadState, useLoad } from '../components/Async';
 import { CopyButton } from '../components/CopyButton';
@@ -18,6 +18,18 @@ type Hook = Schemas['OutboundWebhookResponseDto'];
 type WithSecret = Schemas['OutboundWebhookSecretResponseDto'];
 type Delivery = Schemas['OutboundDeliveryResponseDto'];
 type Kind = NonNullable<Schemas['OutboundWebhookCreateDto']['eventKinds']>[number];
+
+/** Loads again when `value` changes after the first render (a page of a list: useLoad reads it at load time). */
+function useReloadOn(value: unknown, reload: () => void) {
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    reload();
+  }, [value, reload]);
+}
 
 const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -42,6 +54,7 @@ export function OutboundWebhooksPage() {
       ? call(api.GET('/api/outbound-webhooks', { params: { query: { page, limit: 50 } } }))
       : Promise.resolve(null),
   );
+  useReloadOn(page, list.reload);
   const [editing, setEditing] = useState<Hook | 'new' | null>(null);
   const [secret, setSecret] = useState<WithSecret | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -139,9 +152,7 @@ export function OutboundWebhooksPage() {
           </tbody>
         </table>
       )}
-      {list.data && (
-        <Pager page={page} limit={50} total={list.data.total} onPage={(p) => (setPage(p), list.reload())} />
-      )}
+      {list.data && <Pager page={page} limit={50} total={list.data.total} onPage={setPage} />}
       {editing && (
         <HookDialog
           hook={editing === 'new' ? null : editing}
@@ -354,6 +365,7 @@ export function OutboundWebhookDetailPage() {
         )
       : Promise.resolve(null),
   );
+  useReloadOn(logPage, log.reload);
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [confirm, setConfirm] = useState<'rotate' | 'delete' | null>(null);
@@ -562,17 +574,7 @@ export function OutboundWebhookDetailPage() {
             </tbody>
           </table>
         )}
-        {log.data && (
-          <Pager
-            page={logPage}
-            limit={20}
-            total={log.data.total}
-            onPage={(p) => {
-              setLogPage(p);
-              log.reload();
-            }}
-          />
-        )}
+        {log.data && <Pager page={logPage} limit={20} total={log.data.total} onPage={setLogPage} />}
       </section>
 
       {confirm && (
