@@ -28,6 +28,8 @@ import { RedisModule } from './redis/redis.module';
 import { MessageModule } from './message-log/message.module';
 import { CallbackBullModule } from './queue/callback-bull.module';
 import { OneBotModule } from './onebot/onebot.module';
+import { OutboundBullModule } from './outbound-webhooks/outbound-bull.module';
+import { OutboundWebhookModule } from './outbound-webhooks/outbound-webhook.module';
 import { PipelineModule } from './pipeline/pipeline.module';
 import { QueueModule } from './queue/queue.module';
 import { RelationsModule } from './relations/relations.module';
@@ -69,7 +71,12 @@ export class AppModule {
         RedisModule,
         // BullMQ only in advanced mode: simple mode registers none of it and opens no Redis connection for queues
         ...(o.config.queue.queue_type === 'advanced'
-          ? [bullRoot(), CallbackBullModule.register(o.config), MediaBullModule.register(o.config)]
+          ? [
+              bullRoot(),
+              CallbackBullModule.register(o.config),
+              MediaBullModule.register(o.config),
+              OutboundBullModule.register(o.config),
+            ]
           : []),
         RateLimitModule,
         MetricsCoreModule,
@@ -90,6 +97,7 @@ export class AppModule {
         MetricsScrapeModule,
         AlertModule,
         RelationsModule,
+        OutboundWebhookModule,
         WebhookModule.forRoot({ receive: o.config.backend.role !== 'worker' }),
         ...(o.config.backend.enable_admin ? [AdminModule] : []),
       ],

@@ -178,6 +178,7 @@ const TAGS: [string, string][] = [
   ['alerts', 'Alert history, rules, thresholds and channels'],
   ['directory', "A robot's contacts, groups and group members, and their sync from Gewe"],
   ['relations', "A robot's friend requests (accept, ignore) and actions on its groups"],
+  ['outbound-webhooks', 'Subscriptions that push events to other systems, signed per Standard Webhooks (admins)'],
 ];
 
 export function buildOpenApi(app: INestApplication): OpenAPIObject {

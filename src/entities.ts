@@ -21,6 +21,9 @@ import { ContactEntity } from './directory/contact.entity';
 import { GroupMemberEntity } from './directory/group-member.entity';
 import { DirectorySyncEntity } from './directory/directory-sync.entity';
 import { FriendRequestEntity } from './relations/friend-request.entity';
+import { OutboundWebhookEntity } from './outbound-webhooks/outbound-webhook.entity';
+import { OutboundDeliveryEntity } from './outbound-webhooks/outbound-delivery.entity';
+import { OutboundAttemptEntity } from './outbound-webhooks/outbound-attempt.entity';
 
 /** Every entity, listed explicitly (no globs: the same list works from src/ under jest and from dist/). */
 export const ENTITIES = [
@@ -47,4 +50,7 @@ export const ENTITIES = [
   GroupMemberEntity,
   DirectorySyncEntity,
   FriendRequestEntity,
+  OutboundWebhookEntity,
+  OutboundDeliveryEntity,
+  OutboundAttemptEntity,
 ];

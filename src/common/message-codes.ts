@@ -89,6 +89,14 @@ export const ERROR_CODES = {
   METRICS_DISABLED: [],
   METRICS_TOKEN_INVALID: [],
   METRICS_TOKEN_MISSING: [],
+  // outbound webhooks (/api/outbound-webhooks)
+  OUTBOUND_WEBHOOK_NOT_FOUND: ['id'],
+  OUTBOUND_URL_INVALID: ['field'],
+  OUTBOUND_TARGET_REFUSED: ['field', 'host'],
+  OUTBOUND_UNKNOWN_EVENT_KINDS: ['field', 'kinds'],
+  OUTBOUND_WEBHOOK_INACTIVE: ['id'],
+  OUTBOUND_DELIVERY_NOT_FOUND: ['id'],
+  OUTBOUND_DELIVERY_NOT_DEAD: ['id', 'status'],
   // the webhook (answered to Gewe)
   WEBHOOK_UNAUTHORIZED: [],
   WEBHOOK_RATE_LIMITED: ['retryAfter'],

@@ -457,6 +457,31 @@ export const CONFIG_SCHEMA = {
     ),
     wechat_to: list([], 'The wxids (people or groups) the WeChat channel writes to (runtime setting).'),
   },
+  outbound_webhooks: {
+    allow_private_targets: bool(
+      false,
+      'Let outbound webhooks (POST /api/outbound-webhooks) call loopback, private (RFC 1918), CGNAT and ULA addresses. Off: refused when a subscription is saved and again at connect time. Link-local and cloud-metadata addresses follow backend.allow_link_local_targets.',
+    ),
+    attempts: int(
+      8,
+      1,
+      30,
+      'Tries per delivery; after the last failed one the delivery is a dead letter (replayable).',
+    ),
+    backoff: duration(
+      '10s',
+      10,
+      'Wait before the second try of a delivery; doubles with each further try (with jitter).',
+    ),
+    max_backoff: duration('1h', 10, 'No wait between two tries of a delivery is longer than this.'),
+    timeout: duration('10s', 100, 'Timeout of one delivery try (connect, answer and its first 500 characters).'),
+    concurrency: int(4, 1, 64, 'Deliveries tried at a time by one instance.'),
+    log_retention: duration(
+      '7d',
+      60_000,
+      'The delivery log (tries) and delivered deliveries older than this are deleted (checked hourly); dead letters stay until replayed.',
+    ),
+  },
   logging: {
     level: oneOf(LOG_LEVELS, 'info', 'Lowest level logged (changeable at runtime).', LOG_LEVEL_ALIASES),
     format: oneOf(['color', 'json', 'simple'] as const, 'color', 'Console format. The log file is always JSON lines.'),

@@ -16,6 +16,11 @@ import { BlockList, isIP } from 'node:net';
 export interface OutboundPolicy {
   /** Lift the refusal (for the rare deployment whose Gewe really sits on a link-local address). */
   readonly allowLinkLocal: boolean;
+  /**
+   * The stricter mode, for targets a user names for the service to push to (outbound webhooks): loopback, private
+   * (RFC 1918), CGNAT, ULA, multicast and reserved addresses are refused as well (`localhost` too, by name).
+   */
+  readonly refusePrivate?: boolean;
 }
 
 /** The stable code of a refused target, in validation messages and connection errors. */
@@ -43,6 +48,25 @@ REFUSED.addAddress('100.100.100.200', 'ipv4'); // Alibaba Cloud metadata
 REFUSED.addSubnet('fe80::', 10, 'ipv6'); // link-local
 REFUSED.addAddress('fd00:ec2::254', 'ipv6'); // AWS metadata over IPv6
 REFUSED.addAddress('::', 'ipv6'); // unspecified, like 0.0.0.0
+
+/** What the stricter mode (refusePrivate) refuses on top of REFUSED. */
+const PRIVATE = new BlockList();
+PRIVATE.addSubnet('127.0.0.0', 8, 'ipv4'); // loopback
+PRIVATE.addSubnet('10.0.0.0', 8, 'ipv4'); // RFC 1918
+PRIVATE.addSubnet('172.16.0.0', 12, 'ipv4'); // RFC 1918
+PRIVATE.addSubnet('192.168.0.0', 16, 'ipv4'); // RFC 1918
+PRIVATE.addSubnet('100.64.0.0', 10, 'ipv4'); // CGNAT (RFC 6598)
+PRIVATE.addSubnet('192.0.0.0', 24, 'ipv4'); // IETF protocol assignments
+PRIVATE.addSubnet('198.18.0.0', 15, 'ipv4'); // benchmarking
+PRIVATE.addSubnet('224.0.0.0', 4, 'ipv4'); // multicast
+PRIVATE.addSubnet('240.0.0.0', 4, 'ipv4'); // reserved, and the broadcast address
+PRIVATE.addAddress('::1', 'ipv6'); // loopback
+PRIVATE.addSubnet('fc00::', 7, 'ipv6'); // unique local (ULA)
+PRIVATE.addSubnet('fec0::', 10, 'ipv6'); // site-local (deprecated)
+PRIVATE.addSubnet('ff00::', 8, 'ipv6'); // multicast
+
+/** Names that are loopback whatever DNS says (RFC 6761). */
+const LOOPBACK_NAME = /(^|\.)localhost$/;
 
 /** Host names of metadata services (they resolve to refused addresses anyway; refusing the name fails early). */
 const REFUSED_NAMES = new Set([
@@ -91,25 +115,27 @@ function expandIpv6(address: string): number[] | null {
 
 /** Whether the policy refuses this IP address (any family, any IPv6 form that embeds an IPv4 address). */
 export function isRefusedAddress(address: string, policy: OutboundPolicy = current): boolean {
-  if (policy.allowLinkLocal) return false;
   const ip = address.replace(/^\[|\]$/g, '');
   const family = isIP(ip);
-  if (family === 4) return REFUSED.check(ip, 'ipv4');
-  if (family !== 6) return false;
-  if (REFUSED.check(ip.replace(/%.*$/, ''), 'ipv6')) return true;
+  if (family === 0) return false;
+  const lists = [...(policy.allowLinkLocal ? [] : [REFUSED]), ...(policy.refusePrivate ? [PRIVATE] : [])];
+  if (!lists.length) return false;
+  if (family === 4) return lists.some((l) => l.check(ip, 'ipv4'));
+  const bare = ip.replace(/%.*$/, '');
+  if (lists.some((l) => l.check(bare, 'ipv6'))) return true;
   const v4 = embeddedIpv4(ip);
-  return v4 !== null && REFUSED.check(v4, 'ipv4');
+  return v4 !== null && lists.some((l) => l.check(v4, 'ipv4'));
 }
 
 /** Whether the policy refuses this host name or IP literal as it appears in a URL (brackets, trailing dots). */
 export function isRefusedHost(hostname: string, policy: OutboundPolicy = current): boolean {
-  if (policy.allowLinkLocal) return false;
   const host = hostname
     .toLowerCase()
     .replace(/^\[|\]$/g, '')
     .replace(/\.+$/, '');
   if (isIP(host)) return isRefusedAddress(host, policy);
-  return REFUSED_NAMES.has(host);
+  if (policy.refusePrivate && LOOPBACK_NAME.test(host)) return true;
+  return !policy.allowLinkLocal && REFUSED_NAMES.has(host);
 }
 
 /**
@@ -126,7 +152,9 @@ export function checkOutboundUrl(value: string, field: string, policy: OutboundP
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return `${field} must use http or https`;
   if (!url.hostname) return `${field} must name a host`;
   if (isRefusedHost(url.hostname, policy))
-    return `${field} must not point at a link-local or cloud-metadata address (${url.hostname}); see backend.allow_link_local_targets`;
+    return policy.refusePrivate
+      ? `${field} must not point at a loopback, private, link-local or cloud-metadata address (${url.hostname})`
+      : `${field} must not point at a link-local or cloud-metadata address (${url.hostname}); see backend.allow_link_local_targets`;
   return null;
 }
 

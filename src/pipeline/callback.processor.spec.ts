@@ -8,6 +8,7 @@ import { UnconfirmedInsertError } from '../message-log/message-log.service';
 import type { MetricsService, ProcessResult } from '../metrics/metrics.service';
 import type { OneBotGateway } from '../onebot/onebot.gateway';
 import type { FriendRequestService } from '../relations/friend-request.service';
+import type { OutboundWebhookService } from '../outbound-webhooks/outbound-webhook.service';
 import type { HandlerOutcome, PluginDispatcher } from '../plugin/plugin.dispatcher';
 import type { RobotHealthService } from '../robot/robot-health.service';
 import type { RobotEntity } from '../robot/robot.entity';
@@ -135,6 +136,7 @@ function processOf(log: FakeLog, world: World) {
     } as unknown as OneBotGateway,
     { observe: () => undefined } as unknown as DirectoryObserver,
     { onEvent: () => Promise.resolve() } as unknown as FriendRequestService,
+    { onMessage: () => Promise.resolve() } as unknown as OutboundWebhookService,
   );
 }
 

@@ -8,6 +8,7 @@ import { MetricsService, ProcessResult } from '../metrics/metrics.service';
 import { OneBotGateway } from '../onebot/onebot.gateway';
 import { DirectoryObserver } from '../directory/directory-observer';
 import { FriendRequestService } from '../relations/friend-request.service';
+import { OutboundWebhookService } from '../outbound-webhooks/outbound-webhook.service';
 import { DispatchLedger, DispatchStep } from '../message-log/dispatch-ledger';
 import { MessageLogService, Recorded, UnconfirmedInsertError } from '../message-log/message-log.service';
 import { PluginDispatcher, PreparedDispatch } from '../plugin/plugin.dispatcher';
@@ -63,6 +64,7 @@ export class CallbackProcessor {
     private readonly onebot: OneBotGateway,
     private readonly directory: DirectoryObserver,
     private readonly relations: FriendRequestService,
+    private readonly outbound: OutboundWebhookService,
   ) {}
 
   /** Processes one job and counts its result by robot and kind (an error is counted, then rethrown for a retry). */
@@ -167,6 +169,8 @@ export class CallbackProcessor {
       this.directory.observe(c.robot, c.event);
       // the friend-request inbox notes requests and contact-added callbacks (never throws)
       await this.relations.onEvent(c.event);
+      // outbound webhooks: delivery rows queued, never a receiver called here (never throws)
+      await this.outbound.onMessage(c.event, logged.id, new Date(job.receivedAt));
     }
     if (step === 'mark') {
       try {

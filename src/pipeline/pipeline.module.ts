@@ -8,6 +8,7 @@ import { CallbackQueue } from '../queue/callback-queue';
 import { QueueModule } from '../queue/queue.module';
 import { RobotModule } from '../robot/robot.module';
 import { OneBotModule } from '../onebot/onebot.module';
+import { OutboundWebhookModule } from '../outbound-webhooks/outbound-webhook.module';
 import { MessagingModule } from '../sending/messaging.module';
 import { RelationsModule } from '../relations/relations.module';
 import { CallbackProcessor } from './callback.processor';
@@ -49,6 +50,7 @@ export class QueueConsumer implements OnApplicationBootstrap, OnApplicationShutd
     FileModule,
     OneBotModule,
     RelationsModule,
+    OutboundWebhookModule,
   ],
   providers: [CallbackProcessor, QueueConsumer],
 })

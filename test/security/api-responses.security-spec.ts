@@ -33,6 +33,8 @@ const NO_SUCCESS = new Set([
   'DELETE /api/queue/failed/{job_id}',
   'POST /api/robots/{robot_id}/login/captcha',
   'GET /api/events',
+  // a dead letter takes a receiver failing every try (outbound-webhooks.e2e covers its replay)
+  'POST /api/outbound-webhooks/{webhook_id}/deliveries/{delivery_id}/replay',
 ]);
 
 const PLUGIN_SCHEMA = {
@@ -116,6 +118,8 @@ describe('every operation answers what the document declares', () => {
         backend: { login_max_attempts_per_ip: 100_000, login_max_failures_per_user: 100_000 },
         gewe: { login_poll_interval: '50ms', send_min_interval: '0ms', send_jitter: '0ms' },
         plugins: { plugins_dir: join(dir, 'plugins'), enabled_plugins: ['Walker'] },
+        // the receiver listens on 127.0.0.1
+        outbound_webhooks: { allow_private_targets: true },
       },
     });
     await t.app.listen(0, '127.0.0.1');
@@ -212,6 +216,11 @@ describe('every operation answers what the document declares', () => {
         body: { name: 'spare', baseUrl: 'http://127.0.0.1:1/v2/api', token: 'spare-gewe-token', appId: 'wx_spare' },
       })
     ).body as { id: number };
+    const hook = (await call({ op: 'POST /api/outbound-webhooks', body: { url: receiver.url, description: 'walker' } }))
+      .body as { id: number };
+    const delivery = (
+      await call({ op: 'POST /api/outbound-webhooks/{webhook_id}/test', ids: { webhook_id: String(hook.id) } })
+    ).body as { deliveryId: number };
     Object.assign(ids, {
       robot_id: String(robot.id),
       message_id: String(logged.text),
@@ -227,6 +236,8 @@ describe('every operation answers what the document declares', () => {
       job_id: '1',
       apiToken: token.token,
       spareRobot: String(spare.id),
+      webhook_id: String(hook.id),
+      delivery_id: String(delivery.deliveryId),
     });
   });
   afterAll(async () => {
@@ -335,6 +346,11 @@ describe('every operation answers what the document declares', () => {
         token: (await login(t, 'walker', 'walker-pass-1')).accessToken,
         body: { currentPassword: 'walker-pass-1', newPassword: 'walker-pass-2' },
       },
+      { op: 'PUT /api/outbound-webhooks/{webhook_id}', body: { description: 'walker 2', eventKinds: ['text'] } },
+      { op: 'POST /api/outbound-webhooks/{webhook_id}/rotate-secret' },
+      { op: 'POST /api/outbound-webhooks/{webhook_id}/deliveries/replay' },
+      { op: 'POST /api/outbound-webhooks/{webhook_id}/deliveries/{delivery_id}/replay' },
+      { op: 'DELETE /api/outbound-webhooks/{webhook_id}' },
       { op: 'DELETE /api/files/{filename}' },
       { op: 'DELETE /api/admin/tokens/{token_id}' },
       { op: 'DELETE /api/admin/users/{user_id}' },

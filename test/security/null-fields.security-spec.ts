@@ -102,6 +102,8 @@ describe('null in a JSON body', () => {
       plugin_name: 'ExamplePlugin',
       chat_id: '12345678901@chatroom',
       request_id: '1',
+      webhook_id: '1',
+      delivery_id: '1',
     });
     cases = nullCases(buildOpenApi(t.app));
   });

@@ -253,3 +253,76 @@ describe('upstream text in error bodies', () => {
     expect(toErrorBody(api, 'r', { detail: true }).message).toMatch(/banner/);
   });
 });
+
+describe('the stricter mode (refusePrivate, for outbound webhooks)', () => {
+  const STRICT = { allowLinkLocal: false, refusePrivate: true };
+
+  it.each([
+    '127.0.0.1',
+    '127.8.9.10',
+    '10.0.0.1',
+    '172.16.5.4',
+    '172.31.255.255',
+    '192.168.0.1',
+    '100.64.0.1',
+    '100.127.255.254',
+    '224.0.0.1',
+    '255.255.255.255',
+    '169.254.169.254',
+    '0.0.0.0',
+    '::1',
+    'fc00::1',
+    'fd12:3456::1',
+    'fe80::1',
+    'ff02::1',
+    '::ffff:10.0.0.1',
+    '64:ff9b::c0a8:1',
+    '2002:c0a8:0101::1',
+  ])('refuses %s', (address) => {
+    expect(isRefusedAddress(address, STRICT)).toBe(true);
+    expect(isRefusedAddress(address, REFUSE)).toBe(['169.254.169.254', '0.0.0.0', 'fe80::1'].includes(address));
+  });
+
+  it.each(['8.8.8.8', '172.32.0.1', '100.128.0.1', '192.169.0.1', '2606:4700::1111'])('allows %s', (address) => {
+    expect(isRefusedAddress(address, STRICT)).toBe(false);
+  });
+
+  it('refuses localhost by name, and names the stricter rule in the message', () => {
+    expect(isRefusedHost('localhost', STRICT)).toBe(true);
+    expect(isRefusedHost('api.localhost.', STRICT)).toBe(true);
+    expect(isRefusedHost('localhost', REFUSE)).toBe(false);
+    expect(checkOutboundUrl('http://10.0.0.1/x', 'url', STRICT)).toMatch(/url must not point at a loopback, private/);
+  });
+
+  it('keeps link-local refused even when private targets are allowed, unless allowLinkLocal', () => {
+    expect(isRefusedAddress('169.254.169.254', { allowLinkLocal: false, refusePrivate: false })).toBe(true);
+    expect(isRefusedAddress('169.254.169.254', { allowLinkLocal: true, refusePrivate: true })).toBe(false);
+    expect(isRefusedAddress('10.0.0.1', { allowLinkLocal: true, refusePrivate: true })).toBe(true);
+  });
+
+  it('refuses at connect time a public-looking name that resolves to a private address (DNS rebinding)', async () => {
+    const r = await recorder();
+    try {
+      const url = `http://hooks.example:${r.port}/in`;
+      await expect(
+        outboundRequest(url, { method: 'POST', policy: STRICT, resolve: resolvesTo('127.0.0.1') }),
+      ).rejects.toBeInstanceOf(OutboundRefusedError);
+      expect(r.hits).toHaveLength(0);
+    } finally {
+      r.server.close();
+    }
+  });
+
+  it('answers a redirect as it is when not told to follow (webhooks never follow one)', async () => {
+    const server = createServer((_req, res) => res.writeHead(307, { location: 'http://10.0.0.1/' }).end());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const res = await outboundRequest(`http://127.0.0.1:${port}/`, { method: 'POST', body: '{}' });
+      res.body.resume();
+      expect(res.status).toBe(307);
+    } finally {
+      server.close();
+    }
+  });
+});

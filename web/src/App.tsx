@@ -14,6 +14,7 @@ import { GroupManagePage } from './pages/GroupManage';
 import { LoginPage } from './pages/Login';
 import { LogsPage } from './pages/Logs';
 import { MessagesPage } from './pages/Messages';
+import { OutboundWebhookDetailPage, OutboundWebhooksPage } from './pages/OutboundWebhooks';
 import { PluginDetailPage } from './pages/PluginDetail';
 import { PluginsPage } from './pages/Plugins';
 import { RobotDetailPage } from './pages/RobotDetail';
@@ -44,6 +45,8 @@ const PAGES: Record<string, ComponentType> = {
   '/settings': SettingsPage,
   '/friend-requests/:id': FriendRequestsPage,
   '/groups/:id': GroupManagePage,
+  '/outbound-webhooks': OutboundWebhooksPage,
+  '/outbound-webhooks/:id': OutboundWebhookDetailPage,
 };
 
 function pageFor(path: string): ComponentType | undefined {
@@ -130,6 +133,7 @@ function Shell() {
           <NavLink href="/alerts" label={t('nav.alerts')} path={path} />
           {user?.isAdmin && <NavLink href="/audit" label={t('nav.audit')} path={path} />}
           {user?.isAdmin && <NavLink href="/tokens" label={t('nav.tokens')} path={path} />}
+          {user?.isAdmin && <NavLink href="/outbound-webhooks" label={t('nav.outboundWebhooks')} path={path} />}
           {user?.isAdmin && <NavLink href="/users" label={t('nav.users')} path={path} />}
           {user?.isAdmin && <NavLink href="/settings" label={t('nav.settings')} path={path} />}
         </nav>

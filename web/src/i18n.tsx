@@ -12,6 +12,7 @@ import * as jobs from './locales/jobs';
 import * as logs from './locales/logs';
 import * as messages from './locales/messages';
 import * as onebot from './locales/onebot';
+import * as outboundWebhooks from './locales/outbound-webhooks';
 import * as plugins from './locales/plugins';
 import * as relations from './locales/relations';
 import * as robotDetail from './locales/robot-detail';
@@ -243,6 +244,7 @@ const zh = {
   ...settings.zh,
   ...tokens.zh,
   ...users.zh,
+  ...outboundWebhooks.zh,
 };
 
 export type MessageKey = keyof typeof zh;
@@ -269,6 +271,7 @@ const en: Record<MessageKey, string> = {
   ...settings.en,
   ...tokens.en,
   ...users.en,
+  ...outboundWebhooks.en,
 };
 
 export type Lang = 'zh' | 'en';
