@@ -36,6 +36,7 @@ import { WebhookEndpointModule } from './webhook/webhook-endpoint.module';
 import { WebhookModule } from './webhook/webhook.module';
 import { SystemModule } from './system/system.module';
 import { DirectoryModule } from './directory/directory.module';
+import { ConversationsModule } from './conversations/conversations.module';
 import { CONFIG_SOURCE } from './system/system.tokens';
 
 export interface AppModuleOptions {
@@ -90,6 +91,7 @@ export class AppModule {
         MetricsScrapeModule,
         AlertModule,
         RelationsModule,
+        ConversationsModule,
         WebhookModule.forRoot({ receive: o.config.backend.role !== 'worker' }),
         ...(o.config.backend.enable_admin ? [AdminModule] : []),
       ],

@@ -21,6 +21,8 @@ import { ContactEntity } from './directory/contact.entity';
 import { GroupMemberEntity } from './directory/group-member.entity';
 import { DirectorySyncEntity } from './directory/directory-sync.entity';
 import { FriendRequestEntity } from './relations/friend-request.entity';
+import { ChatReadMarkEntity } from './conversations/chat-read-mark.entity';
+import { OutgoingMessageEntity } from './conversations/outgoing-message.entity';
 
 /** Every entity, listed explicitly (no globs: the same list works from src/ under jest and from dist/). */
 export const ENTITIES = [
@@ -47,4 +49,6 @@ export const ENTITIES = [
   GroupMemberEntity,
   DirectorySyncEntity,
   FriendRequestEntity,
+  ChatReadMarkEntity,
+  OutgoingMessageEntity,
 ];

@@ -16,6 +16,7 @@ import { PluginRecords1796223673695 } from './1796223673695-PluginRecords';
 import { DeferredResults1796224064804 } from './1796224064804-DeferredResults';
 import { Directory1796300335748 } from './1796300335748-Directory';
 import { FriendRequests1796310000000 } from './1796310000000-FriendRequests';
+import { Conversations1796330000000 } from './1796330000000-Conversations';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const SQLITE_MIGRATIONS: Function[] = [
@@ -36,4 +37,5 @@ export const SQLITE_MIGRATIONS: Function[] = [
   DeferredResults1796224064804,
   Directory1796300335748,
   FriendRequests1796310000000,
+  Conversations1796330000000,
 ];
