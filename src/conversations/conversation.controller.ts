@@ -89,7 +89,6 @@ export class ConversationController {
   @Delete('outgoing/:outgoing_id')
   @HttpCode(204)
   @Audit('message.dismiss', { target: 'robot', targetParam: 'robot_id' })
-  @TokenScope('messages:send')
   @ApiOperation({ summary: 'Forgets a failed send (the console stops showing it)' })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No failed send with this id' })
