@@ -65,6 +65,10 @@ describeBrowser('the conversations screen of the console in a browser', () => {
   afterAll(async () => {
     await rig?.close();
   });
+  afterEach(() => {
+    // what the page logged is the first thing to read when a step fails
+    if (rig?.consoleErrors.length) process.stderr.write(`page errors:\n${rig.consoleErrors.join('\n')}\n`);
+  });
 
   it('lists the chats with unread badges and opens a group with its history', async () => {
     const { page, base } = rig;

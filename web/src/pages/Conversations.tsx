@@ -274,7 +274,10 @@ function Thread({
   const messages = useMemo(() => [...(first?.items ?? []), ...older].reverse(), [first, older]);
   const isGroup = first?.isGroup ?? chatId.endsWith('@chatroom');
   const bottom = useRef<HTMLDivElement>(null);
-  useEffect(() => bottom.current?.scrollIntoView?.({ block: 'end' }), [first]);
+  useEffect(() => {
+    // a block body: newer browsers answer scrollIntoView with a promise, which React would take for a clean-up
+    bottom.current?.scrollIntoView?.({ block: 'end' });
+  }, [first]);
 
   return (
     <>
