@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, LessThan, Repository } from 'typeorm';
 import type { AuthUser } from '../common/auth.decorators';
+import { ChatNames, NameBook, NameQuery, NO_NAMES } from '../common/chat-names';
 import { forbidden } from '../common/domain-error';
 import type { Page } from '../common/dto/pagination.dto';
 import { FileService } from '../file/file.service';
@@ -9,7 +10,6 @@ import { MessageEntity } from '../message-log/message.entity';
 import { parse, toDto } from '../message-log/message-log.service';
 import { RobotService } from '../robot/robot.service';
 import { ChatReadMarkEntity } from './chat-read-mark.entity';
-import { ConversationNames } from './conversation-names';
 import {
   ConversationListQueryDto,
   ConversationResponseDto,
@@ -38,9 +38,14 @@ export class ConversationService {
     @InjectRepository(ChatReadMarkEntity) private readonly marks: Repository<ChatReadMarkEntity>,
     private readonly robots: RobotService,
     private readonly files: FileService,
-    private readonly names: ConversationNames,
     private readonly outgoing: OutgoingService,
+    /** Names beside the ids (the directory; none without it). */
+    @Optional() private readonly names?: ChatNames,
   ) {}
+
+  private book(robotId: number, q: NameQuery): Promise<NameBook> {
+    return this.names ? this.names.book(robotId, q) : Promise.resolve(NO_NAMES);
+  }
 
   async list(robotId: number, q: ConversationListQueryDto, user: AuthUser): Promise<Page<ConversationResponseDto>> {
     await this.robots.entity(robotId);
@@ -58,10 +63,7 @@ export class ConversationService {
     const needle = q.q?.toLowerCase();
     let found = rows;
     if (needle) {
-      const book = await this.names.names(
-        robotId,
-        rows.map((r) => r.chatId),
-      );
+      const book = await this.book(robotId, { chatIds: rows.map((r) => r.chatId) });
       found = rows.filter(
         (r) => r.chatId.toLowerCase().includes(needle) || book.chat(r.chatId)?.toLowerCase().includes(needle),
       );
@@ -70,7 +72,7 @@ export class ConversationService {
     const chatIds = page.map((r) => r.chatId);
     const [lasts, book, marks] = await Promise.all([
       page.length ? this.messages.find({ where: { id: In(page.map((r) => Number(r.last))) } }) : [],
-      this.names.names(robotId, chatIds),
+      this.book(robotId, { chatIds }),
       this.marksOf(user, robotId, chatIds),
     ]);
     const unread = await this.unreadCounts(robotId, chatIds, marks, reader(user) !== null);
@@ -83,7 +85,7 @@ export class ConversationService {
         chatId: r.chatId,
         name: book.chat(r.chatId),
         isGroup: m.isGroup || r.chatId.endsWith('@chatroom'),
-        last: toDto(m),
+        last: toDto(m, book),
         lastMessageAt: m.receivedAt.toISOString(),
         unread: unread.get(r.chatId) ?? (reader(user) === null ? null : 0),
         readUpTo: marks.get(r.chatId) ?? null,
@@ -137,7 +139,7 @@ export class ConversationService {
     const more = rows.length > q.limit;
     const page = more ? rows.slice(0, q.limit) : rows;
     const senders = page.filter((m) => m.senderWxid).map((m) => ({ chatId, wxid: m.senderWxid! }));
-    const book = await this.names.names(robotId, [chatId], senders);
+    const book = await this.book(robotId, { chatIds: [chatId], senders });
     const quotedIds = new Set<string>();
     const detailsOf = new Map<number, Record<string, unknown>>();
     for (const m of page) {
@@ -156,9 +158,7 @@ export class ConversationService {
     for (const m of page) {
       const d = detailsOf.get(m.id) ?? {};
       items.push({
-        ...toDto(m),
-        chatName: book.chat(chatId),
-        senderName: m.senderWxid ? book.sender(chatId, m.senderWxid) : null,
+        ...toDto(m, book),
         files: await this.files.forMessage(m.id),
         quote: m.kind === 'quote' ? quoteOf(d, quotedLog) : null,
       });

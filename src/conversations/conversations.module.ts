@@ -8,7 +8,6 @@ import { RobotModule } from '../robot/robot.module';
 import { MessagingModule } from '../sending/messaging.module';
 import { ChatReadMarkEntity } from './chat-read-mark.entity';
 import { ConversationController } from './conversation.controller';
-import { ConversationNames } from './conversation-names';
 import { ConversationService } from './conversation.service';
 import { MessageExportService } from './message-export.service';
 import { OutgoingMessageEntity } from './outgoing-message.entity';
@@ -28,6 +27,6 @@ import { OutgoingService } from './outgoing.service';
     EventsModule,
   ],
   controllers: [ConversationController],
-  providers: [ConversationService, ConversationNames, MessageExportService, OutgoingService],
+  providers: [ConversationService, MessageExportService, OutgoingService],
 })
 export class ConversationsModule {}

@@ -1,11 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { ChatNames, NO_NAMES } from '../common/chat-names';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Readable } from 'node:stream';
 import { Repository } from 'typeorm';
 import { MessageEntity } from '../message-log/message.entity';
 import { toDto } from '../message-log/message-log.service';
 import { RobotService } from '../robot/robot.service';
-import { ConversationNames } from './conversation-names';
 import { csvRow, UTF8_BOM } from './csv';
 import type { MessageExportQueryDto } from './dto/conversation.dto';
 
@@ -43,7 +43,8 @@ export class MessageExportService {
   constructor(
     @InjectRepository(MessageEntity) private readonly messages: Repository<MessageEntity>,
     private readonly robots: RobotService,
-    private readonly names: ConversationNames,
+    /** Names beside the ids (the directory; none without it). */
+    @Optional() private readonly names?: ChatNames,
   ) {}
 
   async export(robotId: number, q: MessageExportQueryDto): Promise<MessageExport> {
@@ -80,15 +81,10 @@ export class MessageExportService {
       const senders = rows
         .filter((m) => m.chatId && m.senderWxid)
         .map((m) => ({ chatId: m.chatId!, wxid: m.senderWxid! }));
-      const book = await this.names.names(robotId, chats, senders);
+      const book = this.names ? await this.names.book(robotId, { chatIds: chats, senders }) : NO_NAMES;
       let chunk = '';
       for (const m of rows) {
-        const dto = toDto(m);
-        const row = {
-          ...dto,
-          chatName: m.chatId ? book.chat(m.chatId) : null,
-          senderName: m.chatId && m.senderWxid ? book.sender(m.chatId, m.senderWxid) : null,
-        };
+        const row = toDto(m, book);
         chunk += csv
           ? csvRow(
               COLUMNS.map(([key]) => {

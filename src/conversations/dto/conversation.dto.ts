@@ -91,9 +91,6 @@ export class QuoteDto {
 }
 
 export class ThreadMessageDto extends MessageResponseDto {
-  @ApiProperty({ type: String, nullable: true, description: "The chat's name" }) chatName!: string | null;
-  @ApiProperty({ type: String, nullable: true, description: "The sender's name (a group's display name first)" })
-  senderName!: string | null;
   @ApiProperty({ type: [FileResponseDto], description: 'The media of the message (download by storedName)' })
   files!: FileResponseDto[];
   @ApiProperty({ type: QuoteDto, nullable: true, description: 'For a quote: what it quotes' })

@@ -415,19 +415,12 @@ async function loadMembers(robotId: number, chatId: string, q: string, thread: T
   const fallback = () =>
     [...seen.values()].filter((m) => !q || m.name.toLowerCase().includes(q.toLowerCase()) || m.wxid.includes(q));
   try {
-    // the directory's members API (GET …/groups/{chat_id}/members); typed once the client is regenerated with it
-    const get = api.GET as unknown as (
-      path: string,
-      init: object,
-    ) => Promise<{
-      data?: { items: { wxid: string; name: string | null; nickname: string | null }[] };
-      response: Response;
-    }>;
-    const res = await get('/api/robots/{robot_id}/groups/{chat_id}/members', {
+    const res = await api.GET('/api/robots/{robot_id}/groups/{chat_id}/members', {
       params: { path: { robot_id: robotId, chat_id: chatId }, query: { q: q || undefined, limit: 50 } },
     });
     if (!res.response.ok || !res.data) return fallback();
     const members = res.data.items.map((m) => ({ wxid: m.wxid, name: m.name ?? m.nickname ?? m.wxid }));
+    // a group the directory has not synced yet: the senders seen in the thread
     return members.length ? members : fallback();
   } catch {
     return fallback();
