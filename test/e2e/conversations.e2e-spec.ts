@@ -24,6 +24,8 @@ interface Conversation {
 }
 interface ThreadMessage {
   id: number;
+  chatName: string | null;
+  senderName: string | null;
   newMsgId: string | null;
   text: string | null;
   isSelf: boolean;
@@ -94,7 +96,7 @@ describeE2E('conversations', () => {
       mode: 'simple',
       name: 'conversations',
       fake: new FakeGewe(),
-      overrides: { queue: { concurrency: 1 } },
+      overrides: { queue: { concurrency: 1 }, directory: { sync_pause: '0ms' } },
     });
     await h.enable('KeywordReply', {
       rules: [{ match: 'exact', pattern: 'menu', reply: { type: 'text', text: 'The menu, from a plugin' } }],
@@ -292,6 +294,36 @@ describeE2E('conversations', () => {
       .set(auth())
       .expect(200);
     expect(none.text).toBe('');
+  });
+
+  it('names the chats and the senders from the directory, in the list, the thread and the export', async () => {
+    const named = '34757816141@chatroom';
+    await api().post(`/api/robots/${h.robot.id}/directory/sync`).set(auth()).expect(202);
+    await waitFor(
+      async () =>
+        (await api().get(`/api/robots/${h.robot.id}/directory/sync`).set(auth()).expect(200)).body.state === 'done',
+      undefined,
+      'the directory synced',
+    );
+    await h.groupText(named, 'wxid_fake_alice01', 'hello from a named group');
+    const m = await logged(named, 'hello from a named group');
+    expect(m).toMatchObject({ chatName: 'Fake 测试群', senderName: 'Alice(群名片)' });
+    expect(await conversation(named)).toMatchObject({ name: 'Fake 测试群' });
+    const csv = await api()
+      .get(`/api/robots/${h.robot.id}/messages/export`)
+      .query({ chatId: named })
+      .set(auth())
+      .buffer(true)
+      .parse((r, done) => {
+        let s = '';
+        r.setEncoding('utf8');
+        r.on('data', (c: string) => (s += c));
+        r.on('end', () => done(null, s));
+      })
+      .expect(200);
+    const [header, row] = parseCsv((csv.body as string).slice(1));
+    expect(row[header.indexOf('会话名称')]).toBe('Fake 测试群');
+    expect(row[header.indexOf('发送者名称')]).toBe('Alice(群名片)');
   });
 
   it('refuses a read mark for an API token (marks are per user), an unknown robot and a bad format', async () => {
