@@ -14,8 +14,10 @@ import { describeBrowser, logIn, startConsole, type ConsoleRig } from './support
 jest.setTimeout(180_000); // a guard against a hang, generous for a busy machine
 
 const ROBOT_WXID = 'wxid_conv_browser_bot';
-const ROOM = '5555555555@chatroom';
-const MEMBER = 'wxid_member_zhang';
+/** The fake Gewe's canned group and a member of it with a group display name (synced into the directory). */
+const ROOM = '34757816141@chatroom';
+const MEMBER = 'wxid_fake_alice01';
+const MEMBER_NAME = 'Alice(群名片)';
 
 describeBrowser('the conversations screen of the console in a browser', () => {
   let rig: ConsoleRig;
@@ -39,7 +41,7 @@ describeBrowser('the conversations screen of the console in a browser', () => {
   };
 
   beforeAll(async () => {
-    rig = await startConsole();
+    rig = await startConsole({ overrides: { directory: { sync_pause: '0ms' } } });
     const { t, fake } = rig;
     admin = await rig.adminToken();
     const created = (
@@ -59,6 +61,12 @@ describeBrowser('the conversations screen of the console in a browser', () => {
       'the robot online',
     );
     robot = { id: created.id, appId, key: new URL(created.callbackUrl as string).searchParams.get('key')! };
+    await t.http().post(`/api/robots/${robot.id}/directory/sync`).set(bearer()).expect(202);
+    await waitFor(
+      async () => (await t.http().get(`/api/robots/${robot.id}/directory/sync`).set(bearer())).body.state === 'done',
+      undefined,
+      'the directory synced',
+    );
     await logIn(rig);
   }, 120_000);
 
@@ -119,7 +127,8 @@ describeBrowser('the conversations screen of the console in a browser', () => {
     await room.waitFor();
     expect(await room.getByTestId('unread').textContent()).toBe('2');
     expect(await page.getByTestId('conversation-wxid_friend_li').getByTestId('unread').textContent()).toBe('1');
-    await rig.shot('conversations-01-list', { allow: ['wxid_friend_li', MEMBER, ROOM] });
+    await rig.shot('conversations-01-list', { allow: ['wxid_friend_li', MEMBER, MEMBER_NAME, ROOM] });
+    await room.getByText('Fake 测试群').waitFor();
 
     await room.click();
     const thread = page.getByTestId('thread');
@@ -136,9 +145,9 @@ describeBrowser('the conversations screen of the console in a browser', () => {
     const box = page.getByRole('form', { name: '发送消息' });
     await box.getByLabel('消息内容').fill('请看一下 ');
     await box.getByRole('button', { name: '@ 提及' }).click();
-    await box.getByLabel('按名字搜索群成员').first().fill('zhang');
-    await box.getByRole('option').getByRole('button', { name: MEMBER }).click();
-    expect(await box.getByLabel('消息内容').inputValue()).toBe(`请看一下 @${MEMBER}\u2005`);
+    await box.getByLabel('按名字搜索群成员').first().fill('Alice');
+    await box.getByRole('option').getByRole('button', { name: MEMBER_NAME }).click();
+    expect(await box.getByLabel('消息内容').inputValue()).toBe(`请看一下 @${MEMBER_NAME}\u2005`);
     await box.getByTestId('mentions').waitFor();
     await box.getByRole('button', { name: '发送', exact: true }).click();
 
@@ -147,15 +156,15 @@ describeBrowser('the conversations screen of the console in a browser', () => {
       undefined,
       'the text on the fake Gewe',
     );
-    expect(sent.body).toMatchObject({ content: `请看一下 @${MEMBER}\u2005`, ats: MEMBER });
+    expect(sent.body).toMatchObject({ content: `请看一下 @${MEMBER_NAME}\u2005`, ats: MEMBER });
     expect(await governed()).toBe(before + 1);
 
     // the robot's own message, on the right, in the thread (the log has it at once, sent by the console's user)
     const mine = page.getByTestId('thread').locator('[data-self="true"]');
-    await mine.getByText(`请看一下 @${MEMBER}`).waitFor();
+    await mine.getByText(`请看一下 @${MEMBER_NAME}`).waitFor();
     await mine.getByTestId('message-sent-by').waitFor();
     await page.getByTestId('sending').waitFor({ state: 'detached' });
-    await rig.shot('conversations-02-sent', { allow: [MEMBER, ROOM, 'admin'] });
+    await rig.shot('conversations-02-sent', { allow: [MEMBER, MEMBER_NAME, ROOM, 'admin'] });
   });
 
   it('downloads the chat as CSV with Chinese headers', async () => {
@@ -170,6 +179,7 @@ describeBrowser('the conversations screen of the console in a browser', () => {
     const [header, ...rows] = parseCsv(text.slice(1));
     expect(header).toContain('内容');
     const content = header.indexOf('内容');
-    expect(rows.map((r) => r[content])).toEqual(['群里的第一条', '群里的第二条', `请看一下 @${MEMBER}\u2005`]);
+    expect(rows.map((r) => r[content])).toEqual(['群里的第一条', '群里的第二条', `请看一下 @${MEMBER_NAME}\u2005`]);
+    expect(rows.every((r) => r[header.indexOf('会话名称')] === 'Fake 测试群')).toBe(true);
   });
 });
