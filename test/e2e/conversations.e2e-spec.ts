@@ -187,6 +187,54 @@ describeE2E('conversations', () => {
     await api().delete(`/api/robots/${h.robot.id}/outgoing/${failed.id}`).set(auth()).expect(404);
   });
 
+  it('shows what a quote quotes, with the quoted message of the log', async () => {
+    const quoted = newMsgId();
+    await h.groupText(ROOM, BOB, 'the message to quote', { id: quoted });
+    const original = await logged(ROOM, 'the message to quote');
+    const xml =
+      `<?xml version="1.0"?>\n<msg>\n\t<appmsg appid="" sdkver="0">\n\t\t<title>I agree</title>\n\t\t<type>57</type>\n` +
+      `\t\t<refermsg>\n\t\t\t<type>1</type>\n\t\t\t<svrid>${quoted}</svrid>\n\t\t\t<fromusr>${ROOM}</fromusr>\n` +
+      `\t\t\t<chatusr>${BOB}</chatusr>\n\t\t\t<displayname>Bob</displayname>\n` +
+      `\t\t\t<content>the message to quote</content>\n\t\t</refermsg>\n\t</appmsg>\n</msg>`;
+    const id = newMsgId();
+    await h.post(
+      JSON.stringify({
+        TypeName: 'AddMsg',
+        Appid: h.robot.appId,
+        Wxid: ROBOT_WXID,
+        Data: {
+          MsgId: 1_060_000_002,
+          FromUserName: { string: ROOM },
+          ToUserName: { string: ROBOT_WXID },
+          MsgType: 49,
+          Content: { string: `wxid_conv_carol:\n${xml}` },
+          Status: 3,
+          ImgStatus: 1,
+          ImgBuf: { iLen: 0 },
+          CreateTime: Math.floor(Date.now() / 1000),
+          MsgSource: '<msgsource></msgsource>',
+          PushContent: 'Carol : [引用]',
+          NewMsgId: 0,
+          MsgSeq: 660_000_002,
+        },
+      }).replace('"NewMsgId":0', `"NewMsgId":${id}`),
+    );
+    const quote = await logged(ROOM, 'I agree');
+    expect(quote).toMatchObject({
+      kind: 'quote',
+      quote: {
+        quotedMsgId: quoted,
+        quotedSender: BOB,
+        quotedDisplayName: 'Bob',
+        quotedContent: 'the message to quote',
+        quotedType: 1,
+        quotedId: original.id,
+      },
+    });
+    expect(original.quote).toBeNull();
+    expect(original.files).toEqual([]);
+  });
+
   it('pages a thread back, newest first', async () => {
     const first = await thread(ALICE, { limit: 2 });
     expect(first.items).toHaveLength(2);
