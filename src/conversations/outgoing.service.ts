@@ -11,6 +11,9 @@ import { SendJournal } from '../sending/send-journal';
 import type { OutgoingMessageDto } from './dto/conversation.dto';
 import { OutgoingMessageEntity } from './outgoing-message.entity';
 
+/** A queued send older than this is taken as lost (its instance stopped mid-send). */
+const STALE_QUEUED_MS = 3_600_000;
+
 /**
  * The send journal's sink: what plugins and the send API sent goes into the message log as the robot's own message
  * (recordSent: `is_self`, `sentBy`; the unique (robot, NewMsgId) makes Gewe's echo of it a repeat, whichever comes
@@ -51,6 +54,11 @@ export class OutgoingService implements OnModuleInit, OnApplicationBootstrap, On
   private async sweep(): Promise<void> {
     try {
       await this.rows.delete({ createdAt: LessThan(new Date(Date.now() - this.config.queue.message_retention)) });
+      // a send still queued after an hour was lost with its instance (a restart mid-send): not queued any more
+      await this.rows.update(
+        { state: 'queued', createdAt: LessThan(new Date(Date.now() - STALE_QUEUED_MS)) },
+        { state: 'failed', errorCode: 'SEND_INTERRUPTED' },
+      );
     } catch (err) {
       this.logger.warn({ error: (err as Error).message }, 'Outgoing messages retention sweep failed');
     }

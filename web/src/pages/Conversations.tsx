@@ -4,7 +4,7 @@ import { LoadState, useLoad } from '../components/Async';
 import { SentByNote } from '../components/SentBy';
 import { DownloadButton, StoredImage } from '../components/StoredFile';
 import { formatTime, replaceSearchParam, searchParam } from '../format';
-import { useI18n } from '../i18n';
+import { codeText, isKnownCode, useI18n } from '../i18n';
 import { kindLabel } from '../kinds';
 import { useLiveEvents } from '../live';
 import { useRobots } from '../robots';
@@ -375,7 +375,7 @@ function OutgoingRow({
   outgoing: Outgoing;
   onChange: () => void;
 }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   return (
     <article className="bubble-row mine" data-testid={`outgoing-${o.id}`} data-state={o.state}>
       <div className={`bubble outgoing ${o.state}`}>
@@ -384,7 +384,14 @@ function OutgoingRow({
           <span className={`badge ${o.state === 'failed' ? 'badge-bad' : 'badge-wait'}`} data-testid="send-state">
             {t(`conversations.state.${o.state}`)}
           </span>
-          {o.errorCode && <span className="muted"> {t('conversations.failedCode', { code: o.errorCode })}</span>}
+          {o.errorCode && (
+            <span className="muted" title={o.errorCode}>
+              {' '}
+              {isKnownCode(o.errorCode)
+                ? codeText(lang, o.errorCode)
+                : t('conversations.failedCode', { code: o.errorCode })}
+            </span>
+          )}
           {o.state === 'failed' && (
             <button
               type="button"
