@@ -6,7 +6,6 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
 import { Audit } from '../audit/audit.decorator';
@@ -102,8 +101,13 @@ export class ConversationController {
   @ApiOperation({
     summary: "A robot's messages (a chat's, a date range) as CSV (UTF-8 with BOM) or JSON Lines, streamed",
   })
-  @ApiProduces('text/csv', 'application/x-ndjson')
-  @ApiOkResponse({ description: 'The file, as an attachment', schema: { type: 'string', format: 'binary' } })
+  @ApiOkResponse({
+    description: 'The file, as an attachment',
+    content: {
+      'text/csv': { schema: { type: 'string', format: 'binary' } },
+      'application/x-ndjson': { schema: { type: 'string', format: 'binary' } },
+    },
+  })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such robot' })
   async export(@IdParam('robot_id') robotId: number, @Query() q: MessageExportQueryDto): Promise<StreamableFile> {
     const file = await this.exports.export(robotId, q);
