@@ -178,6 +178,7 @@ const TAGS: [string, string][] = [
   ['alerts', 'Alert history, rules, thresholds and channels'],
   ['directory', "A robot's contacts, groups and group members, and their sync from Gewe"],
   ['relations', "A robot's friend requests (accept, ignore) and actions on its groups"],
+  ['conversations', "A robot's chats with unread counts, a chat's thread, the send state, the export of the log"],
 ];
 
 export function buildOpenApi(app: INestApplication): OpenAPIObject {
