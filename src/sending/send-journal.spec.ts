@@ -17,10 +17,10 @@ function governor() {
 function setUp() {
   const client = new GeweClient({ ...ROBOT, timeoutMs: 1000, maxResponseBytes: 1000 });
   const calls: string[] = [];
-  client.call = (<T>(endpoint: string) => {
+  client.call = <T>(endpoint: string) => {
     calls.push(endpoint);
     return Promise.resolve({ ...ANSWER } as T);
-  });
+  };
   const g = governor();
   const journal = new SendJournal();
   const reports: SentReport[] = [];
