@@ -167,6 +167,35 @@ describeBrowser('the conversations screen of the console in a browser', () => {
     await rig.shot('conversations-02-sent', { allow: [MEMBER, MEMBER_NAME, ROOM, 'admin'] });
   });
 
+  it('shows a message arriving in the open chat live, and counts one arriving in another', async () => {
+    const { page } = rig;
+    await post(
+      groupTextCallback({
+        appId: robot.appId,
+        robotWxid: ROBOT_WXID,
+        chatroom: ROOM,
+        from: MEMBER,
+        text: '实时到达的一条',
+        newMsgId: '7400000000000000004',
+      }),
+    );
+    await page.getByTestId('thread').getByText('实时到达的一条').waitFor();
+    await post(
+      textCallback({
+        appId: robot.appId,
+        robotWxid: ROBOT_WXID,
+        from: 'wxid_friend_li',
+        text: '老李又来了',
+        newMsgId: '7400000000000000005',
+      }),
+    );
+    await waitFor(
+      async () => (await page.getByTestId('conversation-wxid_friend_li').getByTestId('unread').textContent()) === '2',
+      undefined,
+      'the other chat counting two unread',
+    );
+  });
+
   it('downloads the chat as CSV with Chinese headers', async () => {
     const { page } = rig;
     const [download] = await Promise.all([
@@ -179,7 +208,12 @@ describeBrowser('the conversations screen of the console in a browser', () => {
     const [header, ...rows] = parseCsv(text.slice(1));
     expect(header).toContain('内容');
     const content = header.indexOf('内容');
-    expect(rows.map((r) => r[content])).toEqual(['群里的第一条', '群里的第二条', `请看一下 @${MEMBER_NAME}\u2005`]);
+    expect(rows.map((r) => r[content])).toEqual([
+      '群里的第一条',
+      '群里的第二条',
+      `请看一下 @${MEMBER_NAME}\u2005`,
+      '实时到达的一条',
+    ]);
     expect(rows.every((r) => r[header.indexOf('会话名称')] === 'Fake 测试群')).toBe(true);
   });
 });
