@@ -38,6 +38,7 @@ import { WebhookEndpointModule } from './webhook/webhook-endpoint.module';
 import { WebhookModule } from './webhook/webhook.module';
 import { SystemModule } from './system/system.module';
 import { DirectoryModule } from './directory/directory.module';
+import { ConversationsModule } from './conversations/conversations.module';
 import { CONFIG_SOURCE } from './system/system.tokens';
 
 export interface AppModuleOptions {
@@ -98,6 +99,7 @@ export class AppModule {
         AlertModule,
         RelationsModule,
         OutboundWebhookModule,
+        ConversationsModule,
         WebhookModule.forRoot({ receive: o.config.backend.role !== 'worker' }),
         ...(o.config.backend.enable_admin ? [AdminModule] : []),
       ],

@@ -179,6 +179,7 @@ const TAGS: [string, string][] = [
   ['directory', "A robot's contacts, groups and group members, and their sync from Gewe"],
   ['relations', "A robot's friend requests (accept, ignore) and actions on its groups"],
   ['outbound-webhooks', 'Subscriptions that push events to other systems, signed per Standard Webhooks (admins)'],
+  ['conversations', "A robot's chats with unread counts, a chat's thread, the send state, the export of the log"],
 ];
 
 export function buildOpenApi(app: INestApplication): OpenAPIObject {

@@ -24,6 +24,8 @@ import { FriendRequestEntity } from './relations/friend-request.entity';
 import { OutboundWebhookEntity } from './outbound-webhooks/outbound-webhook.entity';
 import { OutboundDeliveryEntity } from './outbound-webhooks/outbound-delivery.entity';
 import { OutboundAttemptEntity } from './outbound-webhooks/outbound-attempt.entity';
+import { ChatReadMarkEntity } from './conversations/chat-read-mark.entity';
+import { OutgoingMessageEntity } from './conversations/outgoing-message.entity';
 
 /** Every entity, listed explicitly (no globs: the same list works from src/ under jest and from dist/). */
 export const ENTITIES = [
@@ -53,4 +55,6 @@ export const ENTITIES = [
   OutboundWebhookEntity,
   OutboundDeliveryEntity,
   OutboundAttemptEntity,
+  ChatReadMarkEntity,
+  OutgoingMessageEntity,
 ];

@@ -17,6 +17,7 @@ import { DeferredResults1796224064804 } from './1796224064804-DeferredResults';
 import { Directory1796300335748 } from './1796300335748-Directory';
 import { FriendRequests1796310000000 } from './1796310000000-FriendRequests';
 import { OutboundWebhooks1796320000000 } from './1796320000000-OutboundWebhooks';
+import { Conversations1796330000000 } from './1796330000000-Conversations';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const SQLITE_MIGRATIONS: Function[] = [
@@ -38,4 +39,5 @@ export const SQLITE_MIGRATIONS: Function[] = [
   Directory1796300335748,
   FriendRequests1796310000000,
   OutboundWebhooks1796320000000,
+  Conversations1796330000000,
 ];

@@ -297,7 +297,8 @@ export function namesFor(
   return names ? names.books(rows) : Promise.resolve(() => NO_NAMES);
 }
 
-function toDto(m: MessageEntity, names: NameBook): MessageResponseDto {
+/** A log row as the API answers it (the list, a thread of the conversations), with its names. */
+export function toDto(m: MessageEntity, names: NameBook): MessageResponseDto {
   const details = parse(m.details);
   return {
     id: m.id,
@@ -334,7 +335,7 @@ function sentByOf(details: unknown): SentByDto | null {
   };
 }
 
-function parse(s: string | null): unknown {
+export function parse(s: string | null): unknown {
   if (s === null) return null;
   try {
     return JSON.parse(s) as unknown;

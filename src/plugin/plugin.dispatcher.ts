@@ -156,7 +156,6 @@ export class PluginDispatcher {
     snapshot: SettingsSnapshot,
     robot: RobotEntity,
   ): Promise<HandlerOutcome[]> {
-    const { send, gewe } = this.messengers.forRobot(robot);
     const info = robotInfo(robot);
     const origin = this.originOf(event, opts);
     const history = this.tools.history(event.robotId);
@@ -169,6 +168,8 @@ export class PluginDispatcher {
       const plugin = this.registry.get(h.plugin);
       if (!plugin) continue;
       const notes: Record<string, unknown>[] = [];
+      // per handler: what it sends is logged as the robot's own message, sent by this plugin
+      const { send, gewe } = this.messengers.forRobot(robot, { via: 'plugin', client: h.plugin });
       const ctx: HandlerContext = {
         // each handler gets its own copy: one cannot change what the next one sees
         event: copy(event),

@@ -258,7 +258,11 @@ export class PluginScheduler implements OnModuleInit, OnModuleDestroy {
           return all
             .filter((r) => fresh.enabledSomewhereFor(plugin, r.id))
             .sort((a, b) => a.id - b.id)
-            .map((r) => ({ robot: robotInfo(r), status: r.status, ...this.messengers.forRobot(r) }));
+            .map((r) => ({
+              robot: robotInfo(r),
+              status: r.status,
+              ...this.messengers.forRobot(r, { via: 'plugin', client: plugin }),
+            }));
         },
         chat: async (robotId, chatId) => {
           const fresh = await this.settings.snapshot();

@@ -6,6 +6,8 @@ import type { LoginApi } from '../gewe/modules/login.api';
 import type { MessageApi } from '../gewe/modules/message.api';
 import type { PersonalApi } from '../gewe/modules/personal.api';
 import type { ApiSurface, GeweModuleName, MethodName, RobotClient } from '../gewe/robot-client';
+import type { SentMessage } from '../gewe/modules/message.api';
+import { reportingMessages } from './sent-report';
 
 /**
  * `send`: the call puts something in front of other people — a message or its revocation, a group, an invitation, an
@@ -138,11 +140,17 @@ export class GovernedGeweClient implements RobotClient {
   readonly #client: GeweClient;
   readonly #schedule: Schedule;
 
-  constructor(client: GeweClient, schedule: Schedule) {
+  /** `report`: told of each message send that went out (the message log's own messages), awaited after it. */
+  constructor(
+    client: GeweClient,
+    schedule: Schedule,
+    report?: (method: string, args: unknown[], sent: SentMessage) => Promise<void>,
+  ) {
     this.#client = client;
     this.#schedule = schedule;
     this.login = governModule(client.login, GEWE_PACING.login, schedule);
-    this.message = governModule(client.message, GEWE_PACING.message, schedule);
+    const message = governModule(client.message, GEWE_PACING.message, schedule);
+    this.message = report ? reportingMessages(message, report) : message;
     this.contact = governModule(client.contact, GEWE_PACING.contact, schedule);
     this.group = governModule(client.group, GEWE_PACING.group, schedule);
     this.personal = governModule(client.personal, GEWE_PACING.personal, schedule);

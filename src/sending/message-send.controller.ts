@@ -10,6 +10,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { Audit } from '../audit/audit.decorator';
+import { CurrentUser } from '../common/auth.decorators';
+import type { AuthUser } from '../common/auth.decorators';
 import { TokenScope } from '../auth/api-token.scopes';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { IdParam } from '../common/id-param.pipe';
@@ -36,7 +38,14 @@ export class MessageSendController {
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'The robot is not online' })
   @ApiBadGatewayResponse({ type: ErrorResponseDto, description: "Gewe refused the send (with Gewe's reason)" })
   @ApiGatewayTimeoutResponse({ type: ErrorResponseDto, description: 'Gewe did not answer in time' })
-  send(@IdParam('robot_id') robotId: number, @Body() dto: MessageSendDto): Promise<MessageSentResponseDto> {
-    return this.sender.send(robotId, dto);
+  send(
+    @IdParam('robot_id') robotId: number,
+    @Body() dto: MessageSendDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<MessageSentResponseDto> {
+    return this.sender.send(robotId, dto, {
+      userId: user.token ? null : user.id,
+      client: user.token ? `token:${user.token.name}` : user.username,
+    });
   }
 }

@@ -84,10 +84,13 @@ describeBrowser('the record screens of the console in a browser', () => {
     // the fake Gewe received the answer
     await waitFor(() => pongs().length === 1, 8000, 'the pong on the fake Gewe');
     expect(pongs()[0].body.toWxid).toBe('wxid_customer');
-    await list.getByText('已处理').waitFor();
+    // the pong is in the log too, as the robot's own message sent by the plugin
+    await list.getByRole('cell', { name: 'pong', exact: true }).waitFor();
+    const pingRow = list.locator('tr', { has: page.getByRole('cell', { name: 'ping', exact: true }) });
+    await pingRow.getByText('已处理').waitFor();
     await rig.shot('records-01-messages');
 
-    await list.getByRole('button', { name: '详情' }).first().click();
+    await pingRow.getByRole('button', { name: '详情', exact: true }).click();
     const detail = page.getByTestId('message-detail');
     await detail.getByRole('heading', { name: /消息 #\d+/ }).waitFor();
     const result = detail.getByTestId('plugin-results').locator('tr[data-plugin="ExamplePlugin"][data-handler="ping"]');

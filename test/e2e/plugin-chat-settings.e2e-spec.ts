@@ -184,14 +184,15 @@ function chatSettingsSuite(mode: QueueMode) {
     const byId = new Map(items.map((c) => [c.chatId, c]));
     expect(byId.get(`${mode}-own@chatroom`)).toMatchObject({
       isGroup: true,
-      messages: 2,
+      // two pings and the plugin's two answers, which the log has as the robot's own messages
+      messages: 4,
       lastMessageAt: expect.any(String),
       hasSettings: false, // its section was removed
       name: `群 ${mode}-own`,
     });
     expect(byId.get(`${mode}-off@chatroom`)).toMatchObject({ messages: 1, hasSettings: true });
     // a contact's remark, else its nickname
-    expect(byId.get(MEMBER)).toMatchObject({ isGroup: false, messages: 1, name: '爱丽丝' });
+    expect(byId.get(MEMBER)).toMatchObject({ isGroup: false, messages: 2, name: '爱丽丝' }); // a ping and its pong
     expect(byId.get(settingsOnly)).toMatchObject({ messages: 0, lastMessageAt: null, hasSettings: true });
     // newest first, the chats without messages last
     expect(items[items.length - 1].messages).toBe(0);

@@ -234,6 +234,7 @@ describe('every operation answers what the document declares', () => {
       user_id: String(user.id),
       token_id: String(token.id),
       job_id: '1',
+      outgoing_id: '1',
       apiToken: token.token,
       spareRobot: String(spare.id),
       webhook_id: String(hook.id),
@@ -358,6 +359,19 @@ describe('every operation answers what the document declares', () => {
       { op: 'DELETE /api/robots/{robot_id}' },
       { op: 'POST /api/auth/logout' },
     ];
+    // a read mark; a send Gewe refuses, which stays in the chat as failed until it is dismissed
+    await call({ op: 'PUT /api/robots/{robot_id}/conversations/{chat_id}/read', body: {} });
+    fake.fault({ path: '/message/postText', mode: 'ret500', msg: '发送失败', times: 1 });
+    await call({
+      op: 'POST /api/robots/{robot_id}/messages',
+      body: { type: 'text', toWxid: 'wxid_friend', content: 'x' },
+    });
+    const thread = await call({
+      op: 'GET /api/robots/{robot_id}/conversations/{chat_id}/messages',
+      ids: { chat_id: 'wxid_friend' },
+    });
+    ids.outgoing_id = String((thread.body as { outgoing: { id: number }[] }).outgoing[0].id);
+    await call({ op: 'DELETE /api/robots/{robot_id}/outgoing/{outgoing_id}' });
     // the directory: a sync (202), then one of the contacts it fetched
     await call({ op: 'POST /api/robots/{robot_id}/directory/sync' });
     await waitFor(

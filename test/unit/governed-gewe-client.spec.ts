@@ -2,6 +2,7 @@ import type { GeweClientManager } from '../../src/gewe/client-manager';
 import { GeweClient } from '../../src/gewe/gewe-client';
 import type { RobotClient } from '../../src/gewe/robot-client';
 import { GEWE_PACING, GovernedGeweClient, Pacing } from '../../src/sending/governed-gewe-client';
+import { SendJournal } from '../../src/sending/send-journal';
 import { MessengerFactory } from '../../src/sending/messenger.factory';
 import type { SendGovernor } from '../../src/sending/send-governor';
 
@@ -25,6 +26,7 @@ function setUp() {
   const factory = new MessengerFactory(
     { forRobot: () => client } as unknown as GeweClientManager,
     governor as unknown as SendGovernor,
+    new SendJournal(),
   );
   return { client, governor, ...factory.forRobot(ROBOT) };
 }

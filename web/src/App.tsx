@@ -6,6 +6,7 @@ import { AlertsPage } from './pages/Alerts';
 import { AuditPage } from './pages/Audit';
 import { ChatSettingsPage } from './pages/ChatSettings';
 import { ContactsPage } from './pages/Contacts';
+import { ConversationsPage } from './pages/Conversations';
 import { DashboardPage } from './pages/Dashboard';
 import { FailedJobsPage } from './pages/FailedJobs';
 import { FilesPage } from './pages/Files';
@@ -32,6 +33,7 @@ const PAGES: Record<string, ComponentType> = {
   '/robots/:id': RobotDetailPage,
   '/chats/:id': ChatSettingsPage,
   '/contacts/:id': ContactsPage,
+  '/conversations/:id': ConversationsPage,
   '/messages': MessagesPage,
   '/files': FilesPage,
   '/plugins': PluginsPage,

@@ -18,6 +18,7 @@ import * as relations from './locales/relations';
 import * as robotDetail from './locales/robot-detail';
 import * as robotDialogs from './locales/robot-dialogs';
 import * as webhook from './locales/webhook';
+import * as conversations from './locales/conversations';
 import * as schemaForm from './locales/schema-form';
 import * as settings from './locales/settings';
 import * as tokens from './locales/tokens';
@@ -240,6 +241,7 @@ const zh = {
   ...robotDetail.zh,
   ...robotDialogs.zh,
   ...webhook.zh,
+  ...conversations.zh,
   ...schemaForm.zh,
   ...settings.zh,
   ...tokens.zh,
@@ -267,6 +269,7 @@ const en: Record<MessageKey, string> = {
   ...robotDetail.en,
   ...robotDialogs.en,
   ...webhook.en,
+  ...conversations.en,
   ...schemaForm.en,
   ...settings.en,
   ...tokens.en,

@@ -1504,6 +1504,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/robots/{robot_id}/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A robot's conversations by their last message, with the caller's unread counts
+         * @description A robot's conversations by their last message, with the caller's unread counts. Needs an access token. API tokens need the scope messages:read.
+         */
+        get: operations["Conversation_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/robots/{robot_id}/conversations/{chat_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Marks the chat read up to a message (default: its newest) for the caller; never back
+         * @description Marks the chat read up to a message (default: its newest) for the caller; never back. Needs an access token. Not for API tokens.
+         */
+        put: operations["Conversation_read"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/robots/{robot_id}/conversations/{chat_id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A chat's messages, newest first, with names, files and quotes; and its sends still queued or failed
+         * @description A chat's messages, newest first, with names, files and quotes; and its sends still queued or failed. Needs an access token. API tokens need the scope messages:read.
+         */
+        get: operations["Conversation_thread"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/robots/{robot_id}/outgoing/{outgoing_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Forgets a failed send (the console stops showing it)
+         * @description Forgets a failed send (the console stops showing it). Needs an access token. Not for API tokens.
+         */
+        delete: operations["Conversation_dismiss"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/robots/{robot_id}/messages/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A robot's messages (a chat's, a date range) as CSV (UTF-8 with BOM) or JSON Lines, streamed
+         * @description A robot's messages (a chat's, a date range) as CSV (UTF-8 with BOM) or JSON Lines, streamed. Needs an access token. API tokens need the scope messages:read.
+         */
+        get: operations["Conversation_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/robots/{robot_id}/webhook": {
         parameters: {
             query?: never;
@@ -3289,6 +3389,106 @@ export interface components {
         OutboundReplayResponseDto: {
             /** @description Dead letters queued again */
             replayed: number;
+        };
+        ConversationResponseDto: {
+            /** @example 123456789@chatroom */
+            chatId: string;
+            /** @description The group's name, the contact's remark or nickname */
+            name: string | null;
+            isGroup: boolean;
+            /** @description The last message of the chat */
+            last: components["schemas"]["MessageResponseDto"];
+            lastMessageAt: string;
+            /** @description Messages after the caller's read mark that are not the robot's own; null for an API token */
+            unread: number | null;
+            /** @description The id of the last message the caller read */
+            readUpTo: number | null;
+        };
+        ConversationListResponseDto: {
+            items: components["schemas"]["ConversationResponseDto"][];
+            total: number;
+            page: number;
+            limit: number;
+        };
+        ReadMarkDto: {
+            /** @description The last message read (messages.id); default: the chat's newest message */
+            messageId?: number;
+        };
+        ReadMarkResponseDto: {
+            chatId: string;
+            /** @description The id of the last message read; null: none yet */
+            readUpTo: number | null;
+            unread: number;
+        };
+        QuoteDto: {
+            /** @description The quoted message's NewMsgId */
+            quotedMsgId: string | null;
+            quotedSender: string | null;
+            /** @description The quoted author as WeChat shows them */
+            quotedDisplayName: string | null;
+            /** @description The quoted message's text or XML */
+            quotedContent: string | null;
+            /** @description The quoted message's WeChat type */
+            quotedType: number | null;
+            /** @description The quoted message in the log, when it is there */
+            quotedId: number | null;
+        };
+        ThreadMessageDto: {
+            id: number;
+            robotId: number;
+            /** @description 64-bit id, as a string */
+            newMsgId: string | null;
+            msgId: string | null;
+            /** @enum {string} */
+            kind: "text" | "image" | "voice" | "video" | "emoji" | "link" | "file_notice" | "file" | "card" | "friend_request" | "contact_update" | "mini_app" | "quote" | "transfer" | "red_packet" | "finder" | "revoke" | "pat" | "location" | "group_invite" | "group_removed" | "group_kick" | "group_dismiss" | "group_rename" | "group_owner_change" | "group_info_update" | "group_announcement" | "group_todo" | "contact_deleted" | "group_quit" | "offline" | "group_invited" | "group_join" | "system" | "sync" | "unknown";
+            typeName: string;
+            chatId: string | null;
+            isGroup: boolean;
+            senderWxid: string | null;
+            /** @description The chat's name from the robot's directory (a remark, a nickname, a group's name); null when not known */
+            chatName: string | null;
+            /** @description The sender's name: in a group their group display name first, then the remark or nickname */
+            senderName: string | null;
+            isSelf: boolean;
+            mentionsSelf: boolean;
+            text: string | null;
+            /** @description For a message that is not plain text: its gist as WeChat sent it (file name, link title, place, card nickname…), null when the kind says it all; a client shows its own label for the kind before it */
+            summary: string | null;
+            /** @description Unix seconds */
+            createTime: number | null;
+            /** Format: date-time */
+            receivedAt: string;
+            /** @description Plugins have run for it */
+            handled: boolean;
+            /** @description Who had the robot send it, for a message the service sent (a OneBot client, the API, a plugin) */
+            sentBy: components["schemas"]["SentByDto"] | null;
+            /** @description The media of the message (download by storedName) */
+            files: components["schemas"]["FileResponseDto"][];
+            /** @description For a quote: what it quotes */
+            quote: components["schemas"]["QuoteDto"] | null;
+        };
+        OutgoingMessageDto: {
+            id: number;
+            chatId: string;
+            /** @enum {string} */
+            type: "text" | "image" | "file";
+            content: string;
+            /** @enum {string} */
+            state: "queued" | "sent" | "failed";
+            errorCode: string | null;
+            newMsgId: string | null;
+            createdAt: string;
+        };
+        ThreadResponseDto: {
+            chatId: string;
+            name: string | null;
+            isGroup: boolean;
+            /** @description Newest first */
+            items: components["schemas"]["ThreadMessageDto"][];
+            /** @description Pass as `before` for the older page; null: no more */
+            nextBefore: number | null;
+            /** @description The chat's sends still queued or failed */
+            outgoing: components["schemas"]["OutgoingMessageDto"][];
         };
         WebhookEndpointResponseDto: {
             robotId: number;
@@ -8986,6 +9186,335 @@ export interface operations {
             };
             /** @description OUTBOUND_DELIVERY_NOT_DEAD */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Conversation_list: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+                /** @description Part of the chat id or of its name (case ignored) */
+                q?: string;
+            };
+            header?: never;
+            path: {
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationListResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope messages:read, or limited to other robots */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such robot */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Conversation_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: string;
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReadMarkDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadMarkResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token (read marks are per user) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such robot */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body has an encoding or charset the service does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Conversation_thread: {
+        parameters: {
+            query?: {
+                /** @description Messages older than this message id (the next page back) */
+                before?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                chat_id: string;
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThreadResponseDto"];
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope messages:read, or limited to other robots */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such robot */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Conversation_dismiss: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                outgoing_id: number;
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description API tokens are refused (log in as a user) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No failed send with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    Conversation_export: {
+        parameters: {
+            query?: {
+                format?: "csv" | "jsonl";
+                /** @description One chat's messages; default: all the robot's */
+                chatId?: string;
+                /** @description Received at or after */
+                since?: string;
+                /** @description Received before */
+                until?: string;
+                /** @description The language of the CSV headers */
+                lang?: "zh" | "en";
+            };
+            header?: never;
+            path: {
+                robot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, as an attachment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Invalid request: a parameter or the body fails validation (one message per field), or the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An API token without the scope messages:read, or limited to other robots */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such robot */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -10,6 +10,7 @@ import { useI18n } from '../i18n';
 import { EVENT_KINDS, kindLabel } from '../kinds';
 import { useLiveEvents } from '../live';
 import { chatSettingsHref } from './ChatSettings';
+import { ExportButtons } from './Conversations';
 import { MessageDetailDialog } from './MessageDetail';
 import { useRobots } from '../robots';
 import { Named } from '../components/Named';
@@ -115,10 +116,17 @@ export function MessagesPage() {
     <main id="main" className="page" aria-labelledby="messages-title">
       <div className="page-head">
         <h1 id="messages-title">{t('messages.title')}</h1>
-        <label className="check inline-check">
-          <input type="checkbox" checked={live} onChange={(e) => setLive(e.target.checked)} />
-          <span>{t('messages.live')}</span>
-        </label>
+        <span>
+          <ExportButtons
+            robotId={query.robotId ?? null}
+            chatId={query.chatId}
+            query={{ since: query.since, until: query.until }}
+          />{' '}
+          <label className="check inline-check">
+            <input type="checkbox" checked={live} onChange={(e) => setLive(e.target.checked)} />
+            <span>{t('messages.live')}</span>
+          </label>
+        </span>
       </div>
 
       <form className="card filters" role="search" aria-label={t('messages.filters')} onSubmit={apply}>

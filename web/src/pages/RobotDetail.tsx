@@ -13,6 +13,7 @@ import { chatSettingsHref } from './ChatSettings';
 import { contactsHref } from './Contacts';
 import { friendRequestsHref } from './FriendRequests';
 import { groupHref } from './GroupManage';
+import { conversationsHref } from './Conversations';
 import { useSession } from '../session';
 import { QrLoginDialog } from './RobotDialogs';
 import { RobotOneBot } from './RobotOneBot';
@@ -163,6 +164,9 @@ export function RobotDetailPage() {
             <p>
               <Link href={chatSettingsHref(r.id)} className="button" data-testid="robot-chats-link">
                 {t('chats.link')}
+              </Link>{' '}
+              <Link href={conversationsHref(r.id)} className="button" data-testid="robot-conversations-link">
+                {t('conversations.open')}
               </Link>
             </p>
           </section>
