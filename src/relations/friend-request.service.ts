@@ -145,7 +145,8 @@ export class FriendRequestService {
         },
       );
     const robot = await this.online(robotId);
-    const { gewe, send } = this.messengers.forRobot(robot);
+    // the greeting is logged as the robot's own message at once, sent through the API by this actor
+    const { gewe, send } = this.messengers.forRobot(robot, { via: 'api', client: actor });
     this.accepting.add(row.id);
     try {
       await refusalMapped(null, () =>

@@ -124,6 +124,17 @@ describeE2E('friend requests and group actions', () => {
       expect((await list('accepted')).map((x) => x.wxid)).toContain('wxid_ann001');
       const rows = await audit('friend_request.accept');
       expect(rows[0]).toMatchObject({ action: 'friend_request.accept', targetId: String(r.id) });
+      // the greeting is in the message log at once, as the robot's own, sent through the API by the admin
+      const logged = await waitFor(
+        async () =>
+          (
+            (await api().get(`/api/messages?robotId=${h.robot.id}&chatId=wxid_ann001`).set(auth()).expect(200)).body
+              .items as { text: string; isSelf: boolean; sentBy: { via: string; client: string } | null }[]
+          ).find((m) => m.text === '你好 Ann，欢迎！') ?? null,
+        undefined,
+        'the greeting logged',
+      );
+      expect(logged).toMatchObject({ isSelf: true, sentBy: { via: 'api', client: 'admin' } });
     });
 
     it('answers a second accept with the accepted request, without calling Gewe again; ignoring it is refused', async () => {
