@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { AuditTrail } from '../audit/audit.service';
 import { badRequest, conflict } from '../common/domain-error';
 import type { RobotClient } from '../gewe/robot-client';
+import { DirectoryService } from '../directory/directory.service';
 import { RobotService } from '../robot/robot.service';
 import { MessengerFactory } from '../sending/messenger.factory';
 import {
@@ -31,6 +32,8 @@ export class GroupActionsService {
     private readonly robots: RobotService,
     private readonly messengers: MessengerFactory,
     private readonly audit: AuditTrail,
+    /** What an action changed is written to the directory at once (the callbacks that follow agree). */
+    @Optional() private readonly directory?: DirectoryService,
   ) {}
 
   async invite(robotId: number, chatId: string, wxids: string[], reason = ''): Promise<GroupInviteResponseDto> {
@@ -46,12 +49,14 @@ export class GroupActionsService {
   async remove(robotId: number, chatId: string, wxids: string[]): Promise<GroupMembersResultDto> {
     const gewe = await this.client(robotId, chatId);
     await refusalMapped(chatId, () => gewe.group.removeMember(chatId, wxids));
+    await this.directory?.removeMembers(robotId, chatId, wxids);
     return { chatId, wxids };
   }
 
   async rename(robotId: number, chatId: string, name: string): Promise<GroupOkResponseDto> {
     const gewe = await this.client(robotId, chatId);
     await refusalMapped(chatId, () => gewe.group.modifyChatroomName(chatId, name));
+    await this.directory?.saveContacts(robotId, [{ wxid: chatId, kind: 'group', nickname: name }]);
     return { chatId, ok: true };
   }
 
@@ -77,6 +82,7 @@ export class GroupActionsService {
   async quit(robotId: number, chatId: string): Promise<GroupOkResponseDto> {
     const gewe = await this.client(robotId, chatId);
     await refusalMapped(chatId, () => gewe.group.quitChatroom(chatId));
+    await this.directory?.saveContacts(robotId, [{ wxid: chatId, deleted: true }]);
     return { chatId, ok: true };
   }
 

@@ -248,7 +248,22 @@ describeE2E('friend requests and group actions', () => {
     const bodies = (path: string) =>
       h.sends(path).map((s) => Object.fromEntries(Object.entries(s.body).filter(([k]) => k !== 'appId')));
 
-    it('removes members through /group/removeMember, audited', async () => {
+    it('removes members through /group/removeMember, audited, and out of the directory at once', async () => {
+      const members = async () =>
+        (
+          (
+            await api()
+              .get(`${base()}/groups/${encodeURIComponent(GROUP)}/members`)
+              .set(auth())
+              .expect(200)
+          ).body.items as { wxid: string }[]
+        ).map((m) => m.wxid);
+      await api().post(`${base()}/directory/sync`).set(auth()).expect(202);
+      await waitFor(
+        async () => ((await members()).includes('wxid_fake_bob0002') ? true : null),
+        undefined,
+        'the group members synced',
+      );
       const res = await api()
         .post(group('remove'))
         .set(auth())
@@ -259,6 +274,9 @@ describeE2E('friend requests and group actions', () => {
         { chatroomId: GROUP, wxids: 'wxid_fake_alice01,wxid_fake_bob0002' },
       ]);
       expect((await audit('group.remove'))[0]).toMatchObject({ targetId: GROUP });
+      const left = await members();
+      expect(left).not.toContain('wxid_fake_alice01');
+      expect(left).not.toContain('wxid_fake_bob0002');
     });
 
     it('invites through the send governor; a group under 40 members adds directly', async () => {

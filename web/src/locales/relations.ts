@@ -42,7 +42,7 @@ export const zh = {
   'relations.badGroupId': '群 ID 应以 @chatroom 结尾',
   'relations.noGroups': '通讯录里还没有群，请先在机器人页同步通讯录，或直接输入群 ID。',
   'relations.members': '群成员',
-  'relations.membersHint': '成员来自通讯录同步；移出后要等通讯录更新才会从列表消失。',
+  'relations.membersHint': '成员来自通讯录同步；进群、退群、移出都会自动更新。',
   'relations.searchMembers': '搜索成员',
   'relations.noMembers': '没有成员记录。请先同步通讯录。',
   'relations.member': '成员',
@@ -124,7 +124,7 @@ export const en: Record<keyof typeof zh, string> = {
   'relations.noGroups': "The directory has no groups yet: sync it on the robot's page, or type a group id.",
   'relations.members': 'Members',
   'relations.membersHint':
-    'Members come from the directory; a removed member leaves the list once the directory updates.',
+    'Members come from the directory; joins, leaves and removals update it.',
   'relations.searchMembers': 'Search members',
   'relations.noMembers': 'No members known. Sync the directory first.',
   'relations.member': 'Member',
