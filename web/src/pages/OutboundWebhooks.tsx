@@ -1,7 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, call, type Schemas } from '../api/client';
 import { LoadState, useLoad } from '../components/Async';
-import { CopyButton } from '../components/CopyButton';
 import { Dialog } from '../components/Dialog';
 import { FormActions } from '../components/FormActions';
 import { ErrorAlert, OkNotice } from '../components/Notice';
@@ -12,6 +11,7 @@ import { EVENT_KINDS, kindLabel } from '../kinds';
 import { Link, navigate, usePath } from '../router';
 import { useRobots } from '../robots';
 import { useSession } from '../session';
+import { SecretOnceDialog } from '../components/SecretOnce';
 import { HintedField } from './ops-common';
 
 type Hook = Schemas['OutboundWebhookResponseDto'];
@@ -311,28 +311,18 @@ function HookDialog({
 function SecretDialog({ hook, onClose }: { hook: WithSecret; onClose: () => void }) {
   const { t } = useI18n();
   return (
-    <Dialog title={t('outbound.secret.title', { id: hook.id })} onClose={onClose} testId="outbound-secret">
-      <p className="alert alert-warn" role="alert">
-        ⚠ {t('outbound.secret.warning')}
-      </p>
-      <div className="secret">
-        <span className="field-label" id="outbound-secret-label">
-          {t('outbound.secret.label')}
-        </span>
-        <div className="copy-field">
-          <code aria-labelledby="outbound-secret-label" data-testid="outbound-secret-value">
-            {hook.secret}
-          </code>
-          <CopyButton text={hook.secret} label={t('outbound.secret.label')} />
-        </div>
-        <p className="muted small">{t('outbound.secret.usage')}</p>
-      </div>
-      <div className="actions">
-        <button type="button" className="button primary" onClick={onClose}>
-          {t('outbound.secret.done')}
-        </button>
-      </div>
-    </Dialog>
+    <SecretOnceDialog
+      secret={hook.secret}
+      testId="outbound-secret"
+      onClose={onClose}
+      texts={{
+        title: t('outbound.secret.title', { id: hook.id }),
+        warning: t('outbound.secret.warning'),
+        label: t('outbound.secret.label'),
+        usage: t('outbound.secret.usage'),
+        done: t('outbound.secret.done'),
+      }}
+    />
   );
 }
 

@@ -1,7 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api, call, type Schemas } from '../api/client';
 import { LoadState, useLoad } from '../components/Async';
-import { CopyButton } from '../components/CopyButton';
 import { Dialog } from '../components/Dialog';
 import { FormActions } from '../components/FormActions';
 import { ErrorAlert } from '../components/Notice';
@@ -10,6 +9,7 @@ import { useI18n } from '../i18n';
 import { Link } from '../router';
 import { useRobots } from '../robots';
 import { useSession } from '../session';
+import { SecretOnceDialog } from '../components/SecretOnce';
 import { HintedField } from './ops-common';
 
 type Token = Schemas['ApiTokenResponseDto'];
@@ -248,28 +248,18 @@ function CreateTokenDialog({ onClose, onCreated }: { onClose: () => void; onCrea
 
   if (created)
     return (
-      <Dialog title={t('tokens.secret.title', { name: created.name })} onClose={onClose} testId="token-secret">
-        <p className="alert alert-warn" role="alert">
-          ⚠ {t('tokens.secret.warning')}
-        </p>
-        <div className="secret">
-          <span className="field-label" id="token-secret-label">
-            {t('tokens.secret.label')}
-          </span>
-          <div className="copy-field">
-            <code aria-labelledby="token-secret-label" data-testid="token-secret-value">
-              {created.token}
-            </code>
-            <CopyButton text={created.token} label={t('tokens.secret.label')} />
-          </div>
-          <p className="muted small">{t('tokens.secret.usage')}</p>
-        </div>
-        <div className="actions">
-          <button type="button" className="button primary" onClick={onClose}>
-            {t('tokens.secret.done')}
-          </button>
-        </div>
-      </Dialog>
+      <SecretOnceDialog
+        secret={created.token}
+        testId="token-secret"
+        onClose={onClose}
+        texts={{
+          title: t('tokens.secret.title', { name: created.name }),
+          warning: t('tokens.secret.warning'),
+          label: t('tokens.secret.label'),
+          usage: t('tokens.secret.usage'),
+          done: t('tokens.secret.done'),
+        }}
+      />
     );
 
   return (
