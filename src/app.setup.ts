@@ -4,8 +4,8 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { static as serveStatic, text, urlencoded } from 'express';
 import type { NextFunction, Request, Response } from 'express';
+import cors from 'cors';
 import helmet from 'helmet';
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppModule, AppModuleOptions } from './app.module';
@@ -14,19 +14,20 @@ import { LoginRateLimiter } from './auth/login-rate-limiter';
 import { useJsonBodyParsers } from './common/json-body';
 import { methodNotAllowed } from './common/method-not-allowed';
 import { PACKAGE } from './common/package-info';
+import { requestIdOf } from './common/request-id';
 import { applyServerTimeouts } from './common/server-timeouts';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
+import { AccessLog } from './logging/access-log';
 import { NestPinoLogger } from './logging/nest-logger';
 import { clientIp, rateLimited } from './rate-limit/rate-limit.guard';
 import { RateLimitStore, rateLimits } from './rate-limit/rate-limit.store';
-
-const REQUEST_ID = /^[\w.-]{1,64}$/;
+import { webhookRoute } from './webhook/webhook.route';
+import { WebhookService } from './webhook/webhook.service';
 
 /** Takes a well-formed X-Request-Id from the caller or makes one, and echoes it on the response. */
 export function requestIdMiddleware(req: Request & { id?: string }, res: Response, next: NextFunction): void {
-  const given = req.headers['x-request-id'];
-  req.id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  req.id = requestIdOf(req.headers['x-request-id']);
   res.setHeader('X-Request-Id', req.id);
   next();
 }
@@ -38,6 +39,31 @@ export interface AppOptions extends AppModuleOptions {
 
 /** Where `npm run build --prefix web` writes the admin console. */
 export const DEFAULT_WEB_DIST = join(PACKAGE.root, 'web', 'dist');
+
+/**
+ * The headers `middlewares` set on an answer to a request without an Origin, read once by running them over a
+ * stand-in request and response (they must answer synchronously, as helmet and cors do with fixed options).
+ */
+export function headersSetBy(
+  middlewares: ((req: never, res: never, next: (err?: unknown) => void) => void)[],
+): [string, string][] {
+  const headers = new Map<string, [string, string]>();
+  const res = {
+    setHeader: (name: string, value: unknown) => headers.set(name.toLowerCase(), [name, String(value)]),
+    getHeader: (name: string) => headers.get(name.toLowerCase())?.[1],
+    removeHeader: (name: string) => headers.delete(name.toLowerCase()),
+  };
+  const req = { method: 'POST', url: '/', headers: {} };
+  for (const m of middlewares) {
+    let done = false;
+    m(req as never, res as never, (err) => {
+      if (err) throw err instanceof Error ? err : new Error('A header middleware failed');
+      done = true;
+    });
+    if (!done) throw new Error('A header middleware did not answer synchronously');
+  }
+  return [...headers.values()];
+}
 
 /** Builds the whole HTTP application; used by main.ts and by the e2e tests, so both run the same stack. */
 export async function createApp(options: AppOptions): Promise<NestExpressApplication> {
@@ -56,27 +82,37 @@ export function configureApp(app: NestExpressApplication, config: AppConfig, web
   app.disable('x-powered-by');
   applyServerTimeouts(app.getHttpServer(), config.backend);
   if (config.backend.trust_proxy) app.set('trust proxy', true);
-  // The request id comes first, so even a body that fails to parse is answered with one.
-  app.use(requestIdMiddleware);
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          // robot avatars come from WeChat's image hosts; QR codes are data: URIs; stored images are blob: URLs
-          // (fetched with the access token, which an <img> cannot send)
-          imgSrc: ["'self'", 'data:', 'blob:', 'https:', 'http:'],
-          // the service is usually reached over plain http on a LAN: upgrading would break every asset
-          upgradeInsecureRequests: null,
-        },
+  const securityHeaders = helmet({
+    contentSecurityPolicy: {
+      directives: {
+        // robot avatars come from WeChat's image hosts; QR codes are data: URIs; stored images are blob: URLs
+        // (fetched with the access token, which an <img> cannot send)
+        imgSrc: ["'self'", 'data:', 'blob:', 'https:', 'http:'],
+        // the service is usually reached over plain http on a LAN: upgrading would break every asset
+        upgradeInsecureRequests: null,
       },
-    }),
-  );
+    },
+  });
   const origins = config.backend.cors_origins;
-  app.enableCors({
+  const corsHeaders = cors({
     origin: origins.includes('*') ? '*' : [...origins],
     credentials: !origins.includes('*'),
     exposedHeaders: ['X-Request-Id', 'Retry-After'],
   });
+  // Callbacks first, on their lean route (webhook.route.ts), with the headers the two middlewares below give every
+  // answer; what it does not take goes on down the whole stack. Not where callbacks are not accepted (role worker).
+  if (config.backend.role !== 'worker')
+    app.use(
+      webhookRoute(app.get(WebhookService, { strict: false }), {
+        limit: config.backend.webhook_body_limit,
+        headers: headersSetBy([securityHeaders, corsHeaders]),
+        accessLog: app.get(AccessLog),
+      }),
+    );
+  // The request id comes first, so even a body that fails to parse is answered with one.
+  app.use(requestIdMiddleware);
+  app.use(securityHeaders);
+  app.use(corsHeaders);
   app.use(methodNotAllowed(app));
   // The webhook reads its body as text: JSON.parse would corrupt 64-bit NewMsgIds, so the service parses it itself.
   app.use('/api/webhook', text({ type: () => true, limit: config.backend.webhook_body_limit }));

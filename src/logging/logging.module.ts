@@ -12,30 +12,12 @@ import { ApplicationConfig } from '@nestjs/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pinoHttp, type HttpLogger } from 'pino-http';
 import type { AppConfig } from '../config/app-config';
+import { AccessLog, accessLineRequest, accessLogLevel } from './access-log';
 import { LogLevelService } from './log-level.service';
 import { HTTP_LOGGER, ROOT_LOGGER } from './logging.tokens';
 import { NestPinoLogger } from './nest-logger';
 import { RejectedLogThrottle } from './rejected-log-throttle';
-import { redactUrl, RootLogger } from './root-logger';
-
-/** The header the admin console sends with each of its API calls (`X-OpenGewe-Client: console`). */
-export const CLIENT_HEADER = 'x-opengewe-client';
-
-/**
- * The access line's level: errors and refusals stand out; a successful webhook call is `debug` — at hundreds of
- * callbacks a second its line was ~8 % of the webhook’s CPU, and the message log already records each callback
- * with its request id.
- */
-export function accessLogLevel(
-  req: IncomingMessage,
-  res: ServerResponse,
-  err?: Error,
-): 'error' | 'warn' | 'info' | 'debug' {
-  if (err || res.statusCode >= 500) return 'error';
-  if (res.statusCode >= 400) return 'warn';
-  const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
-  return url === '/api/webhook' || url.startsWith('/api/webhook?') ? 'debug' : 'info';
-}
+import { RootLogger } from './root-logger';
 
 /**
  * accessLogLevel, with the lines of refused requests (4xx) throttled per status, method and route pattern (see
@@ -43,7 +25,8 @@ export function accessLogLevel(
  */
 export function throttledAccessLogLevel(throttle: RejectedLogThrottle) {
   return (req: IncomingMessage, res: ServerResponse, err?: Error): ReturnType<typeof accessLogLevel> | 'silent' => {
-    const level = accessLogLevel(req, res, err);
+    const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
+    const level = accessLogLevel(url, res.statusCode, err);
     if (level !== 'warn') return level;
     const route = (req as IncomingMessage & { route?: { path?: unknown } }).route?.path;
     const key = `${res.statusCode} ${req.method ?? '?'} ${typeof route === 'string' ? route : '(no route)'}`;
@@ -89,20 +72,7 @@ export class LoggingModule implements NestModule {
       customAttributeKeys: { reqId: 'requestId' },
       customLogLevel: throttledAccessLogLevel(throttle),
       serializers: {
-        req: (req: {
-          id?: string;
-          method?: string;
-          url?: string;
-          remoteAddress?: string;
-          headers?: Record<string, unknown>;
-        }) => ({
-          id: req.id,
-          method: req.method,
-          url: redactUrl(req.url),
-          remoteAddress: req.remoteAddress,
-          // the admin console marks its own calls, so the live log can leave them out (a display filter only)
-          ...(req.headers?.[CLIENT_HEADER] === 'console' ? { client: 'console' } : {}),
-        }),
+        req: accessLineRequest,
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
       },
     });
@@ -114,8 +84,9 @@ export class LoggingModule implements NestModule {
         { provide: NestPinoLogger, useValue: new NestPinoLogger(root.logger) },
         LogLevelService,
         { provide: RejectedLogFlush, useValue: new RejectedLogFlush(throttle) },
+        { provide: AccessLog, useValue: new AccessLog(root.logger, throttle) },
       ],
-      exports: [ROOT_LOGGER, NestPinoLogger, LogLevelService],
+      exports: [ROOT_LOGGER, NestPinoLogger, LogLevelService, AccessLog],
     };
   }
 
