@@ -7,6 +7,16 @@ interface SqliteStatement {
 }
 interface SqliteHandle {
   prepare(sql: string): SqliteStatement;
+  exec(sql: string): void;
+  readonly inTransaction: boolean;
+}
+
+/** A write waiting for the next batch (SQLite). */
+interface PendingWrite {
+  sql: string;
+  params: unknown[];
+  resolve(r: RunResult): void;
+  reject(err: unknown): void;
 }
 interface MysqlPool {
   query(sql: string, params: unknown[], cb: (err: Error | null, result: unknown) => void): void;
@@ -40,6 +50,8 @@ export class RawSql {
   private readonly pool?: MysqlPool;
   private readonly statements = new Map<string, SqliteStatement>();
   private readonly texts = new Map<string, string>();
+  /** SQLite: the writes of this turn of the event loop, committed together by `flush` (see `run`). */
+  private pending: PendingWrite[] = [];
 
   constructor(dataSource: DataSource) {
     const driver = dataSource.driver as unknown as { databaseConnection?: SqliteHandle; pool?: MysqlPool };
@@ -70,18 +82,66 @@ export class RawSql {
     return b ? 1 : 0;
   }
 
-  /** INSERT, UPDATE, DELETE. */
-  async run(sql: string, params: unknown[]): Promise<RunResult> {
+  /**
+   * INSERT, UPDATE, DELETE. Answered once the statement is committed, as before — but on SQLite the writes asked for
+   * in the same turn of the event loop (the callbacks accepted, logged or finished together under load) are
+   * committed in one transaction: with SQLite, a commit (its WAL frames, the checkpoints they lead to) costs more
+   * than the statement, and each of the messages table's indexes adds a page per commit. Each statement still
+   * succeeds or fails on its own (a unique violation rolls back that statement only); if SQLite rolls the whole
+   * transaction back (an I/O error, a full disk) or the COMMIT fails, every write of the batch fails with it, and
+   * nothing of it was kept.
+   */
+  run(sql: string, params: unknown[]): Promise<RunResult> {
     if (this.sqlite) {
+      return new Promise((resolve, reject) => {
+        if (this.pending.push({ sql, params, resolve, reject }) === 1) setImmediate(() => this.flush());
+      });
+    }
+    return this.mysql(sql, params).then((r) => {
+      const { affectedRows, insertId } = r as { affectedRows: number; insertId: number };
+      return { affected: affectedRows, insertId: Number(insertId) };
+    });
+  }
+
+  /** Runs the pending writes: one alone as it is, more in one transaction (unless one is open on the connection). */
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    const db = this.sqlite!;
+    const own = batch.length > 1 && !db.inTransaction;
+    if (own) {
       try {
-        const r = this.prepared(sql).run(...params);
-        return { affected: r.changes, insertId: Number(r.lastInsertRowid) };
+        db.exec('BEGIN');
       } catch (err) {
-        throw new QueryFailedError(sql, params, err as Error);
+        for (const w of batch) w.reject(new QueryFailedError(w.sql, w.params, err as Error));
+        return;
       }
     }
-    const r = (await this.mysql(sql, params)) as { affectedRows: number; insertId: number };
-    return { affected: r.affectedRows, insertId: Number(r.insertId) };
+    const outcomes = batch.map((w): RunResult | QueryFailedError => {
+      try {
+        const r = this.prepared(w.sql).run(...w.params);
+        return { affected: r.changes, insertId: Number(r.lastInsertRowid) };
+      } catch (err) {
+        return new QueryFailedError(w.sql, w.params, err as Error);
+      }
+    });
+    let lost: Error | null = null;
+    if (own) {
+      if (!db.inTransaction) lost = new Error('SQLite rolled the batch back');
+      else
+        try {
+          db.exec('COMMIT');
+        } catch (err) {
+          lost = err as Error;
+          if (db.inTransaction) db.exec('ROLLBACK');
+        }
+    }
+    batch.forEach((w, i) => {
+      const o = outcomes[i];
+      if (lost) w.reject(o instanceof QueryFailedError ? o : new QueryFailedError(w.sql, w.params, lost));
+      else if (o instanceof QueryFailedError) w.reject(o);
+      else w.resolve(o);
+    });
   }
 
   /** SELECT. */

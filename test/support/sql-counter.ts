@@ -39,6 +39,12 @@ export function countStatements(dataSource: DataSource): SqlCounter {
       (wrapped as { counted?: true }).counted = true;
       proto[name] = wrapped;
     }
+    // a transaction's BEGIN and COMMIT (RawSql commits the writes of one turn of the event loop together) count too
+    const exec = (db as unknown as { exec(sql: string): unknown }).exec.bind(db);
+    (db as unknown as { exec(sql: string): unknown }).exec = (sql: string) => {
+      note(sql);
+      return exec(sql);
+    };
     (db as { __sqlCounter?: (sql: string) => void }).__sqlCounter = note;
   } else {
     const pool = driver.pool!;
