@@ -23,6 +23,42 @@ import {
 
 const CONNECTIONS = 64;
 
+/**
+ * The baseline alone, for the end-to-end section's ratio: started, warmed up (2 s), measured at 64 connections for
+ * `seconds`, stopped. Answers its CPU time per accepted request (µs) and req/s.
+ */
+export async function measureBaseline({ seconds = 5, dir }) {
+  const { runLoad } = await import('./lib.mjs');
+  const run = `${process.pid}-${Date.now().toString(36)}`;
+  const prefix = `og-bench-baseline:${run}:`;
+  const bport = await freePort();
+  const baseline = startProcess(process.execPath, [join(ROOT, 'bench', 'baseline', 'main.mjs')], {
+    env: { NODE_ENV: 'production', PORT: String(bport), PREFIX: prefix, REDIS_URL: 'redis://127.0.0.1:6379/0' },
+    logFile: join(dir, 'baseline.out'),
+  });
+  try {
+    await waitFor(
+      'the baseline',
+      async () => (await fetch(`http://127.0.0.1:${bport}/api/webhook`, { method: 'OPTIONS' })).status > 0,
+    );
+    const [head, tail] = textTemplate('wx_bench_baseline');
+    const spec = (durationS) => ({
+      mode: 'autocannon',
+      url: `http://127.0.0.1:${bport}`,
+      targets: [{ path: '/api/webhook', head, tail }],
+      idBase: nextIdBase(),
+      connections: CONNECTIONS,
+      durationS,
+    });
+    await runLoad(spec(2), { server: baseline.pid });
+    const r = await runLoad(spec(seconds), { server: baseline.pid });
+    return { cpuUsPerReq: (r.cpu.server * 1000) / (r.ok + r.non2xx), reqPerSec: r.reqPerSec, othersCores: r.othersCoreShare };
+  } finally {
+    await stopProcess(baseline);
+    await deleteRedisPrefix(prefix);
+  }
+}
+
 export async function runAccept({ log, quick }) {
   const durationS = quick ? 5 : 10;
   const rounds = quick ? 1 : 2;

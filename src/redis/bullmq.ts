@@ -20,13 +20,16 @@ const retryStrategy = (times: number): number => Math.min(times * 200, 3000);
 /**
  * The producers' connection (one per queue): no offline queue, so while Redis is away an enqueue is refused at once
  * (the webhook answers 503) instead of waiting in ioredis' memory. BullMQ still waits for the first connection before
- * a queue's first command, so a callback sent just after start-up is stored rather than refused.
+ * a queue's first command, so a callback sent just after start-up is stored rather than refused. Auto-pipelining:
+ * the adds of the callbacks accepted in one turn of the event loop go to Redis in one write (under load, a socket
+ * write per callback was a tenth of the webhook's CPU).
  */
 export function producerConnection(config: AppConfig): RedisOptions {
   return {
     url: config.queue.broker,
     connectionName: 'opengewe-queue-producer',
     enableOfflineQueue: false,
+    enableAutoPipelining: true,
     maxRetriesPerRequest: 1,
     retryStrategy,
   };

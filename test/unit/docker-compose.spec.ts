@@ -166,4 +166,43 @@ describe('docker compose and the .env the docs describe', () => {
     expect(missing.status).not.toBe(0);
     expect(missing.stderr).toContain('OPENGEWE_CALLBACK_URL');
   });
+
+  it('the split profile runs a worker beside the app in role webhook; without it, one process in role all', () => {
+    const cli = composeCli();
+    if (!cli) throw new Error('no docker compose here: install the Compose plugin or `apt-get install docker-compose`');
+    const roles = (out: string) => [...out.matchAll(/^\s+OPENGEWE__BACKEND__ROLE: ['"]?(\w+)/gm)].map((m) => m[1]);
+    const single = composeConfig(cli, env);
+    expect(single.status).toBe(0);
+    // the app alone in role all; the worker only in the split profile (compose v1's `config` lists it anyway)
+    expect(roles(single.stdout).filter((r) => r !== 'worker')).toEqual(['all']);
+    expect(compose).toMatch(/^ {2}worker:\n(?: {4}.*\n)*? {4}profiles: \["split"\]/m);
+    const split = composeConfig(cli, { ...env, COMPOSE_PROFILES: 'split', OPENGEWE_ROLE: 'webhook' });
+    expect({ status: split.status, stderr: split.status === 0 ? '' : split.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(roles(split.stdout).sort()).toEqual(['webhook', 'worker']);
+    // the worker has the app's settings (its database, Redis and queue) and publishes no host port
+    const from = split.stdout.indexOf('\n  worker:');
+    const next = split.stdout.slice(from + 1).search(/\n {2}\S/);
+    const worker = split.stdout.slice(from, next < 0 ? undefined : from + 1 + next);
+    expect(worker).toMatch(/OPENGEWE__DATABASE__MYSQL_HOST: mysql/);
+    expect(worker).toMatch(/OPENGEWE__QUEUE__QUEUE_TYPE: advanced/);
+    expect(worker).not.toMatch(/^\s+ports:/m);
+  });
+});
+
+describe('the pm2 file for two processes', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { apps } = require(join(root, 'ecosystem.config.cjs')) as {
+    apps: { name: string; script: string; node_args: string; env: Record<string, string> }[];
+  };
+
+  it('starts the built service twice, as webhook and as worker, with the production heap cap', () => {
+    expect(apps.map((a) => a.env.OPENGEWE__BACKEND__ROLE)).toEqual(['webhook', 'worker']);
+    for (const a of apps) {
+      expect(a.script).toBe('dist/src/main.js');
+      expect(a.node_args).toBe('--max-old-space-size=512');
+      expect(a.env.NODE_ENV).toBe('production');
+    }
+    // the worker on a port of its own, on loopback
+    expect([apps[1].env.OPENGEWE__BACKEND__HOST, apps[1].env.OPENGEWE__BACKEND__PORT]).toEqual(['127.0.0.1', '5434']);
+  });
 });

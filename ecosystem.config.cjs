@@ -1,0 +1,34 @@
+// pm2 (https://pm2.keymetrics.io): the webhook and worker roles as two processes, one core each — docs/OPERATIONS.md,
+// "Two processes". Needs what split roles need: queue.queue_type = "advanced", Redis, and MySQL (both processes share
+// the database; SQLite takes one process only), all set in config/main_config.toml. After `npm ci && npm run build`:
+//   npx pm2 start ecosystem.config.cjs && npx pm2 save
+// The webhook process listens on backend.port (Gewe's callbacks, the console, the API); the worker processes the
+// callbacks and serves the API too, on 127.0.0.1:5434 only.
+const common = {
+  script: 'dist/src/main.js',
+  cwd: __dirname,
+  // the heap cap the service is deployed with (docs/OPERATIONS.md, Memory)
+  node_args: '--max-old-space-size=512',
+  autorestart: true,
+  kill_timeout: 15000, // SIGTERM lets the jobs in flight finish before pm2 kills the process
+};
+
+module.exports = {
+  apps: [
+    {
+      ...common,
+      name: 'opengewe-webhook',
+      env: { NODE_ENV: 'production', OPENGEWE__BACKEND__ROLE: 'webhook' },
+    },
+    {
+      ...common,
+      name: 'opengewe-worker',
+      env: {
+        NODE_ENV: 'production',
+        OPENGEWE__BACKEND__ROLE: 'worker',
+        OPENGEWE__BACKEND__HOST: '127.0.0.1',
+        OPENGEWE__BACKEND__PORT: '5434',
+      },
+    },
+  ],
+};
