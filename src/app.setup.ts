@@ -22,7 +22,7 @@ import { AccessLog } from './logging/access-log';
 import { NestPinoLogger } from './logging/nest-logger';
 import { clientIp, rateLimited } from './rate-limit/rate-limit.guard';
 import { RateLimitStore, rateLimits } from './rate-limit/rate-limit.store';
-import { webhookRoute } from './webhook/webhook.route';
+import { ExpressPrototypes, mountAhead, webhookRoute } from './webhook/webhook.route';
 import { WebhookService } from './webhook/webhook.service';
 
 /** Takes a well-formed X-Request-Id from the caller or makes one, and echoes it on the response. */
@@ -99,14 +99,17 @@ export function configureApp(app: NestExpressApplication, config: AppConfig, web
     credentials: !origins.includes('*'),
     exposedHeaders: ['X-Request-Id', 'Retry-After'],
   });
-  // Callbacks first, on their lean route (webhook.route.ts), with the headers the two middlewares below give every
-  // answer; what it does not take goes on down the whole stack. Not where callbacks are not accepted (role worker).
+  // Callbacks first, on their lean route (webhook.route.ts) ahead of Express, with the headers the two middlewares
+  // below give every answer; what it does not take goes on to Express and down the whole stack. Not where callbacks
+  // are not accepted (role worker).
   if (config.backend.role !== 'worker')
-    app.use(
+    mountAhead(
+      app.getHttpServer(),
       webhookRoute(app.get(WebhookService, { strict: false }), {
         limit: config.backend.webhook_body_limit,
         headers: headersSetBy([securityHeaders, corsHeaders]),
         accessLog: app.get(AccessLog),
+        express: app.getHttpAdapter().getInstance() as ExpressPrototypes,
       }),
     );
   // The request id comes first, so even a body that fails to parse is answered with one.

@@ -10,15 +10,43 @@ import { WebhookAnswer, WebhookService } from './webhook.service';
 /** The path Gewe posts callbacks to (the robot's callbackUrl). */
 export const WEBHOOK_PATH = '/api/webhook';
 
+/** What the lean route takes of the Express application: the prototypes it gives requests and responses. */
+export interface ExpressPrototypes {
+  request: object;
+  response: object;
+}
+
 export interface WebhookRouteOptions {
   /** backend.webhook_body_limit, in bytes: a larger body is answered 413 */
   limit: number;
   /** The headers every other route's middleware sets on a response (helmet, CORS without an Origin), as pairs. */
   headers: readonly (readonly [string, string])[];
   accessLog: AccessLog;
+  /** The application's Express instance: a request taken here gets its request and response prototypes. */
+  express: ExpressPrototypes;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * Puts `route` in front of the HTTP server's request listener (the Express application): a request it does not take
+ * goes on to Express untouched. Ahead of Express itself, so a callback skips its router too.
+ */
+export function mountAhead(
+  server: {
+    listeners(e: 'request'): unknown[];
+    removeAllListeners(e: 'request'): void;
+    on(e: 'request', l: unknown): void;
+  },
+  route: (req: Request & { id?: string }, res: Response, next: NextFunction) => void,
+): void {
+  const listeners = server.listeners('request') as ((req: unknown, res: unknown) => void)[];
+  if (listeners.length !== 1)
+    throw new Error(`expected one request listener on the HTTP server, found ${listeners.length}`);
+  const [application] = listeners;
+  server.removeAllListeners('request');
+  server.on('request', (req: Request & { id?: string }, res: Response) => route(req, res, () => application(req, res)));
+}
 
 /**
  * The lean route of `POST /api/webhook`, mounted ahead of the whole HTTP stack: it does only what a callback needs —
@@ -68,6 +96,11 @@ export function webhookRoute(webhook: WebhookService, o: WebhookRouteOptions) {
 
   return (req: Request & { id?: string }, res: Response, next: NextFunction): void => {
     if (req.method !== 'POST' || !isWebhookUrl(req.url) || !plain(req)) return next();
+    // what Express's app.handle does first, so req.query and req.ip are Express's own (trust proxy included)
+    Object.setPrototypeOf(req, o.express.request);
+    Object.setPrototypeOf(res, o.express.response);
+    req.res = res;
+    res.req = req;
     const started = Date.now();
     req.id = requestIdOf(req.headers['x-request-id']);
     const key = req.query.key;
