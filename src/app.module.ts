@@ -14,6 +14,7 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { buildDataSourceOptions, detectMysqlFlavor } from './data-source';
 import { RawSql } from './database/raw-sql';
+import { SqliteCheckpoints } from './database/sqlite-checkpointer';
 import { EventsModule } from './live-events/events.module';
 import { FileModule } from './file/file.module';
 import { MediaBullModule } from './file/media-bull.module';
@@ -109,6 +110,7 @@ export class AppModule {
         { provide: BOOT_ENV, useValue: o.env },
         { provide: INSTANCE_ID, useValue: makeInstanceId() },
         { provide: RawSql, inject: [DataSource], useFactory: (ds: DataSource) => new RawSql(ds) },
+        SqliteCheckpoints,
       ],
       exports: [CONFIG_SOURCE, BOOT_ENV, INSTANCE_ID, RawSql],
     };
