@@ -168,17 +168,23 @@ export class PluginDispatcher {
       const plugin = this.registry.get(h.plugin);
       if (!plugin) continue;
       const notes: Record<string, unknown>[] = [];
-      // per handler: what it sends is logged as the robot's own message, sent by this plugin
-      const { send, gewe } = this.messengers.forRobot(robot, { via: 'plugin', client: h.plugin });
+      // per handler: what it sends is logged as the robot's own message, sent by this plugin. Made when the handler
+      // first reaches for it: most handlers of most messages send nothing
+      let messenger: ReturnType<MessengerFactory['forRobot']> | undefined;
+      const messaging = () => (messenger ??= this.messengers.forRobot(robot, { via: 'plugin', client: h.plugin }));
       const ctx: HandlerContext = {
         // each handler gets its own copy: one cannot change what the next one sees
         event: copy(event),
         robot: { ...info },
-        send,
-        gewe,
+        get send() {
+          return messaging().send;
+        },
+        get gewe() {
+          return messaging().gewe;
+        },
         reply: (text, ats) => {
           if (!event.chatId) return Promise.reject(new Error(`a ${event.kind} event has no conversation to reply to`));
-          return send.sendText(event.chatId, text, ats);
+          return messaging().send.sendText(event.chatId, text, ats);
         },
         config: this.resolver.resolve(plugin, snapshot, event.robotId, event.chatId),
         chatConfig: this.resolver.chatSection(plugin, snapshot, event.robotId, event.chatId),
