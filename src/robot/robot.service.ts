@@ -324,7 +324,15 @@ export class RobotService implements OnApplicationBootstrap {
     const drop = () => {
       if (this.hot.get(key) === entry) this.hot.delete(key);
     };
-    robot.then((r) => r ?? drop(), drop);
+    const writes = this.writes;
+    robot.then((r) => {
+      if (!r) return drop();
+      // the same row under its other key, for as long (the webhook looks robots up by appId, the processor by id),
+      // unless a write came in between
+      const other = key.startsWith('id:') ? (r.appId ? `app:${r.appId}` : null) : `id:${r.id}`;
+      if (other && this.writes === writes && (this.hot.get(other)?.until ?? 0) <= Date.now())
+        this.hot.set(other, { until: entry.until, robot });
+    }, drop);
     return robot;
   }
 
