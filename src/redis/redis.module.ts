@@ -44,8 +44,6 @@ export class RedisConnections implements OnModuleDestroy {
       maxRetriesPerRequest: 2,
       enableOfflineQueue: true,
       retryStrategy: (times) => Math.min(times * 200, 5000),
-      // the commands of one turn of the event loop (live events, robot state) in one write; never on a subscriber
-      enableAutoPipelining: role !== 'subscriber',
     });
     client.on('error', () => undefined); // ioredis reconnects by itself; failures surface on the commands
     this.opened.push(client);
