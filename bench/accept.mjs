@@ -52,7 +52,11 @@ export async function measureBaseline({ seconds = 5, dir }) {
     });
     await runLoad(spec(2), { server: baseline.pid });
     const r = await runLoad(spec(seconds), { server: baseline.pid });
-    return { cpuUsPerReq: (r.cpu.server * 1000) / (r.ok + r.non2xx), reqPerSec: r.reqPerSec, othersCores: r.othersCoreShare };
+    return {
+      cpuUsPerReq: (r.cpu.server * 1000) / (r.ok + r.non2xx),
+      reqPerSec: r.reqPerSec,
+      othersCores: r.othersCoreShare,
+    };
   } finally {
     await stopProcess(baseline);
     await deleteRedisPrefix(prefix);

@@ -298,8 +298,37 @@ async function runMode({ mode, log, quick }) {
     const loaded = (await http('GET', `${base}/api/plugins?limit=50`, { token })).items.filter((p) => p.loaded);
     if (loaded.length !== plugins.length)
       throw new Error(`${loaded.length} plugins loaded, expected ${plugins.length}`);
+    // each robot's first directory sync (contacts, groups) runs after its login: measured apart, not in the points
+    const t1 = now();
+    await waitFor(
+      'the directory syncs',
+      async () => {
+        for (const r of robots) {
+          const s = await http('GET', `${base}/api/robots/${r.id}/directory/sync`, { token });
+          if (s.state === 'running' || s.state === 'queued') return false;
+        }
+        return true;
+      },
+      120_000,
+      500,
+    );
+    log(`${mode}: directory syncs done ${r0(now() - t1)} ms after the robots were online`);
     await sleep(3000);
     const idleRss = Math.max(...pids.map((pid) => rssMB(pid)));
+    // warm-up, not reported: the JIT, the caches, the connection pools
+    await loadPoint({
+      base,
+      token,
+      pids,
+      robots,
+      rate: 400,
+      durationS: 3,
+      ping: false,
+      dir,
+      probeFile,
+      log: () => {},
+      watch,
+    });
     log(`${mode}: idle RSS ${idleRss} MB (${ROBOTS} robots online, ${loaded.length} plugins loaded)`);
 
     const durationS = quick ? 5 : 10;
@@ -310,12 +339,23 @@ async function runMode({ mode, log, quick }) {
     // at most MAX_CALLBACKS per point: past the service's capacity the backlog has to drain before the next point
     const secondsAt = (rate) => Math.min(durationS, MAX_CALLBACKS / rate);
     for (const rate of rates) {
-      const p = { base, token, pids, robots, rate, durationS: secondsAt(rate), ping: false, dir, probeFile, log, watch };
+      const p = {
+        base,
+        token,
+        pids,
+        robots,
+        rate,
+        durationS: secondsAt(rate),
+        ping: false,
+        dir,
+        probeFile,
+        log,
+        watch,
+      };
       points.push(await loadPoint(p));
     }
     // ExamplePlugin on: every callback is a "ping" from a contact, answered with "pong" through the fake Gewe
-    const exRates =
-      arg('example-rates') !== undefined ? list(arg('example-rates')) : quick || split ? [] : [500];
+    const exRates = arg('example-rates') !== undefined ? list(arg('example-rates')) : quick || split ? [] : [500];
     if (exRates.length) await http('POST', `${base}/api/plugins/ExamplePlugin/enable`, { token });
     for (const rate of exRates) {
       const p = { base, token, pids, robots, rate, durationS: secondsAt(rate), ping: true, dir, probeFile, log, watch };
@@ -374,7 +414,7 @@ export async function runEndToEnd({ log, quick }) {
       '(BenchProbe, 8 fillers, ExamplePlugin), NODE_ENV=production, `--max-old-space-size=512` (as deployed), ' +
       `logs to a file only, \`queue.concurrency\` ${process.env.BENCH_CONCURRENCY ?? 'default'}. *simple* and ` +
       '*advanced*: one process, role `all`, SQLite. *split*: the advanced queue with role `webhook` and role ' +
-      '`worker` in two processes on MariaDB (SQLite is one process only); its CPU is both processes\' together. ' +
+      "`worker` in two processes on MariaDB (SQLite is one process only); its CPU is both processes' together. " +
       '**Throughput runs set `gewe.send_min_interval = 0ms`, `gewe.send_jitter = 0ms` ' +
       "and `gewe.send_max_per_minute = 10000`** (the defaults would hold ExamplePlugin's replies back on purpose). " +
       `Load: bench/load.mjs paced mode, the offered rate spread evenly (1 ms ticks) over ${CONNECTIONS} keep-alive ` +
@@ -388,7 +428,7 @@ export async function runEndToEnd({ log, quick }) {
       'POST→handled: from when the request was due to be sent. handled/s: handled callbacks / (last handled − ' +
       'load start). backlog at end: GET /api/queue (waiting + active + delayed) right after the last request; ' +
       'drained: last handled − end of the load. CPU ratio: service CPU per handled callback (accept, processing, ' +
-      'message log) / the baseline\'s CPU per accepted request.',
+      "message log) / the baseline's CPU per accepted request.",
     '',
     `Baseline (bench/baseline/main.mjs, 64 connections), measured ${baselines.length} times, before, between and ` +
       `after the modes: ${baselines.map((b) => `${r0(b.cpuUsPerReq)} µs/req (${r0(b.reqPerSec)} req/s)`).join(', ')}; ` +
