@@ -141,8 +141,7 @@ function statementsSuite(mode: Mode) {
         else if (sql === 'COMMIT') {
           open = false;
           commits++;
-        }
-        else if (!open) commits++;
+        } else if (!open) commits++;
       }
       expect(commits / CALLBACKS).toBeLessThanOrEqual(BUDGET[mode]);
       const per = statements.length / CALLBACKS;
