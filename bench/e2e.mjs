@@ -34,7 +34,11 @@ const ROBOTS = 100;
 const CONNECTIONS = 64;
 const MAX_CALLBACKS = 20_000;
 
-async function startFakeGewe(dir) {
+/**
+ * The fake Gewe server on a free port. A port found free can be taken by an outgoing connection's ephemeral port
+ * before the server (started through tsx, a second or so) binds it: then it is tried again on another port.
+ */
+async function startFakeGewe(dir, attempts = 3) {
   const port = await freePort();
   const fake = startProcess(
     process.execPath,
@@ -45,7 +49,16 @@ async function startFakeGewe(dir) {
     },
   );
   const origin = `http://127.0.0.1:${port}`;
-  await waitFor('the fake Gewe server', async () => (await fetch(`${origin}/__control/state`)).ok, 30_000, 50);
+  const up = await waitFor(
+    'the fake Gewe server',
+    async () => (fake.exitCode !== null ? 'exited' : (await fetch(`${origin}/__control/state`)).ok),
+    30_000,
+    50,
+  );
+  if (up === 'exited') {
+    if (attempts <= 1) throw new Error(`the fake Gewe server exited with ${fake.exitCode} (see ${dir}/fake-gewe.out)`);
+    return startFakeGewe(dir, attempts - 1);
+  }
   return { fake, baseUrl: `${origin}/v2/api`, control: `${origin}/__control` };
 }
 
