@@ -1,6 +1,9 @@
 // pm2 (https://pm2.keymetrics.io): the webhook and worker roles as two processes, one core each — docs/OPERATIONS.md,
-// "Two processes". Needs what split roles need: queue.queue_type = "advanced", Redis, and MySQL (both processes share
-// the database; SQLite takes one process only), all set in config/main_config.toml. After `npm ci && npm run build`:
+// "Two processes". Needs what split roles need: queue.queue_type = "advanced" and Redis, set in
+// config/main_config.toml; both processes open the same database (the SQLite file, which advanced mode lets instances
+// share, or MySQL). After `npm ci && npm run build`, on a database that was never migrated, the webhook first (it runs
+// the migrations; two processes migrating at once would collide):
+//   npx pm2 start ecosystem.config.cjs --only opengewe-webhook   # once, until /api/health answers
 //   npx pm2 start ecosystem.config.cjs && npx pm2 save
 // The webhook process listens on backend.port (Gewe's callbacks, the console, the API); the worker processes the
 // callbacks and serves the API too, on 127.0.0.1:5434 only.

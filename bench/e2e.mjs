@@ -279,7 +279,7 @@ async function runMode({ mode, log, quick }) {
   const plugins = writePlugins(pluginsDir);
   const probeFile = join(dir, 'probe.txt');
   const split = mode === 'split';
-  const mysql = split || mode === 'advanced-mariadb' ? await mysqlDatabase(`og_bench_${process.pid}`) : null;
+  const mysql = mode === 'advanced-mariadb' ? await mysqlDatabase(`og_bench_${process.pid}`) : null;
   const extra = {
     BENCH_PROBE_FILE: probeFile,
     OPENGEWE__GEWE__CALLBACK_URL: `${base}/api/webhook`,
@@ -304,23 +304,35 @@ async function runMode({ mode, log, quick }) {
   const svc = startService({ port, dir, extra: split ? { ...extra, OPENGEWE__BACKEND__ROLE: 'webhook' } : extra });
   const workerPort = split ? await freePort() : null;
   const workerDir = split ? tempDir('e2e-split-worker') : null;
-  const worker = split
-    ? startService({ port: workerPort, dir: workerDir, extra: { ...extra, OPENGEWE__BACKEND__ROLE: 'worker' } })
-    : null;
-  const procs = worker ? [svc, worker] : [svc];
-  const pids = procs.map((p) => p.pid);
   const redisPid = pidsOf('redis-server')[0];
   const mariaPid = mysql ? pidsOf('mariadbd')[0] : null;
-  const watch = {
-    service: svc.pid,
-    ...(worker ? { worker: worker.pid } : {}),
-    fakeGewe: gewe.fake.pid,
-    ...(redisPid && mode !== 'simple' ? { redis: redisPid } : {}),
-    ...(mariaPid ? { mariadb: mariaPid } : {}),
-  };
+  const procs = [svc];
   try {
     await waitHealthy(base, svc);
-    if (worker) await waitHealthy(`http://127.0.0.1:${workerPort}`, worker);
+    if (split) {
+      // once the webhook has migrated the database: the worker on the same SQLite file and data dir (advanced mode
+      // lets instances share the file)
+      const worker = startService({
+        port: workerPort,
+        dir: workerDir,
+        extra: {
+          ...extra,
+          OPENGEWE__BACKEND__ROLE: 'worker',
+          OPENGEWE__BACKEND__DATA_DIR: join(dir, 'data'),
+          OPENGEWE__DATABASE__SQLITE_FILE: join(dir, 'data', 'opengewe.db'),
+        },
+      });
+      procs.push(worker);
+      await waitHealthy(`http://127.0.0.1:${workerPort}`, worker);
+    }
+    const pids = procs.map((p) => p.pid);
+    const watch = {
+      service: svc.pid,
+      ...(procs[1] ? { worker: procs[1].pid } : {}),
+      fakeGewe: gewe.fake.pid,
+      ...(redisPid && mode !== 'simple' ? { redis: redisPid } : {}),
+      ...(mariaPid ? { mariadb: mariaPid } : {}),
+    };
     const token = await login(base);
     const t0 = now();
     const robots = await createRobots(base, token, gewe, ROBOTS);
@@ -375,43 +387,26 @@ async function runMode({ mode, log, quick }) {
     const points = [];
     // at most MAX_CALLBACKS per point: past the service's capacity the backlog has to drain before the next point
     const secondsAt = (rate) => Math.min(durationS, MAX_CALLBACKS / rate);
-    for (const rate of rates) {
-      const p = {
+    const point = (rate, ping) =>
+      loadPoint({
         base,
         token,
         pids,
         robots,
         rate,
         durationS: secondsAt(rate),
-        ping: false,
+        ping,
         dir,
         probeFile,
         log,
         watch,
         idleCores,
-      };
-      points.push(await loadPoint(p));
-    }
+      });
+    for (const rate of rates) points.push(await point(rate, false));
     // ExamplePlugin on: every callback is a "ping" from a contact, answered with "pong" through the fake Gewe
     const exRates = arg('example-rates') !== undefined ? list(arg('example-rates')) : quick || split ? [] : [500];
     if (exRates.length) await http('POST', `${base}/api/plugins/ExamplePlugin/enable`, { token });
-    for (const rate of exRates) {
-      const p = {
-        base,
-        token,
-        pids,
-        robots,
-        rate,
-        durationS: secondsAt(rate),
-        ping: true,
-        dir,
-        probeFile,
-        log,
-        watch,
-        idleCores,
-      };
-      points.push(await loadPoint(p));
-    }
+    for (const rate of exRates) points.push(await point(rate, true));
     const pongs = (await http('GET', `${gewe.control}/sends?path=/message/postText`)).length;
     const exHandled = points.filter((p) => p.scenario === 'example').reduce((a, p) => a + p.handled, 0);
     log(`${mode}: the fake Gewe received ${pongs} pongs for ${exHandled} pings`);
