@@ -17,6 +17,20 @@ export function accessLogLevel(url: string, statusCode: number, err?: Error): 'e
   return url === '/api/webhook' || url.startsWith('/api/webhook?') ? 'debug' : 'info';
 }
 
+/**
+ * accessLogLevel, with the lines of refused requests (4xx) throttled per status, method and route pattern (see
+ * RejectedLogThrottle): past `logging.rejected_log_limit` in a window they are counted into one summary line.
+ */
+export function admittedLevel(
+  throttle: RejectedLogThrottle,
+  line: { url: string; statusCode: number; method: string | undefined; route: string },
+  err?: Error,
+): ReturnType<typeof accessLogLevel> | 'silent' {
+  const level = accessLogLevel(line.url, line.statusCode, err);
+  if (level !== 'warn') return level;
+  return throttle.admit(`${line.statusCode} ${line.method ?? '?'} ${line.route}`) ? level : 'silent';
+}
+
 /** The `req` of an access line: what pino-http's serializer writes for every other route. */
 export function accessLineRequest(req: {
   id?: string;
@@ -52,11 +66,10 @@ export class AccessLog {
     statusCode: number,
     route: string,
     startedAt: number,
-    err?: Error,
   ): void {
-    const level = accessLogLevel(req.originalUrl ?? req.url ?? '', statusCode, err);
-    if (!this.logger.isLevelEnabled(level)) return;
-    if (level === 'warn' && !this.throttle.admit(`${statusCode} ${req.method ?? '?'} ${route}`)) return;
+    const url = req.originalUrl ?? req.url ?? '';
+    const level = admittedLevel(this.throttle, { url, statusCode, method: req.method, route });
+    if (level === 'silent' || !this.logger.isLevelEnabled(level)) return;
     const line = {
       requestId: req.id,
       req: accessLineRequest({
@@ -69,11 +82,8 @@ export class AccessLog {
       res: { statusCode },
       responseTime: Date.now() - startedAt,
     };
-    if (err || statusCode >= 500)
-      this.logger[level](
-        { ...line, err: err ?? new Error(`failed with status code ${statusCode}`) },
-        'request errored',
-      );
+    if (statusCode >= 500)
+      this.logger[level]({ ...line, err: new Error(`failed with status code ${statusCode}`) }, 'request errored');
     else this.logger[level](line, 'request completed');
   }
 }

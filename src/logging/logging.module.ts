@@ -12,25 +12,23 @@ import { ApplicationConfig } from '@nestjs/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pinoHttp, type HttpLogger } from 'pino-http';
 import type { AppConfig } from '../config/app-config';
-import { AccessLog, accessLineRequest, accessLogLevel } from './access-log';
+import { AccessLog, accessLineRequest, admittedLevel } from './access-log';
 import { LogLevelService } from './log-level.service';
 import { HTTP_LOGGER, ROOT_LOGGER } from './logging.tokens';
 import { NestPinoLogger } from './nest-logger';
 import { RejectedLogThrottle } from './rejected-log-throttle';
 import { RootLogger } from './root-logger';
 
-/**
- * accessLogLevel, with the lines of refused requests (4xx) throttled per status, method and route pattern (see
- * RejectedLogThrottle): past `logging.rejected_log_limit` in a window they are counted into one summary line.
- */
+/** The access line's level for pino-http (see admittedLevel), keyed by the route's pattern, never the raw path. */
 export function throttledAccessLogLevel(throttle: RejectedLogThrottle) {
-  return (req: IncomingMessage, res: ServerResponse, err?: Error): ReturnType<typeof accessLogLevel> | 'silent' => {
+  return (req: IncomingMessage, res: ServerResponse, err?: Error): ReturnType<typeof admittedLevel> => {
     const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
-    const level = accessLogLevel(url, res.statusCode, err);
-    if (level !== 'warn') return level;
     const route = (req as IncomingMessage & { route?: { path?: unknown } }).route?.path;
-    const key = `${res.statusCode} ${req.method ?? '?'} ${typeof route === 'string' ? route : '(no route)'}`;
-    return throttle.admit(key) ? level : 'silent';
+    return admittedLevel(
+      throttle,
+      { url, statusCode: res.statusCode, method: req.method, route: typeof route === 'string' ? route : '(no route)' },
+      err,
+    );
   };
 }
 

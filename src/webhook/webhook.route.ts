@@ -70,7 +70,6 @@ export function webhookRoute(webhook: WebhookService, o: WebhookRouteOptions) {
     status: number,
     body: object,
     extra: readonly string[] = [],
-    err?: Error,
   ) => {
     const text = JSON.stringify(body);
     res.writeHead(status, [
@@ -84,7 +83,7 @@ export function webhookRoute(webhook: WebhookService, o: WebhookRouteOptions) {
       ...extra,
     ]);
     res.end(text);
-    o.accessLog.write(req, status, WEBHOOK_PATH, started, err);
+    o.accessLog.write(req, status, WEBHOOK_PATH, started);
   };
 
   const fail = (req: Request & { id?: string }, res: Response, started: number, err: unknown) => {
