@@ -1,9 +1,11 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import type Redis from 'ioredis';
 import type { LogLevel } from '../config/config-schema';
 import { RedisConnections } from '../redis/redis.module';
 import type { RobotStatusEvent } from '../coordination/robot-state.store';
+import { makeInstanceId } from '../common/instance-id';
+import { AudienceOptions, LIVE_AUDIENCE_OPTIONS, LiveAudience } from './live-audience';
 
 /** A message the pipeline has just logged: enough for a live list, not the raw payload (that is GET /api/messages/{id}). */
 export interface MessageLiveEvent {
@@ -100,6 +102,19 @@ type Wire = LiveEvent | { relay: RelayMessage };
 export const TEXT_PREVIEW = 200;
 
 /**
+ * The events produced for every callback: while no stream, on any instance, may want them (see LiveAudience) they
+ * are not published at all. The rare ones (robot status, alerts, plugin failures) always are.
+ */
+const SKIPPED_UNWATCHED: ReadonlySet<LiveEventType> = new Set<LiveEventType>(['message']);
+
+/** Events were left out (nobody watched) until `lastSkippedAt` (ms epoch): a ring that held them has a hole. */
+export interface LiveGap {
+  lastSkippedAt: number;
+}
+const AUDIENCE_TOPIC = 'live-events.audience';
+const GAP_TOPIC = 'live-events.gap';
+
+/**
  * The in-process bus domain code publishes to (the callback processor: new messages) without knowing who listens
  * (the SSE stream). With Redis on, a published event goes through `<prefix>live-events` and every instance —
  * this one included — delivers it to its listeners, so a browser connected to any instance sees the messages
@@ -111,8 +126,25 @@ export class EventBus implements OnModuleDestroy {
   private readonly local = new EventEmitter().setMaxListeners(0);
   private redisRelay?: { pub: Redis; sub: Redis; channel: string };
   private watchers = 0;
+  private readonly listeners: LiveAudience;
+  /** When this instance last left an event out for want of an audience (ms epoch), until it says so (sendGap). */
+  private skippedAt: number | null = null;
 
-  constructor(@Inject(RedisConnections) redis: RedisConnections) {
+  constructor(
+    @Inject(RedisConnections) redis: RedisConnections,
+    @Optional() @Inject(LIVE_AUDIENCE_OPTIONS) audience?: Partial<AudienceOptions>,
+  ) {
+    this.listeners = new LiveAudience(
+      redis.enabled
+        ? { command: redis.command(), key: `${redis.prefix}live-audience`, member: makeInstanceId() }
+        : null,
+      audience,
+    );
+    this.local.on(`relay:${AUDIENCE_TOPIC}`, (data: { until?: unknown }) => {
+      if (typeof data?.until === 'number') this.listeners.noticed(data.until);
+      this.sendGap();
+    });
+    this.local.on(`relay:${GAP_TOPIC}`, (data: LiveGap) => this.local.emit('gap', data));
     if (!redis.enabled) return;
     const channel = `${redis.prefix}live-events`;
     const sub = redis.subscriber();
@@ -133,6 +165,13 @@ export class EventBus implements OnModuleDestroy {
   }
 
   publish<K extends LiveEventType>(type: K, data: LiveEventMap[K]): void {
+    if (SKIPPED_UNWATCHED.has(type)) {
+      if (!this.listeners.listening()) {
+        this.skippedAt = Date.now();
+        return;
+      }
+      this.sendGap();
+    }
     const event = { type, data } as LiveEvent;
     if (!this.redisRelay) return this.deliver(event);
     this.redisRelay.pub.publish(this.redisRelay.channel, JSON.stringify(event)).catch((err: Error) => {
@@ -175,6 +214,11 @@ export class EventBus implements OnModuleDestroy {
     this.local.emit('event', event);
   }
 
+  /** An event published now may reach a stream (on this instance or, with Redis, on another): see LiveAudience. */
+  get listening(): boolean {
+    return this.listeners.listening();
+  }
+
   /**
    * Streams open on this instance. Publishers whose events cost work to produce (the queue depth is polled) only
    * produce them while someone watches; with several instances each watches for its own streams.
@@ -183,16 +227,39 @@ export class EventBus implements OnModuleDestroy {
     return this.watchers;
   }
 
-  /** Counts one more open stream until the returned function is called (once); tells the onWatch listeners. */
+  /**
+   * Counts one more open stream until the returned function is called (once); tells the onWatch listeners. The first
+   * stream of an instance that had no audience is announced to every instance, and whoever left events out meanwhile
+   * says so (onGap) before it publishes again; without Redis that happens here, before this returns.
+   */
   watch(): () => void {
     this.watchers++;
+    if (this.listeners.opened()) {
+      if (this.redisRelay) this.relay(AUDIENCE_TOPIC, { until: this.listeners.announcedUntil });
+      else this.sendGap();
+    }
     this.local.emit('watch');
     let done = false;
     return () => {
       if (done) return;
       done = true;
       this.watchers--;
+      this.listeners.closed();
     };
+  }
+
+  /** Calls `listener` when some instance says it left events out for want of an audience (see LiveGap). */
+  onGap(listener: (gap: LiveGap) => void): () => void {
+    this.local.on('gap', listener);
+    return () => this.local.off('gap', listener);
+  }
+
+  /** Tells every instance that this one left events out, once, if it did. */
+  private sendGap(): void {
+    if (this.skippedAt === null) return;
+    const gap: LiveGap = { lastSkippedAt: this.skippedAt };
+    this.skippedAt = null;
+    this.relay(GAP_TOPIC, gap);
   }
 
   /** Calls `listener` whenever a stream opens on this instance (a publisher may owe it the current state). */
@@ -215,6 +282,7 @@ export class EventBus implements OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     this.local.removeAllListeners();
+    await this.listeners.stop();
     if (this.redisRelay) await this.redisRelay.sub.unsubscribe(this.redisRelay.channel).catch(() => undefined);
   }
 }

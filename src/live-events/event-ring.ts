@@ -10,6 +10,8 @@ export type BufferedEvent = LiveEvent & { id: number };
 export class EventRing {
   private readonly items: BufferedEvent[] = [];
   private next: number;
+  /** Events may be missing after this id (some were never published: nobody watched); resuming from it is not told. */
+  private hole = -Infinity;
 
   constructor(
     private readonly capacity: number,
@@ -30,9 +32,18 @@ export class EventRing {
     return stored;
   }
 
-  /** The events after `lastId`, or null when they cannot be told: an unknown id, or older ones were dropped. */
+  /** Events were left out just now: a client that saw up to the newest one so far cannot be told what it missed. */
+  markGap(): void {
+    this.hole = this.lastId;
+  }
+
+  /**
+   * The events after `lastId`, or null when they cannot be told: an unknown id, older ones were dropped, or some
+   * after it were never published (markGap).
+   */
   since(lastId: number): BufferedEvent[] | null {
     if (!Number.isSafeInteger(lastId) || lastId > this.lastId) return null;
+    if (lastId <= this.hole) return null;
     const oldest = this.items[0]?.id ?? this.next;
     if (lastId < oldest - 1) return null;
     return this.items.filter((e) => e.id > lastId);

@@ -5,7 +5,7 @@ import { SessionService } from '../auth/session.service';
 import { PeriodicTask } from '../common/periodic-task';
 import { RobotStateStore } from '../coordination/robot-state.store';
 import { LOG_LEVELS, LogLevel } from '../config/config-schema';
-import { EventBus, LiveEvent } from './event-bus';
+import { EventBus, LiveEvent, LiveGap } from './event-bus';
 import { BufferedEvent, EventRing } from './event-ring';
 import { LogEventsPublisher } from './log-events';
 
@@ -51,7 +51,17 @@ interface Client {
   release: () => void;
   /** The queue counts last sent: the same counts again (another instance read them too) are not repeated. */
   lastDepth: string | null;
+  /** When the stream opened (ms epoch), and whether it resumed from a Last-Event-ID: see gap(). */
+  openedAt: number;
+  resumed: boolean;
 }
+
+/** Why a stream is told to reload what it shows (the `resync` event's `code`). */
+export type ResyncCode = 'EVENTS_UNKNOWN' | 'EVENTS_SKIPPED';
+const RESYNC_REASON: Record<ResyncCode, string> = {
+  EVENTS_UNKNOWN: 'The events since Last-Event-ID are no longer known; reload the current state',
+  EVENTS_SKIPPED: 'Events were not published while nobody watched; reload the current state',
+};
 
 /**
  * Live events as Server-Sent Events: robot status changes (from the robot state store, which reaches every
@@ -82,6 +92,20 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     this.unsubscribe.push(this.bus.subscribe((e) => this.emit(e)));
     this.unsubscribe.push(this.store.onStatus((data) => this.emit({ type: 'robot.status', data })));
+    this.unsubscribe.push(this.bus.onGap((gap) => this.gap(gap)));
+  }
+
+  /**
+   * Some instance left events out while it saw no audience: nobody can resume across that point, and a stream that
+   * was open then (it opened before the other instances heard of it) or that resumed from before it missed some.
+   */
+  private gap(gap: LiveGap): void {
+    this.ring.markGap();
+    for (const c of this.clients) if (c.resumed || c.openedAt <= gap.lastSkippedAt) this.resync(c, 'EVENTS_SKIPPED');
+  }
+
+  private resync(c: Client, code: ResyncCode): void {
+    this.write(c, `event: resync\ndata: ${JSON.stringify({ code, reason: RESYNC_REASON[code] })}\n\n`);
   }
 
   /** Streams open on this instance. */
@@ -107,6 +131,9 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
 
     // Log lines may carry what operators must not all see (ids, addresses, payload excerpts): admins only.
     const logLevel = req.user.isAdmin && req.logLevel ? req.logLevel : null;
+    const openedAt = Date.now();
+    const resumed = req.lastEventId !== undefined && req.lastEventId !== '';
+    // before since(): an instance that left events out while nobody watched says so at once without Redis
     const unwatch = this.bus.watch();
     const unwant = logLevel && this.logs ? this.logs.want(logLevel) : () => undefined;
     const client: Client = {
@@ -125,17 +152,19 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
         unwant();
       },
       lastDepth: null,
+      openedAt,
+      resumed,
     };
     this.clients.add(client);
     client.heartbeat.start();
     res.on('close', () => this.drop(client));
 
     let backlog: BufferedEvent[] = [];
-    let resync: string | null = null;
-    if (req.lastEventId !== undefined && req.lastEventId !== '') {
-      const missed = /^\d{1,16}$/.test(req.lastEventId) ? this.ring.since(Number(req.lastEventId)) : null;
+    let resync = false;
+    if (resumed) {
+      const missed = /^\d{1,16}$/.test(req.lastEventId!) ? this.ring.since(Number(req.lastEventId)) : null;
       if (missed) backlog = missed;
-      else resync = 'The events since Last-Event-ID are no longer known; reload the current state';
+      else resync = true;
     }
     // `ready` has no id: it must not move the client's Last-Event-ID. It says which log level a stream that asked for
     // log lines gets (null: not an admin).
@@ -145,7 +174,7 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
       ...(req.logLevel ? { logLevel } : {}),
     };
     this.write(client, `event: ready\ndata: ${JSON.stringify(ready)}\n\n`);
-    if (resync) this.write(client, `event: resync\ndata: ${JSON.stringify({ reason: resync })}\n\n`);
+    if (resync) this.resync(client, 'EVENTS_UNKNOWN');
     for (const e of backlog) this.send(client, e);
   }
 

@@ -161,7 +161,11 @@ describe('periodic loops at shutdown', () => {
       findLive: () => (calls++, held.promise.then(() => ({ user: { isActive: true } }))),
     } as unknown as SessionService;
     const store = { onStatus: () => () => undefined } as unknown as RobotStateStore;
-    const bus = { subscribe: () => () => undefined, watch: () => () => undefined } as unknown as EventBus;
+    const bus = {
+      subscribe: () => () => undefined,
+      watch: () => () => undefined,
+      onGap: () => () => undefined,
+    } as unknown as EventBus;
     const svc = new EventsService(bus, store, sessions, { heartbeatMs: 1000 });
     svc.onModuleInit();
     const res = Object.assign(new EventEmitter(), {

@@ -44,6 +44,18 @@ describe('EventRing', () => {
     expect(ring.since(5)).toBeNull();
     expect(ring.since(Number.NaN)).toBeNull();
   });
+
+  it('cannot resume across a gap (events left out), but can from after it', () => {
+    const ring = new EventRing(10, 100);
+    ring.markGap(); // nothing published yet, then something left out: even the start is no resume point
+    expect(ring.since(99)).toBeNull();
+    for (const t of ['a', 'b']) ring.push(msg(t)); // 100, 101
+    ring.markGap();
+    ring.push(msg('c')); // 102
+    expect(ring.since(100)).toBeNull();
+    expect(ring.since(101)).toBeNull();
+    expect(ring.since(102)).toEqual([]);
+  });
 });
 
 /** A writable stand-in for the express response of one stream. */
@@ -136,6 +148,84 @@ describe('EventsService', () => {
     res.writableLength = 2 << 20;
     bus.publish('message', msg('x').data as never);
     expect(svc.streams).toBe(0);
+  });
+
+  describe('messages while nobody watches', () => {
+    const sent = (res: { out: string[] }, event: string) =>
+      res.out.filter((t) => t.includes(`event: ${event}\n`)).map((t) => t.replace(/^id: \d+\n/, ''));
+    const idOf = (res: { out: string[] }, text: string) =>
+      /^id: (\d+)/.exec(res.out.find((t) => t.includes(`"text":"${text}"`))!)![1];
+    let quiet: EventsService;
+    let quietBus: EventBus;
+    beforeEach(() => {
+      quietBus = new EventBus(noRedis, { graceMs: 0 });
+      quiet = new EventsService(quietBus, store, sessions, { heartbeatMs: 1_000, bufferSize: 10 });
+      quiet.onModuleInit();
+    });
+    afterEach(() => quiet.onModuleDestroy());
+
+    it('are not published, and a stream resuming from before them is told to resync', () => {
+      expect(quietBus.listening).toBe(false);
+      const a = fakeResponse();
+      quiet.open(a, { user, expiresAt: null });
+      expect(quietBus.listening).toBe(true);
+      quietBus.publish('message', msg('seen').data as never);
+      const lastSeen = idOf(a, 'seen');
+      a.end();
+      expect(quietBus.listening).toBe(false);
+      quietBus.publish('message', msg('left out').data as never);
+
+      const b = fakeResponse();
+      quiet.open(b, { user, expiresAt: null, lastEventId: lastSeen });
+      expect(sent(b, 'resync')).toEqual([
+        'event: resync\ndata: {"code":"EVENTS_UNKNOWN","reason":"The events since Last-Event-ID are no longer known; reload the current state"}\n\n',
+      ]);
+      expect(b.out.join('')).not.toContain('left out');
+      quietBus.publish('message', msg('after').data as never);
+      expect(b.out.join('')).toContain('"text":"after"');
+
+      // a stream that resumes from after the gap is not
+      const lastAfter = idOf(b, 'after');
+      const c = fakeResponse();
+      quiet.open(c, { user, expiresAt: null, lastEventId: lastAfter });
+      expect(sent(c, 'resync')).toEqual([]);
+    });
+
+    it('are published again within the grace after the last stream closed: a reconnect resumes', () => {
+      const graceBus = new EventBus(noRedis, { graceMs: 60_000 });
+      const svc2 = new EventsService(graceBus, store, sessions, { heartbeatMs: 1_000, bufferSize: 10 });
+      svc2.onModuleInit();
+      const a = fakeResponse();
+      svc2.open(a, { user, expiresAt: null });
+      graceBus.publish('message', msg('seen').data as never);
+      a.end();
+      graceBus.publish('message', msg('while away').data as never);
+      const b = fakeResponse();
+      svc2.open(b, { user, expiresAt: null, lastEventId: idOf(a, 'seen') });
+      expect(sent(b, 'resync')).toEqual([]);
+      expect(b.out.join('')).toContain('"text":"while away"');
+      void svc2.onModuleDestroy();
+    });
+
+    it('a gap another instance reports resyncs the streams that may have missed something', () => {
+      const resumedFrom = fakeResponse();
+      quiet.open(resumedFrom, { user, expiresAt: null });
+      quietBus.publish('message', msg('x').data as never);
+      const resumed = fakeResponse();
+      quiet.open(resumed, { user, expiresAt: null, lastEventId: idOf(resumedFrom, 'x') });
+      const before = fakeResponse();
+      quiet.open(before, { user, expiresAt: null });
+      // what the Redis relay hands over when an instance that left events out hears of this audience
+      (quietBus as unknown as { local: EventEmitter }).local.emit('gap', { lastSkippedAt: Date.now() + 1 });
+      expect(sent(resumed, 'resync')).toHaveLength(1);
+      expect(sent(before, 'resync')).toEqual([
+        'event: resync\ndata: {"code":"EVENTS_SKIPPED","reason":"Events were not published while nobody watched; reload the current state"}\n\n',
+      ]);
+      const later = fakeResponse();
+      quiet.open(later, { user, expiresAt: null });
+      (quietBus as unknown as { local: EventEmitter }).local.emit('gap', { lastSkippedAt: 0 });
+      expect(sent(later, 'resync')).toEqual([]); // opened after the events were left out, and did not resume
+    });
   });
 
   it('ends every stream at shutdown', async () => {

@@ -18,7 +18,7 @@ export type LiveEvent =
   | { type: 'queue.depth'; data: QueueDepthEvent }
   | { type: 'log'; data: LogEvent }
   | { type: 'alert'; data: AlertEvent }
-  | { type: 'resync'; data: { reason?: string } };
+  | { type: 'resync'; data: { code?: 'EVENTS_UNKNOWN' | 'EVENTS_SKIPPED'; reason?: string } };
 type Listener = (e: LiveEvent) => void;
 
 /** The events carried as JSON data, by their SSE name. */
@@ -117,7 +117,9 @@ export function LiveProvider({ children }: { children: ReactNode }) {
           track(ev);
           emit({ type, data: JSON.parse(ev.data) } as LiveEvent);
         });
-      es.addEventListener('resync', (ev) => emit({ type: 'resync', data: JSON.parse(ev.data) as { reason?: string } }));
+      es.addEventListener('resync', (ev) =>
+        emit({ type: 'resync', data: JSON.parse(ev.data) as Extract<LiveEvent, { type: 'resync' }>['data'] }),
+      );
       es.addEventListener('end', () => reconnect(true));
       // A network blip: EventSource retries by itself. A refused stream (401): it gives up (CLOSED) — refresh.
       es.onerror = () => {

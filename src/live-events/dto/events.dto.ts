@@ -136,5 +136,16 @@ export class ReadyEventDto {
 
 /** `event: resync` / `event: end` */
 export class StreamNoticeEventDto {
-  @ApiPropertyOptional({ description: 'resync: why the missed events cannot be replayed' }) reason?: string;
+  @ApiPropertyOptional({
+    enum: ['EVENTS_UNKNOWN', 'EVENTS_SKIPPED'],
+    description:
+      'resync: EVENTS_UNKNOWN — the events since Last-Event-ID are no longer held (or the id is not this ' +
+      "instance's); EVENTS_SKIPPED — messages were not published while no stream was open (on any instance), and " +
+      'this stream resumed from before that or opened just as it happened. Either way: reload what is shown.',
+  })
+  code?: 'EVENTS_UNKNOWN' | 'EVENTS_SKIPPED';
+  @ApiPropertyOptional({
+    description: 'resync: the same in English, for a log; end: token_expired, session_ended or shutdown',
+  })
+  reason?: string;
 }

@@ -2075,7 +2075,12 @@ export interface components {
             logLevel?: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | null;
         };
         StreamNoticeEventDto: {
-            /** @description resync: why the missed events cannot be replayed */
+            /**
+             * @description resync: EVENTS_UNKNOWN — the events since Last-Event-ID are no longer held (or the id is not this instance's); EVENTS_SKIPPED — messages were not published while no stream was open (on any instance), and this stream resumed from before that or opened just as it happened. Either way: reload what is shown.
+             * @enum {string}
+             */
+            code?: "EVENTS_UNKNOWN" | "EVENTS_SKIPPED";
+            /** @description resync: the same in English, for a log; end: token_expired, session_ended or shutdown */
             reason?: string;
         };
         DatabaseHealthDto: {
