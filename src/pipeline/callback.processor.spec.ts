@@ -15,6 +15,8 @@ import type { RobotEntity } from '../robot/robot.entity';
 import type { RobotService } from '../robot/robot.service';
 import { loadSamples, sampleBody, textCallback } from '../../test/support/samples';
 import type { CallbackJob } from '../queue/callback-queue';
+import { ParsedPayloads } from '../queue/parsed-payloads';
+import type { AppConfig } from '../config/app-config';
 import type { DirectoryObserver } from '../directory/directory-observer';
 import { CallbackProcessor } from './callback.processor';
 
@@ -137,6 +139,7 @@ function processOf(log: FakeLog, world: World) {
     { observe: () => undefined } as unknown as DirectoryObserver,
     { onEvent: () => Promise.resolve() } as unknown as FriendRequestService,
     { onMessage: () => Promise.resolve() } as unknown as OutboundWebhookService,
+    new ParsedPayloads({ backend: { role: 'all' } } as AppConfig),
   );
 }
 

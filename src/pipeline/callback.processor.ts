@@ -16,6 +16,7 @@ import { RobotHealthService } from '../robot/robot-health.service';
 import { parseConfig, RobotService } from '../robot/robot.service';
 import { ROBOT_REASONS } from '../robot/robot-reason';
 import type { CallbackJob } from '../queue/callback-queue';
+import { ParsedPayloads } from '../queue/parsed-payloads';
 import { UnconfirmedMarks } from './unconfirmed-marks';
 
 /** A robot as RobotService answers it (an orchestrator asks the service, never the table). */
@@ -65,6 +66,7 @@ export class CallbackProcessor {
     private readonly directory: DirectoryObserver,
     private readonly relations: FriendRequestService,
     private readonly outbound: OutboundWebhookService,
+    private readonly parsed: ParsedPayloads,
   ) {}
 
   /** Processes one job and counts its result by robot and kind (an error is counted, then rethrown for a retry). */
@@ -77,7 +79,7 @@ export class CallbackProcessor {
         this.logger.warn({ robotId: job.robotId, requestId: job.requestId }, 'Callback for a deleted robot dropped');
         return;
       }
-      const event = classify(parseJsonBigSafe(job.payload), {
+      const event = classify(this.parsed.take(job.dedupKey, job.payload, parseJsonBigSafe), {
         id: robot.id,
         appId: robot.appId ?? '',
         wxid: robot.wxid,

@@ -10,6 +10,7 @@ import { CallbackQueue } from './callback-queue';
 import { InboxEntity } from './inbox.entity';
 import { InboxQueue } from './inbox.queue';
 import { QueueController } from './queue.controller';
+import { ParsedPayloads } from './parsed-payloads';
 import { QueueDepthPublisher } from './queue-depth.publisher';
 
 @Module({
@@ -33,7 +34,8 @@ import { QueueDepthPublisher } from './queue-depth.publisher';
       },
     },
     QueueDepthPublisher,
+    ParsedPayloads,
   ],
-  exports: [CallbackQueue],
+  exports: [CallbackQueue, ParsedPayloads],
 })
 export class QueueModule {}

@@ -7,6 +7,7 @@ import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { CallbackQueue, QueueUnavailableError } from '../queue/callback-queue';
+import { ParsedPayloads } from '../queue/parsed-payloads';
 import { NamedRateLimit, RateLimitStore, rateLimits } from '../rate-limit/rate-limit.store';
 import { RobotService } from '../robot/robot.service';
 import { KeyOwner, WebhookKeyIndex } from './webhook-key-index';
@@ -53,6 +54,7 @@ export class WebhookService {
     private readonly metrics: MetricsService,
     private readonly endpoints: WebhookEndpointStore,
     private readonly limits: RateLimitStore,
+    private readonly parsed: ParsedPayloads,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.refusalLimit = rateLimits(config)['webhook-refusals'];
@@ -156,6 +158,8 @@ export class WebhookService {
         : // No message id (contacts, Offline): the same body within the same minute is one callback.
           `${robot.id}-h-${createHash('sha256').update(body).digest('hex').slice(0, 40)}-${Math.floor(Date.now() / 60_000)}`;
     let outcome: 'queued' | 'duplicate';
+    // the worker of this process takes the parse instead of parsing the body again
+    this.parsed.keep(dedupKey, body, payload);
     try {
       outcome = await this.queue.enqueue({
         robotId: robot.id,
@@ -165,11 +169,13 @@ export class WebhookService {
         receivedAt: new Date().toISOString(),
       });
     } catch (err) {
+      this.parsed.forget(dedupKey);
       if (err instanceof DomainError) throw err; // e.g. too large for the simple queue: 413
       const reason = err instanceof QueueUnavailableError ? err.message : String(err);
       this.logger.error({ robotId: robot.id, requestId, reason }, 'Callback could not be stored: answered 503');
       throw notStored();
     }
+    if (outcome === 'duplicate') this.parsed.forget(dedupKey);
     this.endpoints.record(via.robotId, { kind: outcome === 'duplicate' ? 'duplicate' : 'accepted' });
     this.metrics.webhookCallback(
       robot.id,

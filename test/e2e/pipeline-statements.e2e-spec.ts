@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
+import * as bigintJson from '../../src/common/bigint-json';
+import { ParsedPayloads } from '../../src/queue/parsed-payloads';
 import { writePlugin } from '../support/plugin-runtime';
 import { textCallback } from '../support/samples';
 import { cleanRedis, describeWithRedis, QueueMode, queueOverrides, redisPrefix } from '../support/services';
@@ -151,6 +153,23 @@ function statementsSuite(mode: Mode) {
       if (per > BUDGET[mode]) throw new Error(detail);
       expect(per).toBeLessThanOrEqual(BUDGET[mode]);
     } finally {
+      await read.close();
+    }
+  });
+
+  it('parses each callback body once: the webhook hands its parse to the worker of the same process', async () => {
+    const read = await reader(t);
+    const parse = jest.spyOn(bigintJson, 'parseJsonBigSafe');
+    try {
+      const before = await read.handled(robot.id);
+      const ids = Array.from({ length: BURST }, (_, i) => String(7620000000000000000n + BigInt(i)));
+      await Promise.all(ids.map(send));
+      await waitFor(async () => (await read.handled(robot.id)) === before + BURST, 20_000, 'the burst handled');
+      const bodies = parse.mock.calls.map(([text]) => text);
+      for (const id of ids) expect(bodies.filter((b) => b.includes(id))).toHaveLength(1);
+      expect(t.app.get(ParsedPayloads).size).toBe(0); // each one taken
+    } finally {
+      parse.mockRestore();
       await read.close();
     }
   });
