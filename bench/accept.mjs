@@ -27,7 +27,11 @@ const CONNECTIONS = 64;
  * The baseline alone, for the end-to-end section's ratio: started, warmed up (2 s), measured at 64 connections for
  * `seconds`, stopped. Answers its CPU time per accepted request (µs) and req/s.
  */
-export async function measureBaseline({ seconds = 5, dir }) {
+/**
+ * The baseline's CPU per accepted request: at 64 connections as fast as it goes (autocannon, closed loop), or with
+ * `rate` at that offered rate (bench/load.mjs paced, as the end-to-end points are loaded).
+ */
+export async function measureBaseline({ seconds = 5, dir, rate }) {
   const { runLoad } = await import('./lib.mjs');
   const run = `${process.pid}-${Date.now().toString(36)}`;
   const prefix = `og-bench-baseline:${run}:`;
@@ -43,12 +47,13 @@ export async function measureBaseline({ seconds = 5, dir }) {
     );
     const [head, tail] = textTemplate('wx_bench_baseline');
     const spec = (durationS) => ({
-      mode: 'autocannon',
+      mode: rate ? 'paced' : 'autocannon',
       url: `http://127.0.0.1:${bport}`,
       targets: [{ path: '/api/webhook', head, tail }],
       idBase: nextIdBase(),
       connections: CONNECTIONS,
       durationS,
+      ...(rate ? { rate } : {}),
     });
     await runLoad(spec(2), { server: baseline.pid });
     const r = await runLoad(spec(seconds), { server: baseline.pid });

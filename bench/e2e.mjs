@@ -29,6 +29,7 @@ import {
 } from './lib.mjs';
 import { FILLERS, writePlugins } from './plugins.mjs';
 import { measureBaseline } from './accept.mjs';
+import { measureBullFloor } from './bullmq-floor.mjs';
 
 const ROBOTS = 100;
 const CONNECTIONS = 64;
@@ -381,9 +382,7 @@ async function runMode({ mode, log, quick }) {
     log(`${mode}: idle RSS ${idleRss} MB (${ROBOTS} robots online, ${loaded.length} plugins loaded)`);
 
     const durationS = quick ? 5 : 10;
-    const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-    const list = (v) => (v ? v.split(',').filter(Boolean).map(Number) : []);
-    const rates = arg('rates') !== undefined ? list(arg('rates')) : quick ? [1000] : [500, 1000, 2000];
+    const rates = noopRates(quick);
     const points = [];
     // at most MAX_CALLBACKS per point: past the service's capacity the backlog has to drain before the next point
     const secondsAt = (rate) => Math.min(durationS, MAX_CALLBACKS / rate);
@@ -437,6 +436,29 @@ async function runMode({ mode, log, quick }) {
   }
 }
 
+const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const list = (v) => (v ? v.split(',').filter(Boolean).map(Number) : []);
+/** The offered rates of the noop points (`--rates=`). */
+const noopRates = (quick) => (arg('rates') !== undefined ? list(arg('rates')) : quick ? [1000] : [500, 1000, 2000]);
+
+/**
+ * What the same load costs where the service's work is left out, at each offered rate of the noop points: the
+ * baseline loaded like the points (paced, not as fast as it goes), and BullMQ alone (bench/bullmq-floor.mjs: the
+ * webhook's add and the worker's take of a no-op job). CPU per request or job falls as the rate rises (fewer
+ * wake-ups, writes and commits per callback), so the baseline measured at saturation is a yardstick the paced points
+ * can only be compared with at the same load.
+ */
+async function sameLoadYardsticks({ quick, log }) {
+  const out = [];
+  for (const rate of noopRates(quick)) {
+    const b = await measureBaseline({ seconds: quick ? 3 : 5, dir: tempDir('e2e-baseline-paced'), rate });
+    const [floor] = await measureBullFloor({ rates: [rate], seconds: 5 });
+    log(`at ${rate}/s: baseline ${r0(b.cpuUsPerReq)} µs/req, BullMQ alone ${floor.cpuUsPerJob} µs/job`);
+    out.push({ rate, baselineCpuUsPerReq: b.cpuUsPerReq, bullFloorCpuUsPerJob: floor.cpuUsPerJob });
+  }
+  return out;
+}
+
 export async function runEndToEnd({ log, quick }) {
   const modes = [];
   const only = process.argv.find((a) => a.startsWith('--modes='));
@@ -449,10 +471,12 @@ export async function runEndToEnd({ log, quick }) {
     baselines.push(b);
   };
   await baseline();
+  const sameLoad = await sameLoadYardsticks({ quick, log });
   for (const mode of wanted) {
     modes.push(await runMode({ mode, log, quick }));
     await baseline();
   }
+  const atRate = (rate) => sameLoad.find((y) => y.rate === rate);
   const baseCpu = baselines.reduce((a, b) => a + b.cpuUsPerReq, 0) / baselines.length;
   const md = [
     '## End to end (POST → plugin handler completion)',
@@ -460,8 +484,9 @@ export async function runEndToEnd({ log, quick }) {
     `${ROBOTS} robots logged in on the fake Gewe server (test/fake-gewe, its own process), 10 plugins loaded ` +
       '(BenchProbe, 8 fillers, ExamplePlugin), NODE_ENV=production, `--max-old-space-size=512` (as deployed), ' +
       `logs to a file only, \`queue.concurrency\` ${process.env.BENCH_CONCURRENCY ?? 'default'}. *simple* and ` +
-      '*advanced*: one process, role `all`, SQLite. *split*: the advanced queue with role `webhook` and role ' +
-      "`worker` in two processes on MariaDB (SQLite is one process only); its CPU is both processes' together. " +
+      '*advanced*: one process, role `all`, SQLite; *advanced-mariadb*: the same on MariaDB. *split*: the advanced ' +
+      'queue with role `webhook` and role `worker` in two processes sharing one SQLite file (the worker starts once ' +
+      "the webhook has migrated it); its CPU is both processes' together. " +
       '**Throughput runs set `gewe.send_min_interval = 0ms`, `gewe.send_jitter = 0ms` ' +
       "and `gewe.send_max_per_minute = 10000`** (the defaults would hold ExamplePlugin's replies back on purpose). " +
       `Load: bench/load.mjs paced mode, the offered rate spread evenly (1 ms ticks) over ${CONNECTIONS} keep-alive ` +
@@ -477,22 +502,36 @@ export async function runEndToEnd({ log, quick }) {
       'drained: last handled − end of the load. CPU ratio: service CPU per handled callback (accept, processing, ' +
       "message log) / the baseline's CPU per accepted request. Net of idle: less the CPU the same process spends " +
       "with no callback at all (measured for 5 s before the warm-up: 100 robots' health checks, timers, GC), over " +
-      "the point's window.",
+      "the point's window. Same load: the service's CPU per callback / the baseline's CPU per request at the " +
+      "point's offered rate, paced the same way (the table below it).",
     '',
     `Baseline (bench/baseline/main.mjs, 64 connections), measured ${baselines.length} times, before, between and ` +
       `after the modes: ${baselines.map((b) => `${r0(b.cpuUsPerReq)} µs/req (${r0(b.reqPerSec)} req/s)`).join(', ')}; ` +
       `mean **${r0(baseCpu)} µs** of CPU per request.`,
     '',
-    '| mode | scenario | offered/s × s | accepted/sent | handled/s | HTTP p99 ms | accept→handled p50 / p99 ms | POST→handled p99 ms | backlog at end | drained after ms | service CPU µs/callback | CPU ratio to baseline | net of idle: µs/callback, ratio | RSS max MB | other processes (cores) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    'The same loads without the service (once, after the first baseline): the baseline paced at the rate, and ' +
+      "BullMQ alone (bench/bullmq-floor.mjs: the webhook's HEXISTS + add and a Worker of the service's concurrency " +
+      'taking a no-op job, in one process, no HTTP, no database) — what the advanced queue costs per callback by ' +
+      'itself.',
+    '',
+    '| offered/s | baseline CPU µs/request | BullMQ alone CPU µs/callback |',
+    '|---|---|---|',
+    ...sameLoad.map((y) => `| ${y.rate} | ${r0(y.baselineCpuUsPerReq)} | ${r0(y.bullFloorCpuUsPerJob)} |`),
+    '',
+    '| mode | scenario | offered/s × s | accepted/sent | handled/s | HTTP p99 ms | accept→handled p50 / p99 ms | POST→handled p99 ms | backlog at end | drained after ms | service CPU µs/callback | CPU ratio to baseline | net of idle: µs/callback, ratio | same load ratio | RSS max MB | other processes (cores) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
+  const sameLoadRatio = (p) => {
+    const y = p.scenario === 'noop' ? atRate(p.offered) : undefined;
+    return y ? `${r1(p.serviceCpuUsPerCallback / y.baselineCpuUsPerReq)} ×` : '—';
+  };
   for (const m of modes)
     for (const p of m.points)
       md.push(
         `| ${m.mode} | ${p.scenario} | ${p.offered} × ${r1(p.durationS)} | ${p.accepted}/${p.sent} | ${r0(p.handledPerSec)} | ${r1(p.acceptP99)} | ` +
           `${r1(p.e2eP50)} / ${r1(p.e2eP99)} | ${r1(p.postP99)} | ${p.backlogAtEnd} | ${r0(p.drainMs)} | ${r0(p.serviceCpuUsPerCallback)} | ` +
           `${r1(p.serviceCpuUsPerCallback / baseCpu)} × | ${r0(p.netCpuUsPerCallback)}, ${r1(p.netCpuUsPerCallback / baseCpu)} × | ` +
-          `${p.rssMaxMB} | ${r1(p.othersCores)} |`,
+          `${sameLoadRatio(p)} | ${p.rssMaxMB} | ${r1(p.othersCores)} |`,
       );
   md.push('');
   const verdicts = [];
@@ -504,6 +543,8 @@ export async function runEndToEnd({ log, quick }) {
     const at1k = noop.find((p) => p.offered === 1000);
     const ratio = at1k ? at1k.serviceCpuUsPerCallback / baseCpu : null;
     const net = at1k ? at1k.netCpuUsPerCallback / baseCpu : null;
+    const y = atRate(1000);
+    const same = at1k && y ? at1k.serviceCpuUsPerCallback / y.baselineCpuUsPerReq : null;
     const line =
       `- ${m.mode}: highest offered rate kept up with (all accepted, backlog ≤ 100 at the end, drained within 2 s) ` +
       `**${best || 'none'}**/s, peak ${r0(peak)} handled/s` +
@@ -511,6 +552,10 @@ export async function runEndToEnd({ log, quick }) {
         ? `; idle CPU ${r1(m.idleCores * 100)} % of a core; at 1000/s: service CPU ${r0(at1k.serviceCpuUsPerCallback)} µs ` +
           `per callback = **${r1(ratio)} ×** the baseline's per request, ${r1(net)} × net of idle (target ≤ 2 ×) — ` +
           `${ratio <= 2 ? 'met' : net <= 2 ? 'met net of idle only' : 'MISSED'}` +
+          (same === null
+            ? ''
+            : `; against the baseline at the same 1000/s (${r0(y.baselineCpuUsPerReq)} µs/request): ${r1(same)} × — ` +
+              `${same <= 2 ? 'within 2 ×' : 'above 2 ×'}`) +
           (m.mode === 'simple' || m.mode === 'advanced-mariadb'
             ? ''
             : `; accept→handled p99 ${r1(at1k.e2eP99)} ms (target ≤ 50 ms) — ${at1k.e2eP99 <= 50 ? 'met' : 'MISSED'}, ` +
@@ -518,7 +563,7 @@ export async function runEndToEnd({ log, quick }) {
         : '') +
       '.';
     md.push(line);
-    verdicts.push({ mode: m.mode, best, peak, at1k, ratio, net });
+    verdicts.push({ mode: m.mode, best, peak, at1k, ratio, net, sameLoadRatio: same });
   }
   md.push(
     '',
@@ -543,5 +588,5 @@ export async function runEndToEnd({ log, quick }) {
       modes.map((m) => `${m.mode}: ${m.pongs} pongs for ${m.exHandled} pings`).join('; ') +
       '.',
   );
-  return { data: { modes, baselines, baseCpu, verdicts }, markdown: md };
+  return { data: { modes, baselines, baseCpu, sameLoad, verdicts }, markdown: md };
 }
