@@ -3,6 +3,7 @@ import { EventBus, LiveEvent } from '../../src/live-events/event-bus';
 import { RedisConnections } from '../../src/redis/redis.module';
 import type { AppConfig } from '../../src/config/app-config';
 import { describeWithRedis, REDIS } from '../support/services';
+import { liveMessage } from '../support/live-events';
 import { waitFor } from '../support/wait';
 
 describeWithRedis('EventBus across instances (Redis)', () => {
@@ -16,18 +17,6 @@ describeWithRedis('EventBus across instances (Redis)', () => {
     for (const c of conns) await c.onModuleDestroy();
   });
 
-  const message = (text: string) => ({
-    id: 5,
-    robotId: 1,
-    kind: 'text',
-    chatId: 'c',
-    isGroup: false,
-    senderWxid: 's',
-    isSelf: false,
-    text,
-    newMsgId: '7100000000000000001',
-    receivedAt: new Date(0).toISOString(),
-  });
   /** Both subscriptions reached the server. */
   const subscribed = () =>
     waitFor(async () => {
@@ -45,7 +34,7 @@ describeWithRedis('EventBus across instances (Redis)', () => {
     await subscribed();
     const unwatch = b.watch(); // a stream open on b
     await waitFor(() => a.listening);
-    const data = message('你好');
+    const data = liveMessage('你好');
     a.publish('message', data);
     await waitFor(() => seen.a.length === 1 && seen.b.length === 1);
     expect(seen.b[0]).toEqual({ type: 'message', data });
@@ -65,7 +54,7 @@ describeWithRedis('EventBus across instances (Redis)', () => {
     // both read the (empty) audience set
     await waitFor(() => !a.listening && !b.listening);
 
-    a.publish('message', message('nobody watches'));
+    a.publish('message', liveMessage('nobody watches'));
     // an alert is always published: once b has it, the message before it would have arrived too (one connection)
     const alert = {
       id: 1,
@@ -85,7 +74,7 @@ describeWithRedis('EventBus across instances (Redis)', () => {
     // a stream opens on b: a hears of it within a round trip, and first tells of the message it left out
     const unwatch = b.watch();
     await waitFor(() => a.listening && gaps.length === 1);
-    a.publish('message', message('watched'));
+    a.publish('message', liveMessage('watched'));
     await waitFor(() => seen.length === 2);
     expect((seen[1].data as { text: string }).text).toBe('watched');
     expect(gaps).toHaveLength(1); // said once

@@ -6,22 +6,9 @@ import { EventRing } from '../../src/live-events/event-ring';
 import { EventsService } from '../../src/live-events/events.service';
 import type { RedisConnections } from '../../src/redis/redis.module';
 import { MemoryRobotStateStore } from '../../src/coordination/memory-state.store';
+import { liveMessage } from '../support/live-events';
 import { waitFor } from '../support/wait';
-const msg = (text: string): LiveEvent => ({
-  type: 'message',
-  data: {
-    id: 1,
-    robotId: 1,
-    kind: 'text',
-    chatId: 'c',
-    isGroup: false,
-    senderWxid: 's',
-    isSelf: false,
-    text,
-    newMsgId: '1',
-    receivedAt: new Date(0).toISOString(),
-  },
-});
+const msg = (text: string): LiveEvent => ({ type: 'message', data: liveMessage(text) });
 
 describe('EventRing', () => {
   it('numbers events from its start and replays those after an id it still holds', () => {
@@ -114,7 +101,7 @@ describe('EventsService', () => {
     const text = res.out.join('');
     expect(text).toMatch(/^retry: 3000\n\nevent: ready\ndata: \{"lastEventId":"\d+","replayed":0\}\n\n/);
     expect(text).toMatch(/id: \d+\nevent: robot\.status\ndata: \{"robotId":7,"status":"awaiting_scan",/);
-    expect(text).toMatch(/id: \d+\nevent: message\ndata: \{"id":1,.*"text":"hi"/);
+    expect(text).toMatch(/id: \d+\nevent: message\ndata: \{"id":5,.*"text":"hi"/);
     expect(text.match(/event: robot\.status/g)).toHaveLength(1);
   });
 
