@@ -8,7 +8,8 @@ const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
  * JSON for Gewe: 64-bit ids (NewMsgId, newMsgId, SnsBgobjectId…) exceed 2^53 and JSON.parse silently corrupts them.
  * Numbers a double cannot hold exactly (lossless-json's isSafeNumber: maintained, no dependencies) come back as
  * decimal strings; every other number stays a number. One pass quotes those numbers, then the engine's JSON.parse
- * does the rest: half the time of a parser written in JavaScript, on every callback (twice: webhook and processor).
+ * does the rest: half the time of a parser written in JavaScript, on every callback (once when the worker runs in
+ * the webhook's process: queue/parsed-payloads.ts; else once in each).
  * A number token shorter than 16 characters without an exponent is always exact, and left as it is. A token that is
  * not a JSON number is left as it is too, for JSON.parse to refuse. Duplicate keys: the last one wins.
  */

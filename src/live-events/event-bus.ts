@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import type Redis from 'ioredis';
 import type { LogLevel } from '../config/config-schema';
@@ -121,7 +121,7 @@ const GAP_TOPIC = 'live-events.gap';
  * processed by all of them. Publishing never throws: a live view is not worth failing a callback for.
  */
 @Injectable()
-export class EventBus implements OnModuleDestroy {
+export class EventBus implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(EventBus.name);
   private readonly local = new EventEmitter().setMaxListeners(0);
   private redisRelay?: { pub: Redis; sub: Redis; channel: string };
@@ -140,11 +140,12 @@ export class EventBus implements OnModuleDestroy {
         : null,
       audience,
     );
-    this.local.on(`relay:${AUDIENCE_TOPIC}`, (data: { until?: unknown }) => {
-      if (typeof data?.until === 'number') this.listeners.noticed(data.until);
+    this.onRelay(AUDIENCE_TOPIC, (data) => {
+      const until = (data as { until?: unknown } | null)?.until;
+      if (typeof until === 'number') this.listeners.noticed(until);
       this.sendGap();
     });
-    this.local.on(`relay:${GAP_TOPIC}`, (data: LiveGap) => this.local.emit('gap', data));
+    this.onRelay(GAP_TOPIC, (data) => this.local.emit('gap', data));
     if (!redis.enabled) return;
     const channel = `${redis.prefix}live-events`;
     const sub = redis.subscriber();
@@ -278,6 +279,10 @@ export class EventBus implements OnModuleDestroy {
     };
     this.local.on('event', safe);
     return () => this.local.off('event', safe);
+  }
+
+  onApplicationBootstrap(): void {
+    this.listeners.start();
   }
 
   async onModuleDestroy(): Promise<void> {

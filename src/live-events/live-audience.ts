@@ -57,8 +57,13 @@ export class LiveAudience {
         firstRunAfterMs: 0,
         logger: this.logger,
         run: () => this.refresh(),
-      }).start();
+      });
     }
+  }
+
+  /** Starts announcing and reading the set (with Redis; until the first read answers, listening() says yes). */
+  start(): void {
+    this.task?.start();
   }
 
   /** The score an announcement made now carries. */

@@ -28,6 +28,7 @@ describeWithRedis('EventBus across instances (Redis)', () => {
 
   it('delivers an event published on one instance to the listeners of every instance, once each', async () => {
     const [a, b] = conns.map((c) => new EventBus(c));
+    for (const bus of [a, b]) bus.onApplicationBootstrap();
     const seen: Record<'a' | 'b', LiveEvent[]> = { a: [], b: [] };
     a.subscribe((e) => seen.a.push(e));
     b.subscribe((e) => seen.b.push(e));
@@ -46,6 +47,7 @@ describeWithRedis('EventBus across instances (Redis)', () => {
   it('leaves messages out while no instance has a stream, and says so when one opens', async () => {
     const options = { graceMs: 0, announceMs: 50 };
     const [a, b] = conns.map((c) => new EventBus(c, options));
+    for (const bus of [a, b]) bus.onApplicationBootstrap();
     const seen: LiveEvent[] = [];
     const gaps: number[] = [];
     b.subscribe((e) => seen.push(e));

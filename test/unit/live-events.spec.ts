@@ -178,7 +178,7 @@ describe('EventsService', () => {
       expect(sent(c, 'resync')).toEqual([]);
     });
 
-    it('are published again within the grace after the last stream closed: a reconnect resumes', () => {
+    it('are published again within the grace after the last stream closed: a reconnect resumes', async () => {
       const graceBus = new EventBus(noRedis, { graceMs: 60_000 });
       const svc2 = new EventsService(graceBus, store, sessions, { heartbeatMs: 1_000, bufferSize: 10 });
       svc2.onModuleInit();
@@ -191,7 +191,7 @@ describe('EventsService', () => {
       svc2.open(b, { user, expiresAt: null, lastEventId: idOf(a, 'seen') });
       expect(sent(b, 'resync')).toEqual([]);
       expect(b.out.join('')).toContain('"text":"while away"');
-      void svc2.onModuleDestroy();
+      await svc2.onModuleDestroy();
     });
 
     it('a gap another instance reports resyncs the streams that may have missed something', () => {
@@ -202,15 +202,15 @@ describe('EventsService', () => {
       quiet.open(resumed, { user, expiresAt: null, lastEventId: idOf(resumedFrom, 'x') });
       const before = fakeResponse();
       quiet.open(before, { user, expiresAt: null });
-      // what the Redis relay hands over when an instance that left events out hears of this audience
-      (quietBus as unknown as { local: EventEmitter }).local.emit('gap', { lastSkippedAt: Date.now() + 1 });
+      // what another instance that left events out relays when it hears of this audience (through Redis)
+      quietBus.relay('live-events.gap', { lastSkippedAt: Date.now() + 1 });
       expect(sent(resumed, 'resync')).toHaveLength(1);
       expect(sent(before, 'resync')).toEqual([
         'event: resync\ndata: {"code":"EVENTS_SKIPPED","reason":"Events were not published while nobody watched; reload the current state"}\n\n',
       ]);
       const later = fakeResponse();
       quiet.open(later, { user, expiresAt: null });
-      (quietBus as unknown as { local: EventEmitter }).local.emit('gap', { lastSkippedAt: 0 });
+      quietBus.relay('live-events.gap', { lastSkippedAt: 0 });
       expect(sent(later, 'resync')).toEqual([]); // opened after the events were left out, and did not resume
     });
   });
