@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
+import { In, QueryFailedError, Repository } from 'typeorm';
 import { AuditTrail } from '../audit/audit.service';
 import { badRequest, conflict, notFound } from '../common/domain-error';
 import { Page } from '../common/dto/pagination.dto';
@@ -27,6 +27,7 @@ import {
   RobotUpdateDto,
 } from './dto/robot.dto';
 import { RobotEntity } from './robot.entity';
+import { RobotHotCache } from './robot-hot-cache';
 import { reasonMessage } from './robot-reason';
 import {
   emptyState,
@@ -40,6 +41,8 @@ import {
 /** How long the callback hot path may use a robot it read (see RobotService.hot). */
 const HOT_TTL_MS = 1000;
 const HOT_MAX = 10_000;
+/** Robots per statement when the hot cache reads its robots again (well under SQLite's and MySQL's parameter caps). */
+const HOT_CHUNK = 500;
 /** lastCallbackAt is written at most this often per robot. */
 const NOTE_EVERY_MS = 1000;
 
@@ -56,11 +59,12 @@ const FULL_VIEW: RobotView = { callbackKey: true };
 export class RobotService implements OnApplicationBootstrap {
   private readonly logger = new Logger(RobotService.name);
   /**
-   * Robots found by the callback hot path (webhook by appId, processor by id), kept for HOT_TTL_MS: every callback
-   * needs its robot, and a database round trip per lookup was a fifth of the webhook's CPU. Any write through this
-   * service clears it at once; other instances see a change within HOT_TTL_MS.
+   * Robots found by the callback hot path (webhook by appId, processor by id), kept for HOT_TTL_MS and then read again
+   * together (robot-hot-cache.ts): every callback needs its robot, and a database round trip per lookup was a fifth
+   * of the webhook's CPU. Any write through this service clears it at once; other instances see a change within
+   * HOT_TTL_MS.
    */
-  private readonly hot = new Map<string, { until: number; robot: Promise<RobotEntity | null> }>();
+  private readonly hot: RobotHotCache<RobotEntity>;
   /** When each robot's lastCallbackAt was last written (at most once per NOTE_EVERY_MS). */
   private readonly noted = new Map<number, number>();
   private writes = 0;
@@ -75,7 +79,16 @@ export class RobotService implements OnApplicationBootstrap {
     private readonly audit: AuditTrail,
     private readonly keys: CallbackKeys,
     private readonly host: HostNetwork,
-  ) {}
+  ) {
+    this.hot = new RobotHotCache(
+      {
+        byId: (id) => this.robots.findOne({ where: { id } }),
+        byAppId: (appId) => this.robots.findOne({ where: { appId } }),
+        byIds: (ids) => this.robots.find({ where: { id: In(ids) } }),
+      },
+      { ttlMs: HOT_TTL_MS, max: HOT_MAX, chunk: HOT_CHUNK },
+    );
+  }
 
   /** Says at start-up when robots would be given a container's private address as their callback URL. */
   onApplicationBootstrap(): void {
@@ -304,36 +317,12 @@ export class RobotService implements OnApplicationBootstrap {
 
   /** The robot, for the callback hot path: may be up to HOT_TTL_MS old when another instance changed it. */
   findById(id: number): Promise<RobotEntity | null> {
-    return this.cached(`id:${id}`, () => this.robots.findOne({ where: { id } }));
+    return this.hot.findById(id);
   }
 
   /** The robot of a Gewe device, for the webhook: may be up to HOT_TTL_MS old when another instance changed it. */
   findByAppId(appId: string): Promise<RobotEntity | null> {
-    return this.cached(`app:${appId}`, () => this.robots.findOne({ where: { appId } }));
-  }
-
-  private cached(key: string, load: () => Promise<RobotEntity | null>): Promise<RobotEntity | null> {
-    const now = Date.now();
-    const hit = this.hot.get(key);
-    if (hit && hit.until > now) return hit.robot;
-    if (this.hot.size >= HOT_MAX) this.hot.clear();
-    const robot = load();
-    const entry = { until: now + HOT_TTL_MS, robot };
-    this.hot.set(key, entry);
-    // only robots that exist are kept: a robot created on another instance is found at once
-    const drop = () => {
-      if (this.hot.get(key) === entry) this.hot.delete(key);
-    };
-    const writes = this.writes;
-    robot.then((r) => {
-      if (!r) return drop();
-      // the same row under its other key, for as long (the webhook looks robots up by appId, the processor by id),
-      // unless a write came in between
-      const other = key.startsWith('id:') ? (r.appId ? `app:${r.appId}` : null) : `id:${r.id}`;
-      if (other && this.writes === writes && (this.hot.get(other)?.until ?? 0) <= Date.now())
-        this.hot.set(other, { until: entry.until, robot });
-    }, drop);
-    return robot;
+    return this.hot.findByAppId(appId);
   }
 
   /** Forgets the hot-path copies (after any write to the robots table). */
