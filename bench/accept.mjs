@@ -14,6 +14,7 @@ import {
   rssMB,
   startProcess,
   startService,
+  WEBHOOK_NODE_ARGS,
   stopProcess,
   tempDir,
   textTemplate,
@@ -168,7 +169,8 @@ export async function runAccept({ log, quick }) {
       '',
       `autocannon, ${CONNECTIONS} connections, ${durationS} s per measurement after a 3 s warm-up, ${rounds} round(s) ` +
         'alternating the order; the text sample with a unique NewMsgId per request. Service: advanced queue (BullMQ), ' +
-        '`backend.role = webhook` (accepts only: no processing competes for the CPU), SQLite, NODE_ENV=production, ' +
+        "`backend.role = webhook` (accepts only: no processing competes for the CPU) with the webhook process's node " +
+        `flags of the two-process setup (\`${WEBHOOK_NODE_ARGS.join(' ')}\`, ecosystem.config.cjs), SQLite, NODE_ENV=production, ` +
         'logs to a file only. Baseline: bench/baseline/main.mjs (Nest + express, one route, `queue.add(body)`). ' +
         'Load generator, service, Redis all on this machine. p50/p99: the worst round.',
       '',

@@ -21,6 +21,7 @@ import {
   sleep,
   startProcess,
   startService,
+  WEBHOOK_NODE_ARGS,
   stopProcess,
   tempDir,
   textTemplate,
@@ -482,7 +483,8 @@ export async function runEndToEnd({ log, quick }) {
     '## End to end (POST → plugin handler completion)',
     '',
     `${ROBOTS} robots logged in on the fake Gewe server (test/fake-gewe, its own process), 10 plugins loaded ` +
-      '(BenchProbe, 8 fillers, ExamplePlugin), NODE_ENV=production, `--max-old-space-size=512` (as deployed), ' +
+      '(BenchProbe, 8 fillers, ExamplePlugin), NODE_ENV=production, `--max-old-space-size=512` (as deployed; the split webhook process with ' +
+      `\`${WEBHOOK_NODE_ARGS.join(' ')}\`, as ecosystem.config.cjs runs it), ` +
       `logs to a file only, \`queue.concurrency\` ${process.env.BENCH_CONCURRENCY ?? 'default'}. *simple* and ` +
       '*advanced*: one process, role `all`, SQLite; *advanced-mariadb*: the same on MariaDB. *split*: the advanced ' +
       'queue with role `webhook` and role `worker` in two processes sharing one SQLite file (the worker starts once ' +

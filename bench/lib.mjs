@@ -1,6 +1,7 @@
 // Shared helpers of the benchmark: processes, HTTP, the service's API, callback bodies, statistics.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -136,11 +137,21 @@ export function serviceEnv({ port, dir, extra = {} }) {
 /** The service's node flags in production (Dockerfile, docker-compose.yml, `npm run start:prod`). */
 export const PRODUCTION_NODE_ARGS = ['--max-old-space-size=512'];
 
+/**
+ * A process in role `webhook` runs with the flags of the two-process setup's webhook (ecosystem.config.cjs; compose's
+ * split profile documents the same): read from that file, so the benchmark measures what ships.
+ */
+const require = createRequire(import.meta.url);
+export const WEBHOOK_NODE_ARGS = require(join(ROOT, 'ecosystem.config.cjs'))
+  .apps.find((a) => a.env.OPENGEWE__BACKEND__ROLE === 'webhook')
+  .node_args.split(' ');
+
 export function startService({ port, dir, extra, nodeArgs = [] }) {
   // BENCH_CPU_PROF=<dir>: every service process writes a V8 CPU profile there (see bench/cpuprofile-summary.mjs)
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const extraArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
-  const args = [...PRODUCTION_NODE_ARGS, ...prof, ...extraArgs, ...nodeArgs, join(ROOT, 'dist', 'src', 'main.js')];
+  const base = extra?.OPENGEWE__BACKEND__ROLE === 'webhook' ? WEBHOOK_NODE_ARGS : PRODUCTION_NODE_ARGS;
+  const args = [...base, ...prof, ...extraArgs, ...nodeArgs, join(ROOT, 'dist', 'src', 'main.js')];
   return startProcess(process.execPath, args, {
     env: serviceEnv({ port, dir, extra }),
     logFile: join(dir, 'service.out'),

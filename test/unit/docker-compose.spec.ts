@@ -17,6 +17,15 @@ const dockerSection = operations.slice(
 );
 
 /** The `dotenv` block of the Docker section: what the docs tell you to write into .env. */
+/** The node flags ecosystem.config.cjs gives the webhook process of the two-process setup. */
+function webhookNodeArgs(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { apps } = require(join(root, 'ecosystem.config.cjs')) as {
+    apps: { node_args: string; env: Record<string, string> }[];
+  };
+  return apps.find((a) => a.env.OPENGEWE__BACKEND__ROLE === 'webhook')!.node_args;
+}
+
 function docsEnv(): Record<string, string> {
   const block = /```dotenv\n([\s\S]*?)```/.exec(dockerSection);
   if (!block) throw new Error('docs/OPERATIONS.md: the Docker section has no ```dotenv block');
@@ -176,7 +185,19 @@ describe('docker compose and the .env the docs describe', () => {
     // the app alone in role all; the worker only in the split profile (compose v1's `config` lists it anyway)
     expect(roles(single.stdout).filter((r) => r !== 'worker')).toEqual(['all']);
     expect(compose).toMatch(/^ {2}worker:\n(?: {4}.*\n)*? {4}profiles: \["split"\]/m);
-    const split = composeConfig(cli, { ...env, COMPOSE_PROFILES: 'split', OPENGEWE_ROLE: 'webhook' });
+    // the three lines the compose file's header gives for two cores
+    const header = Object.fromEntries(
+      [...compose.matchAll(/^# {3}(COMPOSE_PROFILES|OPENGEWE_ROLE|OPENGEWE_NODE_OPTIONS)=(.*)$/gm)].map((m) => [
+        m[1],
+        m[2],
+      ]),
+    );
+    expect(header).toEqual({
+      COMPOSE_PROFILES: 'split',
+      OPENGEWE_ROLE: 'webhook',
+      OPENGEWE_NODE_OPTIONS: webhookNodeArgs(),
+    });
+    const split = composeConfig(cli, { ...env, ...header });
     expect({ status: split.status, stderr: split.status === 0 ? '' : split.stderr }).toEqual({ status: 0, stderr: '' });
     expect(roles(split.stdout).sort()).toEqual(['webhook', 'worker']);
     // the worker has the app's settings (its database, Redis and queue) and publishes no host port
@@ -186,6 +207,10 @@ describe('docker compose and the .env the docs describe', () => {
     expect(worker).toMatch(/OPENGEWE__DATABASE__MYSQL_HOST: mysql/);
     expect(worker).toMatch(/OPENGEWE__QUEUE__QUEUE_TYPE: advanced/);
     expect(worker).not.toMatch(/^\s+ports:/m);
+    // the webhook's node flags (ecosystem.config.cjs's) on the app; the worker keeps the production heap cap alone
+    const nodeOptions = [...split.stdout.matchAll(/^\s+NODE_OPTIONS: ['"]?([^'"\n]*)/gm)].map((m) => m[1]);
+    expect(nodeOptions.sort()).toEqual([webhookNodeArgs(), '--max-old-space-size=512'].sort());
+    expect(worker).toMatch(/NODE_OPTIONS: ['"]?--max-old-space-size=512['"]?$/m);
   });
 });
 
@@ -199,9 +224,13 @@ describe('the pm2 file for two processes', () => {
     expect(apps.map((a) => a.env.OPENGEWE__BACKEND__ROLE)).toEqual(['webhook', 'worker']);
     for (const a of apps) {
       expect(a.script).toBe('dist/src/main.js');
-      expect(a.node_args).toBe('--max-old-space-size=512');
       expect(a.env.NODE_ENV).toBe('production');
     }
+    // the webhook with a larger young generation (measured: bench/RESULTS.md), the worker as one process runs
+    expect(apps.map((a) => a.node_args)).toEqual([
+      '--max-old-space-size=512 --max-semi-space-size=32',
+      '--max-old-space-size=512',
+    ]);
     // the worker on a port of its own, on loopback
     expect([apps[1].env.OPENGEWE__BACKEND__HOST, apps[1].env.OPENGEWE__BACKEND__PORT]).toEqual(['127.0.0.1', '5434']);
   });
