@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { cloneData } from '../common/clone';
 import { isPlainObject, parseStored } from './plugin-config';
 import type { SettingsSnapshot } from './plugin-settings.store';
 import { PluginRegistry, RegisteredPlugin } from './plugin.registry';
@@ -18,8 +19,8 @@ export function overlayChatSection(
   section: Record<string, unknown>,
   keys: readonly string[],
 ): Record<string, unknown> {
-  const out = structuredClone(base);
-  for (const k of keys) if (Object.prototype.hasOwnProperty.call(section, k)) out[k] = structuredClone(section[k]);
+  const out = cloneData(base);
+  for (const k of keys) if (Object.prototype.hasOwnProperty.call(section, k)) out[k] = cloneData(section[k]);
   return out;
 }
 
@@ -43,11 +44,11 @@ export class PluginConfigResolver {
     chatId: string | null,
   ): Record<string, unknown> {
     const base = this.base(p, snapshot);
-    if (robotId === null || !chatId) return structuredClone(base);
+    if (robotId === null || !chatId) return cloneData(base);
     const raw = snapshot.chat(p.name, robotId, chatId)?.config ?? null;
-    if (!raw) return structuredClone(base);
+    if (!raw) return cloneData(base);
     const keys = chatConfigKeys(p);
-    if (!keys.length) return structuredClone(base);
+    if (!keys.length) return cloneData(base);
     return overlayChatSection(base, this.section(raw), keys);
   }
 
@@ -63,7 +64,7 @@ export class PluginConfigResolver {
     if (!raw) return null;
     const section = this.section(raw);
     const own = chatConfigKeys(p).filter((k) => Object.hasOwn(section, k));
-    return own.length ? Object.fromEntries(own.map((k) => [k, structuredClone(section[k])])) : null;
+    return own.length ? Object.fromEntries(own.map((k) => [k, cloneData(section[k])])) : null;
   }
 
   /** The stored section parsed (an unreadable one is empty), kept for the texts seen lately. */

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { GeweEvent } from '../callback/events';
+import { cloneData } from '../common/clone';
 import { DomainError } from '../common/domain-error';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
@@ -299,7 +300,7 @@ function compare(a: string, b: string): number {
 
 function copy(event: GeweEvent): GeweEvent {
   try {
-    return structuredClone(event);
+    return cloneData(event);
   } catch {
     return { ...event, mentions: [...event.mentions], details: { ...event.details } };
   }

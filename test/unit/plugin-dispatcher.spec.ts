@@ -212,10 +212,14 @@ describe('PluginDispatcher', () => {
       const n = ((await ctx.store.get('n')) ?? 0) + 1;
       await ctx.store.set('n', n);
       ctx.event.text = 'changed by the first handler';
+      ctx.event.mentions.push('wxid_added');
+      ctx.event.raw.Data.Content.string = 'changed too';
       ctx.config.greeting = 'mutated';
       const seen = { robot: ctx.robot, requestId: ctx.requestId, config: ctx.config, n, gewe: ctx.gewe };
       await ctx.reply(JSON.stringify(seen), ['wxid_a']);
-    } }, { on: 'text', handle: (ctx) => ctx.reply(JSON.stringify({ text: ctx.event.text, config: ctx.config })) }] };`;
+    } }, { on: 'text', handle: (ctx) => ctx.reply(JSON.stringify({
+      text: ctx.event.text, mentions: ctx.event.mentions, raw: ctx.event.raw, config: ctx.config,
+    })) }] };`;
     await start(
       { Greeter: code },
       {},
@@ -229,7 +233,12 @@ describe('PluginDispatcher', () => {
       },
     );
     await rt.settings.setConfig('Greeter', { times: 5 });
-    const e = event({ chatId: '123@chatroom', isGroup: true, text: 'yo' });
+    const e = event({
+      chatId: '123@chatroom',
+      isGroup: true,
+      text: 'yo',
+      raw: { Data: { Content: { string: 'yo' } } },
+    });
     await rt.dispatcher.dispatch(e, { requestId: 'req-9' });
     await rt.dispatcher.dispatch(e, { requestId: 'req-9' });
     expect(rt.sent.map((s) => ({ ...s, content: JSON.parse(s.content) }))).toEqual([
@@ -246,11 +255,28 @@ describe('PluginDispatcher', () => {
         },
       },
       // the second handler sees neither the first one's changes to the event nor to the config
-      { robotId: 1, to: '123@chatroom', content: { text: 'yo', config: { greeting: 'hello', times: 5 } } },
+      {
+        robotId: 1,
+        to: '123@chatroom',
+        content: {
+          text: 'yo',
+          mentions: [],
+          raw: { Data: { Content: { string: 'yo' } } },
+          config: { greeting: 'hello', times: 5 },
+        },
+      },
       expect.objectContaining({ content: expect.objectContaining({ n: 2 }) }),
-      expect.objectContaining({ content: { text: 'yo', config: { greeting: 'hello', times: 5 } } }),
+      expect.objectContaining({
+        content: {
+          text: 'yo',
+          mentions: [],
+          raw: { Data: { Content: { string: 'yo' } } },
+          config: { greeting: 'hello', times: 5 },
+        },
+      }),
     ]);
-    expect(e.text).toBe('yo');
+    // nor does the dispatcher's own event change, to its depth
+    expect([e.text, e.mentions, e.raw]).toEqual(['yo', [], { Data: { Content: { string: 'yo' } } }]);
   });
 
   it('fails a reply to an event that has no conversation', async () => {
