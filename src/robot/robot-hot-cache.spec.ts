@@ -80,6 +80,18 @@ describe('RobotHotCache', () => {
     expect((await cache.findByAppId('wx_app_2b'))?.id).toBe(2);
   });
 
+  it('reads a robot it does not hold once for concurrent lookups, and again after a write', async () => {
+    const [a, b] = await Promise.all([cache.findByAppId('wx_app_1'), cache.findByAppId('wx_app_1')]);
+    expect([a?.id, b?.id]).toEqual([1, 1]);
+    expect(table.calls).toEqual(['app:wx_app_1']);
+    table.calls = [];
+    const before = cache.findById(2);
+    cache.clear();
+    await Promise.all([before, cache.findById(2)]);
+    // the read begun before the write is not shared with a lookup after it
+    expect(table.calls).toEqual(['id:2', 'id:2']);
+  });
+
   it('keeps no robot that does not exist: one created meanwhile is found at once', async () => {
     expect(await cache.findByAppId('wx_new')).toBeNull();
     table.put(9, 'wx_new');

@@ -34,6 +34,8 @@ export class RobotHotCache<R extends HotRobot> {
   private appIds = new Map<string, number>();
   private loadedAt = 0;
   private refreshing: Promise<void> | null = null;
+  /** Reads of robots not held, under way: concurrent lookups of one robot share one read. */
+  private reading = new Map<string, Promise<R | null>>();
   /** Grows with every clear(): a read that began before one is not kept. */
   private generation = 0;
   private readonly now: () => number;
@@ -54,12 +56,15 @@ export class RobotHotCache<R extends HotRobot> {
   }
 
   private heldById(id: number): Promise<R | null> {
-    return this.robots.get(id) ?? this.miss(this.source.byId(id));
+    return this.robots.get(id) ?? this.miss(`id:${id}`, () => this.source.byId(id));
   }
 
   private heldByAppId(appId: string): Promise<R | null> {
     const id = this.appIds.get(appId);
-    return (id === undefined ? undefined : this.robots.get(id)) ?? this.miss(this.source.byAppId(appId));
+    return (
+      (id === undefined ? undefined : this.robots.get(id)) ??
+      this.miss(`app:${appId}`, () => this.source.byAppId(appId))
+    );
   }
 
   /** Forgets every robot (after a write to the robots table). */
@@ -67,6 +72,7 @@ export class RobotHotCache<R extends HotRobot> {
     this.generation++;
     this.robots = new Map();
     this.appIds = new Map();
+    this.reading = new Map();
     this.refreshing = null;
     this.loadedAt = this.now();
   }
@@ -104,17 +110,29 @@ export class RobotHotCache<R extends HotRobot> {
     return done;
   }
 
-  private miss(read: Promise<R | null>): Promise<R | null> {
+  private miss(key: string, read: () => Promise<R | null>): Promise<R | null> {
+    const under = this.reading.get(key);
+    if (under) return under;
     const generation = this.generation;
-    return read.then((r) => {
-      // only robots that exist are kept, and only if no write came in between
-      if (r && this.generation === generation && !this.refreshing) {
-        if (this.robots.size >= this.o.max) this.clear();
-        if (this.robots.size === 0) this.loadedAt = this.now();
-        this.hold(r);
-      }
-      return r;
-    });
+    const reading = this.reading;
+    const done = read().then(
+      (r) => {
+        reading.delete(key);
+        // only robots that exist are kept, and only if no write came in between
+        if (r && this.generation === generation && !this.refreshing) {
+          if (this.robots.size >= this.o.max) this.clear();
+          if (this.robots.size === 0) this.loadedAt = this.now();
+          this.hold(r);
+        }
+        return r;
+      },
+      (err: unknown) => {
+        reading.delete(key);
+        throw err;
+      },
+    );
+    reading.set(key, done);
+    return done;
   }
 
   private hold(r: R): void {
