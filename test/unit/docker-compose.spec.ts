@@ -16,16 +16,18 @@ const dockerSection = operations.slice(
   operations.indexOf('\n## ', operations.indexOf('## Deployment with Docker') + 1),
 );
 
-/** The `dotenv` block of the Docker section: what the docs tell you to write into .env. */
+/** The pm2 file's apps: the two-process setup, whose webhook flags the compose split profile documents too. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { apps } = require(join(root, 'ecosystem.config.cjs')) as {
+  apps: { name: string; script: string; node_args: string; env: Record<string, string> }[];
+};
+
 /** The node flags ecosystem.config.cjs gives the webhook process of the two-process setup. */
 function webhookNodeArgs(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { apps } = require(join(root, 'ecosystem.config.cjs')) as {
-    apps: { node_args: string; env: Record<string, string> }[];
-  };
   return apps.find((a) => a.env.OPENGEWE__BACKEND__ROLE === 'webhook')!.node_args;
 }
 
+/** The `dotenv` block of the Docker section: what the docs tell you to write into .env. */
 function docsEnv(): Record<string, string> {
   const block = /```dotenv\n([\s\S]*?)```/.exec(dockerSection);
   if (!block) throw new Error('docs/OPERATIONS.md: the Docker section has no ```dotenv block');
@@ -215,11 +217,6 @@ describe('docker compose and the .env the docs describe', () => {
 });
 
 describe('the pm2 file for two processes', () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { apps } = require(join(root, 'ecosystem.config.cjs')) as {
-    apps: { name: string; script: string; node_args: string; env: Record<string, string> }[];
-  };
-
   it('starts the built service twice, as webhook and as worker, with the production heap cap', () => {
     expect(apps.map((a) => a.env.OPENGEWE__BACKEND__ROLE)).toEqual(['webhook', 'worker']);
     for (const a of apps) {
